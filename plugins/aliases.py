@@ -1,0 +1,41 @@
+"""Alias redirects: each path in a page's ``aliases`` front matter gets a small
+HTML page redirecting to the page (meta refresh plus a canonical link)."""
+
+from __future__ import annotations
+
+from html import escape
+
+from ssg.api import FieldReader, Output, PathError, Site, hookimpl, output_path
+
+REDIRECT = """<!doctype html>
+<html lang="{lang}">
+<head>
+<meta charset="utf-8">
+<title>{title}</title>
+<link rel="canonical" href="{target}">
+<meta name="robots" content="noindex">
+<meta http-equiv="refresh" content="0; url={target}">
+</head>
+<body>
+<p>This page has moved to <a href="{target}">{target}</a>.</p>
+</body>
+</html>
+"""
+
+
+@hookimpl
+def ssg_generate_outputs(site: Site) -> list[Output]:
+    outputs = []
+    for page in site.pages:
+        for alias in page.aliases:
+            try:
+                path = output_path(alias if alias.endswith((".html", "/")) else alias + "/", what="alias")
+            except PathError as error:
+                reader = FieldReader.for_page(page, site.root)
+                site.errors.append(reader.fail("aliases", error.message, "write aliases as site paths like '/old/path/'"))
+                continue
+            html = REDIRECT.format(lang=escape(site.config.language), title=escape(page.title),
+                                   target=escape(page.permalink))
+            outputs.append(Output(path=path, url=site.config.base_path + path, origin="aliases", page=page,
+                                  sitemap=False, data=html.encode("utf-8")))
+    return outputs

@@ -1,0 +1,166 @@
+"""RSS 2.0 and Atom feeds for the site, and per section / per term where
+configured. Bytes are deterministic: dates come from the entries, never from
+the clock.
+
+    [feeds]
+    rss = true
+    atom = true
+    limit = 20
+    full_content = false     # summaries only: a body edit rewrites no feed
+    sections = true
+    taxonomies = []          # e.g. ["tags"]: a feed per term
+"""
+
+from __future__ import annotations
+
+from datetime import datetime, timezone
+from xml.sax.saxutils import escape, quoteattr
+
+from ssg.api import Option, Output, Page, Site, Table, absolute_url, hookimpl
+
+EPOCH = datetime(1970, 1, 1, tzinfo=timezone.utc)
+
+
+@hookimpl
+def ssg_config_schema(register):
+    register("feeds", Table({
+        "rss": Option(bool, True, "write index.xml (RSS 2.0)"),
+        "atom": Option(bool, True, "write atom.xml (Atom 1.0)"),
+        "limit": Option(int, 20, "entries per feed", check=lambda v: "must be 1 or more" if v < 1 else None),
+        "full_content": Option(bool, False, "put each page's full HTML in the feed (default: the summary)"),
+        "sections": Option(bool, True, "a feed per section"),
+        "taxonomies": Option(list, [], "taxonomies whose terms each get a feed, e.g. ['tags']", items=str),
+    }))
+
+
+def _feed_sets(site: Site) -> list[tuple[str, str, str, list[Page]]]:
+    """(folder, title, html url, pages) for every feed to write."""
+    options = site.config.table("feeds")
+    sets = [("", site.config.title, site.config.base_path, site.main_pages)]
+    if options.get("sections", True):
+        for section in site.sections.values():
+            if section.pages:
+                sets.append((section.output_path[: -len("/index.html")], f"{section.title} - {site.config.title}",
+                             section.url, section.pages))
+    for name in options.get("taxonomies", []):
+        taxonomy = site.taxonomies.get(name)
+        for term in getattr(taxonomy, "terms", {}).values():
+            sets.append((term.output_path[: -len("/index.html")], f"{term.name} - {site.config.title}",
+                         term.url, term.pages))
+    return sets
+
+
+def feed_links(site: Site, folder: str) -> list[dict[str, str]]:
+    options = site.config.table("feeds")
+    prefix = site.config.base_path + (folder + "/" if folder else "")
+    links = []
+    if options.get("rss", True):
+        links.append({"type": "application/rss+xml", "url": prefix + "index.xml", "title": "RSS"})
+    if options.get("atom", True):
+        links.append({"type": "application/atom+xml", "url": prefix + "atom.xml", "title": "Atom"})
+    return links
+
+
+@hookimpl
+def ssg_generate_outputs(site: Site) -> list[Output]:
+    options = site.config.table("feeds")
+    limit, full = options.get("limit", 20), options.get("full_content", False)
+    outputs = []
+    sets = _feed_sets(site)
+    site.state["feeds"] = {folder for folder, *_ in sets[1:]}
+    for folder, title, html_url, pages in sets:
+        entries = pages[:limit]
+        prefix = folder + "/" if folder else ""
+        if options.get("rss", True):
+            outputs.append(Output(path=f"{prefix}index.xml", origin="feeds", sitemap=False,
+                                  url=f"{site.config.base_path}{prefix}index.xml",
+                                  data=rss(site, title, html_url, f"{site.config.base_path}{prefix}index.xml", entries, full)))
+        if options.get("atom", True):
+            outputs.append(Output(path=f"{prefix}atom.xml", origin="feeds", sitemap=False,
+                                  url=f"{site.config.base_path}{prefix}atom.xml",
+                                  data=atom(site, title, html_url, f"{site.config.base_path}{prefix}atom.xml", entries, full)))
+    return outputs
+
+
+@hookimpl
+def ssg_template_context(output: Output, context: dict, site: Site) -> None:
+    """``feeds``: the feed links for this page (the site's, plus its section's or term's)."""
+    links = feed_links(site, "")
+    folders = site.state.get("feeds", set())
+    here = output.path.rsplit("/index.html", 1)[0] if output.path.endswith("/index.html") else None
+    if here in folders:
+        links = feed_links(site, here) + links
+    context["feeds"] = links
+
+
+def _when(page: Page) -> datetime:
+    return page.updated or page.date or EPOCH
+
+
+def _body(page: Page, full: bool) -> str:
+    return str(page.content if full else page.summary)
+
+
+def rss(site: Site, title: str, html_url: str, self_url: str, pages: list[Page], full: bool) -> bytes:
+    base = site.config.base_url
+    newest = max((_when(p) for p in pages), default=EPOCH)
+    items = []
+    for page in pages:
+        parts = [f"<title>{escape(page.title)}</title>", f"<link>{escape(page.permalink)}</link>",
+                 f'<guid isPermaLink="true">{escape(page.permalink)}</guid>']
+        if page.date:
+            parts.append(f"<pubDate>{_rfc822(page.date)}</pubDate>")
+        parts.extend(f"<category>{escape(tag)}</category>" for tag in page.tags)
+        parts.append(f"<description>{escape(_body(page, full))}</description>")
+        items.append("    <item>\n      " + "\n      ".join(parts) + "\n    </item>")
+    head = [
+        '<?xml version="1.0" encoding="utf-8"?>',
+        '<rss version="2.0" xmlns:atom="http://www.w3.org/2005/Atom">',
+        "  <channel>",
+        f"    <title>{escape(title)}</title>",
+        f"    <link>{escape(absolute_url(base, html_url))}</link>",
+        f"    <description>{escape(site.config.description or title)}</description>",
+        f"    <language>{escape(site.config.language)}</language>",
+        f"    <lastBuildDate>{_rfc822(newest)}</lastBuildDate>",
+        f'    <atom:link href={quoteattr(absolute_url(base, self_url))} rel="self" type="application/rss+xml"/>',
+    ]
+    return ("\n".join(head + items + ["  </channel>", "</rss>", ""])).encode("utf-8")
+
+
+def atom(site: Site, title: str, html_url: str, self_url: str, pages: list[Page], full: bool) -> bytes:
+    base = site.config.base_url
+    newest = max((_when(p) for p in pages), default=EPOCH)
+    entries = []
+    for page in pages:
+        parts = [f"<title>{escape(page.title)}</title>",
+                 f'<link rel="alternate" type="text/html" href={quoteattr(page.permalink)}/>',
+                 f"<id>{escape(page.permalink)}</id>",
+                 f"<updated>{_rfc3339(_when(page))}</updated>"]
+        if page.date:
+            parts.append(f"<published>{_rfc3339(page.date)}</published>")
+        parts.extend(f"<category term={quoteattr(tag)}/>" for tag in page.tags)
+        kind = "content" if full else "summary"
+        parts.append(f'<{kind} type="html">{escape(_body(page, full))}</{kind}>')
+        entries.append("  <entry>\n    " + "\n    ".join(parts) + "\n  </entry>")
+    author = site.config.author or site.config.title
+    head = [
+        '<?xml version="1.0" encoding="utf-8"?>',
+        f'<feed xmlns="http://www.w3.org/2005/Atom" xml:lang={quoteattr(site.config.language)}>',
+        f"  <title>{escape(title)}</title>",
+        f'  <link rel="alternate" type="text/html" href={quoteattr(absolute_url(base, html_url))}/>',
+        f'  <link rel="self" type="application/atom+xml" href={quoteattr(absolute_url(base, self_url))}/>',
+        f"  <id>{escape(absolute_url(base, html_url))}</id>",
+        f"  <updated>{_rfc3339(newest)}</updated>",
+        f"  <author><name>{escape(author)}</name></author>",
+    ]
+    return ("\n".join(head + entries + ["</feed>", ""])).encode("utf-8")
+
+
+def _rfc822(value: datetime) -> str:
+    from email.utils import format_datetime
+
+    return format_datetime(value.astimezone(timezone.utc), usegmt=True)
+
+
+def _rfc3339(value: datetime) -> str:
+    return value.isoformat().replace("+00:00", "Z")

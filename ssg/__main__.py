@@ -1,0 +1,3 @@
+from ssg.cli import main
+
+main()

@@ -1,0 +1,182 @@
+"""Site configuration: ``ssg.toml`` parsed, validated against the core schema and the
+schemas plugins register, and exposed as a read-only ``SiteConfig``."""
+
+from __future__ import annotations
+
+import tomllib
+from dataclasses import dataclass, field
+from pathlib import Path
+from types import MappingProxyType
+from typing import Any, Mapping
+from urllib.parse import urlsplit
+
+from ssg.errors import ConfigError, Location, UsageError
+from ssg.schema import Option, Table, TomlLocator, validate
+
+CONFIG_NAME = "ssg.toml"
+PERMALINK_TOKENS = (":year", ":month", ":day", ":slug", ":section", ":path", ":filename")
+
+
+def _check_base_url(value: str) -> str | None:
+    parts = urlsplit(value)
+    if parts.scheme not in ("http", "https") or not parts.netloc:
+        return "must be an absolute http(s) URL such as 'https://example.org/'"
+    if parts.query or parts.fragment:
+        return "must not have a query or fragment"
+    return None
+
+
+def _check_output_dir(value: str) -> str | None:
+    if not value or value.strip() in (".", "./") or "\x00" in value:
+        return "must name a folder inside or beside the site, not the site itself"
+    return None
+
+
+def _check_permalink(value: str) -> str | None:
+    if not value.startswith("/"):
+        return "must start with '/' (e.g. '/:section/:slug/')"
+    if ".." in value.split("/") or "\\" in value or "\x00" in value:
+        return "must not contain '..', backslashes or NUL"
+    return None
+
+
+def _check_date_format(value: str) -> str | None:
+    from datetime import datetime
+
+    try:
+        datetime(2000, 1, 2).strftime(value)
+    except ValueError as error:
+        return f"is not a valid strftime format ({error})"
+    return None
+
+
+CORE_SCHEMA = Table({
+    "title": Option(str, "My site", "the site's name, shown in templates and feeds"),
+    "base_url": Option(str, "http://localhost:8000/", "the public URL the site is served from",
+                       check=_check_base_url),
+    "language": Option(str, "en", "language code for <html lang> and feeds"),
+    "description": Option(str, "", "one line describing the site (feeds, meta tags)"),
+    "author": Option(str, "", "default author name"),
+    "output_dir": Option(str, "public", "where the built site is written, relative to the site",
+                         check=_check_output_dir),
+    "theme": Option(str, "default", "a packaged theme name or a folder relative to the site"),
+    "main_sections": Option(list, None, "sections listed on the home page (default: all)", items=str),
+    "date_format": Option(str, "%Y-%m-%d", "default format of the `date` filter (strftime)",
+                          check=_check_date_format),
+    "permalinks": Table(doc="URL pattern per section, e.g. posts = '/:year/:month/:slug/'",
+                        open=True, values=Option(str, check=_check_permalink)),
+    "markdown": Table({
+        "unsafe_html": Option(bool, True, "pass raw HTML in markdown through (content authors are trusted)"),
+        "smart_punctuation": Option(bool, False, "curly quotes and dashes"),
+        "hard_breaks": Option(bool, False, "treat single newlines as <br>"),
+        "highlight": Option(bool, True, "highlight fenced code blocks with Pygments CSS classes"),
+        "toc_levels": Option(list, [2, 3], "heading levels included in page.toc", items=int),
+    }),
+    "params": Table(doc="free-form values available to templates as site.params", open=True),
+    "plugins": Table({
+        "disable": Option(list, [], "names of plugins not to load (see `ssg plugins`)", items=str),
+    }),
+})
+
+
+@dataclass(frozen=True)
+class SiteConfig:
+    """Validated configuration. Core keys are attributes; plugin tables are in
+    ``tables`` keyed by table name (read them with ``config.table(name)``)."""
+
+    path: Path | None
+    title: str
+    base_url: str
+    language: str
+    description: str
+    author: str
+    output_dir: str
+    theme: str
+    main_sections: tuple[str, ...] | None
+    date_format: str
+    permalinks: Mapping[str, str]
+    markdown: Mapping[str, Any]
+    params: Mapping[str, Any]
+    disabled_plugins: tuple[str, ...]
+    tables: Mapping[str, Mapping[str, Any]] = field(default_factory=dict)
+
+    @property
+    def base_path(self) -> str:
+        """The path part of base_url, always ending in '/': '/' or '/blog/'."""
+        path = urlsplit(self.base_url).path or "/"
+        return path if path.endswith("/") else path + "/"
+
+    def table(self, name: str) -> Mapping[str, Any]:
+        return self.tables.get(name, MappingProxyType({}))
+
+
+@dataclass
+class RawConfig:
+    """ssg.toml parsed but not yet validated against plugin schemas."""
+
+    path: Path | None
+    data: dict
+    locator: TomlLocator
+
+    @property
+    def disabled_plugins(self) -> list[str]:
+        plugins = self.data.get("plugins", {})
+        disabled = plugins.get("disable", []) if isinstance(plugins, dict) else []
+        if not isinstance(disabled, list) or not all(isinstance(n, str) for n in disabled):
+            raise ConfigError("'plugins.disable' must be a list of plugin names",
+                              where=self.locator.where(("plugins", "disable")))
+        return disabled
+
+
+def read_config(site_dir: Path) -> RawConfig:
+    """Parse ``ssg.toml`` in ``site_dir``. A missing file is a usage error."""
+    path = site_dir / CONFIG_NAME
+    if not site_dir.is_dir():
+        raise UsageError(f"site folder '{site_dir}' does not exist",
+                         hint="pass --site DIR or run `ssg new DIR` to create a site")
+    if not path.is_file():
+        raise UsageError(f"no {CONFIG_NAME} in '{site_dir}'",
+                         hint="run ssg inside a site folder, pass --site DIR, or create one with `ssg new DIR`")
+    try:
+        text = path.read_bytes().decode("utf-8-sig")
+    except UnicodeDecodeError as error:
+        raise ConfigError(f"not valid UTF-8 (byte {error.start})", where=Location(str(path)),
+                          hint="save the file as UTF-8") from None
+    try:
+        data = tomllib.loads(text)
+    except tomllib.TOMLDecodeError as error:
+        line = getattr(error, "lineno", None)
+        message = str(error).split(" (at line")[0]
+        raise ConfigError(f"invalid TOML: {message}", where=Location(str(path), line),
+                          hint="fix the syntax; see docs/configuration.md") from None
+    return RawConfig(path, data, TomlLocator(str(path), text))
+
+
+def build_config(raw: RawConfig, plugin_tables: Mapping[str, Table], overrides: Mapping[str, Any] | None = None) -> SiteConfig:
+    """Validate ``raw`` against the core schema plus ``plugin_tables`` and apply
+    command-line ``overrides`` (validated the same way)."""
+    schema = Table({**CORE_SCHEMA.options, **plugin_tables})
+    data = dict(raw.data)
+    for key, value in (overrides or {}).items():
+        if value is not None:
+            data[key] = value
+    values = validate(schema, data, raw.locator)
+    if values["theme"].strip() == "":
+        raise ConfigError("'theme' must not be empty", where=raw.locator.where(("theme",)))
+    return SiteConfig(
+        path=raw.path,
+        title=values["title"],
+        base_url=values["base_url"] if values["base_url"].endswith("/") else values["base_url"] + "/",
+        language=values["language"],
+        description=values["description"],
+        author=values["author"],
+        output_dir=values["output_dir"],
+        theme=values["theme"],
+        main_sections=tuple(values["main_sections"]) if values["main_sections"] is not None else None,
+        date_format=values["date_format"],
+        permalinks=MappingProxyType(values["permalinks"]),
+        markdown=MappingProxyType(values["markdown"]),
+        params=MappingProxyType(values["params"]),
+        disabled_plugins=tuple(values["plugins"]["disable"]),
+        tables=MappingProxyType({name: MappingProxyType(values[name]) for name in plugin_tables}),
+    )

@@ -1,0 +1,189 @@
+"""The site model handed to templates and plugins: pages, sections, outputs."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime
+from pathlib import Path
+from typing import TYPE_CHECKING, Any, Iterable, Sequence
+
+if TYPE_CHECKING:
+    from ssg.config import SiteConfig
+    from ssg.errors import SsgError
+
+
+@dataclass(frozen=True)
+class TocEntry:
+    level: int
+    id: str
+    title: str
+
+
+@dataclass(eq=False)
+class Page:
+    """One content file (or a section's ``_index.md``) after parsing."""
+
+    source: str                    # site-relative posix path, e.g. "content/posts/hello.md"
+    section: str                   # first folder under content/, "" for top-level pages
+    slug: str
+    title: str
+    date: datetime | None
+    updated: datetime | None = None
+    draft: bool = False
+    summary: str = ""              # HTML
+    weight: int = 0
+    aliases: tuple[str, ...] = ()
+    template: str | None = None
+    url: str = ""                  # path as served, including the base path: "/blog/posts/hello/"
+    permalink: str = ""            # absolute URL
+    output_path: str = ""          # relative to the output folder: "posts/hello/index.html"
+    content: str = ""              # HTML rendered from the markdown body
+    toc: tuple[TocEntry, ...] = ()
+    taxonomies: dict[str, tuple[str, ...]] = field(default_factory=dict)
+    params: dict[str, Any] = field(default_factory=dict)   # the whole front matter
+    body: str = ""                 # the markdown source, never evaluated as a template
+    bundle_files: tuple[str, ...] = ()   # site-relative paths copied beside the page
+    kind: str = "page"             # "page", "section" (an _index.md) or "home"
+    line_offset: int = 0           # line of the body's first line in the source file
+
+    @property
+    def tags(self) -> tuple[str, ...]:
+        return self.taxonomies.get("tags", ())
+
+    def __repr__(self) -> str:
+        return f"<Page {self.source}>"
+
+
+@dataclass(eq=False)
+class Section:
+    """A folder under content/: its pages (newest first) and optional ``_index.md``."""
+
+    name: str
+    title: str
+    url: str
+    output_path: str
+    index: Page | None = None
+    pages: list[Page] = field(default_factory=list)
+
+    def __repr__(self) -> str:
+        return f"<Section {self.name}>"
+
+
+@dataclass(eq=False)
+class Paginator:
+    """One page of a paginated list. ``items`` are this page's entries; ``urls``
+    holds the URL of every page of the list (``urls[0]`` is the first page)."""
+
+    items: Sequence[Any]
+    number: int = 1
+    urls: tuple[str, ...] = ()
+    per_page: int = 0
+    total_items: int = 0
+
+    @property
+    def total_pages(self) -> int:
+        return max(1, len(self.urls))
+
+    @property
+    def has_prev(self) -> bool:
+        return self.number > 1
+
+    @property
+    def has_next(self) -> bool:
+        return self.number < self.total_pages
+
+    @property
+    def prev_url(self) -> str | None:
+        return self.urls[self.number - 2] if self.has_prev else None
+
+    @property
+    def next_url(self) -> str | None:
+        return self.urls[self.number] if self.has_next else None
+
+    @property
+    def first_url(self) -> str:
+        return self.urls[0] if self.urls else ""
+
+    @property
+    def last_url(self) -> str:
+        return self.urls[-1] if self.urls else ""
+
+
+@dataclass(eq=False)
+class Output:
+    """One file to produce in the output folder.
+
+    Exactly one of: ``templates`` (render the first that exists with ``context``),
+    ``data`` (literal bytes) or ``copy_from`` (copy a file). ``url`` is the
+    served URL path of the output; ``origin`` names the plugin (or "core") that
+    planned it; ``page`` is the page it renders, if any. A list output carries
+    its entries in ``items``; pagination splits such outputs. ``sitemap=False``
+    keeps an HTML output out of sitemap.xml (redirects, the 404 page)."""
+
+    path: str
+    url: str = ""
+    templates: tuple[str, ...] = ()
+    context: dict[str, Any] = field(default_factory=dict)
+    data: bytes | None = None
+    copy_from: Path | None = None
+    page: Page | None = None
+    origin: str = "core"
+    items: list[Any] | None = None
+    title: str = ""
+    sitemap: bool = True
+
+    @property
+    def source(self) -> str:
+        if self.page is not None:
+            return self.page.source
+        return str(self.copy_from) if self.copy_from is not None else f"<{self.origin}>"
+
+    def __repr__(self) -> str:
+        return f"<Output {self.path} from {self.origin}>"
+
+
+@dataclass(eq=False)
+class Site:
+    """Everything a build knows about the site. Passed explicitly to every stage
+    and hook; there is no global state."""
+
+    root: Path
+    config: "SiteConfig"
+    output_root: Path
+    pages: list[Page] = field(default_factory=list)          # regular pages, newest first
+    sections: dict[str, Section] = field(default_factory=dict)
+    home: Page | None = None                                # content/_index.md, if any
+    data: dict[str, Any] = field(default_factory=dict)
+    static_files: list[tuple[str, Path]] = field(default_factory=list)   # (output path, source)
+    taxonomies: dict[str, Any] = field(default_factory=dict)             # filled by the taxonomies plugin
+    state: dict[str, Any] = field(default_factory=dict)     # per-build scratch space, keyed by plugin name
+    errors: list["SsgError"] = field(default_factory=list)
+    warnings: list[str] = field(default_factory=list)
+    include_drafts: bool = False
+    include_future: bool = False
+    build_time: datetime | None = None
+
+    @property
+    def main_pages(self) -> list[Page]:
+        """Pages of the main sections (config ``main_sections``; default: every
+        section), newest first: what the home page and site feed list."""
+        wanted = self.config.main_sections
+        return [p for p in self.pages if p.section and (wanted is None or p.section in wanted)]
+
+    def page_by_source(self, source: str) -> Page | None:
+        key = source if source.startswith("content/") else f"content/{source.lstrip('/')}"
+        for page in self.all_pages():
+            if page.source == key:
+                return page
+        return None
+
+    def all_pages(self) -> Iterable[Page]:
+        yield from self.pages
+        for section in self.sections.values():
+            if section.index is not None:
+                yield section.index
+        if self.home is not None:
+            yield self.home
+
+    def warn(self, message: str) -> None:
+        self.warnings.append(message)

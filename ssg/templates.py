@@ -1,0 +1,143 @@
+"""The Jinja2 environment: site templates override the theme's file by file;
+``theme/NAME`` always reaches the theme's own file (to extend it from an
+override). Core filters and globals respect ``base_url``."""
+
+from __future__ import annotations
+
+import sys
+from datetime import date, datetime
+from importlib import resources
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+import jinja2
+from markupsafe import Markup
+
+from ssg.errors import ConfigError, Location, TemplateError
+from ssg.urls import absolute_url, join_base
+
+if TYPE_CHECKING:
+    from ssg.model import Site
+
+
+def theme_dir(site_root: Path, theme: str, config_path: Path | None) -> Path:
+    """A theme is a folder relative to the site, or a theme packaged with ssg."""
+    local = (site_root / theme)
+    if local.is_dir():
+        return local
+    packaged = resources.files("ssg_themes") / theme
+    if packaged.is_dir():
+        return Path(str(packaged))
+    available = sorted(p.name for p in resources.files("ssg_themes").iterdir()
+                       if p.is_dir() and not p.name.startswith(("_", ".")))
+    raise ConfigError(f"theme '{theme}' not found (no folder '{local}' and no packaged theme of that name)",
+                      where=Location(str(config_path)) if config_path else None,
+                      hint=f"packaged themes: {', '.join(available)}")
+
+
+def make_environment(site: "Site", theme: Path) -> jinja2.Environment:
+    site_templates = jinja2.FileSystemLoader(str(site.root / "templates"))
+    theme_templates = jinja2.FileSystemLoader(str(theme / "templates"))
+    loader = jinja2.ChoiceLoader([
+        jinja2.PrefixLoader({"theme": theme_templates}, delimiter="/"),
+        site_templates,
+        theme_templates,
+    ])
+    env = jinja2.Environment(
+        loader=loader,
+        autoescape=jinja2.select_autoescape(("html", "htm", "xml"), default_for_string=True, default=True),
+        undefined=jinja2.Undefined,
+        trim_blocks=True,
+        lstrip_blocks=True,
+        keep_trailing_newline=True,
+        extensions=["jinja2.ext.loopcontrols"],
+    )
+    install_helpers(env, site)
+    return env
+
+
+def install_helpers(env: jinja2.Environment, site: "Site") -> None:
+    config = site.config
+
+    def format_date(value: Any, fmt: str | None = None) -> str:
+        if value is None or isinstance(value, jinja2.Undefined):
+            return ""
+        if not isinstance(value, (date, datetime)):
+            raise TypeError(f"the date filter needs a date, got {type(value).__name__} {value!r}")
+        return value.strftime(fmt or config.date_format)
+
+    def rel_url(path: str) -> str:
+        """A site path ('/tags/') made absolute-path with the base path ('/blog/tags/')."""
+        if not isinstance(path, str):
+            raise TypeError(f"rel_url needs a path string, got {type(path).__name__}")
+        if "://" in path or path.startswith(("#", "mailto:", "//")):
+            return path
+        base = config.base_path
+        return path if path.startswith(base) and base != "/" else join_base(base, path if path.startswith("/") else "/" + path)
+
+    def abs_url(path: str) -> str:
+        """A full URL: 'https://example.org/blog/tags/'."""
+        return absolute_url(config.base_url, path if "://" in path else rel_url(path))
+
+    def url_for(target: str) -> str:
+        """The URL of a content file ('posts/hello.md'), or a site path ('/about/')."""
+        if target.endswith(".md"):
+            page = site.page_by_source(target)
+            if page is None:
+                raise LookupError(f"url_for: no page for content file '{target}'")
+            return page.url
+        return rel_url(target)
+
+    def iso(value: datetime | None) -> str:
+        return value.isoformat() if value else ""
+
+    env.filters.update({"date": format_date, "rel_url": rel_url, "abs_url": abs_url, "isodate": iso})
+    env.globals.update({"site": site, "config": config, "data": site.data, "url_for": url_for,
+                        "rel_url": rel_url, "abs_url": abs_url})
+
+
+def render(env: jinja2.Environment, candidates: tuple[str, ...], context: dict[str, Any], *, what: str) -> str:
+    """Render the first template of ``candidates`` that exists."""
+    try:
+        template = env.select_template(list(candidates))
+    except jinja2.TemplatesNotFound:
+        raise TemplateError(f"no template for {what}: looked for {', '.join(candidates)}",
+                            hint="add one of them to the site's templates/ or the theme") from None
+    except jinja2.TemplateSyntaxError as error:
+        raise TemplateError(f"template syntax error: {error.message} (while rendering {what})",
+                            where=Location(_template_path(error.filename, error.name), error.lineno)) from None
+    try:
+        return template.render(context)
+    except jinja2.TemplateSyntaxError as error:
+        raise TemplateError(f"template syntax error: {error.message} (while rendering {what})",
+                            where=Location(_template_path(error.filename, error.name), error.lineno)) from None
+    except jinja2.TemplateNotFound as error:
+        raise TemplateError(f"template '{error.name}' not found (while rendering {what})",
+                            where=_template_frame(sys.exc_info()[2]),
+                            hint="check the name in extends/include/import") from None
+    except RecursionError:
+        raise TemplateError(f"template recursion too deep while rendering {what}",
+                            where=_template_frame(sys.exc_info()[2]),
+                            hint="a template includes or calls itself without end") from None
+    except TemplateError:
+        raise
+    except Exception as error:
+        raise TemplateError(f"{type(error).__name__}: {error} (while rendering {what})",
+                            where=_template_frame(sys.exc_info()[2])) from None
+
+
+def _template_path(filename: str | None, name: str | None) -> str:
+    return filename or name or "<template>"
+
+
+def _template_frame(tb) -> Location | None:
+    """The innermost traceback frame that belongs to a template file."""
+    found = None
+    while tb is not None:
+        code = tb.tb_frame.f_code
+        if code.co_filename.endswith((".html", ".xml", ".txt", ".j2", ".jinja")) and "<template>" not in code.co_filename:
+            found = Location(code.co_filename, tb.tb_lineno)
+        tb = tb.tb_next
+    return found
+
+

@@ -1,0 +1,96 @@
+"""URL paths to output files, and the guarantee that every output stays inside
+the output folder.
+
+A page URL is site-relative ("/posts/hello/"); the served URL adds the base
+path of ``base_url``. ``output_path`` maps a site-relative URL to a posix path
+relative to the output folder, refusing anything that could escape it.
+"""
+
+from __future__ import annotations
+
+import posixpath
+import re
+import unicodedata
+from datetime import datetime
+
+from ssg.errors import PathError
+
+_WINDOWS_RESERVED = {"con", "prn", "aux", "nul", *(f"com{i}" for i in range(1, 10)), *(f"lpt{i}" for i in range(1, 10))}
+_SLUG_DROP = re.compile(r"[^\w\s-]", re.UNICODE)
+_SLUG_DASH = re.compile(r"[\s_-]+")
+
+
+def slugify(text: str) -> str:
+    """Lower-case, NFKC-normalised, punctuation dropped, spaces to dashes.
+    Non-ASCII letters are kept (browsers show them in the address bar)."""
+    text = unicodedata.normalize("NFKC", str(text)).strip().lower()
+    text = _SLUG_DASH.sub("-", _SLUG_DROP.sub("", text)).strip("-")
+    return text
+
+
+def check_segment(segment: str, *, what: str) -> None:
+    """Refuse one path segment that is unsafe as a file or folder name."""
+    if segment in ("", ".", ".."):
+        raise PathError(f"{what} contains an empty, '.' or '..' path segment")
+    if "\x00" in segment or "\\" in segment or any(ord(c) < 32 for c in segment):
+        raise PathError(f"{what} contains NUL, a backslash or a control character")
+    stem = segment.split(".")[0].lower()
+    if stem in _WINDOWS_RESERVED:
+        raise PathError(f"{what} uses the reserved file name '{segment}'",
+                        hint="such names break checkouts and uploads on Windows hosts; choose another slug")
+
+
+def output_path(url: str, *, what: str) -> str:
+    """Map a site-relative URL path to the output file that serves it.
+
+    "/posts/a/" -> "posts/a/index.html"; "/feed.xml" -> "feed.xml"; "/" -> "index.html".
+    Raises PathError for '..', NUL, backslashes, control characters, reserved
+    names, query strings or a scheme."""
+    if not isinstance(url, str) or not url:
+        raise PathError(f"{what} is empty")
+    if "://" in url or url.startswith("//") or "?" in url or "#" in url:
+        raise PathError(f"{what} '{url}' must be a path such as '/posts/hello/', not a full URL",
+                        hint="write the path only; base_url is added for you")
+    path = url if url.startswith("/") else "/" + url
+    segments = [s for s in path.split("/")]
+    inner = segments[1:-1] if path.endswith("/") else segments[1:]
+    for segment in inner:
+        check_segment(segment, what=f"{what} '{url}'")
+    rel = "/".join(inner)
+    if path.endswith("/"):
+        rel = posixpath.join(rel, "index.html") if rel else "index.html"
+    normal = posixpath.normpath(rel)
+    if normal.startswith("../") or normal == ".." or normal.startswith("/"):
+        raise PathError(f"{what} '{url}' would leave the output folder")
+    return normal
+
+
+def expand_permalink(pattern: str, *, slug: str, section: str, folder: str, filename: str,
+                     date: datetime | None) -> str:
+    """Fill ``:year``, ``:month``, ``:day``, ``:slug``, ``:section``, ``:path``
+    (the folder under content/) and ``:filename`` into a permalink pattern."""
+    values = {
+        ":year": f"{date.year:04d}" if date else "",
+        ":month": f"{date.month:02d}" if date else "",
+        ":day": f"{date.day:02d}" if date else "",
+        ":slug": slug,
+        ":section": section,
+        ":path": folder,
+        ":filename": filename,
+    }
+    url = re.sub(r":(year|month|day|slug|section|path|filename)", lambda m: values[m.group(0)], pattern)
+    url = re.sub(r"/{2,}", "/", url)
+    return url if url.startswith("/") else "/" + url
+
+
+def join_base(base_path: str, url: str) -> str:
+    """'/blog/' + '/posts/a/' -> '/blog/posts/a/'."""
+    return base_path.rstrip("/") + "/" + url.lstrip("/") if url.startswith("/") else url
+
+
+def absolute_url(base_url: str, url: str) -> str:
+    """Scheme and host of ``base_url`` + a served path: 'https://example.org/blog/a/'."""
+    if "://" in url:
+        return url
+    scheme, rest = base_url.split("://", 1)
+    return f"{scheme}://{rest.split('/', 1)[0]}{url}"
