@@ -1,0 +1,67 @@
+"""The package as a user installs it: theme files in the wheel, generated CSS
+current, and the README's quick start working in a fresh virtualenv."""
+
+from __future__ import annotations
+
+import re
+import subprocess
+import sys
+import tomllib
+from pathlib import Path
+
+import pytest
+
+from ssg.markdown import PYGMENTS_CSS_HEADER, pygments_css
+
+REPO = Path(__file__).resolve().parent.parent
+
+
+def test_every_theme_folder_is_a_listed_package():
+    """A folder under themes/ missing from pyproject's packages would be left out of the wheel."""
+    listed = set(tomllib.loads((REPO / "pyproject.toml").read_text())["tool"]["setuptools"]["packages"])
+    folders = {p for p in (REPO / "themes").rglob("*") if p.is_dir() and "__pycache__" not in p.parts}
+    missing = sorted("ssg_themes." + ".".join(p.relative_to(REPO / "themes").parts) for p in folders
+                     if "ssg_themes." + ".".join(p.relative_to(REPO / "themes").parts) not in listed)
+    assert not missing, f"add these to [tool.setuptools] packages in pyproject.toml: {missing}"
+
+
+def test_shipped_pygments_css_matches_the_generator():
+    shipped = (REPO / "themes/default/static/css/pygments.css").read_text()
+    assert shipped == PYGMENTS_CSS_HEADER + pygments_css(), "regenerate with: python -m ssg.markdown > themes/default/static/css/pygments.css"
+
+
+def test_builtin_plugins_are_declared_as_entry_points():
+    from ssg.pluginmanager import DEFAULT_PLUGINS
+
+    declared = tomllib.loads((REPO / "pyproject.toml").read_text())["project"]["entry-points"]["ssg.plugins"]
+    assert sorted(declared.values()) == sorted(DEFAULT_PLUGINS)
+
+
+def test_readme_quick_start_has_two_setup_commands_and_ci_runs_the_test_one():
+    readme = (REPO / "README.md").read_text()
+    block = re.search(r"## Quick start\n(.*?)\n## ", readme, re.DOTALL).group(1)
+    commands = re.findall(r"```(?:sh|bash|console)\n(.*?)```", block, re.DOTALL)
+    assert len(commands) == 2, "the quick start has exactly two set-up commands"
+    test_command = commands[1].strip()
+    assert test_command in (REPO / ".ci/run").read_text(), ".ci/run must run the README's test command"
+
+
+@pytest.mark.slow
+def test_fresh_venv_install_builds_new_and_example_sites(tmp_path):
+    """`pip install .` in a fresh venv, then `ssg new` + `ssg build` and the example site."""
+    venv = tmp_path / "venv"
+    subprocess.run([sys.executable, "-m", "venv", str(venv)], check=True)
+    pip = [str(venv / "bin/python"), "-m", "pip", "install", "--quiet", "--disable-pip-version-check"]
+    subprocess.run(pip + [str(REPO)], check=True, capture_output=True, timeout=600)
+    ssg = str(venv / "bin/ssg")
+    site = tmp_path / "x"
+    subprocess.run([ssg, "new", str(site)], check=True, capture_output=True)
+    built = subprocess.run([ssg, "build", "-s", str(site)], capture_output=True, text=True)
+    assert built.returncode == 0, built.stderr
+    assert (site / "public/index.html").is_file()
+    assert (site / "public/css/style.css").is_file(), "theme static files must be in the wheel"
+    example = subprocess.run([ssg, "build", "-s", str(REPO / "example-site"), "--out", str(tmp_path / "ex")],
+                             capture_output=True, text=True)
+    assert example.returncode == 0, example.stderr
+    assert "warning" not in example.stderr
+    assert (tmp_path / "ex/index.html").is_file()
