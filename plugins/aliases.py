@@ -1,11 +1,12 @@
 """Alias redirects: each path in a page's ``aliases`` front matter gets a small
-HTML page redirecting to the page (meta refresh plus a canonical link)."""
+HTML page redirecting to the page (meta refresh plus a canonical link).
+Aliases are site paths (``/old/path/``); the base path of base_url is added."""
 
 from __future__ import annotations
 
 from html import escape
 
-from ssg.api import FieldReader, Output, PathError, Site, hookimpl, output_path
+from ssg.api import FieldReader, Output, PathError, Site, hookimpl, join_base, output_path
 
 REDIRECT = """<!doctype html>
 <html lang="{lang}">
@@ -26,16 +27,19 @@ REDIRECT = """<!doctype html>
 @hookimpl
 def ssg_generate_outputs(site: Site) -> list[Output]:
     outputs = []
-    for page in site.pages:
+    for page in site.all_pages():
         for alias in page.aliases:
+            url = alias if alias.endswith((".html", "/")) else alias + "/"
             try:
-                path = output_path(alias if alias.endswith((".html", "/")) else alias + "/", what="alias")
+                path = output_path(url, what="alias")
             except PathError as error:
                 reader = FieldReader.for_page(page, site.root)
-                site.errors.append(reader.fail("aliases", error.message, "write aliases as site paths like '/old/path/'"))
+                site.errors.append(reader.fail("aliases", error.message,
+                                               "write aliases as site paths like '/old/path/'"))
                 continue
             html = REDIRECT.format(lang=escape(site.config.language), title=escape(page.title),
                                    target=escape(page.permalink))
-            outputs.append(Output(path=path, url=site.config.base_path + path, origin="aliases", page=page,
+            outputs.append(Output(path=path, url=join_base(site.config.base_path, "/" + url.lstrip("/")),
+                                  origin="aliases", page=page,
                                   sitemap=False, data=html.encode("utf-8")))
     return outputs

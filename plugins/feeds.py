@@ -13,12 +13,23 @@ the clock.
 
 from __future__ import annotations
 
-from datetime import datetime, timezone
-from xml.sax.saxutils import escape, quoteattr
+import difflib
+import re
+from datetime import UTC, datetime
+from xml.sax import saxutils
 
-from ssg.api import Option, Output, Page, Site, Table, absolute_url, hookimpl
+from ssg.api import ConfigError, Location, Option, Output, Page, Site, Table, absolute_url, hookimpl
 
-EPOCH = datetime(1970, 1, 1, tzinfo=timezone.utc)
+EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
+_NOT_XML = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff]")   # characters XML 1.0 cannot hold
+
+
+def escape(text: str) -> str:
+    return saxutils.escape(_NOT_XML.sub("", str(text)))
+
+
+def quoteattr(text: str) -> str:
+    return saxutils.quoteattr(_NOT_XML.sub("", str(text)))
 
 
 @hookimpl
@@ -44,6 +55,12 @@ def _feed_sets(site: Site) -> list[tuple[str, str, str, list[Page]]]:
                              section.url, section.pages))
     for name in options.get("taxonomies", []):
         taxonomy = site.taxonomies.get(name)
+        if taxonomy is None:
+            close = difflib.get_close_matches(name, sorted(site.taxonomies), n=1)
+            raise ConfigError(f"'feeds.taxonomies' names '{name}', which is not a taxonomy of this site",
+                              where=Location(str(site.config.path)) if site.config.path else None,
+                              hint=f"did you mean '{close[0]}'?" if close else
+                              "configure it under [taxonomies] (and keep the taxonomies plugin enabled)")
         for term in getattr(taxonomy, "terms", {}).values():
             sets.append((term.output_path[: -len("/index.html")], f"{term.name} - {site.config.title}",
                          term.url, term.pages))
@@ -67,18 +84,16 @@ def ssg_generate_outputs(site: Site) -> list[Output]:
     limit, full = options.get("limit", 20), options.get("full_content", False)
     outputs = []
     sets = _feed_sets(site)
-    site.state["feeds"] = {folder for folder, *_ in sets[1:]}
+    site.state["feeds"] = {html_url: folder for folder, _title, html_url, _pages in sets[1:]}
     for folder, title, html_url, pages in sets:
         entries = pages[:limit]
         prefix = folder + "/" if folder else ""
-        if options.get("rss", True):
-            outputs.append(Output(path=f"{prefix}index.xml", origin="feeds", sitemap=False,
-                                  url=f"{site.config.base_path}{prefix}index.xml",
-                                  data=rss(site, title, html_url, f"{site.config.base_path}{prefix}index.xml", entries, full)))
-        if options.get("atom", True):
-            outputs.append(Output(path=f"{prefix}atom.xml", origin="feeds", sitemap=False,
-                                  url=f"{site.config.base_path}{prefix}atom.xml",
-                                  data=atom(site, title, html_url, f"{site.config.base_path}{prefix}atom.xml", entries, full)))
+        for enabled, name, write in ((options.get("rss", True), "index.xml", rss),
+                                     (options.get("atom", True), "atom.xml", atom)):
+            if enabled:
+                url = f"{site.config.base_path}{prefix}{name}"
+                outputs.append(Output(path=f"{prefix}{name}", origin="feeds", sitemap=False, url=url,
+                                      data=write(site, title, html_url, url, entries, full)))
     return outputs
 
 
@@ -86,10 +101,11 @@ def ssg_generate_outputs(site: Site) -> list[Output]:
 def ssg_template_context(output: Output, context: dict, site: Site) -> None:
     """``feeds``: the feed links for this page (the site's, plus its section's or term's)."""
     links = feed_links(site, "")
-    folders = site.state.get("feeds", set())
-    here = output.path.rsplit("/index.html", 1)[0] if output.path.endswith("/index.html") else None
-    if here in folders:
-        links = feed_links(site, here) + links
+    paginator = context.get("paginator")
+    list_url = paginator.first_url if paginator is not None and paginator.urls else output.url
+    folder = site.state.get("feeds", {}).get(list_url)
+    if folder is not None:   # a section or term list (any of its pages): its own feed first
+        links = feed_links(site, folder) + links
     context["feeds"] = links
 
 
@@ -159,7 +175,7 @@ def atom(site: Site, title: str, html_url: str, self_url: str, pages: list[Page]
 def _rfc822(value: datetime) -> str:
     from email.utils import format_datetime
 
-    return format_datetime(value.astimezone(timezone.utc), usegmt=True)
+    return format_datetime(value.astimezone(UTC), usegmt=True)
 
 
 def _rfc3339(value: datetime) -> str:

@@ -1,5 +1,11 @@
 """robots.txt: allow everything (or what ``disallow`` lists) and point to the
-sitemap. A theme or site template ``robots.txt`` replaces the generated text."""
+sitemap. A site template ``templates/robots.txt`` replaces the generated text
+(it receives it as ``generated``).
+
+    [robots]
+    disallow = ["/drafts/"]
+    template = "robots.txt"
+"""
 
 from __future__ import annotations
 
@@ -9,7 +15,9 @@ from ssg.api import Option, Output, Site, Table, absolute_url, hookimpl
 @hookimpl
 def ssg_config_schema(register):
     register("robots", Table({
-        "disallow": Option(list, [], "paths crawlers should not visit, e.g. ['/drafts/']", items=str),
+        "disallow": Option(list, [], "paths crawlers should not visit, e.g. ['/drafts/']", items=str,
+                           check=lambda v: "must not hold an empty path (use '/' to disallow everything)"
+                           if any(not p.strip() or "\n" in p for p in v) else None),
         "template": Option(str, "robots.txt", "template to render instead of the generated text, if it exists"),
     }))
 
@@ -19,9 +27,11 @@ def ssg_generate_outputs(site: Site) -> list[Output]:
     options = site.config.table("robots")
     lines = ["User-agent: *"]
     disallow = options.get("disallow", [])
-    lines += [f"Disallow: {site.config.base_path.rstrip('/')}{path}" for path in disallow] or ["Disallow:"]
-    sitemap = site.config.table("sitemap").get("path", "sitemap.xml")
-    lines += ["", f"Sitemap: {absolute_url(site.config.base_url, site.config.base_path + sitemap.strip('/'))}", ""]
+    lines += [f"Disallow: {site.config.base_path.rstrip('/')}/{path.lstrip('/')}" for path in disallow] or ["Disallow:"]
+    sitemap = site.state.get("sitemap")   # set by the sitemap plugin, unless it is disabled
+    if sitemap:
+        lines += ["", f"Sitemap: {absolute_url(site.config.base_url, sitemap['url'])}"]
+    lines.append("")
     template = options.get("template", "robots.txt")
     site.state["robots"] = "\n".join(lines)
     if (site.root / "templates" / template).is_file():

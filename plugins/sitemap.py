@@ -1,11 +1,29 @@
 """sitemap.xml listing every HTML page the build produces (redirects and the 404
-page excluded), with lastmod from the page's updated or date field."""
+page excluded, paginated pages included), with lastmod from the page's updated
+or date field (for a list page: its newest entry's).
+
+    [sitemap]
+    path = "sitemap.xml"
+"""
 
 from __future__ import annotations
 
+from datetime import datetime
+from urllib.parse import quote
 from xml.sax.saxutils import escape
 
-from ssg.api import Option, Output, Site, Table, absolute_url, hookimpl
+from ssg.api import Option, Output, Page, Site, Table, absolute_url, hookimpl
+
+URL_SAFE = ":/?#[]@!$&'()*+,;=%~"   # percent-encode only what is not already URL syntax (non-ASCII, spaces)
+
+
+def _lastmod(output: Output) -> datetime | None:
+    """A page's updated or date; for a list, the newest of its entries'."""
+    dates = [p.updated or p.date for p in output.items or () if isinstance(p, Page)]
+    if output.page is not None:
+        dates.append(output.page.updated or output.page.date)
+    dates = [d for d in dates if d is not None]
+    return max(dates) if dates else None
 
 
 @hookimpl
@@ -17,18 +35,24 @@ def ssg_config_schema(register):
     }))
 
 
+@hookimpl
+def ssg_site_loaded(site: Site) -> None:
+    """Announce the sitemap's URL to other plugins (robots.txt links to it)."""
+    path = site.config.table("sitemap").get("path", "sitemap.xml").strip("/")
+    site.state["sitemap"] = {"path": path, "url": site.config.base_path + path}
+
+
 @hookimpl(trylast=True)
 def ssg_plan_outputs(site: Site, outputs: list[Output]) -> None:
     """Runs last so it sees paginated pages and every plugin's outputs."""
-    path = site.config.table("sitemap").get("path", "sitemap.xml").strip("/")
+    path = site.state["sitemap"]["path"]
     lines = ['<?xml version="1.0" encoding="utf-8"?>',
              '<urlset xmlns="http://www.sitemaps.org/schemas/sitemap/0.9">']
     for output in sorted(outputs, key=lambda o: o.url):
         if not output.templates or not output.sitemap or not output.path.endswith(".html"):
             continue
-        entry = f"  <url><loc>{escape(absolute_url(site.config.base_url, output.url))}</loc>"
-        page = output.page
-        when = page and (page.updated or page.date)
+        entry = f"  <url><loc>{escape(quote(absolute_url(site.config.base_url, output.url), safe=URL_SAFE))}</loc>"
+        when = _lastmod(output)
         if when:
             entry += f"<lastmod>{when.date().isoformat()}</lastmod>"
         lines.append(entry + "</url>")
@@ -39,4 +63,4 @@ def ssg_plan_outputs(site: Site, outputs: list[Output]) -> None:
 
 @hookimpl
 def ssg_template_context(output: Output, context: dict, site: Site) -> None:
-    context["sitemap_url"] = site.config.base_path + site.config.table("sitemap").get("path", "sitemap.xml").strip("/")
+    context["sitemap_url"] = site.state["sitemap"]["url"]

@@ -10,11 +10,37 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from ssg.api import FieldReader, Option, Output, Page, Site, Table, hookimpl, join_base, slugify
+from ssg.api import (
+    ConfigError,
+    ContentError,
+    FieldReader,
+    Location,
+    Option,
+    Output,
+    Page,
+    PathError,
+    Site,
+    Table,
+    hookimpl,
+    join_base,
+    output_path,
+    slugify,
+)
+
+
+def _check_url(value: str) -> str | None:
+    if not value:
+        return None
+    try:
+        output_path("/" + value.strip("/") + "/", what="url")
+    except PathError as error:
+        return error.message
+    return None
+
 
 TAXONOMY = Table({
     "title": Option(str, "", "heading of the terms index (default: the name, capitalised)"),
-    "url": Option(str, "", "URL prefix of the term pages (default: /NAME/)"),
+    "url": Option(str, "", "URL prefix of the term pages (default: /NAME/)", check=_check_url),
 })
 DEFAULT = {"tags": {"title": "", "url": ""}}
 
@@ -62,13 +88,22 @@ def ssg_page_parsed(page: Page, site: Site) -> None:
     reader = FieldReader.for_page(page, site.root)
     for name in configured(site):
         if name in page.params:
-            page.taxonomies[name] = reader.string_list(name)
+            try:
+                page.taxonomies[name] = reader.string_list(name)
+            except ContentError as error:   # reported; the page still builds, without these terms
+                site.errors.append(error)
 
 
 @hookimpl
 def ssg_site_loaded(site: Site) -> None:
     for name, options in configured(site).items():
         prefix = "/" + (options.get("url") or name).strip("/") + "/"
+        try:
+            output_path(prefix, what=f"taxonomy '{name}'")
+        except PathError as error:
+            raise ConfigError(f"{error.message}: the name of a taxonomy is its URL unless 'url' is set",
+                              where=Location(str(site.config.path)) if site.config.path else None,
+                              hint=f"rename it or set url, e.g. {name} = {{ url = \"/topics/\" }}") from None
         taxonomy = Taxonomy(name=name, title=options.get("title") or name.replace("_", " ").title(),
                             url=join_base(site.config.base_path, prefix), output_path=prefix.strip("/") + "/index.html")
         for page in site.pages:

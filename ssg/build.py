@@ -5,16 +5,15 @@ from __future__ import annotations
 
 import time
 from dataclasses import dataclass, field
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from ssg.config import SiteConfig, build_config, read_config
+from ssg.config import CORE_SCHEMA, SiteConfig, build_config, read_config
 from ssg.errors import ConfigError, PathError, SsgError
 from ssg.loader import load_site
 from ssg.model import Output, Paginator, Site
 from ssg.pluginmanager import Plugins
-from ssg.schema import Table
 from ssg.templates import make_environment, render, theme_dir
 from ssg.writer import OutputWriter
 
@@ -58,14 +57,7 @@ class BuildResult:
 def load_plugins_and_config(site_root: Path, options: BuildOptions) -> tuple[Plugins, SiteConfig]:
     raw = read_config(site_root)
     plugins = Plugins().load(site_root, raw.disabled_plugins)
-    tables: dict[str, Table] = {}
-
-    def register(name: str, table: Table) -> None:
-        if name in tables or name in ("title", "base_url", "permalinks", "markdown", "params", "plugins"):
-            raise ConfigError(f"config table '{name}' is registered twice (a plugin name clash)")
-        tables[name] = table
-
-    plugins.call("ssg_config_schema", register=register)
+    tables = plugins.config_tables(reserved=CORE_SCHEMA.options)
     config = build_config(raw, tables, {"base_url": options.base_url})
     return plugins, config
 
@@ -92,7 +84,7 @@ def build(site_root: Path, options: BuildOptions = BuildOptions()) -> BuildResul
     plugins, config = load_plugins_and_config(site_root, options)
     site = Site(root=site_root, config=config, output_root=resolve_output_root(site_root, config, options.out),
                 include_drafts=options.drafts, include_future=options.future,
-                build_time=datetime.now(timezone.utc))
+                build_time=datetime.now(UTC))
     theme = theme_dir(site_root, config.theme, config.path)
 
     load_site(site, plugins)

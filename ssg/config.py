@@ -4,14 +4,15 @@ schemas plugins register, and exposed as a read-only ``SiteConfig``."""
 from __future__ import annotations
 
 import tomllib
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from types import MappingProxyType
-from typing import Any, Mapping
+from typing import Any
 from urllib.parse import urlsplit
 
 from ssg.errors import ConfigError, Location, UsageError
-from ssg.schema import Option, Table, TomlLocator, validate
+from ssg.schema import Option, Table, TomlLocator, toml_error_position, validate
 
 CONFIG_NAME = "ssg.toml"
 PERMALINK_TOKENS = (":year", ":month", ":day", ":slug", ":section", ":path", ":filename")
@@ -145,8 +146,7 @@ def read_config(site_dir: Path) -> RawConfig:
     try:
         data = tomllib.loads(text)
     except tomllib.TOMLDecodeError as error:
-        line = getattr(error, "lineno", None)
-        message = str(error).split(" (at line")[0]
+        message, line = toml_error_position(error, text)
         raise ConfigError(f"invalid TOML: {message}", where=Location(str(path), line),
                           hint="fix the syntax; see docs/configuration.md") from None
     return RawConfig(path, data, TomlLocator(str(path), text))
@@ -159,6 +159,9 @@ def build_config(raw: RawConfig, plugin_tables: Mapping[str, Table], overrides: 
     data = dict(raw.data)
     for key, value in (overrides or {}).items():
         if value is not None:
+            # A bad flag value is reported against the flag, not against ssg.toml.
+            flag = TomlLocator(f"--{key.replace('_', '-')}", "")
+            validate(Table({key: CORE_SCHEMA.options[key]}), {key: value}, flag)
             data[key] = value
     values = validate(schema, data, raw.locator)
     if values["theme"].strip() == "":

@@ -8,26 +8,47 @@ from __future__ import annotations
 
 import re
 import tomllib
-from datetime import date, datetime, timezone
+from collections.abc import Callable, Mapping
+from datetime import UTC, date, datetime
 from pathlib import Path, PurePosixPath
-from typing import Any, Callable, Mapping
+from typing import Any
 
 import frontmatter
 import yaml
 from frontmatter.default_handlers import BaseHandler, YAMLHandler
-
 from markupsafe import Markup, escape
 
 from ssg.errors import ContentError, Location
 from ssg.markdown import render_markdown
 from ssg.model import Page
+from ssg.schema import toml_error_position
 
 _YAML_LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+DATE_HINT = "use ISO 8601, e.g. 2024-05-01 or 2024-05-01T09:30:00+02:00"
+
+
+class YamlLoader(_YAML_LOADER):
+    """The safe loader, but an impossible date such as 2024-13-45 is a YAML error
+    with a position instead of a bare ValueError from the date constructor."""
+
+
+class InvalidDate(yaml.constructor.ConstructorError):
+    pass
+
+
+def _timestamp(loader: YamlLoader, node: yaml.Node) -> Any:
+    try:
+        return loader.construct_yaml_timestamp(node)
+    except ValueError as error:
+        raise InvalidDate(None, None, f"'{node.value}' is not a valid date ({error})", node.start_mark) from None
+
+
+YamlLoader.add_constructor("tag:yaml.org,2002:timestamp", _timestamp)
 
 
 class _YAML(YAMLHandler):
     def load(self, fm: str, **kwargs: object) -> Any:
-        return yaml.load(fm, Loader=_YAML_LOADER)
+        return yaml.load(fm, Loader=YamlLoader)
 
 
 class _TOML(BaseHandler):
@@ -68,32 +89,39 @@ def split_front_matter(text: str, source: str) -> tuple[dict, str, int]:
         raise ContentError(f"front matter opened with '{handler.START_DELIMITER}' is never closed",
                            where=Location(source, 1),
                            hint=f"add a line '{handler.END_DELIMITER}' after the last front matter field") from None
+    body = body.lstrip("\n")
     body_line = text[: len(text) - len(body)].count("\n") + 1
+    # Line numbers inside ``fm`` count from the line of the opening delimiter.
+    opening = handler.FM_BOUNDARY.search(text)
+    fm_line = text[: opening.end()].count("\n") + 1 if opening else 1
     try:
         meta = handler.load(fm)
     except yaml.YAMLError as error:
         mark = getattr(error, "problem_mark", None)
-        line = mark.line + 2 if mark is not None else 1
+        line = fm_line + mark.line if mark is not None else 1
         problem = getattr(error, "problem", None) or str(error).splitlines()[0]
-        raise ContentError(f"invalid YAML front matter: {problem}", where=Location(source, line),
-                           hint="check quoting and indentation; values with ':' need quotes") from None
+        context, context_mark = getattr(error, "context", None), getattr(error, "context_mark", None)
+        if context and context_mark is not None and context_mark.line != getattr(mark, "line", None):
+            problem += f" ({context} that starts on line {fm_line + context_mark.line})"
+        hint = (DATE_HINT if isinstance(error, InvalidDate)
+                else "check quoting and indentation; values with ':' need quotes")
+        raise ContentError(f"invalid YAML front matter: {problem}", where=Location(source, line), hint=hint) from None
     except tomllib.TOMLDecodeError as error:
-        found = re.search(r"at line (\d+)", str(error))
-        line = int(found.group(1)) + 1 if found else 1
-        message = str(error).split(" (at line")[0]
-        raise ContentError(f"invalid TOML front matter: {message}", where=Location(source, line),
+        message, line = toml_error_position(error, fm)
+        raise ContentError(f"invalid TOML front matter: {message}",
+                           where=Location(source, fm_line + line - 1 if line else 1),
                            hint="check the TOML syntax of the +++ block") from None
     if meta is None:
         meta = {}
     if not isinstance(meta, dict):
         raise ContentError(f"front matter must be a mapping of fields, got {type(meta).__name__}",
-                           where=Location(source, 2), hint="write fields as 'title: My post'")
-    return meta, body.lstrip("\n") if body.startswith("\n") else body, body_line
+                           where=Location(source, fm_line + 1), hint="write fields as 'title: My post'")
+    return meta, body, body_line
 
 
 def field_line(text: str, name: str) -> int | None:
     """Best-effort line of a front matter field, for error messages."""
-    pattern = re.compile(rf"^\s*{re.escape(name)}\s*[:=]", re.MULTILINE)
+    pattern = re.compile(rf"^[ \t]*{re.escape(name)}[ \t]*[:=]", re.MULTILINE)
     match = pattern.search(text)
     return text[: match.start()].count("\n") + 1 if match else None
 
@@ -108,7 +136,7 @@ def to_datetime(value: Any) -> datetime:
         result = datetime.fromisoformat(value.strip())
     else:
         raise ValueError(f"expected a date, got {type(value).__name__}")
-    return result if result.tzinfo else result.replace(tzinfo=timezone.utc)
+    return result if result.tzinfo else result.replace(tzinfo=UTC)
 
 
 class FieldReader:
@@ -121,7 +149,7 @@ class FieldReader:
         self.meta, self._text, self.source = meta, text, source
 
     @classmethod
-    def for_page(cls, page: Page, site_root: Path) -> "FieldReader":
+    def for_page(cls, page: Page, site_root: Path) -> FieldReader:
         return cls(page.params, lambda: decode((site_root / page.source).read_bytes(), page.source), page.source)
 
     def fail(self, name: str, message: str, hint: str) -> ContentError:
@@ -156,8 +184,7 @@ class FieldReader:
         try:
             return to_datetime(value)
         except (ValueError, TypeError):
-            raise self.fail(name, f"is not a date: {value!r}",
-                            "use ISO 8601, e.g. 2024-05-01 or 2024-05-01T09:30:00+02:00") from None
+            raise self.fail(name, f"is not a date: {value!r}", DATE_HINT) from None
 
     def string_list(self, name: str) -> tuple[str, ...]:
         value = self.meta.get(name)

@@ -6,21 +6,23 @@ from __future__ import annotations
 import json
 import os
 import tomllib
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path, PurePosixPath
 from typing import Any
 
 import yaml
 
-from ssg.content import parse_page
+from ssg.content import YamlLoader, decode, field_line, parse_page
 from ssg.errors import ContentError, Location, PathError, SsgError
 from ssg.model import Page, Section, Site
 from ssg.pluginmanager import Plugins
-from ssg.urls import absolute_url, check_segment, expand_permalink, join_base, output_path, slugify
+from ssg.schema import toml_error_position
+from ssg.urls import absolute_url, check_segment, expand_permalink, join_base, output_path, printable, slugify
 
 DATA_SUFFIXES = (".yaml", ".yml", ".json", ".toml")
 DEFAULT_PERMALINK = "/:path/:slug/"
-_EPOCH = datetime(1970, 1, 1, tzinfo=timezone.utc)
+_EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
+_DATA_HINT = "fix the syntax at that line; until then templates see this file's data as missing"
 
 
 def is_ignored(name: str) -> bool:
@@ -29,12 +31,24 @@ def is_ignored(name: str) -> bool:
             or name == "4913")
 
 
-def walk(root: Path) -> list[Path]:
-    """Every non-ignored file under ``root``, sorted, not following symlinked folders."""
+def walk(root: Path, site: Site | None = None) -> list[Path]:
+    """Every non-ignored file under ``root``, sorted, not following symlinked folders.
+    A name that is not valid UTF-8 cannot become a URL or be printed: it is left
+    out, and reported in ``site.errors`` when ``site`` is given."""
     found: list[Path] = []
     for folder, dirs, files in os.walk(root):
         dirs[:] = sorted(d for d in dirs if not is_ignored(d))
-        found.extend(Path(folder) / f for f in sorted(files) if not is_ignored(f))
+        for path in (Path(folder) / f for f in sorted(files) if not is_ignored(f)):
+            try:
+                str(path.relative_to(root)).encode("utf-8")
+            except UnicodeEncodeError:
+                if site is not None:
+                    shown = path.relative_to(site.root) if site.root in path.parents else path
+                    site.errors.append(ContentError("file name is not valid UTF-8",
+                                                    where=os.fsencode(shown).decode("utf-8", "replace"),
+                                                    hint="rename the file; its name cannot become a URL"))
+                continue
+            found.append(path)
     return found
 
 
@@ -43,9 +57,11 @@ def load_site(site: Site, plugins: Plugins) -> None:
     ``site.errors`` and left out; everything else still builds."""
     root = site.root
     content = root / "content"
-    bundle_dirs = {p.parent for p in content.rglob("index.md")} if content.is_dir() else set()
+    # content/index.md is not a bundle: that would turn every other file of the
+    # site into a resource of one page and publish their markdown sources.
+    bundle_dirs = {p.parent for p in content.rglob("index.md") if p.parent != content} if content.is_dir() else set()
     regular: list[Page] = []
-    for path in walk(content) if content.is_dir() else []:
+    for path in walk(content, site) if content.is_dir() else []:
         rel = path.relative_to(content)
         source = str(PurePosixPath("content", *rel.parts))
         bundle = _bundle_of(path, bundle_dirs)
@@ -62,7 +78,7 @@ def load_site(site: Site, plugins: Plugins) -> None:
             continue
         if bundle is not None:
             page.bundle_files = tuple(str(PurePosixPath("content", *p.relative_to(content).parts))
-                                      for p in walk(bundle) if p != path)
+                                      for p in walk(bundle) if p != path and _bundle_of(p, bundle_dirs) == bundle)
         if page.kind == "home":
             site.home = page
         elif page.kind == "section":
@@ -100,6 +116,8 @@ def _parse(site: Site, path: Path, rel: Path, source: str) -> Page | None:
     parts = rel.parts
     folder_parts = parts[:-1]
     if path.name == "index.md":
+        if not folder_parts:
+            site.warn(f"{source}: builds the page /index/; the home page's content goes in content/_index.md")
         slug, folder_parts = (folder_parts[-1], folder_parts[:-1]) if folder_parts else ("index", ())
     else:
         slug = path.stem
@@ -120,7 +138,6 @@ def _parse(site: Site, path: Path, rel: Path, source: str) -> Page | None:
         return None
     if page.date and site.build_time and page.date > site.build_time and not site.include_future:
         return None
-    where = Location(source)
     if kind == "page":
         if page.url:
             url = page.url if page.url.endswith(("/", ".html", ".xml", ".txt", ".json")) else page.url + "/"
@@ -129,10 +146,12 @@ def _parse(site: Site, path: Path, rel: Path, source: str) -> Page | None:
             url = expand_permalink(pattern, slug=page.slug, section=section, folder="/".join(folder_parts),
                                    filename=path.stem, date=page.date)
         try:
-            check_segment(page.slug, what=f"slug '{page.slug}'") if not page.url else None
+            check_segment(page.slug, what=f"slug '{printable(page.slug)}'") if not page.url else None
             page.output_path = output_path(url, what="url" if page.url else "permalink")
         except PathError as error:
-            raise PathError(error.message, where=where, hint=error.hint or "use a plain relative path such as '/about/'") from None
+            line = field_line(decode(raw, source), "url" if page.url else "slug")
+            raise PathError(error.message, where=Location(source, line),
+                            hint=error.hint or "use a plain relative path such as '/about/'") from None
         page.url = join_base(site.config.base_path, url)
     elif kind == "section":
         page.output_path = f"{section}/index.html"
@@ -156,10 +175,22 @@ def load_data(folder: Path, site: Site) -> dict[str, Any]:
     data: dict[str, Any] = {}
     if not folder.is_dir():
         return data
-    for path in walk(folder):
+    owners: dict[tuple[str, ...], Path] = {}
+    for path in walk(folder, site):
         if path.suffix not in DATA_SUFFIXES:
             continue
         rel = path.relative_to(folder)
+        keys = rel.parts[:-1] + (path.stem,)
+        # team.yaml beside team.json, or beside a team/ folder, would overwrite or
+        # merge into one another depending on the file system's order.
+        clash = next((other for other in owners if other[:len(keys)] == keys or keys[:len(other)] == other), None)
+        if clash is not None:
+            name = ".".join(keys[:min(len(keys), len(clash))])
+            site.errors.append(ContentError(
+                f"{owners[clash].relative_to(site.root)} and {path.relative_to(site.root)} both define data.{name}",
+                where=Location(str(path.relative_to(site.root))), hint="rename or merge one of them"))
+            continue
+        owners[keys] = path
         target = data
         for part in rel.parts[:-1]:
             target = target.setdefault(part, {})
@@ -181,15 +212,17 @@ def _read_data(path: Path, root: Path) -> Any:
             return json.loads(text)
         if path.suffix == ".toml":
             return tomllib.loads(text)
-        return yaml.load(text, Loader=getattr(yaml, "CSafeLoader", yaml.SafeLoader))
+        return yaml.load(text, Loader=YamlLoader)
     except json.JSONDecodeError as error:
-        raise ContentError(f"invalid JSON: {error.msg}", where=Location(source, error.lineno)) from None
+        raise ContentError(f"invalid JSON: {error.msg}", where=Location(source, error.lineno),
+                           hint=_DATA_HINT) from None
     except tomllib.TOMLDecodeError as error:
-        raise ContentError(f"invalid TOML: {error}", where=Location(source)) from None
+        message, line = toml_error_position(error, text)
+        raise ContentError(f"invalid TOML: {message}", where=Location(source, line), hint=_DATA_HINT) from None
     except yaml.YAMLError as error:
         mark = getattr(error, "problem_mark", None)
         raise ContentError(f"invalid YAML: {getattr(error, 'problem', None) or error}",
-                           where=Location(source, mark.line + 1 if mark else None)) from None
+                           where=Location(source, mark.line + 1 if mark else None), hint=_DATA_HINT) from None
 
 
 def _static_files(site: Site) -> list[tuple[str, Path]]:
@@ -199,6 +232,6 @@ def _static_files(site: Site) -> list[tuple[str, Path]]:
     chosen: dict[str, Path] = {}
     for folder in (theme_dir(site.root, site.config.theme, site.config.path) / "static", site.root / "static"):
         if folder.is_dir():
-            for path in walk(folder):
+            for path in walk(folder, site):
                 chosen[path.relative_to(folder).as_posix()] = path
     return sorted(chosen.items())

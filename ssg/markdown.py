@@ -6,9 +6,9 @@ from __future__ import annotations
 
 import html
 import re
+from collections.abc import Mapping
 from dataclasses import dataclass
-from functools import lru_cache
-from typing import Mapping
+from functools import cache, lru_cache
 
 import cmarkgfm
 from cmarkgfm.cmark import Options
@@ -21,7 +21,11 @@ _HEADING = re.compile(r"<h([1-6])>(.*?)</h\1>", re.DOTALL)
 _CODE = re.compile(r'<pre lang="([^"]+)"><code>(.*?)</code></pre>', re.DOTALL)
 _TAGS = re.compile(r"<[^>]+>")
 _FIRST_PARAGRAPH = re.compile(r"<p>(.*?)</p>", re.DOTALL)
+_FOOTNOTE_REF = re.compile(r'<sup class="footnote-ref">.*?</sup>', re.DOTALL)
+_FOOTNOTES = re.compile(r'<section class="footnotes".*?</section>', re.DOTALL)
+_FOOTNOTE_DEF = re.compile(r"^ {0,3}\[\^[^\]\s]+\]:.*$", re.MULTILINE)
 MORE_MARKER = "<!--more-->"
+_EXTENSIONS = ["table", "autolink", "strikethrough", "tasklist"]
 
 
 @dataclass(frozen=True)
@@ -42,10 +46,17 @@ def cmark_options(options: Mapping) -> int:
     return flags
 
 
+def _to_html(text: str, flags: int) -> str:
+    # GFM's tagfilter turns <script>, <style>, <iframe>... into visible "&lt;script>"
+    # text even when raw HTML is allowed; trusted authors need those (embeds), and
+    # without CMARK_OPT_UNSAFE cmark omits all raw HTML anyway.
+    return cmarkgfm.markdown_to_html_with_extensions(text, options=flags, extensions=_EXTENSIONS)
+
+
 def render_markdown(text: str, options: Mapping) -> Rendered:
     """Render one markdown body. ``options`` is the ``[markdown]`` config table."""
     flags = cmark_options(options)
-    html_text = cmarkgfm.github_flavored_markdown_to_html(text, options=flags)
+    html_text = _to_html(text, flags)
     html_text, toc = _add_heading_ids(html_text, tuple(options.get("toc_levels", (2, 3))))
     if options.get("highlight", True):
         html_text = _CODE.sub(_highlight_match, html_text)
@@ -55,11 +66,23 @@ def render_markdown(text: str, options: Mapping) -> Rendered:
 
 
 def _summary(text: str, html_text: str, flags: int) -> str:
+    """The HTML before ``<!--more-->``, else the first paragraph's inner HTML.
+    Footnote references are dropped: on a list page or in a feed they would
+    point to nothing (and repeat ids)."""
     if MORE_MARKER in text:
         before = text.split(MORE_MARKER, 1)[0]
-        return cmarkgfm.github_flavored_markdown_to_html(before, options=flags).strip()
-    match = _FIRST_PARAGRAPH.search(html_text)
-    return match.group(1).strip() if match else ""
+        # The definitions usually sit after the marker; without them a reference
+        # would show as a literal "[^1]".
+        definitions = "\n\n".join(_FOOTNOTE_DEF.findall(text))
+        summary = _FOOTNOTES.sub("", _to_html(f"{before}\n\n{definitions}", flags)).strip()
+        # One paragraph is returned as its inner HTML, like the first-paragraph
+        # summary, so templates can wrap either in their own <p>.
+        single = _FIRST_PARAGRAPH.fullmatch(summary)
+        summary = single.group(1).strip() if single and "<p>" not in single.group(1) else summary
+    else:
+        match = _FIRST_PARAGRAPH.search(html_text)
+        summary = match.group(1).strip() if match else ""
+    return _FOOTNOTE_REF.sub("", summary)
 
 
 def _add_heading_ids(html_text: str, toc_levels: tuple[int, ...]) -> tuple[str, tuple[TocEntry, ...]]:
@@ -97,7 +120,7 @@ def highlight_code(code: str, language: str) -> str | None:
     return highlight(code, lexer, _formatter()).rstrip("\n")
 
 
-@lru_cache(maxsize=None)
+@cache
 def _lexer(language: str):
     from pygments.lexers import get_lexer_by_name
     from pygments.util import ClassNotFound

@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, Iterable, Sequence
+from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
     from ssg.config import SiteConfig
@@ -148,7 +149,7 @@ class Site:
     and hook; there is no global state."""
 
     root: Path
-    config: "SiteConfig"
+    config: SiteConfig
     output_root: Path
     pages: list[Page] = field(default_factory=list)          # regular pages, newest first
     sections: dict[str, Section] = field(default_factory=dict)
@@ -157,7 +158,7 @@ class Site:
     static_files: list[tuple[str, Path]] = field(default_factory=list)   # (output path, source)
     taxonomies: dict[str, Any] = field(default_factory=dict)             # filled by the taxonomies plugin
     state: dict[str, Any] = field(default_factory=dict)     # per-build scratch space, keyed by plugin name
-    errors: list["SsgError"] = field(default_factory=list)
+    errors: list[SsgError] = field(default_factory=list)
     warnings: list[str] = field(default_factory=list)
     include_drafts: bool = False
     include_future: bool = False

@@ -1,8 +1,10 @@
 """Loading plugins and calling hooks with failures attributed to a plugin.
 
 Load order: built-ins (``DEFAULT_PLUGINS``), then entry points of the group
-``ssg.plugins``, then the site's own ``plugins/*.py``. ``check_pending()``
-turns a misspelt hook name into an error instead of silence.
+``ssg.plugins`` (sorted by entry-point name), then the site's own
+``plugins/*.py`` (sorted by file name). Hooks are called in that order, so a
+site plugin sees what the built-ins did. ``check_pending()`` turns a misspelt
+hook name into an error instead of silence.
 """
 
 from __future__ import annotations
@@ -11,18 +13,23 @@ import difflib
 import importlib
 import importlib.util
 import inspect
+import linecache
 import traceback
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from types import ModuleType
-from typing import Any, Iterator
+from typing import Any
 
 import pluggy
 
 from ssg import hookspecs
 from ssg.errors import Location, PluginError, SsgError
+from ssg.schema import Option, Table
 
 ENTRY_POINT_GROUP = "ssg.plugins"
+HOOK_PREFIX = "ssg_"
 DEFAULT_PLUGINS = (
     "ssg_plugins.taxonomies",
     "ssg_plugins.pagination",
@@ -45,19 +52,64 @@ def builtin_name(module: str) -> str:
     return module.rsplit(".", 1)[-1]
 
 
+def hook_names() -> list[str]:
+    """Every hook in the contract, in definition order."""
+    return [name for name, value in vars(hookspecs).items()
+            if name.startswith(HOOK_PREFIX) and inspect.isfunction(value)]
+
+
+class _Manager(pluggy.PluginManager):
+    """A pluggy manager that also takes undecorated ``ssg_*`` functions as hook
+    implementations (as pytest does for ``pytest_*``): forgetting ``@hookimpl``
+    must not silently disable a hook, and a misspelt name must reach
+    ``check_pending``."""
+
+    def parse_hookimpl_opts(self, plugin: Any, name: str):  # type: ignore[override]
+        opts = super().parse_hookimpl_opts(plugin, name)
+        if opts is None and name.startswith(HOOK_PREFIX) and inspect.isroutine(getattr(plugin, name, None)):
+            opts = {"wrapper": False, "hookwrapper": False, "optionalhook": False,
+                    "tryfirst": False, "trylast": False, "specname": None}
+        return opts
+
+
 class Plugins:
     """The plugin manager of one site: which plugins are loaded and from where."""
 
     def __init__(self) -> None:
-        self.pm = pluggy.PluginManager("ssg")
+        self.pm = _Manager("ssg")
         self.pm.add_hookspecs(hookspecs)
         self.sources: dict[str, str] = {}
+        self.site_root: Path | None = None
 
     @property
     def hook(self) -> Any:
         return self.pm.hook
 
-    def load(self, site_root: Path | None, disabled: list[str] | tuple[str, ...] = ()) -> "Plugins":
+    def load(self, site_root: Path | None, disabled: list[str] | tuple[str, ...] = ()) -> Plugins:
+        """Register the built-ins, entry points and ``site_root/plugins/*.py``
+        except those named in ``disabled``; raise PluginError on any problem."""
+        self.site_root = site_root
+        with self._site_relative_errors():
+            self._load(site_root, disabled)
+        return self
+
+    @contextmanager
+    def _site_relative_errors(self) -> Iterator[None]:
+        """Show a site plugin's file as ``plugins/x.py:LINE``, as content files are."""
+        try:
+            yield
+        except PluginError as error:
+            where = error.where
+            if where is not None and self.site_root is not None:
+                try:
+                    rel = Path(where.path).resolve().relative_to(self.site_root.resolve())
+                except (ValueError, OSError):
+                    pass
+                else:
+                    error.where = Location(rel.as_posix(), where.line)
+            raise
+
+    def _load(self, site_root: Path | None, disabled: list[str] | tuple[str, ...]) -> None:
         known = set()
         for module_name in DEFAULT_PLUGINS:
             name = builtin_name(module_name)
@@ -65,53 +117,74 @@ class Plugins:
             if name not in disabled:
                 self._register(importlib.import_module(module_name), name, "built-in")
         for ep in _entry_points():
-            known.add(ep.name)
-            if ep.name in disabled or self.pm.has_plugin(ep.name) or ep.value in DEFAULT_PLUGINS:
+            if ep.value in DEFAULT_PLUGINS:   # ssg's own declaration of its built-ins
                 continue
+            known.add(ep.name)
+            if ep.name in disabled:
+                continue
+            dist = getattr(ep, "dist", None)
+            source = f"entry point {dist.name if dist else ep.value}"
             try:
                 plugin = ep.load()
             except Exception as error:  # a broken third-party package must name itself
-                raise PluginError(f"plugin '{ep.name}' ({ep.value}) failed to import: {type(error).__name__}: {error}",
-                                  hint=f"fix or uninstall the package providing it, or add '{ep.name}' to plugins.disable") from error
-            dist = getattr(ep, "dist", None)
-            self._register(plugin, ep.name, f"entry point {dist.name if dist else ep.value}")
+                raise PluginError(f"plugin '{ep.name}' ({source}: {ep.value}) failed to import: "
+                                  f"{type(error).__name__}: {error}",
+                                  hint=f"fix or uninstall the package providing it, or add '{ep.name}' "
+                                       "to plugins.disable") from error
+            self._register(plugin, ep.name, source)
         if site_root is not None:
             for path in sorted((site_root / "plugins").glob("*.py")):
+                if path.name.startswith("_"):   # helpers and __init__.py are not plugins
+                    continue
                 name = path.stem
                 known.add(name)
                 if name not in disabled:
-                    self._register(_import_site_plugin(path, site_root), name, str(path.relative_to(site_root)))
+                    self._register(_import_site_plugin(path, site_root), name, path.relative_to(site_root).as_posix())
         for name in disabled:
             if name not in known:
                 close = difflib.get_close_matches(name, sorted(known), n=1)
                 raise PluginError(f"plugins.disable names '{name}', which is not a known plugin",
                                   hint=f"did you mean '{close[0]}'?" if close else "see `ssg plugins` for names")
         self._check_pending()
-        return self
 
     def _register(self, plugin: object, name: str, source: str) -> None:
         if self.pm.has_plugin(name):
             raise PluginError(f"two plugins are named '{name}' ({self.sources[name]} and {source})",
-                              hint="rename the site plugin file or disable one of them")
+                              hint="rename the site plugin file or the entry point, or disable one of them")
         try:
             self.pm.register(plugin, name=name)
         except pluggy.PluginValidationError as error:
-            raise PluginError(f"plugin '{name}' ({source}) is invalid: {error}") from None
+            hook = next((h for h in hook_names() if f"'{h}'" in str(error)), None)
+            function = getattr(plugin, hook, None) if hook else None
+            detail = " ".join(str(error).split())
+            raise PluginError(f"plugin '{name}' ({source}) has an invalid hook implementation: {detail}",
+                              where=_definition(function),
+                              hint="a hook takes a subset of the arguments in docs/plugins.md, by name") from None
+        except ValueError as error:  # the same object registered under two names
+            raise PluginError(f"plugin '{name}' ({source}) cannot be registered: {error}",
+                              hint="two entry points name the same module; disable one of them") from None
         self.sources[name] = source
+        for caller in self.pm.get_hookcallers(plugin) or ():
+            for impl in caller.get_hookimpls():
+                if impl.plugin is plugin and (impl.wrapper or impl.hookwrapper):
+                    self.pm.unregister(plugin)
+                    raise PluginError(f"plugin '{name}' ({source}) declares {caller.name} as a hook wrapper, "
+                                      "which ssg does not support", where=_definition(impl.function),
+                                      hint="drop wrapper=True/hookwrapper=True; use tryfirst or trylast to order it")
 
     def _check_pending(self) -> None:
-        try:
-            self.pm.check_pending()
-        except pluggy.PluginValidationError as error:
-            plugin = error.plugin
-            name = self.pm.get_name(plugin) or repr(plugin)
-            valid = [n for n in dir(hookspecs) if n.startswith("ssg_")]
-            bad = [n for n in dir(plugin) if n.startswith("ssg_") and n not in valid]
-            hint = "see docs/plugins.md for the hook names"
-            if bad and (close := difflib.get_close_matches(bad[0], valid, n=1)):
-                hint = f"did you mean '{close[0]}'?"
-            raise PluginError(f"plugin '{name}' ({self.sources.get(name, '?')}) implements unknown hook "
-                              f"'{bad[0] if bad else '?'}'", hint=hint) from None
+        """Every ``ssg_*`` hook implementation must match a hook in the contract."""
+        valid = hook_names()
+        for name, caller in sorted(vars(self.pm.hook).items()):
+            if not isinstance(caller, pluggy.HookCaller) or caller.has_spec():
+                continue
+            for impl in caller.get_hookimpls():
+                if impl.optionalhook:
+                    continue
+                close = difflib.get_close_matches(name, valid, n=1, cutoff=0.6)
+                hint = f"did you mean '{close[0]}'?" if close else "the hooks are listed in docs/plugins.md"
+                raise PluginError(f"plugin '{impl.plugin_name}' ({self.sources.get(impl.plugin_name, '?')}) "
+                                  f"implements unknown hook '{name}'", where=_definition(impl.function), hint=hint)
 
     def infos(self) -> list[PluginInfo]:
         result = []
@@ -120,47 +193,143 @@ class Plugins:
             result.append(PluginInfo(name, self.sources.get(name, "?"), hooks))
         return result
 
+    def _hookimpls(self, hook_name: str) -> list[Any]:
+        caller = getattr(self.pm.hook, hook_name)
+        # pluggy keeps registration order with trylast ones first and tryfirst
+        # ones last; a stable sort gives tryfirst, then load order, then trylast.
+        return sorted(caller.get_hookimpls(), key=lambda i: 0 if i.tryfirst else 2 if i.trylast else 1)
+
     def impls(self, hook_name: str) -> Iterator[tuple[str, Any]]:
         """(plugin name, function) of each implementation in load order (built-ins,
         entry points, site plugins), ``tryfirst`` ones first and ``trylast`` last."""
-        caller = getattr(self.pm.hook, hook_name)
-        ordered = sorted(caller.get_hookimpls(), key=lambda i: 0 if i.tryfirst else 2 if i.trylast else 1)
-        for impl in ordered:
+        for impl in self._hookimpls(hook_name):
             yield impl.plugin_name, impl.function
 
     def call(self, hook_name: str, *, where: str | None = None, **kwargs: Any) -> list[Any]:
-        """Call every implementation of ``hook_name``; an unexpected exception
-        becomes a PluginError naming the plugin, the hook and ``where`` (a page)."""
+        """Call every implementation of ``hook_name`` in order and return
+        ``(plugin name, result)`` for each result that is not None.
+
+        Each implementation gets only the arguments it declares (as pluggy does).
+        An unexpected exception becomes a PluginError naming the plugin, the hook
+        and ``where`` (a page); an SsgError raised on purpose passes through."""
+        with self._site_relative_errors():
+            return self._call(hook_name, where, kwargs)
+
+    def _call(self, hook_name: str, where: str | None, kwargs: dict[str, Any]) -> list[Any]:
+        check = _RESULT_CHECKS.get(hook_name)
         results = []
-        for plugin_name, function in self.impls(hook_name):
+        for impl in self._hookimpls(hook_name):
             try:
-                result = function(**kwargs)
+                result = impl.function(*[kwargs[name] for name in impl.argnames])
             except SsgError:
                 raise
             except Exception as error:
-                raise plugin_failure(plugin_name, hook_name, error, where) from error
+                raise plugin_failure(impl.plugin_name, hook_name, error, where, impl.function) from error
             if result is not None:
-                results.append((plugin_name, result))
+                if check is not None:
+                    check(impl.plugin_name, impl.function, result)
+                results.append((impl.plugin_name, result))
         return results
 
+    def config_tables(self, reserved: Any = ()) -> dict[str, Table]:
+        """Collect the tables every plugin registers in ``ssg_config_schema``.
+        A name taken by the core (``reserved``) or by another plugin is an
+        error naming both."""
+        with self._site_relative_errors():
+            return self._config_tables(reserved)
 
-def plugin_failure(plugin_name: str, hook_name: str, error: BaseException, where: str | None) -> PluginError:
-    frame = _innermost_user_frame(error)
+    def _config_tables(self, reserved: Any) -> dict[str, Table]:
+        tables: dict[str, Table] = {}
+        owners: dict[str, str] = {}
+        for impl in self._hookimpls("ssg_config_schema"):
+            plugin_name = impl.plugin_name
+
+            def register(name: str, table: Table, _plugin: str = plugin_name, _function: Any = impl.function) -> None:
+                if not isinstance(name, str) or not name:
+                    raise PluginError(f"plugin '{_plugin}' registered a config table with the name {name!r}",
+                                      where=_definition(_function), hint="pass a non-empty string")
+                if not isinstance(table, (Table, Option)):
+                    raise PluginError(f"plugin '{_plugin}' registered config table '{name}' as a "
+                                      f"{type(table).__name__}", where=_definition(_function),
+                                      hint="pass an ssg.api.Table")
+                if name in reserved:
+                    raise PluginError(f"plugin '{_plugin}' registers config table '{name}', which is a core "
+                                      "setting", where=_definition(_function), hint="choose another table name")
+                if name in tables:
+                    raise PluginError(f"config table '{name}' is registered twice: by plugin '{owners[name]}' "
+                                      f"and by plugin '{_plugin}'", where=_definition(_function),
+                                      hint="rename one table, or add one of the plugins to plugins.disable")
+                tables[name] = table
+                owners[name] = _plugin
+
+            try:
+                impl.function(*[{"register": register}[arg] for arg in impl.argnames])
+            except SsgError:
+                raise
+            except Exception as error:
+                raise plugin_failure(plugin_name, "ssg_config_schema", error, None, impl.function) from error
+        return tables
+
+
+def _check_outputs(plugin_name: str, function: Callable, result: Any) -> None:
+    """ssg_generate_outputs must return Outputs; each is labelled with its plugin."""
+    from ssg.model import Output
+
+    if not isinstance(result, (list, tuple)):
+        raise PluginError(f"plugin '{plugin_name}' returned a {type(result).__name__} from ssg_generate_outputs",
+                          where=_definition(function), hint="return a list of ssg.api.Output (or None)")
+    bad = next((item for item in result if not isinstance(item, Output)), None)
+    if bad is not None:
+        raise PluginError(f"plugin '{plugin_name}' returned a list holding a {type(bad).__name__} from "
+                          "ssg_generate_outputs", where=_definition(function),
+                          hint="every item must be an ssg.api.Output")
+    for output in result:
+        if output.origin == "core":
+            output.origin = plugin_name
+
+
+_RESULT_CHECKS: dict[str, Callable[[str, Callable, Any], None]] = {"ssg_generate_outputs": _check_outputs}
+
+
+def plugin_failure(plugin_name: str, hook_name: str, error: BaseException, where: str | None,
+                   function: Callable | None = None) -> PluginError:
+    frame = _plugin_frame(error, function)
     location = Location(frame.filename, frame.lineno) if frame else None
     page = f" while processing {where}" if where else ""
     return PluginError(f"plugin '{plugin_name}' failed in {hook_name}{page}: {type(error).__name__}: {error}",
                        where=location, hint=f"fix the plugin, or add '{plugin_name}' to plugins.disable in ssg.toml")
 
 
-def _innermost_user_frame(error: BaseException) -> traceback.FrameSummary | None:
+def _plugin_frame(error: BaseException, function: Callable | None) -> traceback.FrameSummary | None:
+    """The innermost traceback frame in the plugin's own file (not in ssg or a
+    library it called); else the innermost frame."""
     frames = traceback.extract_tb(error.__traceback__)
+    code = getattr(inspect.unwrap(function), "__code__", None) if function is not None else None
+    if code is not None:
+        own = [f for f in frames if f.filename == code.co_filename]
+        if own:
+            return own[-1]
     return frames[-1] if frames else None
+
+
+def _definition(function: Any) -> Location | None:
+    """file:line where a hook implementation is defined."""
+    try:
+        function = inspect.unwrap(function)
+        filename, line = function.__code__.co_filename, function.__code__.co_firstlineno
+    except (TypeError, AttributeError):
+        return None
+    for offset in range(20):   # co_firstlineno is the first decorator's line; point at the def
+        text = linecache.getline(filename, line + offset).lstrip()
+        if text.startswith(("def ", "async def ")):
+            return Location(filename, line + offset)
+    return Location(filename, line)
 
 
 def _entry_points() -> list:
     from importlib.metadata import entry_points
 
-    return list(entry_points(group=ENTRY_POINT_GROUP))
+    return sorted(entry_points(group=ENTRY_POINT_GROUP), key=lambda ep: (ep.name, ep.value))
 
 
 def _import_site_plugin(path: Path, site_root: Path) -> ModuleType:
@@ -172,16 +341,11 @@ def _import_site_plugin(path: Path, site_root: Path) -> ModuleType:
         spec.loader.exec_module(module)
     except SyntaxError as error:
         raise PluginError(f"site plugin '{path.stem}' has a syntax error: {error.msg}",
-                          where=Location(str(path), error.lineno)) from None
+                          where=Location(str(path), error.lineno),
+                          hint="fix the Python syntax, or move the file out of plugins/") from None
     except Exception as error:
         frames = [f for f in traceback.extract_tb(error.__traceback__) if f.filename == str(path)]
         line = frames[-1].lineno if frames else None
         raise PluginError(f"site plugin '{path.stem}' failed to import: {type(error).__name__}: {error}",
                           where=Location(str(path), line), hint="fix the plugin or remove it from plugins/") from None
     return module
-
-
-def hook_names() -> list[str]:
-    """Every hook in the contract, in definition order."""
-    return [name for name, value in inspect.getmembers(hookspecs, inspect.isfunction)
-            if name.startswith("ssg_")]

@@ -8,8 +8,9 @@ from __future__ import annotations
 
 import difflib
 import re
+from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Any, Callable
+from typing import Any
 
 from ssg.errors import ConfigError, Location
 
@@ -36,10 +37,10 @@ class Table:
     (free-form user data such as ``[params]``); ``values`` types every value of an
     open table."""
 
-    options: dict[str, "Option | Table"] = field(default_factory=dict)
+    options: dict[str, Option | Table] = field(default_factory=dict)
     doc: str = ""
     open: bool = False
-    values: "Option | Table | None" = None
+    values: Option | Table | None = None
 
 
 class TomlLocator:
@@ -69,6 +70,18 @@ class TomlLocator:
             if keys[:n] in self.lines:
                 return Location(self.path, self.lines[keys[:n]])
         return Location(self.path)
+
+
+def toml_error_position(error: Exception, text: str) -> tuple[str, int | None]:
+    """(message, 1-based line) of a ``tomllib.TOMLDecodeError`` for ``text``.
+    Python before 3.14 keeps the position only in the message:
+    "Invalid value (at line 3, column 7)" or "... (at end of document)"."""
+    message = str(error)
+    if found := re.search(r" \(at line (\d+), column \d+\)$", message):
+        return message[: found.start()], int(found.group(1))
+    if found := re.search(r" \(at end of document\)$", message):
+        return message[: found.start()], len(text.rstrip("\n").split("\n"))
+    return message, getattr(error, "lineno", None)
 
 
 def _type_ok(value: Any, expected: type | tuple[type, ...]) -> bool:

@@ -11,7 +11,6 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import jinja2
-from markupsafe import Markup
 
 from ssg.errors import ConfigError, Location, TemplateError
 from ssg.urls import absolute_url, join_base
@@ -35,7 +34,7 @@ def theme_dir(site_root: Path, theme: str, config_path: Path | None) -> Path:
                       hint=f"packaged themes: {', '.join(available)}")
 
 
-def make_environment(site: "Site", theme: Path) -> jinja2.Environment:
+def make_environment(site: Site, theme: Path) -> jinja2.Environment:
     site_templates = jinja2.FileSystemLoader(str(site.root / "templates"))
     theme_templates = jinja2.FileSystemLoader(str(theme / "templates"))
     loader = jinja2.ChoiceLoader([
@@ -56,7 +55,7 @@ def make_environment(site: "Site", theme: Path) -> jinja2.Environment:
     return env
 
 
-def install_helpers(env: jinja2.Environment, site: "Site") -> None:
+def install_helpers(env: jinja2.Environment, site: Site) -> None:
     config = site.config
 
     def format_date(value: Any, fmt: str | None = None) -> str:
@@ -118,7 +117,8 @@ def render(env: jinja2.Environment, candidates: tuple[str, ...], context: dict[s
     except RecursionError:
         raise TemplateError(f"template recursion too deep while rendering {what}",
                             where=_template_frame(sys.exc_info()[2]),
-                            hint="a template includes or calls itself without end") from None
+                            hint="a template includes or calls itself without end; an override that "
+                                 "extends the theme's file of the same name must say 'theme/NAME'") from None
     except TemplateError:
         raise
     except Exception as error:

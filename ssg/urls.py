@@ -28,12 +28,19 @@ def slugify(text: str) -> str:
     return text
 
 
+def printable(text: str) -> str:
+    """``text`` for an error message: NUL and control characters shown escaped."""
+    return "".join(c if c.isprintable() else repr(c)[1:-1] for c in text)
+
+
 def check_segment(segment: str, *, what: str) -> None:
     """Refuse one path segment that is unsafe as a file or folder name."""
     if segment in ("", ".", ".."):
         raise PathError(f"{what} contains an empty, '.' or '..' path segment")
     if "\x00" in segment or "\\" in segment or any(ord(c) < 32 for c in segment):
         raise PathError(f"{what} contains NUL, a backslash or a control character")
+    if "/" in segment:
+        raise PathError(f"{what} contains '/'", hint="a slug is one path segment; set url: to choose a full path")
     stem = segment.split(".")[0].lower()
     if stem in _WINDOWS_RESERVED:
         raise PathError(f"{what} uses the reserved file name '{segment}'",
@@ -49,19 +56,19 @@ def output_path(url: str, *, what: str) -> str:
     if not isinstance(url, str) or not url:
         raise PathError(f"{what} is empty")
     if "://" in url or url.startswith("//") or "?" in url or "#" in url:
-        raise PathError(f"{what} '{url}' must be a path such as '/posts/hello/', not a full URL",
+        raise PathError(f"{what} '{printable(url)}' must be a path such as '/posts/hello/', not a full URL",
                         hint="write the path only; base_url is added for you")
     path = url if url.startswith("/") else "/" + url
     segments = [s for s in path.split("/")]
     inner = segments[1:-1] if path.endswith("/") else segments[1:]
     for segment in inner:
-        check_segment(segment, what=f"{what} '{url}'")
+        check_segment(segment, what=f"{what} '{printable(url)}'")
     rel = "/".join(inner)
     if path.endswith("/"):
         rel = posixpath.join(rel, "index.html") if rel else "index.html"
     normal = posixpath.normpath(rel)
     if normal.startswith("../") or normal == ".." or normal.startswith("/"):
-        raise PathError(f"{what} '{url}' would leave the output folder")
+        raise PathError(f"{what} '{printable(url)}' would leave the output folder")
     return normal
 
 

@@ -7,7 +7,7 @@ import os
 import tempfile
 from pathlib import Path
 
-from ssg.errors import PathError
+from ssg.errors import PathError, SsgError
 
 
 class OutputWriter:
@@ -28,7 +28,8 @@ class OutputWriter:
         path = (self.root / rel)
         parent = path.parent.resolve()
         if parent != self.root and self.root not in parent.parents:
-            raise PathError(f"output path '{rel}' would be written outside the output folder ({parent})")
+            raise PathError(f"output path '{rel}' would be written outside the output folder ({parent})",
+                            hint=f"a folder on the way is a symlink leading out of {self.root}; remove the link")
         return parent / path.name
 
     def write(self, rel: str, data: bytes) -> bool:
@@ -39,15 +40,26 @@ class OutputWriter:
             self.unchanged.append(rel)
             return False
         self._ensure_dir(path.parent)
-        atomic_write(path, data)
+        try:
+            atomic_write(path, data)
+        except OSError as error:
+            raise SsgError(f"cannot write '{rel}': {error.strerror or error}", where=str(path),
+                           hint="check the output folder's permissions and free space") from None
         self.written.append(rel)
         return True
 
     def _ensure_dir(self, folder: Path) -> None:
         if folder not in self._made_dirs:
-            if folder.exists() and not folder.is_dir():
-                raise PathError(f"cannot create folder '{folder}': a file is in the way")
-            folder.mkdir(parents=True, exist_ok=True)
+            try:
+                folder.mkdir(parents=True, exist_ok=True)
+            except (FileExistsError, NotADirectoryError):
+                # The folder itself or one of its parents is a file (an old output).
+                blocker = next((p for p in (folder, *folder.parents) if p.exists() and not p.is_dir()), folder)
+                raise PathError(f"cannot create folder '{folder}': a file is in the way ({blocker})",
+                                hint="delete that file, or run `ssg clean` and build again") from None
+            except OSError as error:
+                raise SsgError(f"cannot create folder '{folder}': {error.strerror or error}",
+                               hint="check the output folder's permissions") from None
             self._made_dirs.add(folder)
 
 

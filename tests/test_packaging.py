@@ -27,7 +27,8 @@ def test_every_theme_folder_is_a_listed_package():
 
 def test_shipped_pygments_css_matches_the_generator():
     shipped = (REPO / "themes/default/static/css/pygments.css").read_text()
-    assert shipped == PYGMENTS_CSS_HEADER + pygments_css(), "regenerate with: python -m ssg.markdown > themes/default/static/css/pygments.css"
+    assert shipped == PYGMENTS_CSS_HEADER + pygments_css(), (
+        "regenerate with: python -m ssg.markdown > themes/default/static/css/pygments.css")
 
 
 def test_builtin_plugins_are_declared_as_entry_points():

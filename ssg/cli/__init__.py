@@ -4,7 +4,7 @@ engine lazily so ``ssg --help`` answers fast."""
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Annotated, Optional
+from typing import Annotated
 
 import typer
 
@@ -31,7 +31,7 @@ def _version(value: bool) -> None:
 
 @app.callback()
 def main_options(
-    version: Annotated[Optional[bool], typer.Option("--version", callback=_version, is_eager=True,
+    version: Annotated[bool | None, typer.Option("--version", callback=_version, is_eager=True,
                                                     help="Print the version and exit.")] = None,
 ) -> None:
     """ssg: build, preview and publish static sites."""
@@ -40,10 +40,10 @@ def main_options(
 @app.command()
 def build(
     site: SiteOption = Path("."),
-    out: Annotated[Optional[Path], typer.Option("--out", "-o", help="Output folder (default: output_dir from ssg.toml).")] = None,
+    out: Annotated[Path | None, typer.Option("--out", "-o", help="Output folder (default: output_dir from ssg.toml).")] = None,
     drafts: Annotated[bool, typer.Option("--drafts", help="Include pages marked draft.")] = False,
     future: Annotated[bool, typer.Option("--future", help="Include pages dated in the future.")] = False,
-    base_url: Annotated[Optional[str], typer.Option("--base-url", help="Override base_url (e.g. for a preview host).")] = None,
+    base_url: Annotated[str | None, typer.Option("--base-url", help="Override base_url (e.g. for a preview host).")] = None,
     quiet: Annotated[bool, typer.Option("--quiet", "-q", help="Print errors only.")] = False,
     verbose: Annotated[bool, typer.Option("--verbose", "-v", help="List every file written.")] = False,
     debug: Annotated[bool, typer.Option("--debug", help="Show tracebacks for errors.")] = False,

@@ -8,14 +8,21 @@ from pathlib import Path
 import typer
 
 from ssg.cli.errors import user_errors
+from ssg.errors import SsgError
 
 
 def run_build(site: Path, *, out: Path | None, drafts: bool, future: bool, base_url: str | None,
               quiet: bool, verbose: bool, debug: bool, as_json: bool) -> None:
     with user_errors(debug):
-        from ssg.build import BuildOptions, build
+        from ssg.build import BuildOptions, BuildResult, build
 
-        result = build(site, BuildOptions(out=out, drafts=drafts, future=future, base_url=base_url))
+        try:
+            result = build(site, BuildOptions(out=out, drafts=drafts, future=future, base_url=base_url))
+        except SsgError as error:
+            if as_json:  # a script reading stdout gets JSON on every exit, not an empty string
+                typer.echo(json.dumps({**BuildResult(output_root=None).summary(), "output": None,
+                                       "errors": [error.as_dict()]}, indent=2))
+            raise
     for warning in result.warnings:
         if not quiet:
             typer.echo(f"warning: {warning}", err=True)
