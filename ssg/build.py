@@ -11,6 +11,7 @@ from typing import Any
 
 from ssg.config import CORE_SCHEMA, SiteConfig, build_config, read_config
 from ssg.errors import ConfigError, PathError, SsgError
+from ssg.links import resolve_links
 from ssg.loader import load_site
 from ssg.model import Output, Paginator, Site
 from ssg.pluginmanager import Plugins
@@ -56,7 +57,7 @@ class BuildResult:
 
 def load_plugins_and_config(site_root: Path, options: BuildOptions) -> tuple[Plugins, SiteConfig]:
     raw = read_config(site_root)
-    plugins = Plugins().load(site_root, raw.disabled_plugins)
+    plugins = Plugins().load(site_root, raw.disabled_plugins, raw.locator.where(("plugins", "disable")))
     tables = plugins.config_tables(reserved=CORE_SCHEMA.options)
     config = build_config(raw, tables, {"base_url": options.base_url})
     return plugins, config
@@ -68,10 +69,13 @@ def resolve_output_root(site_root: Path, config: SiteConfig, out: Path | None) -
     if root == site or root in site.parents:
         raise ConfigError(f"output folder '{root}' is the site folder or contains it",
                           where=config.path, hint="use a sub-folder such as 'public'")
-    for protected in ("content", "templates", "static", "data", "plugins", ".ssg"):
-        folder = site / protected
+    protected = ["content", "templates", "static", "data", "plugins", ".ssg"]
+    if (site / config.theme).is_dir():
+        protected.append(config.theme)
+    for name in protected:
+        folder = (site / name).resolve()
         if root == folder or folder in root.parents:
-            raise ConfigError(f"output folder '{root}' lies inside the site's {protected}/ folder",
+            raise ConfigError(f"output folder '{root}' lies inside the site's {name}/ folder",
                               where=config.path, hint="use a folder such as 'public'")
     return root
 
@@ -88,6 +92,7 @@ def build(site_root: Path, options: BuildOptions = BuildOptions()) -> BuildResul
     theme = theme_dir(site_root, config.theme, config.path)
 
     load_site(site, plugins)
+    resolve_links(site)
     plugins.call("ssg_site_loaded", site=site)
 
     env = make_environment(site, theme)
@@ -129,10 +134,11 @@ def plan_core_outputs(site: Site) -> list[Output]:
                               templates=(f"{name}/list.html", "section.html", "list.html"),
                               context={"section": section}, items=section.pages, title=section.title))
     for page in site.pages:
-        candidates = (page.template,) if page.template else ()
-        candidates += (f"{page.section}/page.html",) if page.section else ()
-        outputs.append(Output(path=page.output_path, url=page.url, page=page,
-                              templates=candidates + ("page.html",),
+        if page.template:   # chosen explicitly: a typo must be an error, not a silent fallback
+            candidates: tuple[str, ...] = (page.template,)
+        else:
+            candidates = ((f"{page.section}/page.html",) if page.section else ()) + ("page.html",)
+        outputs.append(Output(path=page.output_path, url=page.url, page=page, templates=candidates,
                               context={"section": site.sections.get(page.section)}, title=page.title))
         folder = page.output_path.rsplit("/", 1)[0] if "/" in page.output_path else ""
         bundle_root = page.source.rsplit("/", 1)[0]

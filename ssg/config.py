@@ -163,6 +163,12 @@ def build_config(raw: RawConfig, plugin_tables: Mapping[str, Table], overrides: 
             flag = TomlLocator(f"--{key.replace('_', '-')}", "")
             validate(Table({key: CORE_SCHEMA.options[key]}), {key: value}, flag)
             data[key] = value
+    disabled = set(raw.disabled_plugins)
+    for key in data:
+        if key not in schema.options and key in disabled:
+            raise ConfigError(f"unknown key '{key}': plugin '{key}' is disabled, so its table is not read",
+                              where=raw.locator.where((key,)),
+                              hint=f"remove the [{key}] table, or take '{key}' out of plugins.disable")
     values = validate(schema, data, raw.locator)
     if values["theme"].strip() == "":
         raise ConfigError("'theme' must not be empty", where=raw.locator.where(("theme",)))

@@ -95,8 +95,11 @@ def load_site(site: Site, plugins: Plugins) -> None:
             section.title = section.index.title
     site.data = load_data(root / "data", site)
     site.static_files = _static_files(site) + site.static_files
-    for page in site.all_pages():
-        plugins.call("ssg_page_parsed", where=page.source, page=page, site=site)
+    for page in list(site.all_pages()):
+        try:
+            plugins.call("ssg_page_parsed", where=page.source, page=page, site=site)
+        except SsgError as error:   # one page's failure must not stop the others
+            site.errors.append(error)
 
 
 def sort_key(page: Page) -> tuple:

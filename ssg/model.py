@@ -137,7 +137,10 @@ class Output:
     def source(self) -> str:
         if self.page is not None:
             return self.page.source
-        return str(self.copy_from) if self.copy_from is not None else f"<{self.origin}>"
+        if self.copy_from is not None:
+            return str(self.copy_from)
+        where = self.url or self.path
+        return f"ssg's own output for {where}" if self.origin == "core" else f"plugin '{self.origin}' (output for {where})"
 
     def __repr__(self) -> str:
         return f"<Output {self.path} from {self.origin}>"

@@ -25,7 +25,7 @@ from typing import Any
 import pluggy
 
 from ssg import hookspecs
-from ssg.errors import Location, PluginError, SsgError
+from ssg.errors import ConfigError, Location, PluginError, SsgError
 from ssg.schema import Option, Table
 
 ENTRY_POINT_GROUP = "ssg.plugins"
@@ -85,12 +85,15 @@ class Plugins:
     def hook(self) -> Any:
         return self.pm.hook
 
-    def load(self, site_root: Path | None, disabled: list[str] | tuple[str, ...] = ()) -> Plugins:
+    def load(self, site_root: Path | None, disabled: list[str] | tuple[str, ...] = (),
+             disabled_where: Location | None = None) -> Plugins:
         """Register the built-ins, entry points and ``site_root/plugins/*.py``
-        except those named in ``disabled``; raise PluginError on any problem."""
+        except those named in ``disabled`` (configured at ``disabled_where``);
+        raise PluginError on any problem, ConfigError for an unknown name in
+        ``disabled``."""
         self.site_root = site_root
         with self._site_relative_errors():
-            self._load(site_root, disabled)
+            self._load(site_root, disabled, disabled_where)
         return self
 
     @contextmanager
@@ -109,7 +112,8 @@ class Plugins:
                     error.where = Location(rel.as_posix(), where.line)
             raise
 
-    def _load(self, site_root: Path | None, disabled: list[str] | tuple[str, ...]) -> None:
+    def _load(self, site_root: Path | None, disabled: list[str] | tuple[str, ...],
+              disabled_where: Location | None) -> None:
         known = set()
         for module_name in DEFAULT_PLUGINS:
             name = builtin_name(module_name)
@@ -143,7 +147,8 @@ class Plugins:
         for name in disabled:
             if name not in known:
                 close = difflib.get_close_matches(name, sorted(known), n=1)
-                raise PluginError(f"plugins.disable names '{name}', which is not a known plugin",
+                raise ConfigError(f"plugins.disable names '{name}', which is not a known plugin",
+                                  where=disabled_where,
                                   hint=f"did you mean '{close[0]}'?" if close else "see `ssg plugins` for names")
         self._check_pending()
 

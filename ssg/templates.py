@@ -13,7 +13,7 @@ from typing import TYPE_CHECKING, Any
 import jinja2
 
 from ssg.errors import ConfigError, Location, TemplateError
-from ssg.urls import absolute_url, join_base
+from ssg.urls import absolute_url, site_url
 
 if TYPE_CHECKING:
     from ssg.model import Site
@@ -69,10 +69,7 @@ def install_helpers(env: jinja2.Environment, site: Site) -> None:
         """A site path ('/tags/') made absolute-path with the base path ('/blog/tags/')."""
         if not isinstance(path, str):
             raise TypeError(f"rel_url needs a path string, got {type(path).__name__}")
-        if "://" in path or path.startswith(("#", "mailto:", "//")):
-            return path
-        base = config.base_path
-        return path if path.startswith(base) and base != "/" else join_base(base, path if path.startswith("/") else "/" + path)
+        return site_url(config.base_path, path)
 
     def abs_url(path: str) -> str:
         """A full URL: 'https://example.org/blog/tags/'."""

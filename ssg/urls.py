@@ -101,3 +101,14 @@ def absolute_url(base_url: str, url: str) -> str:
         return url
     scheme, rest = base_url.split("://", 1)
     return f"{scheme}://{rest.split('/', 1)[0]}{url}"
+
+
+def site_url(base_path: str, path: str) -> str:
+    """A site path ('/tags/') with the base path of base_url ('/blog/tags/').
+    Full URLs, fragments and mailto: links pass through; a path that already
+    starts with the base path is not prefixed twice."""
+    if "://" in path or path.startswith(("#", "mailto:", "//", "data:", "tel:")):
+        return path
+    if base_path != "/" and path.startswith(base_path):
+        return path
+    return join_base(base_path, path if path.startswith("/") else "/" + path)

@@ -178,8 +178,9 @@ def test_bad_base_url_flag_is_blamed_on_the_flag_not_the_file(make_site, cli):
 def test_disabling_an_unknown_plugin_is_a_clear_error(make_site, cli):
     site = make_site(POST, config=HEAD + '[plugins]\ndisable = ["feed"]\n')
     result = cli("build", "-s", str(site))
-    assert result.exit_code != 0
+    assert result.exit_code == 2
     assert "Traceback" not in result.output
+    assert "ssg.toml:" in result.stderr
     assert "plugins.disable names 'feed', which is not a known plugin" in result.stderr
     assert "did you mean 'feeds'?" in result.stderr
     assert not (site / "public").exists()

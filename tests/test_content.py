@@ -234,7 +234,7 @@ def test_page_bundle_copies_its_files_beside_the_page(make_site, cli):
         "templates/page.html": "{{ page.title }} {{ page.content }}",
     })
     build(cli, site)
-    assert (site / "public/posts/trip/index.html").read_text() == 'Trip <p><img src="photo.jpg" alt="photo" /></p>\n'
+    assert (site / "public/posts/trip/index.html").read_text() == 'Trip <p><img src="/posts/trip/photo.jpg" alt="photo" /></p>\n'
     assert (site / "public/posts/trip/photo.jpg").read_bytes() == JPEG
     assert (site / "public/posts/trip/maps/route.gpx").read_text() == "<gpx/>"
     assert not (site / "public/posts/trip/index.md").exists()

@@ -306,7 +306,8 @@ def test_bundle_images_are_copied_beside_their_page_and_shown_with_alt_text(site
         assert (folder / name).read_bytes() == (source / name).read_bytes()
     assert (folder / "tide-chart.png").read_bytes().startswith(b"\x89PNG\r\n\x1a\n")
     images = {img["src"]: img.get("alt") for img in pages[GAUGE_POST].imgs}
-    assert set(images) == {"tide-chart.png", "gauge-diagram.svg"}
+    page_url = "/" + GAUGE_POST.rsplit("/", 1)[0] + "/"
+    assert set(images) == {page_url + "tide-chart.png", page_url + "gauge-diagram.svg"}
     assert all(alt and len(alt) > 20 for alt in images.values())
     assert not (out / "tide-chart.png").exists()  # resolved beside the page, not at the root
 

@@ -200,7 +200,7 @@ def test_ssg_generate_outputs_path_clash_names_the_plugin(make_site, cli):
     site = make_site({**POSTS, "plugins/clash.py": plugin})
     result = cli("build", "-s", str(site))
     assert result.exit_code == 1
-    assert "<clash>" in result.output and "content/about.md" in result.output
+    assert "plugin 'clash' (output for" in result.output and "content/about.md" in result.output
     assert "about/index.html" in result.output
     assert read(site, "about/index.html") != "mine"   # the page itself was kept
 

@@ -280,13 +280,6 @@ def test_disabling_taxonomies_and_pagination_leaves_a_working_site(make_site, cl
     assert (site / "public/posts/a/index.html").is_file()
 
 
-def test_disabling_an_unknown_plugin_suggests_the_name(make_site, cli):
-    site = make_site(POSTS, config=config_with('[plugins]\ndisable = ["robot"]\n'))
-    result = cli("build", "-s", str(site))
-    assert result.exit_code == 1
-    assert "'robot'" in result.output and "did you mean 'robots'?" in result.output
-
-
 def test_disabling_a_site_plugin(make_site, cli):
     site = make_site({**POSTS, "plugins/boom.py": RAISER.format(hook="ssg_site_loaded", args="site", condition="True")},
                      config=config_with('[plugins]\ndisable = ["boom"]\n'))

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import traceback
 from pathlib import Path
 
 import typer
@@ -27,6 +28,8 @@ def run_build(site: Path, *, out: Path | None, drafts: bool, future: bool, base_
         if not quiet:
             typer.echo(f"warning: {warning}", err=True)
     for error in result.errors:
+        if debug:
+            traceback.print_exception(error)
         typer.echo(f"error: {error}", err=True)
     if as_json:
         typer.echo(json.dumps(result.summary(), indent=2))

@@ -15,8 +15,10 @@ def run_plugins(site: Path, *, debug: bool) -> None:
 
     with user_errors(debug):
         has_site = (site / CONFIG_NAME).is_file()
-        disabled = read_config(site).disabled_plugins if has_site else []
-        plugins = Plugins().load(site.resolve() if has_site else None, disabled)
+        raw = read_config(site) if has_site else None
+        disabled = raw.disabled_plugins if raw else []
+        plugins = Plugins().load(site.resolve() if raw else None, disabled,
+                                 raw.locator.where(("plugins", "disable")) if raw else None)
     for info in plugins.infos():
         typer.echo(f"{info.name}  ({info.source})")
         typer.echo(f"    hooks: {', '.join(info.hooks) or '-'}")

@@ -1,0 +1,60 @@
+"""Links inside page content: ``[text](other.md)`` becomes that page's URL,
+site paths (``/about/``) get the base path, and page-relative links
+(``photo.png``) become site paths, so content reads the same on the page,
+in lists and in feeds."""
+
+from __future__ import annotations
+
+import posixpath
+import re
+from urllib.parse import unquote, urljoin
+
+from markupsafe import Markup
+
+from ssg.model import Page, Site
+from ssg.urls import site_url
+
+_LINK = re.compile(r"""(\s(?:href|src)=)(["'])(.*?)\2""", re.IGNORECASE)
+_SCHEME = re.compile(r"^[a-zA-Z][a-zA-Z0-9+.-]*:")
+
+
+def resolve_links(site: Site) -> None:
+    """Rewrite href/src in every page's content and summary. A link to a
+    markdown file that matches no page is a warning naming both files."""
+    by_source = {page.source: page for page in site.all_pages()}
+    for page in site.all_pages():
+        rewrite = _rewriter(site, page, by_source)
+        page.content = Markup(_LINK.sub(rewrite, str(page.content)))
+        page.summary = Markup(_LINK.sub(rewrite, str(page.summary)))
+
+
+def _rewriter(site: Site, page: Page, by_source: dict[str, Page]):
+    base_path = site.config.base_path
+    folder = posixpath.dirname(page.source)
+    reported: set[str] = set()
+
+    def rewrite(match: re.Match) -> str:
+        prefix, quote, url = match.group(1), match.group(2), match.group(3)
+        if not url or url.startswith(("#", "//")) or _SCHEME.match(url):
+            return match.group(0)
+        path, sep, fragment = url.partition("#")
+        path, qsep, query = path.partition("?")
+        if path.endswith(".md"):
+            target_source = posixpath.normpath(
+                posixpath.join("content", unquote(path).lstrip("/")) if path.startswith("/")
+                else posixpath.join(folder, unquote(path)))
+            target = by_source.get(target_source)
+            if target is None:
+                if url not in reported:
+                    reported.add(url)
+                    site.warn(f"{page.source}: link to '{url}' matches no page ({target_source} does not exist "
+                              "or is a draft or future page)")
+                return match.group(0)
+            new = target.url
+        elif path.startswith("/"):
+            new = site_url(base_path, path)
+        else:
+            new = urljoin(page.url, path) if path else page.url
+        return f"{prefix}{quote}{new}{qsep}{query}{sep}{fragment}{quote}"
+
+    return rewrite
