@@ -8,6 +8,7 @@ carrying a term; a terms index lists every term with its count.
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 
 from ssg.api import (
@@ -71,11 +72,24 @@ class Taxonomy:
         return sorted(self.terms.values(), key=lambda t: (-t.count, t.name.casefold(), t.slug))
 
     def term(self, name: str) -> Term | None:
-        return self.terms.get(slugify(name))
+        return self.terms.get(term_slug(name))
 
 
 def configured(site: Site) -> dict:
     return dict(site.config.table("taxonomies")) or DEFAULT
+
+
+def term_slug(name: str) -> str:
+    """A term's URL segment: like a page slug, but '+' is kept so that
+    'C++' and 'C' stay two terms."""
+    return slugify(name, keep="+")
+
+
+def _spelling(name: str) -> str:
+    """Names that differ only in case, spaces, dashes or underscores are one
+    term on purpose ('Web Dev', 'web-dev'); others that share a slug ('C#' and
+    'C') are merged with a warning."""
+    return re.sub(r"[\s_-]+", "-", name.casefold()).strip("-")
 
 
 @hookimpl
@@ -104,21 +118,29 @@ def ssg_site_loaded(site: Site) -> None:
             raise ConfigError(f"{error.message}: the name of a taxonomy is its URL unless 'url' is set",
                               where=Location(str(site.config.path)) if site.config.path else None,
                               hint=f"rename it or set url, e.g. {name} = {{ url = \"/topics/\" }}") from None
+        merged: set[tuple[str, str]] = set()
         taxonomy = Taxonomy(name=name, title=options.get("title") or name.replace("_", " ").title(),
                             url=join_base(site.config.base_path, prefix), output_path=prefix.strip("/") + "/index.html")
         for page in site.pages:
+            slugs_seen: set[str] = set()
             for term_name in page.taxonomies.get(name, ()):
-                slug = slugify(term_name)
+                slug = term_slug(term_name)
                 if not slug:
                     site.warn(f"{page.source}: {name} term {term_name!r} has no usable characters; skipped")
                     continue
+                if slug in slugs_seen:   # "Python" and "python" on one page
+                    continue
+                slugs_seen.add(slug)
                 term = taxonomy.terms.get(slug)
                 if term is None:
                     term = taxonomy.terms[slug] = Term(name=term_name, slug=slug,
                                                        url=f"{taxonomy.url}{slug}/",
                                                        output_path=f"{prefix.strip('/')}/{slug}/index.html")
-                if page not in term.pages:
-                    term.pages.append(page)
+                elif _spelling(term.name) != _spelling(term_name) and (slug, term_name) not in merged:
+                    merged.add((slug, term_name))
+                    site.warn(f"{page.source}: {name} term {term_name!r} shares the URL {term.url} with "
+                              f"{term.name!r}; both are listed there as {term.name!r}")
+                term.pages.append(page)
         site.taxonomies[name] = taxonomy
 
 

@@ -12,20 +12,26 @@ import posixpath
 import re
 import unicodedata
 from datetime import datetime
+from functools import lru_cache
 
 from ssg.errors import PathError
 
 _WINDOWS_RESERVED = {"con", "prn", "aux", "nul", *(f"com{i}" for i in range(1, 10)), *(f"lpt{i}" for i in range(1, 10))}
-_SLUG_DROP = re.compile(r"[^\w\s-]", re.UNICODE)
 _SLUG_DASH = re.compile(r"[\s_-]+")
 
 
-def slugify(text: str) -> str:
-    """Lower-case, NFKC-normalised, punctuation dropped, spaces to dashes.
-    Non-ASCII letters are kept (browsers show them in the address bar)."""
+def slugify(text: str, keep: str = "") -> str:
+    """Lower-case, NFKC-normalised, punctuation dropped (except characters in
+    ``keep``), spaces to dashes. Non-ASCII letters are kept (browsers show them
+    in the address bar)."""
     text = unicodedata.normalize("NFKC", str(text)).strip().lower()
-    text = _SLUG_DASH.sub("-", _SLUG_DROP.sub("", text)).strip("-")
-    return text
+    drop = _slug_drop(keep)
+    return _SLUG_DASH.sub("-", drop.sub("", text)).strip("-")
+
+
+@lru_cache(maxsize=8)
+def _slug_drop(keep: str) -> re.Pattern:
+    return re.compile(rf"[^\w\s{re.escape(keep)}-]", re.UNICODE)
 
 
 def printable(text: str) -> str:

@@ -501,3 +501,18 @@ def test_404_page_uses_a_site_template_when_present(make_site, cli):
     site = make_site({**posts(1), "templates/404.html": "custom {{ title }}\n"})
     build(cli, site)
     assert out(site, "404.html") == "custom Page not found\n"
+
+
+def test_terms_differing_by_punctuation_keep_plus_and_warn_when_merged(make_site, cli):
+    """'C++' and 'C' are two terms; 'C#' loses its '#' and shares 'C''s page, with a warning."""
+    site = make_site({
+        "content/posts/a.md": post("A", 1, tags=["C++"]),
+        "content/posts/b.md": post("B", 2, tags=["C"]),
+        "content/posts/c.md": post("C", 3, tags=['"C#"']),
+    })
+    result = build(cli, site)
+    assert sorted(p.name for p in (site / "public/tags").iterdir() if p.is_dir()) == ["c", "c++"]
+    warnings = [line for line in result.stderr.splitlines() if line.startswith("warning:")]
+    assert len(warnings) == 1 and "shares the URL /tags/c/" in warnings[0]
+    assert "'C#'" in warnings[0] and "'C'" in warnings[0]
+    assert 'href="/posts/a/"' in out(site, "tags/c++/index.html")
