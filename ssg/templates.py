@@ -34,7 +34,23 @@ def theme_dir(site_root: Path, theme: str, config_path: Path | None) -> Path:
                       hint=f"packaged themes: {', '.join(available)}")
 
 
-def make_environment(site: Site, theme: Path) -> jinja2.Environment:
+class SiteEnvironment(jinja2.Environment):
+    """A Jinja2 environment for one build. Templates do not change during a
+    build, so nothing is re-checked on disk and each candidate list is
+    resolved once."""
+
+    def __init__(self, **options: Any):
+        super().__init__(auto_reload=False, cache_size=-1, **options)
+        self._selected: dict[tuple[str, ...], jinja2.Template] = {}
+
+    def select(self, candidates: tuple[str, ...]) -> jinja2.Template:
+        template = self._selected.get(candidates)
+        if template is None:
+            template = self._selected[candidates] = self.select_template(list(candidates))
+        return template
+
+
+def make_environment(site: Site, theme: Path) -> SiteEnvironment:
     site_templates = jinja2.FileSystemLoader(str(site.root / "templates"))
     theme_templates = jinja2.FileSystemLoader(str(theme / "templates"))
     loader = jinja2.ChoiceLoader([
@@ -42,7 +58,7 @@ def make_environment(site: Site, theme: Path) -> jinja2.Environment:
         site_templates,
         theme_templates,
     ])
-    env = jinja2.Environment(
+    env = SiteEnvironment(
         loader=loader,
         autoescape=jinja2.select_autoescape(("html", "htm", "xml"), default_for_string=True, default=True),
         undefined=jinja2.Undefined,
@@ -92,10 +108,10 @@ def install_helpers(env: jinja2.Environment, site: Site) -> None:
                         "rel_url": rel_url, "abs_url": abs_url})
 
 
-def render(env: jinja2.Environment, candidates: tuple[str, ...], context: dict[str, Any], *, what: str) -> str:
+def render(env: SiteEnvironment, candidates: tuple[str, ...], context: dict[str, Any], *, what: str) -> str:
     """Render the first template of ``candidates`` that exists."""
     try:
-        template = env.select_template(list(candidates))
+        template = env.select(candidates)
     except jinja2.TemplatesNotFound:
         raise TemplateError(f"no template for {what}: looked for {', '.join(candidates)}",
                             hint="add one of them to the site's templates/ or the theme") from None
