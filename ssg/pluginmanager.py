@@ -178,7 +178,15 @@ class Plugins:
                                       hint="drop wrapper=True/hookwrapper=True; use tryfirst or trylast to order it")
 
     def _check_pending(self) -> None:
-        """Every ``ssg_*`` hook implementation must match a hook in the contract."""
+        """Every ``ssg_*`` hook implementation must match a hook in the contract.
+        pluggy's ``check_pending()`` decides; the message names the plugin, its
+        file:line and the closest hook name."""
+        try:
+            self.pm.check_pending()
+        except pluggy.PluginValidationError as error:
+            raise self._unknown_hook() or PluginError(" ".join(str(error).split())) from None
+
+    def _unknown_hook(self) -> PluginError | None:
         valid = hook_names()
         for name, caller in sorted(vars(self.pm.hook).items()):
             if not isinstance(caller, pluggy.HookCaller) or caller.has_spec():
@@ -188,8 +196,9 @@ class Plugins:
                     continue
                 close = difflib.get_close_matches(name, valid, n=1, cutoff=0.6)
                 hint = f"did you mean '{close[0]}'?" if close else "the hooks are listed in docs/plugins.md"
-                raise PluginError(f"plugin '{impl.plugin_name}' ({self.sources.get(impl.plugin_name, '?')}) "
-                                  f"implements unknown hook '{name}'", where=_definition(impl.function), hint=hint)
+                return PluginError(f"plugin '{impl.plugin_name}' ({self.sources.get(impl.plugin_name, '?')}) "
+                                   f"implements unknown hook '{name}'", where=_definition(impl.function), hint=hint)
+        return None
 
     def infos(self) -> list[PluginInfo]:
         result = []
