@@ -107,6 +107,18 @@ def test_clean_with_nothing_to_remove(make_site, cli):
     assert (site / "content/about.md").is_file()
 
 
+def test_clean_refuses_an_output_folder_outside_the_site(make_site, cli, tmp_path):
+    """A typo such as output_dir = "../Documents" must not delete a user's folder."""
+    precious = tmp_path / "precious"
+    precious.mkdir()
+    (precious / "thesis.txt").write_text("years of work")
+    site = make_site(POSTS, config='title = "T"\noutput_dir = "../precious"\n')
+    result = cli("clean", "-s", str(site))
+    assert result.exit_code == 2
+    assert "lies outside the site folder" in result.stderr
+    assert (precious / "thesis.txt").read_text() == "years of work"
+
+
 def test_clean_outside_a_site_is_a_usage_error(tmp_path, cli):
     result = cli("clean", "-s", str(tmp_path))
     assert result.exit_code == 2
