@@ -182,6 +182,6 @@ def produce(output: Output, env, site: Site, plugins: Plugins) -> bytes:
         context["paginator"] = Paginator(items=output.items, number=1, urls=(output.url,),
                                          per_page=len(output.items), total_items=len(output.items))
     context.update(output.context)
-    what = f"{output.path} ({output.source})"
+    what = output.describe()
     plugins.call("ssg_template_context", where=what, output=output, context=context, site=site)
     return render(env, output.templates, context, what=what).encode("utf-8")

@@ -142,6 +142,13 @@ class Output:
         where = self.url or self.path
         return f"ssg's own output for {where}" if self.origin == "core" else f"plugin '{self.origin}' (output for {where})"
 
+    def describe(self) -> str:
+        """For messages: 'posts/a/index.html (content/posts/a.md)', or the
+        plugin that planned it."""
+        if self.page is not None or self.copy_from is not None:
+            return f"{self.path} ({self.source})"
+        return f"{self.path} (from {'ssg' if self.origin == 'core' else f'plugin {self.origin!r}'})"
+
     def __repr__(self) -> str:
         return f"<Output {self.path} from {self.origin}>"
 
