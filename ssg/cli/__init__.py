@@ -12,7 +12,7 @@ from ssg import __version__
 
 app = typer.Typer(
     name="ssg",
-    help="A static site generator that rebuilds only what changed and never rewrites identical files.",
+    help="A plugin-based static site generator that never rewrites a file whose bytes did not change.",
     no_args_is_help=True,
     add_completion=False,
     pretty_exceptions_enable=False,
