@@ -21,14 +21,13 @@ _SCHEME = re.compile(r"^[a-zA-Z][a-zA-Z0-9+.-]*:")
 def resolve_links(site: Site) -> None:
     """Rewrite href/src in every page's content and summary. A link to a
     markdown file that matches no page is a warning naming both files."""
-    by_source = {page.source: page for page in site.all_pages()}
     for page in site.all_pages():
-        rewrite = _rewriter(site, page, by_source)
+        rewrite = _rewriter(site, page)
         page.content = Markup(_LINK.sub(rewrite, str(page.content)))
         page.summary = Markup(_LINK.sub(rewrite, str(page.summary)))
 
 
-def _rewriter(site: Site, page: Page, by_source: dict[str, Page]):
+def _rewriter(site: Site, page: Page):
     base_path = site.config.base_path
     folder = posixpath.dirname(page.source)
     reported: set[str] = set()
@@ -43,7 +42,7 @@ def _rewriter(site: Site, page: Page, by_source: dict[str, Page]):
             target_source = posixpath.normpath(
                 posixpath.join("content", unquote(path).lstrip("/")) if path.startswith("/")
                 else posixpath.join(folder, unquote(path)))
-            target = by_source.get(target_source)
+            target = site.page_by_source(target_source)
             if target is None:
                 if url not in reported:
                     reported.add(url)

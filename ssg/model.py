@@ -139,15 +139,19 @@ class Output:
             return self.page.source
         if self.copy_from is not None:
             return str(self.copy_from)
-        where = self.url or self.path
-        return f"ssg's own output for {where}" if self.origin == "core" else f"plugin '{self.origin}' (output for {where})"
+        return f"{self.planner} (output for {self.url or self.path})"
+
+    @property
+    def planner(self) -> str:
+        """Who planned this output, for messages: 'ssg' or "plugin 'feeds'"."""
+        return "ssg" if self.origin == "core" else f"plugin {self.origin!r}"
 
     def describe(self) -> str:
         """For messages: 'posts/a/index.html (content/posts/a.md)', or the
         plugin that planned it."""
         if self.page is not None or self.copy_from is not None:
             return f"{self.path} ({self.source})"
-        return f"{self.path} (from {'ssg' if self.origin == 'core' else f'plugin {self.origin!r}'})"
+        return f"{self.path} (from {self.planner})"
 
     def __repr__(self) -> str:
         return f"<Output {self.path} from {self.origin}>"
@@ -173,6 +177,7 @@ class Site:
     include_drafts: bool = False
     include_future: bool = False
     build_time: datetime | None = None
+    _by_source: dict[str, Page] = field(default_factory=dict, repr=False)
 
     @property
     def main_pages(self) -> list[Page]:
@@ -182,11 +187,11 @@ class Site:
         return [p for p in self.pages if p.section and (wanted is None or p.section in wanted)]
 
     def page_by_source(self, source: str) -> Page | None:
+        """The page built from ``source`` ('posts/a.md' or 'content/posts/a.md')."""
         key = source if source.startswith("content/") else f"content/{source.lstrip('/')}"
-        for page in self.all_pages():
-            if page.source == key:
-                return page
-        return None
+        if key not in self._by_source:   # built on first use; rebuilt if pages were added since
+            self._by_source = {page.source: page for page in self.all_pages()}
+        return self._by_source.get(key)
 
     def all_pages(self) -> Iterable[Page]:
         yield from self.pages
