@@ -25,6 +25,8 @@ class BuildOptions:
     drafts: bool = False
     future: bool = False
     base_url: str | None = None
+    strict: bool = False     # warnings fail the build (exit 1), for CI
+    offline: bool = False    # plugins must not use the network (remote data comes from .ssg/ caches)
 
 
 @dataclass
@@ -88,7 +90,7 @@ def build(site_root: Path, options: BuildOptions = BuildOptions()) -> BuildResul
     plugins, config = load_plugins_and_config(site_root, options)
     site = Site(root=site_root, config=config, output_root=resolve_output_root(site_root, config, options.out),
                 include_drafts=options.drafts, include_future=options.future,
-                build_time=datetime.now(UTC))
+                build_time=datetime.now(UTC), offline=options.offline)
     theme = theme_dir(site_root, config.theme, config.path)
 
     load_site(site, plugins)
@@ -116,6 +118,8 @@ def build(site_root: Path, options: BuildOptions = BuildOptions()) -> BuildResul
         if output.templates:
             result.rendered += 1
     result.written, result.unchanged = writer.written, writer.unchanged
+    if options.strict:
+        site.errors.extend(SsgError(f"{warning} (a warning, fatal with --strict)") for warning in site.warnings)
     result.errors, result.warnings = site.errors, site.warnings
     result.seconds = time.perf_counter() - started
     plugins.call("ssg_build_finished", site=site, result=result)

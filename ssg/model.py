@@ -177,6 +177,7 @@ class Site:
     include_drafts: bool = False
     include_future: bool = False
     build_time: datetime | None = None
+    offline: bool = False                                   # --offline: no network; use cached remote data
     _by_source: dict[str, Page] = field(default_factory=dict, repr=False)
 
     @property
@@ -200,6 +201,11 @@ class Site:
                 yield section.index
         if self.home is not None:
             yield self.home
+
+    @property
+    def state_dir(self) -> Path:
+        """The site's ``.ssg/`` folder: build state and plugin caches (never published)."""
+        return self.root / ".ssg"
 
     def warn(self, message: str) -> None:
         self.warnings.append(message)

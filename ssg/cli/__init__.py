@@ -44,16 +44,19 @@ def build(
     drafts: Annotated[bool, typer.Option("--drafts", help="Include pages marked draft.")] = False,
     future: Annotated[bool, typer.Option("--future", help="Include pages dated in the future.")] = False,
     base_url: Annotated[str | None, typer.Option("--base-url", help="Override base_url (e.g. for a preview host).")] = None,
+    strict: Annotated[bool, typer.Option("--strict", help="Treat warnings as errors (exit 1); for CI.")] = False,
+    offline: Annotated[bool, typer.Option("--offline", help="No network: remote data comes from the cache in .ssg/.")] = False,
     quiet: Annotated[bool, typer.Option("--quiet", "-q", help="Print errors only.")] = False,
     verbose: Annotated[bool, typer.Option("--verbose", "-v", help="List every file written.")] = False,
     debug: Annotated[bool, typer.Option("--debug", help="Show tracebacks for errors.")] = False,
     json_: Annotated[bool, typer.Option("--json", help="Print a machine-readable summary on stdout.")] = False,
 ) -> None:
     """Build the site into its output folder."""
+    from ssg.build import BuildOptions
     from ssg.cli.build_cmd import run_build
 
-    run_build(site, out=out, drafts=drafts, future=future, base_url=base_url, quiet=quiet, verbose=verbose,
-              debug=debug, as_json=json_)
+    options = BuildOptions(out=out, drafts=drafts, future=future, base_url=base_url, strict=strict, offline=offline)
+    run_build(site, options, quiet=quiet, verbose=verbose, debug=debug, as_json=json_)
 
 
 @app.command()

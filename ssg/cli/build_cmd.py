@@ -5,20 +5,23 @@ from __future__ import annotations
 import json
 import traceback
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import typer
 
 from ssg.cli.errors import user_errors
 from ssg.errors import SsgError
 
+if TYPE_CHECKING:
+    from ssg.build import BuildOptions
 
-def run_build(site: Path, *, out: Path | None, drafts: bool, future: bool, base_url: str | None,
-              quiet: bool, verbose: bool, debug: bool, as_json: bool) -> None:
+
+def run_build(site: Path, options: BuildOptions, *, quiet: bool, verbose: bool, debug: bool, as_json: bool) -> None:
     with user_errors(debug):
-        from ssg.build import BuildOptions, BuildResult, build
+        from ssg.build import BuildResult, build
 
         try:
-            result = build(site, BuildOptions(out=out, drafts=drafts, future=future, base_url=base_url))
+            result = build(site, options)
         except SsgError as error:
             if as_json:  # a script reading stdout gets JSON on every exit, not an empty string
                 typer.echo(json.dumps({**BuildResult(output_root=None).summary(), "output": None,
