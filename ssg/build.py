@@ -3,20 +3,37 @@ explicit ``Site``; hooks run between stages (see ssg/hookspecs.py)."""
 
 from __future__ import annotations
 
+import json
+import os
+import sys
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
+from ssg import __version__
 from ssg.config import CORE_SCHEMA, SiteConfig, build_config, read_config
-from ssg.errors import ConfigError, PathError, SsgError
+from ssg.deps import Evaluator, key_text
+from ssg.errors import ConfigError, SsgError
+from ssg.fingerprint import Fingerprinter, digest
+from ssg.inputs import FileDigests, input_fingerprint
 from ssg.links import resolve_links
 from ssg.loader import load_site
-from ssg.model import Output, Paginator, Site
+from ssg.lock import Lock
+from ssg.model import Output, Site
+from ssg.outputs import drop_collisions, plan_core_outputs
+from ssg.pagecache import PageCache
+from ssg.parallel import default_workers
+from ssg.planner import Decision, decide, plan_fingerprint
 from ssg.pluginmanager import Plugins
-from ssg.templates import make_environment, render, theme_dir
-from ssg.writer import OutputWriter
+from ssg.prune import Pruner
+from ssg.render import Rendered, RenderJob, render_all, render_context
+from ssg.state import JOURNAL, BuildState, OutputRecord, stamp_of
+from ssg.templates import make_environment, theme_dir
+
+STATE_DIR = ".ssg"
 
 
 @dataclass(frozen=True)
@@ -27,6 +44,10 @@ class BuildOptions:
     base_url: str | None = None
     strict: bool = False     # warnings fail the build (exit 1), for CI
     offline: bool = False    # plugins must not use the network (remote data comes from .ssg/ caches)
+    wait: bool = True        # another build holds the site's lock: wait (True) or fail (False)
+    on_wait: Callable[[str], None] | None = None   # told whom we wait for
+    workers: int = 0         # render/parse processes; 0 = one per core
+    explain: tuple[str, ...] = ()   # output paths whose rebuild reason to report
 
 
 @dataclass
@@ -39,6 +60,9 @@ class BuildResult:
     errors: list[SsgError] = field(default_factory=list)
     warnings: list[str] = field(default_factory=list)
     seconds: float = 0.0
+    parsed: int = 0                                           # content files parsed (not from the cache)
+    reasons: dict[str, str] = field(default_factory=dict)     # output path -> why it was rendered
+    explained: dict[str, str] = field(default_factory=dict)   # --explain PATH -> answer
 
     @property
     def ok(self) -> bool:
@@ -48,12 +72,14 @@ class BuildResult:
         return {
             "output": str(self.output_root),
             "pages_rendered": self.rendered,
+            "files_parsed": self.parsed,
             "files_written": len(self.written),
             "files_unchanged": len(self.unchanged),
             "files_deleted": len(self.deleted),
             "errors": [e.as_dict() for e in self.errors],
             "warnings": self.warnings,
             "seconds": round(self.seconds, 3),
+            **({"explain": self.explained} if self.explained else {}),
         }
 
 
@@ -83,109 +109,247 @@ def resolve_output_root(site_root: Path, config: SiteConfig, out: Path | None) -
 
 
 def build(site_root: Path, options: BuildOptions = BuildOptions()) -> BuildResult:
-    """Build the site in ``site_root``. Configuration and plugin errors raise;
-    per-page errors are collected in the result and everything else is built."""
+    """Build the site in ``site_root``, rendering only what changed since the
+    last build (a first build is a build from empty state). Configuration and
+    plugin errors raise; per-page errors are collected in the result and
+    everything else is built."""
     started = time.perf_counter()
     site_root = site_root.resolve()
     plugins, config = load_plugins_and_config(site_root, options)
-    site = Site(root=site_root, config=config, output_root=resolve_output_root(site_root, config, options.out),
-                include_drafts=options.drafts, include_future=options.future,
-                build_time=datetime.now(UTC), offline=options.offline)
-    theme = theme_dir(site_root, config.theme, config.path)
-
-    load_site(site, plugins)
-    resolve_links(site)
-    plugins.call("ssg_site_loaded", site=site)
-
-    env = make_environment(site, theme)
-    plugins.call("ssg_jinja_environment", env=env, site=site)
-
-    outputs = plan_core_outputs(site)
-    for _plugin, extra in plugins.call("ssg_generate_outputs", site=site):
-        outputs.extend(extra)
-    plugins.call("ssg_plan_outputs", site=site, outputs=outputs)
-    outputs = drop_collisions(outputs, site)
-
-    result = BuildResult(output_root=site.output_root)
-    writer = OutputWriter(site.output_root)
-    for output in outputs:
+    output_root = resolve_output_root(site_root, config, options.out)
+    with Lock(site_root / STATE_DIR / "build.lock", "build", wait=options.wait, on_wait=options.on_wait,
+              hint="another build of this site is running; wait for it, or drop --no-wait to queue"):
+        state = BuildState(site_root / STATE_DIR)
         try:
-            data = produce(output, env, site, plugins)
-            writer.write(output.path, data)
-        except SsgError as error:
-            site.errors.append(error)
-            continue
-        if output.templates:
-            result.rendered += 1
-    result.written, result.unchanged = writer.written, writer.unchanged
+            result = Build(site_root, config, plugins, options, state, output_root, started).run()
+        finally:
+            state.close()
     if options.strict:
-        site.errors.extend(SsgError(f"{warning} (a warning, fatal with --strict)") for warning in site.warnings)
-    result.errors, result.warnings = site.errors, site.warnings
+        result.errors.extend(SsgError(f"{warning} (a warning, fatal with --strict)") for warning in result.warnings)
     result.seconds = time.perf_counter() - started
-    plugins.call("ssg_build_finished", site=site, result=result)
     return result
 
 
-def plan_core_outputs(site: Site) -> list[Output]:
-    """One output per page (plus its bundle files), per section and the home page,
-    and one per static file."""
-    outputs: list[Output] = []
-    outputs.append(Output(path="index.html", url=site.config.base_path, templates=("index.html",),
-                          page=site.home, items=site.main_pages, title=site.config.title))
-    for section in site.sections.values():
-        name = section.name
-        outputs.append(Output(path=section.output_path, url=section.url, page=section.index,
-                              templates=(f"{name}/list.html", "section.html", "list.html"),
-                              context={"section": section}, items=section.pages, title=section.title))
-    for page in site.pages:
-        if page.template:   # chosen explicitly: a typo must be an error, not a silent fallback
-            candidates: tuple[str, ...] = (page.template,)
-        else:
-            candidates = ((f"{page.section}/page.html",) if page.section else ()) + ("page.html",)
-        outputs.append(Output(path=page.output_path, url=page.url, page=page, templates=candidates,
-                              context={"section": site.sections.get(page.section)}, title=page.title))
-        folder = page.output_path.rsplit("/", 1)[0] if "/" in page.output_path else ""
-        bundle_root = page.source.rsplit("/", 1)[0]
-        for resource in page.bundle_files:
-            rel = resource[len(bundle_root) + 1:]
-            outputs.append(Output(path=f"{folder}/{rel}" if folder else rel, copy_from=site.root / resource,
-                                  page=page))
-    for rel, path in site.static_files:
-        outputs.append(Output(path=rel, copy_from=path))
-    return outputs
+class Build:
+    """One build: the stages of the pipeline over one ``Site``, against the
+    state the last build left. Read ``run`` top to bottom."""
 
+    def __init__(self, root: Path, config: SiteConfig, plugins: Plugins, options: BuildOptions,
+                 state: BuildState, output_root: Path, started: float):
+        self.root, self.config, self.plugins, self.options = root, config, plugins, options
+        self.state, self.output_root, self.started = state, output_root, started
+        self.workers = options.workers or default_workers()
+        self.theme = theme_dir(root, config.theme, config.path)
+        self.result = BuildResult(output_root=output_root)
+        self._failed: set[str] = set()     # outputs that failed: their old file stays, rebuilt next time
+        self._strays: list[str] = []
 
-def drop_collisions(outputs: list[Output], site: Site) -> list[Output]:
-    """Two outputs for one path (or paths equal but for case, which collide on
-    macOS and Windows) is an error naming both sources; the first one is kept."""
-    seen: dict[str, Output] = {}
-    kept = []
-    for output in outputs:
-        key = output.path.casefold()
-        first = seen.get(key)
-        if first is None:
-            seen[key] = output
+    def run(self) -> BuildResult:
+        state, now = self.state, datetime.now(UTC)
+        settings = self._settings_fingerprint()
+        same_root = state.meta("output_root") == str(self.output_root)
+        same_settings = same_root and state.meta("settings") == settings
+        records = state.outputs() if same_root else {}
+        inputs = input_fingerprint(self.root, self.theme, self.config.path)
+        if (same_settings and state.meta("inputs") == inputs and state.meta("failed") == "0"
+                and not state.journal() and _before(now, state.meta("next_change"))
+                and self._outputs_intact(records)):
+            return self._nothing_changed(records)
+
+        # Load: unchanged content files come from the parse cache.
+        site = Site(root=self.root, config=self.config, output_root=self.output_root,
+                    include_drafts=self.options.drafts, include_future=self.options.future,
+                    build_time=now, offline=self.options.offline)
+        sources = state.sources(parsed=True)
+        cache = PageCache(sources, state.meta("parser") == self._parser_fingerprint(), self.workers)
+        load_site(site, self.plugins, cache)
+        self.result.parsed = cache.parsed
+        resolve_links(site)
+        self.plugins.call("ssg_site_loaded", site=site)
+        env = make_environment(site, self.theme)
+        self.plugins.call("ssg_jinja_environment", env=env, site=site)
+
+        # Plan every output, then decide which are dirty.
+        outputs = plan_core_outputs(site)
+        for _plugin, extra in self.plugins.call("ssg_generate_outputs", site=site):
+            outputs.extend(extra)
+        self.plugins.call("ssg_plan_outputs", site=site, outputs=outputs)
+        outputs, contexts = self._contexts(drop_collisions(outputs, site), site)
+        fingerprint = Fingerprinter()
+        plans = [plan_fingerprint(o, c, fingerprint) for o, c in zip(outputs, contexts, strict=True)]
+        for rel in state.journal():           # written by a build that did not finish: ours, state unknown
+            records.setdefault(rel, OutputRecord("", "", -1, -1))
+        files = FileDigests(sources)
+        evaluate = Evaluator(site, env, files)
+        dep_rows = state.deps() if same_settings else {}
+        decision = decide(outputs, plans, records, dep_rows, evaluate, self.output_root,
+                          everything=None if same_settings else "the configuration, options or code changed")
+        self.result.reasons = decision.reasons
+        self._explain(decision, {o.path for o in outputs})
+
+        # Render what is dirty; write only what changed; delete what is no longer produced.
+        journal = state.folder / JOURNAL
+        journal.write_text("")
+        rendered = render_all(RenderJob(outputs, contexts, decision.dirty, env, site, records, journal), self.workers)
+        new_records = self._collect(rendered, outputs, plans, records, site)
+        planned = {o.path for o in outputs}
+        dropped = self._prune(records, planned, site, state)
+
+        # Commit what this build learnt, in one transaction.
+        self._commit(site, settings, inputs, sources, cache, files, evaluate, dep_rows, new_records, decision, records,
+                     dropped, reset=not same_settings)
+        self.result.written.sort()
+        self.result.unchanged = sorted(self.result.unchanged + list(decision.clean))
+        self.result.errors, self.result.warnings = site.errors, site.warnings
+        self.result.seconds = time.perf_counter() - self.started
+        self.plugins.call("ssg_build_finished", site=site, result=self.result)
+        return self.result
+
+    # -- the stages' details -------------------------------------------------
+
+    def _settings_fingerprint(self) -> str:
+        """What makes every output dirty when it changes: ssg.toml, the build
+        options, and the code (ssg, Python, every loaded plugin)."""
+        code = [sys.version, __version__]
+        package = Path(__file__).parent
+        for path in sorted([*package.glob("*.py"), *map(Path, self.plugins.code_files())]):
+            code.append(f"{path} {stamp_of(path.stat())}")
+        config = self.config.path.read_bytes() if self.config.path else b""
+        options = (self.options.drafts, self.options.future, self.options.base_url, str(self.theme))
+        return digest("\n".join(code) + repr(options) + digest(config))
+
+    def _parser_fingerprint(self) -> str:
+        """What a cached parse depends on besides the file's bytes."""
+        return digest(repr((__version__, sys.version, sorted(self.config.markdown.items()))))
+
+    def _outputs_intact(self, records: dict[str, OutputRecord]) -> bool:
+        """Every file the last build recorded is on disk as it left it."""
+        root = str(self.output_root)
+        for rel, record in records.items():
+            try:
+                stat = os.stat(os.path.join(root, rel))
+            except OSError:
+                return False
+            if not record.plan or stat.st_size != record.size or stat.st_mtime_ns != record.mtime_ns:
+                return False
+        return True
+
+    def _nothing_changed(self, records: dict[str, OutputRecord]) -> BuildResult:
+        """No input changed and the output folder is as ssg left it: nothing is
+        loaded. ``ssg_build_finished`` still runs, with a site whose pages were
+        not loaded."""
+        self.result.unchanged = sorted(records)
+        self.result.warnings = json.loads(self.state.meta("warnings") or "[]")
+        self.result.seconds = time.perf_counter() - self.started
+        site = Site(root=self.root, config=self.config, output_root=self.output_root, offline=self.options.offline)
+        self.plugins.call("ssg_build_finished", site=site, result=self.result)
+        return self.result
+
+    def _contexts(self, outputs: list[Output], site: Site) -> tuple[list[Output], list[dict | None]]:
+        """Each templated output's render context (``ssg_template_context`` runs
+        here); an output whose context fails is reported and not built."""
+        kept, contexts = [], []
+        for output in outputs:
+            try:
+                contexts.append(render_context(output, site, self.plugins))
+            except SsgError as error:
+                site.errors.append(error)
+                self._failed.add(output.path)
+                continue
             kept.append(output)
-            continue
-        same = "the same output" if first.path == output.path else "outputs that differ only in case"
-        site.errors.append(PathError(
-            f"{output.source} and {first.source} both produce {same} '{output.path}'",
-            where=output.page.source if output.page else None,
-            hint="give one of them another slug or url"))
-    return kept
+        return kept, contexts
+
+    def _explain(self, decision: Decision, planned: set[str]) -> None:
+        for asked in self.options.explain:
+            rel = asked.strip("/")
+            candidates = [rel, f"{rel}/index.html" if rel else "index.html"]
+            path = next((c for c in candidates if c in planned), None)
+            if path is None:
+                self.result.explained[asked] = "not an output of this build"
+            else:
+                self.result.explained[asked] = (f"rebuilt: {decision.reasons[path]}" if path in decision.reasons
+                                                else "not rebuilt: nothing it depends on changed")
+
+    def _collect(self, rendered: list[Rendered], outputs: list[Output], plans: list[str],
+                 records: dict[str, OutputRecord], site: Site) -> dict[str, tuple[OutputRecord, frozenset]]:
+        """Outcomes of the render into state records (dependency keys still as keys)."""
+        new: dict[str, tuple[OutputRecord, frozenset]] = {}
+        for item in rendered:
+            output = outputs[item.index]
+            if item.error is not None:
+                site.errors.append(item.error)
+                self._failed.add(output.path)
+                continue
+            written = item.written
+            assert written is not None
+            new[output.path] = (OutputRecord(plans[item.index], written.sha, written.size, written.mtime_ns), item.keys)
+            (self.result.written if written.changed else self.result.unchanged).append(output.path)
+            if output.templates:
+                self.result.rendered += 1
+        for path in self._failed:      # the old file stays; the output is rebuilt next time
+            old = records.get(path)
+            if old is not None:
+                new[path] = (OutputRecord("", old.sha, old.size, old.mtime_ns), frozenset())
+        return new
+
+    def _prune(self, records: dict[str, OutputRecord], planned: set[str], site: Site, state: BuildState) -> set[str]:
+        """Delete files ssg wrote that this build no longer produces, leftovers of
+        interrupted writes, and report (once) files ssg did not write."""
+        pruner = Pruner(self.output_root)
+        gone = {rel for rel in records if rel not in planned and rel not in self._failed}
+        for rel in sorted(gone):
+            record = records[rel]
+            outcome = pruner.delete(rel, record.sha, record.size, record.mtime_ns, trusted=not record.plan)
+            if outcome == "deleted":
+                self.result.deleted.append(rel)
+            elif outcome == "edited":
+                site.warn(f"{self.output_root.name}/{rel}: no longer produced, but changed since ssg wrote it; "
+                          "left in place (delete it by hand)")
+        pruner.remove_empty_folders()
+        known = planned | set(records)
+        reported = set(json.loads(state.meta("strays") or "[]"))
+        self._strays = sorted(pruner.strays(known))
+        for rel in self._strays:
+            if rel not in reported:
+                site.warn(f"{self.output_root.name}/{rel} was not written by ssg; left alone")
+        return gone
+
+    def _commit(self, site: Site, settings: str, inputs: str, sources: dict, cache: PageCache, files: FileDigests,
+                evaluate: Evaluator, dep_rows: dict[int, tuple[str, str]],
+                new: dict[str, tuple[OutputRecord, frozenset]], decision: Decision,
+                records: dict[str, OutputRecord], dropped: set[str], *, reset: bool) -> None:
+        ids = {key: dep_id for dep_id, (key, _fp) in dep_rows.items()}
+        next_id = max(dep_rows, default=0) + 1
+        changed_deps: dict[int, tuple[str, str]] = {}
+        outputs: dict[str, OutputRecord] = {}
+        for path, (record, keys) in new.items():
+            dep_ids = []
+            for key in keys:
+                text = key_text(key)
+                dep_id = ids.get(text)
+                if dep_id is None:
+                    dep_id = ids[text] = next_id
+                    next_id += 1
+                fp = evaluate(key)
+                old = dep_rows.get(dep_id)
+                if old is None or old[1] != fp:
+                    changed_deps[dep_id] = (text, fp)
+                    dep_rows[dep_id] = (text, fp)
+                dep_ids.append(dep_id)
+            record.deps = tuple(sorted(dep_ids))
+            outputs[path] = record
+        referenced = {d for r in outputs.values() for d in r.deps} | {d for r in decision.clean.values() for d in r.deps}
+        dropped_deps = set(dep_rows) - referenced
+        meta = {"settings": settings, "inputs": inputs, "output_root": str(self.output_root),
+                "parser": self._parser_fingerprint(), "failed": "1" if site.errors else "0",
+                "next_change": site.next_change.isoformat() if site.next_change else "",
+                "warnings": json.dumps(site.warnings), "strays": json.dumps(self._strays)}
+        self.state.commit(meta=meta, sources={**files.updated, **cache.updated},
+                          dropped_sources=set(sources) - cache.seen - files.used,
+                          outputs=outputs, dropped_outputs=dropped - set(outputs),
+                          deps=changed_deps, dropped_deps=dropped_deps, reset=reset)
 
 
-def produce(output: Output, env, site: Site, plugins: Plugins) -> bytes:
-    if output.data is not None:
-        return output.data
-    if output.copy_from is not None:
-        return output.copy_from.read_bytes()
-    context: dict[str, Any] = {"page": output.page, "output": output, "title": output.title}
-    if output.items is not None:
-        context["pages"] = output.items
-        context["paginator"] = Paginator(items=output.items, number=1, urls=(output.url,),
-                                         per_page=len(output.items), total_items=len(output.items))
-    context.update(output.context)
-    what = output.describe()
-    plugins.call("ssg_template_context", where=what, output=output, context=context, site=site)
-    return render(env, output.templates, context, what=what).encode("utf-8")
+def _before(now: datetime, stamp: str | None) -> bool:
+    """``now`` is before the recorded moment (an ISO date, or '' for never)."""
+    return not stamp or now < datetime.fromisoformat(stamp)

@@ -36,6 +36,10 @@ class SsgError(Exception):
         text = f"{self.where}: {self.message}" if self.where else self.message
         return f"{text} ({self.hint})" if self.hint else text
 
+    def __reduce__(self):
+        # Errors cross process boundaries (parallel parse and render workers).
+        return _rebuild, (type(self), self.message, self.where, self.hint)
+
     def as_dict(self) -> dict:
         return {
             "message": self.message,
@@ -72,3 +76,7 @@ class TemplateError(SsgError):
 
 class PluginError(SsgError):
     """A plugin failed to load or raised inside a hook; the plugin is named."""
+
+
+def _rebuild(kind: type[SsgError], message: str, where: Location | None, hint: str | None) -> SsgError:
+    return kind(message, where=where, hint=hint)

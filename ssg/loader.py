@@ -12,9 +12,10 @@ from typing import Any
 
 import yaml
 
-from ssg.content import YamlLoader, decode, field_line, parse_page
+from ssg.content import YamlLoader, decode, field_line
 from ssg.errors import ContentError, Location, PathError, SsgError
 from ssg.model import Page, Section, Site
+from ssg.pagecache import PageCache, ParseJob
 from ssg.pluginmanager import Plugins
 from ssg.schema import toml_error_position
 from ssg.urls import absolute_url, check_segment, expand_permalink, join_base, output_path, printable, slugify
@@ -52,15 +53,17 @@ def walk(root: Path, site: Site | None = None) -> list[Path]:
     return found
 
 
-def load_site(site: Site, plugins: Plugins) -> None:
+def load_site(site: Site, plugins: Plugins, cache: PageCache | None = None) -> None:
     """Fill ``site`` from its folder. Pages that fail to parse are reported in
-    ``site.errors`` and left out; everything else still builds."""
+    ``site.errors`` and left out; everything else still builds. ``cache``
+    returns unchanged files' pages without parsing them again."""
     root = site.root
     content = root / "content"
     # content/index.md is not a bundle: that would turn every other file of the
     # site into a resource of one page and publish their markdown sources.
     bundle_dirs = {p.parent for p in content.rglob("index.md") if p.parent != content} if content.is_dir() else set()
-    regular: list[Page] = []
+    jobs: list[ParseJob] = []
+    bundles: list[Path | None] = []
     for path in walk(content, site) if content.is_dir() else []:
         rel = path.relative_to(content)
         source = str(PurePosixPath("content", *rel.parts))
@@ -69,16 +72,25 @@ def load_site(site: Site, plugins: Plugins) -> None:
             if bundle is None:
                 site.static_files.append((rel.as_posix(), path))
             continue
+        job = _job(site, path, rel, source)
+        if job is not None:
+            jobs.append(job)
+            bundles.append(bundle)
+    parsed = (cache or PageCache({}, False, 1)).pages(jobs, site.config.markdown)
+    regular: list[Page] = []
+    for job, bundle, page in zip(jobs, bundles, parsed, strict=True):
+        if isinstance(page, SsgError):
+            site.errors.append(page)
+            continue
         try:
-            page = _parse(site, path, rel, source)
+            if not _place(site, page, job):
+                continue
         except SsgError as error:
             site.errors.append(error)
             continue
-        if page is None:
-            continue
         if bundle is not None:
             page.bundle_files = tuple(str(PurePosixPath("content", *p.relative_to(content).parts))
-                                      for p in walk(bundle) if p != path and _bundle_of(p, bundle_dirs) == bundle)
+                                      for p in walk(bundle) if p != job.path and _bundle_of(p, bundle_dirs) == bundle)
         if page.kind == "home":
             site.home = page
         elif page.kind == "section":
@@ -115,13 +127,14 @@ def _bundle_of(path: Path, bundle_dirs: set[Path]) -> Path | None:
     return None
 
 
-def _parse(site: Site, path: Path, rel: Path, source: str) -> Page | None:
+def _job(site: Site, path: Path, rel: Path, source: str) -> ParseJob | None:
+    """What kind of page a content file is, from its place in content/."""
     parts = rel.parts
     folder_parts = parts[:-1]
     if path.name == "index.md":
         if not folder_parts:
             site.warn(f"{source}: builds the page /index/; the home page's content goes in content/_index.md")
-        slug, folder_parts = (folder_parts[-1], folder_parts[:-1]) if folder_parts else ("index", ())
+        slug = folder_parts[-1] if folder_parts else "index"
     else:
         slug = path.stem
     if path.name == "_index.md":
@@ -132,16 +145,23 @@ def _parse(site: Site, path: Path, rel: Path, source: str) -> Page | None:
     else:
         kind = "page"
     section = parts[0] if len(parts) > 1 else ""
-    if kind != "page" and path.name != "_index.md":
-        kind = "page"
-    raw = path.read_bytes()
-    page = parse_page(raw, source, section=section, slug=slugify(slug) or slug, kind=kind,
-                      markdown_options=site.config.markdown)
+    return ParseJob(path=path, source=source, section=section, slug=slugify(slug) or slug, kind=kind)
+
+
+def _place(site: Site, page: Page, job: ParseJob) -> bool:
+    """Decide whether a parsed page is published in this build (drafts, future
+    dates) and give it its URL and output path. False: left out."""
     if page.draft and not site.include_drafts:
-        return None
+        return False
     if page.date and site.build_time and page.date > site.build_time and not site.include_future:
-        return None
-    if kind == "page":
+        site.next_change = min(site.next_change or page.date, page.date)
+        return False
+    section, path = job.section, job.path
+    if page.kind == "page":
+        rel_parts = path.relative_to(site.root / "content").parts
+        folder_parts = rel_parts[:-1]
+        if path.name == "index.md":
+            folder_parts = folder_parts[:-1]
         if page.url:
             url = page.url if page.url.endswith(("/", ".html", ".xml", ".txt", ".json")) else page.url + "/"
         else:
@@ -152,18 +172,18 @@ def _parse(site: Site, path: Path, rel: Path, source: str) -> Page | None:
             check_segment(page.slug, what=f"slug '{printable(page.slug)}'") if not page.url else None
             page.output_path = output_path(url, what="url" if page.url else "permalink")
         except PathError as error:
-            line = field_line(decode(raw, source), "url" if page.url else "slug")
-            raise PathError(error.message, where=Location(source, line),
+            line = field_line(decode(path.read_bytes(), job.source), "url" if page.url else "slug")
+            raise PathError(error.message, where=Location(job.source, line),
                             hint=error.hint or "use a plain relative path such as '/about/'") from None
         page.url = join_base(site.config.base_path, url)
-    elif kind == "section":
+    elif page.kind == "section":
         page.output_path = f"{section}/index.html"
         page.url = join_base(site.config.base_path, f"/{section}/")
     else:
         page.output_path = "index.html"
         page.url = site.config.base_path
     page.permalink = absolute_url(site.config.base_url, page.url)
-    return page
+    return True
 
 
 def _new_section(site: Site, name: str) -> Section:

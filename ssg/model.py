@@ -177,6 +177,7 @@ class Site:
     include_drafts: bool = False
     include_future: bool = False
     build_time: datetime | None = None
+    next_change: datetime | None = None                     # earliest future date left out: the site changes then
     offline: bool = False                                   # --offline: no network; use cached remote data
     _by_source: dict[str, Page] = field(default_factory=dict, repr=False)
 
@@ -191,10 +192,21 @@ class Site:
         """The page built from ``source`` ('posts/a.md' or 'content/posts/a.md')."""
         key = source if source.startswith("content/") else f"content/{source.lstrip('/')}"
         if key not in self._by_source:   # built on first use; rebuilt if pages were added since
-            self._by_source = {page.source: page for page in self.all_pages()}
+            self._by_source = {page.source: page for page in self._every_page()}
+        from ssg.deps import record
+
+        record(("field", key, "source"))   # a template that looked it up depends on whether it exists
         return self._by_source.get(key)
 
     def all_pages(self) -> Iterable[Page]:
+        """Regular pages, then section index pages, then the home page."""
+        from ssg.deps import record
+
+        for name in ("pages", "sections", "home"):
+            record(("site", name))
+        return self._every_page()
+
+    def _every_page(self) -> Iterable[Page]:
         yield from self.pages
         for section in self.sections.values():
             if section.index is not None:

@@ -200,6 +200,11 @@ class Plugins:
                                    f"implements unknown hook '{name}'", where=_definition(impl.function), hint=hint)
         return None
 
+    def code_files(self) -> list[str]:
+        """The source file of every loaded plugin module (its code is an input of the build)."""
+        files = (getattr(plugin, "__file__", None) for _, plugin in self.pm.list_name_plugin())
+        return sorted(f for f in files if f)
+
     def infos(self) -> list[PluginInfo]:
         result = []
         for name, plugin in self.pm.list_name_plugin():

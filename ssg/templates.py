@@ -8,15 +8,14 @@ import sys
 from datetime import date, datetime
 from importlib import resources
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 import jinja2
 
+from ssg import deps
 from ssg.errors import ConfigError, Location, TemplateError
+from ssg.model import Page, Section, Site
 from ssg.urls import absolute_url, site_url
-
-if TYPE_CHECKING:
-    from ssg.model import Site
 
 
 def theme_dir(site_root: Path, theme: str, config_path: Path | None) -> Path:
@@ -37,17 +36,55 @@ def theme_dir(site_root: Path, theme: str, config_path: Path | None) -> Path:
 class SiteEnvironment(jinja2.Environment):
     """A Jinja2 environment for one build. Templates do not change during a
     build, so nothing is re-checked on disk and each candidate list is
-    resolved once."""
+    resolved once.
+
+    It also records dependencies (ssg/deps.py) while an output renders: every
+    template name it loads (extends, include, import, dynamic names; names
+    tried and not found too) and every attribute a template reads from a page,
+    a section or the site. Jinja compiles ``a.b`` and ``a[b]`` (and the
+    ``attribute=`` of filters such as sort and map) into these two methods."""
 
     def __init__(self, **options: Any):
         super().__init__(auto_reload=False, cache_size=-1, **options)
-        self._selected: dict[tuple[str, ...], jinja2.Template] = {}
+        self._selected: dict[tuple[str, ...], tuple[jinja2.Template, tuple[str, ...]]] = {}
 
     def select(self, candidates: tuple[str, ...]) -> jinja2.Template:
-        template = self._selected.get(candidates)
-        if template is None:
-            template = self._selected[candidates] = self.select_template(list(candidates))
-        return template
+        found = self._selected.get(candidates)
+        if found is None:
+            template = self.select_template(list(candidates))
+            tried = candidates[:candidates.index(template.name) + 1] if template.name in candidates else candidates
+            found = self._selected[candidates] = (template, tried)
+        for name in found[1]:
+            deps.record(("template", name))
+        return found[0]
+
+    def _load_template(self, name: Any, globals: Any) -> jinja2.Template:
+        if isinstance(name, str):
+            deps.record(("template", name))
+        return super()._load_template(name, globals)
+
+    def getattr(self, obj: Any, attribute: str) -> Any:
+        _note(obj, attribute)
+        return super().getattr(obj, attribute)
+
+    def getitem(self, obj: Any, argument: Any) -> Any:
+        if isinstance(argument, str):
+            _note(obj, argument)
+        return super().getitem(obj, argument)
+
+
+def _note(obj: Any, name: str) -> None:
+    recorder = deps.current()
+    if recorder is None:
+        return
+    kind = type(obj)
+    if kind is Page:
+        if obj.source != recorder.own_page:   # the output's own page is a dependency as a whole
+            recorder.keys.add(("field", obj.source, name))
+    elif kind is Section:
+        recorder.keys.add(("section", obj.name, name))
+    elif kind is Site and name not in ("config", "data"):
+        recorder.keys.add(("site", name))
 
 
 def make_environment(site: Site, theme: Path) -> SiteEnvironment:
@@ -97,6 +134,7 @@ def install_helpers(env: jinja2.Environment, site: Site) -> None:
             page = site.page_by_source(target)
             if page is None:
                 raise LookupError(f"url_for: no page for content file '{target}'")
+            deps.record(("field", page.source, "url"))
             return page.url
         return rel_url(target)
 
@@ -104,7 +142,7 @@ def install_helpers(env: jinja2.Environment, site: Site) -> None:
         return value.isoformat() if value else ""
 
     env.filters.update({"date": format_date, "rel_url": rel_url, "abs_url": abs_url, "isodate": iso})
-    env.globals.update({"site": site, "config": config, "data": site.data, "url_for": url_for,
+    env.globals.update({"site": site, "config": config, "data": deps.DataView(site.data), "url_for": url_for,
                         "rel_url": rel_url, "abs_url": abs_url})
 
 

@@ -3,83 +3,122 @@ bytes differ from what is on disk (so mtimes, ETags and deploy diffs stay valid)
 
 from __future__ import annotations
 
+import hashlib
 import os
-import tempfile
+from collections.abc import Callable
+from dataclasses import dataclass
 from pathlib import Path
 
 from ssg.errors import PathError, SsgError
 
+TEMP_PREFIX = ".ssgtmp-"   # temporary files of a write in progress; a later build removes leftovers
+
+
+@dataclass(frozen=True)
+class Written:
+    """What is on disk at ``rel`` after a write: its sha256, size and mtime."""
+
+    rel: str
+    changed: bool
+    sha: str
+    size: int
+    mtime_ns: int
+
 
 class OutputWriter:
     """Writes files under ``root``. ``written`` and ``unchanged`` collect the
-    relative paths of this build's outputs."""
+    relative paths of this build's outputs. ``announce(rel)`` is called before
+    a file that did not exist is created (the build journals it)."""
 
-    def __init__(self, root: Path):
+    def __init__(self, root: Path, announce: Callable[[str], None] | None = None):
         self.root = root.resolve()
+        self.announce = announce
         self.written: list[str] = []
         self.unchanged: list[str] = []
-        self._made_dirs: set[Path] = set()
+        self._folders: dict[str, Path] = {}
+        self._made: set[Path] = set()
 
     def target(self, rel: str) -> Path:
         """The absolute path of ``rel``, proven to lie inside the output folder
         (also through symlinked folders already on disk)."""
         if "\x00" in rel or rel.startswith("/") or "\\" in rel:
             raise PathError(f"output path '{rel}' is not a relative posix path")
-        path = (self.root / rel)
-        parent = path.parent.resolve()
-        if parent != self.root and self.root not in parent.parents:
-            raise PathError(f"output path '{rel}' would be written outside the output folder ({parent})",
-                            hint=f"a folder on the way is a symlink leading out of {self.root}; remove the link")
-        return parent / path.name
+        folder, _, name = rel.rpartition("/")
+        parent = self._folders.get(folder)
+        if parent is None:
+            parent = (self.root / folder).resolve()
+            if parent != self.root and self.root not in parent.parents:
+                raise PathError(f"output path '{rel}' would be written outside the output folder ({parent})",
+                                hint=f"a folder on the way is a symlink leading out of {self.root}; remove the link")
+            self._folders[folder] = parent
+        if name in ("", ".", ".."):
+            raise PathError(f"output path '{rel}' does not name a file")
+        return parent / name
 
-    def write(self, rel: str, data: bytes) -> bool:
+    def write(self, rel: str, data: bytes, known: tuple[str, int, int] | None = None) -> Written:
         """Write ``data`` to ``rel`` unless the file already holds exactly these
-        bytes. Returns True when the file was written."""
+        bytes. ``known`` is (sha256, size, mtime_ns) of what ssg last wrote
+        there: when the file on disk still has that size and mtime, it is
+        compared by hash instead of being read."""
         path = self.target(rel)
-        if _same_bytes(path, data):
-            self.unchanged.append(rel)
-            return False
-        self._ensure_dir(path.parent)
+        sha = hashlib.sha256(data).hexdigest()
         try:
-            atomic_write(path, data)
+            stat = os.stat(path)
+        except (FileNotFoundError, NotADirectoryError):
+            stat = None
+        if stat is not None and stat.st_size == len(data) and _same(path, stat, data, sha, known):
+            self.unchanged.append(rel)
+            return Written(rel, False, sha, stat.st_size, stat.st_mtime_ns)
+        self._ensure_dir(path.parent)
+        if stat is None and self.announce is not None:
+            self.announce(rel)
+        try:
+            mtime_ns = atomic_write(path, data)
         except OSError as error:
             raise SsgError(f"cannot write '{rel}': {error.strerror or error}", where=str(path),
                            hint="check the output folder's permissions and free space") from None
         self.written.append(rel)
-        return True
+        return Written(rel, True, sha, len(data), mtime_ns)
 
     def _ensure_dir(self, folder: Path) -> None:
-        if folder not in self._made_dirs:
-            try:
-                folder.mkdir(parents=True, exist_ok=True)
-            except (FileExistsError, NotADirectoryError):
-                # The folder itself or one of its parents is a file (an old output).
-                blocker = next((p for p in (folder, *folder.parents) if p.exists() and not p.is_dir()), folder)
-                raise PathError(f"cannot create folder '{folder}': a file is in the way ({blocker})",
-                                hint="delete that file, or run `ssg clean` and build again") from None
-            except OSError as error:
-                raise SsgError(f"cannot create folder '{folder}': {error.strerror or error}",
-                               hint="check the output folder's permissions") from None
-            self._made_dirs.add(folder)
+        if folder in self._made:
+            return
+        try:
+            folder.mkdir(parents=True, exist_ok=True)
+        except (FileExistsError, NotADirectoryError):
+            # The folder itself or one of its parents is a file (an old output).
+            blocker = next((p for p in (folder, *folder.parents) if p.exists() and not p.is_dir()), folder)
+            raise PathError(f"cannot create folder '{folder}': a file is in the way ({blocker})",
+                            hint="delete that file, or run `ssg clean` and build again") from None
+        except OSError as error:
+            raise SsgError(f"cannot create folder '{folder}': {error.strerror or error}",
+                           hint="check the output folder's permissions") from None
+        self._made.add(folder)
 
 
-def _same_bytes(path: Path, data: bytes) -> bool:
+def _same(path: Path, stat: os.stat_result, data: bytes, sha: str, known: tuple[str, int, int] | None) -> bool:
+    if known is not None and known[1] == stat.st_size and known[2] == stat.st_mtime_ns:
+        return known[0] == sha
     try:
-        if path.stat().st_size != len(data):
-            return False
         return path.read_bytes() == data
-    except (FileNotFoundError, NotADirectoryError, IsADirectoryError):
+    except (IsADirectoryError, PermissionError):
         return False
 
 
-def atomic_write(path: Path, data: bytes) -> None:
-    """Write to a temporary file in the same folder, fsync-free, then rename over
-    ``path``: readers see the old bytes or the new bytes, never a partial file."""
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+def atomic_write(path: Path, data: bytes) -> int:
+    """Write to a temporary file in the same folder, then rename over ``path``:
+    readers see the old bytes or the new bytes, never a partial file. Returns
+    the new file's mtime (ns)."""
+    tmp = path.with_name(f"{TEMP_PREFIX}{os.getpid()}-{path.name}")
     try:
-        with os.fdopen(fd, "wb") as handle:
-            handle.write(data)
-        os.chmod(tmp, 0o644)
+        fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC | os.O_CLOEXEC, 0o644)
+        try:
+            view = memoryview(data)
+            while view:
+                view = view[os.write(fd, view):]
+            mtime_ns = os.fstat(fd).st_mtime_ns
+        finally:
+            os.close(fd)
         os.replace(tmp, path)
     except BaseException:
         try:
@@ -87,3 +126,4 @@ def atomic_write(path: Path, data: bytes) -> None:
         except FileNotFoundError:
             pass
         raise
+    return mtime_ns

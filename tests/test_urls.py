@@ -15,14 +15,16 @@ GOOD = {"content/good.md": "---\ntitle: Good\n---\nfine\n"}
 
 
 def snapshot(root: Path, skip: Path) -> dict[str, tuple[int, int]]:
-    """Every file under ``root`` except under ``skip``: path -> (size, mtime_ns);
-    folders by name only (creating public/ touches its parent's mtime)."""
+    """Every file under ``root`` except under ``skip`` (the output folder) and the
+    site's build state in .ssg/: path -> (size, mtime_ns); folders by name only
+    (creating public/ touches its parent's mtime)."""
     found = {}
+    state = skip.parent / ".ssg"
     for folder, dirs, files in os.walk(root):
-        if Path(folder) == skip or skip in Path(folder).parents:
+        if any(Path(folder) == s or s in Path(folder).parents for s in (skip, state)):
             continue
         for name in dirs:
-            if Path(folder, name) != skip:
+            if Path(folder, name) not in (skip, state):
                 found[str(Path(folder, name).relative_to(root)) + "/"] = (0, 0)
         for name in files:
             stat = Path(folder, name).lstat()

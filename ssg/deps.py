@@ -1,0 +1,173 @@
+"""Dependencies recorded while rendering, and their evaluation in a later build.
+
+While an output renders, a ``Recorder`` is active and collects *keys*: what
+the output read. The Jinja environment reports every attribute read on a
+model entity and every template it loaded (ssg/templates.py); core helpers
+and ``Site`` lookups report what they read in Python. A key is a tuple of
+strings that can be evaluated against any later build's model:
+
+    ("page", source)              everything about one page (an output's own page)
+    ("field", source, name)       one field of a page, e.g. the title a list shows
+    ("section", name, attr)       one attribute of a section (its page list, title...)
+    ("site", attr)                one attribute of the site (pages, sections, taxonomies...)
+    ("config", attr)              one config value
+    ("data", name)                one top-level entry of data/ (a data file)
+    ("template", name)            which file a template name resolves to, and its bytes
+    ("file", path)                the bytes of a site file (copied outputs)
+
+Each key's fingerprint is stored with the build state; an output is dirty when
+any of its keys now fingerprints differently (see ssg/planner.py).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator, Mapping
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from ssg.fingerprint import MISSING, Fingerprinter, digest, page_state
+
+if TYPE_CHECKING:
+    from ssg.model import Site
+    from ssg.templates import SiteEnvironment
+
+Key = tuple[str, ...]
+
+
+class Recorder:
+    """The keys one output read. Reads of ``own_page``'s fields are not noted
+    one by one: the output depends on its own page as a whole."""
+
+    def __init__(self, own_page: str | None = None) -> None:
+        self.own_page = own_page
+        self.keys: set[Key] = set() if own_page is None else {("page", own_page)}
+
+
+_current: Recorder | None = None
+
+
+def current() -> Recorder | None:
+    return _current
+
+
+def record(key: Key) -> None:
+    """Note that the output being rendered read ``key`` (no-op outside a render)."""
+    if _current is not None:
+        _current.keys.add(key)
+
+
+class recording:
+    """``with recording(own_page) as recorder:`` collects the keys read inside the block."""
+
+    def __init__(self, own_page: str | None = None) -> None:
+        self.own_page = own_page
+
+    def __enter__(self) -> Recorder:
+        global _current
+        self._outer = _current
+        _current = Recorder(self.own_page)
+        return _current
+
+    def __exit__(self, *exc: object) -> None:
+        global _current
+        _current = self._outer
+
+
+class DataView(Mapping):
+    """``site.data`` as templates see it: reading ``data.team`` records
+    ("data", "team"); listing the keys records every entry."""
+
+    def __init__(self, data: Mapping[str, Any]):
+        self._data = data
+
+    def __getitem__(self, key: str) -> Any:
+        record(("data", str(key)))
+        return self._data[key]
+
+    def __iter__(self) -> Iterator[str]:
+        record(("site", "data"))
+        return iter(self._data)
+
+    def __len__(self) -> int:
+        record(("site", "data"))
+        return len(self._data)
+
+    def __repr__(self) -> str:
+        return f"DataView({self._data!r})"
+
+
+class Evaluator:
+    """Fingerprints keys against one build's model; each key once per build."""
+
+    def __init__(self, site: Site, env: SiteEnvironment, file_digest):
+        self.site = site
+        self.env = env
+        self.file_digest = file_digest      # site-relative path -> content digest (stat-cached)
+        self.fingerprint = Fingerprinter()
+        self._done: dict[Key, str] = {}
+
+    def __call__(self, key: Key) -> str:
+        value = self._done.get(key)
+        if value is None:
+            value = self._done[key] = self._evaluate(key)
+        return value
+
+    def _evaluate(self, key: Key) -> str:
+        kind = key[0]
+        site = self.site
+        try:
+            if kind == "page":
+                page = site.page_by_source(key[1])
+                return page_state(self.fingerprint, page) if page is not None else MISSING
+            if kind == "field":
+                page = site.page_by_source(key[1])
+                return self.fingerprint(getattr(page, key[2])) if page is not None else MISSING
+            if kind == "section":
+                section = site.sections.get(key[1])
+                return self.fingerprint(getattr(section, key[2])) if section is not None else MISSING
+            if kind == "site":
+                return self.fingerprint(getattr(site, key[1]))
+            if kind == "config":
+                return self.fingerprint(getattr(site.config, key[1]))
+            if kind == "data":
+                return self.fingerprint(site.data[key[1]]) if key[1] in site.data else MISSING
+            if kind == "template":
+                return self._template(key[1])
+            if kind == "file":
+                return self.file_digest(key[1])
+        except AttributeError:
+            return MISSING
+        return MISSING      # a key this version does not know: treat as changed
+
+    def _template(self, name: str) -> str:
+        import jinja2
+
+        try:
+            source, filename, _ = self.env.loader.get_source(self.env, name)
+        except jinja2.TemplateNotFound:
+            return MISSING
+        return digest(f"{filename}\0{source}")
+
+
+def key_text(key: Key) -> str:
+    """The form stored in the state database (and shown by --explain)."""
+    return "\x1f".join(key)
+
+
+def text_key(text: str) -> Key:
+    return tuple(text.split("\x1f"))
+
+
+def describe(key: Key, root: Path | None = None) -> str:
+    """For --explain: 'the title of content/posts/a.md'."""
+    kind = key[0]
+    return {
+        "page": lambda: f"{key[1]} (the page itself)",
+        "field": lambda: f"the {key[2]} of {key[1]}",
+        "section": lambda: f"the {key[2]} of section '{key[1]}'",
+        "site": lambda: f"site.{key[1]}",
+        "config": lambda: f"config value '{key[1]}'",
+        "data": lambda: f"data.{key[1]}",
+        "template": lambda: f"template '{key[1]}'",
+        "file": lambda: f"file {key[1]}",
+    }.get(kind, lambda: " ".join(key))()

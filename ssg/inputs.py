@@ -1,0 +1,67 @@
+"""Everything a build reads from the site folder, summed up in one fingerprint
+from file stats alone: when it equals the last build's (and the output folder
+is as ssg left it), nothing needs to be loaded, parsed or rendered."""
+
+from __future__ import annotations
+
+import hashlib
+import os
+from pathlib import Path
+
+from ssg.fingerprint import MISSING, digest
+from ssg.loader import is_ignored
+from ssg.state import SourceRecord, stamp_of
+
+INPUT_FOLDERS = ("content", "templates", "static", "data", "plugins")
+
+
+def input_fingerprint(site_root: Path, theme: Path, config_path: Path | None) -> str:
+    listing: list[str] = []
+    for label, folder in [*((name, site_root / name) for name in INPUT_FOLDERS), ("theme", theme)]:
+        _scan(folder, label, listing)
+    if config_path is not None:
+        listing.append(f"config {stamp_of(os.stat(config_path))}")
+    return digest("\n".join(listing))
+
+
+def _scan(folder: Path, label: str, listing: list[str]) -> None:
+    try:
+        entries = sorted(os.scandir(folder), key=lambda e: e.name)
+    except (FileNotFoundError, NotADirectoryError):
+        return
+    for entry in entries:
+        if is_ignored(entry.name):
+            continue
+        if entry.is_dir(follow_symlinks=False):
+            _scan(Path(entry.path), f"{label}/{entry.name}", listing)
+        else:
+            try:
+                listing.append(f"{label}/{entry.name} {stamp_of(entry.stat())}")
+            except FileNotFoundError:
+                continue
+
+
+class FileDigests:
+    """sha256 of input files by absolute path, read only when the file's stat
+    changed since the last build (rows of the state's ``sources`` table)."""
+
+    def __init__(self, records: dict[str, SourceRecord]):
+        self.records = records
+        self.updated: dict[str, SourceRecord] = {}
+        self.used: set[str] = set()
+
+    def __call__(self, path: str) -> str:
+        self.used.add(path)
+        try:
+            stamp = stamp_of(os.stat(path))
+        except OSError:
+            return MISSING
+        record = self.updated.get(path) or self.records.get(path)
+        if record is not None and record.stamp == stamp:
+            return record.sha
+        try:
+            sha = hashlib.sha256(Path(path).read_bytes()).hexdigest()
+        except OSError:
+            return MISSING
+        self.updated[path] = SourceRecord(stamp, sha)
+        return sha

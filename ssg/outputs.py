@@ -1,0 +1,55 @@
+"""Planning outputs: what files a build produces, before anything renders."""
+
+from __future__ import annotations
+
+from ssg.errors import PathError
+from ssg.model import Output, Site
+
+
+def plan_core_outputs(site: Site) -> list[Output]:
+    """One output per page (plus its bundle files), per section and the home page,
+    and one per static file."""
+    outputs: list[Output] = []
+    outputs.append(Output(path="index.html", url=site.config.base_path, templates=("index.html",),
+                          page=site.home, items=site.main_pages, title=site.config.title))
+    for section in site.sections.values():
+        name = section.name
+        outputs.append(Output(path=section.output_path, url=section.url, page=section.index,
+                              templates=(f"{name}/list.html", "section.html", "list.html"),
+                              context={"section": section}, items=section.pages, title=section.title))
+    for page in site.pages:
+        if page.template:   # chosen explicitly: a typo must be an error, not a silent fallback
+            candidates: tuple[str, ...] = (page.template,)
+        else:
+            candidates = ((f"{page.section}/page.html",) if page.section else ()) + ("page.html",)
+        outputs.append(Output(path=page.output_path, url=page.url, page=page, templates=candidates,
+                              context={"section": site.sections.get(page.section)}, title=page.title))
+        folder = page.output_path.rsplit("/", 1)[0] if "/" in page.output_path else ""
+        bundle_root = page.source.rsplit("/", 1)[0]
+        for resource in page.bundle_files:
+            rel = resource[len(bundle_root) + 1:]
+            outputs.append(Output(path=f"{folder}/{rel}" if folder else rel, copy_from=site.root / resource,
+                                  page=page))
+    for rel, path in site.static_files:
+        outputs.append(Output(path=rel, copy_from=path))
+    return outputs
+
+
+def drop_collisions(outputs: list[Output], site: Site) -> list[Output]:
+    """Two outputs for one path (or paths equal but for case, which collide on
+    macOS and Windows) is an error naming both sources; the first one is kept."""
+    seen: dict[str, Output] = {}
+    kept = []
+    for output in outputs:
+        key = output.path.casefold()
+        first = seen.get(key)
+        if first is None:
+            seen[key] = output
+            kept.append(output)
+            continue
+        same = "the same output" if first.path == output.path else "outputs that differ only in case"
+        site.errors.append(PathError(
+            f"{output.source} and {first.source} both produce {same} '{output.path}'",
+            where=output.page.source if output.page else None,
+            hint="give one of them another slug or url"))
+    return kept

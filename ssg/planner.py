@@ -1,0 +1,81 @@
+"""Deciding which planned outputs must be rendered: the dirty check.
+
+An output is rendered when it is new, when its plan changed (template
+candidates, its page, the pages it lists and their order, its context), when
+the file on disk is not what ssg last wrote there (edited or deleted by hand),
+when it failed last time, or when any dependency it recorded while rendering
+now fingerprints differently. Everything else keeps its file untouched.
+"""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass, field
+from typing import Any
+
+from ssg.deps import Evaluator, describe, text_key
+from ssg.fingerprint import Fingerprinter, digest
+from ssg.model import Output
+from ssg.state import OutputRecord
+
+
+def plan_fingerprint(output: Output, context: dict[str, Any] | None, fingerprint: Fingerprinter) -> str:
+    """What an output is, before rendering: its kind, source, templates and
+    render context (pages by identity: what is read from them is a dependency)."""
+    if output.data is not None:
+        return "data:" + digest(output.data)
+    if output.copy_from is not None:
+        return "copy:" + str(output.copy_from)
+    assert context is not None
+    variables = tuple(sorted((name, fingerprint.token(value)) for name, value in context.items() if name != "output"))
+    own = (output.path, output.url, output.templates, output.title, output.origin, output.sitemap,
+           fingerprint.token(output.page), fingerprint.token(output.items))
+    return fingerprint((own, variables))
+
+
+@dataclass
+class Decision:
+    dirty: list[int] = field(default_factory=list)          # indexes into the planned outputs
+    reasons: dict[str, str] = field(default_factory=dict)    # output path -> why it is rendered
+    clean: dict[str, OutputRecord] = field(default_factory=dict)
+
+
+def decide(outputs: list[Output], plans: list[str], records: dict[str, OutputRecord],
+           deps: dict[int, tuple[str, str]], evaluate: Evaluator, root: os.PathLike, *, everything: str | None) -> Decision:
+    """``everything``: a reason that makes every output dirty (settings changed),
+    or None. ``deps`` is the state's id -> (key text, fingerprint)."""
+    decision = Decision()
+    changed: dict[int, bool] = {}
+    for index, (output, plan) in enumerate(zip(outputs, plans, strict=True)):
+        reason = everything or _reason(output, plan, records.get(output.path), deps, changed, evaluate, root)
+        if reason is None:
+            decision.clean[output.path] = records[output.path]
+        else:
+            decision.dirty.append(index)
+            decision.reasons[output.path] = reason
+    return decision
+
+
+def _reason(output: Output, plan: str, record: OutputRecord | None, deps: dict[int, tuple[str, str]],
+            changed: dict[int, bool], evaluate: Evaluator, root: os.PathLike) -> str | None:
+    if record is None:
+        return "new output"
+    if not record.plan:
+        return "it failed or was interrupted last time"
+    if record.plan != plan:
+        return "its plan changed (templates, page, listed pages or context)"
+    try:
+        stat = os.stat(os.path.join(root, output.path))
+    except OSError:
+        return "the file is missing from the output folder"
+    if stat.st_size != record.size or stat.st_mtime_ns != record.mtime_ns:
+        return "the file in the output folder was changed since ssg wrote it"
+    for dep in record.deps:
+        is_changed = changed.get(dep)
+        if is_changed is None:
+            entry = deps.get(dep)
+            is_changed = changed[dep] = entry is None or evaluate(text_key(entry[0])) != entry[1]
+        if is_changed:
+            entry = deps.get(dep)
+            return f"{describe(text_key(entry[0])) if entry else 'a dependency'} changed"
+    return None

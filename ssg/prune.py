@@ -1,0 +1,66 @@
+"""Removing what a build no longer produces: only files ssg wrote (the build
+state lists them), never a file someone put in the output folder by hand."""
+
+from __future__ import annotations
+
+import hashlib
+import os
+from pathlib import Path
+
+from ssg.writer import TEMP_PREFIX
+
+
+class Pruner:
+    def __init__(self, root: Path):
+        self.root = root
+        self._emptied: set[Path] = set()
+
+    def delete(self, rel: str, sha: str, size: int, mtime_ns: int, *, trusted: bool) -> str:
+        """Delete ``rel`` if it is still what ssg wrote. ``trusted``: ssg wrote it
+        but its bytes were not recorded (an interrupted build). Returns
+        'deleted', 'missing' or 'edited' (left in place)."""
+        path = self.root / rel
+        try:
+            stat = os.lstat(path)
+        except OSError:
+            return "missing"
+        if not trusted and (stat.st_size, stat.st_mtime_ns) != (size, mtime_ns):
+            try:
+                if hashlib.sha256(path.read_bytes()).hexdigest() != sha:
+                    return "edited"
+            except OSError:
+                return "edited"
+        try:
+            path.unlink()
+        except OSError:
+            return "edited"
+        self._emptied.add(path.parent)
+        return "deleted"
+
+    def remove_empty_folders(self) -> None:
+        """Folders emptied by deletes, up to (not including) the output folder."""
+        for folder in sorted(self._emptied, key=lambda p: len(p.parts), reverse=True):
+            while folder != self.root and self.root in folder.parents:
+                try:
+                    folder.rmdir()
+                except OSError:
+                    break
+                folder = folder.parent
+
+    def strays(self, known: set[str]) -> list[str]:
+        """Files in the output folder that ssg did not write. Temporary files
+        of an interrupted write are deleted on the way."""
+        found = []
+        for folder, dirs, files in os.walk(self.root):
+            dirs.sort()
+            base = os.path.relpath(folder, self.root)
+            for name in sorted(files):
+                rel = name if base == "." else f"{base}/{name}".replace(os.sep, "/")
+                if name.startswith(TEMP_PREFIX):
+                    try:
+                        os.unlink(os.path.join(folder, name))
+                    except OSError:
+                        pass
+                elif rel not in known:
+                    found.append(rel)
+        return found

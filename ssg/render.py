@@ -1,0 +1,112 @@
+"""Producing outputs: each output's render context (built while planning, so it
+is part of the output's plan), then rendering, copying or taking literal
+bytes, recording what each render read, and writing if the bytes changed.
+
+Many outputs are rendered by forked workers: each inherits the site model and
+the Jinja environment from the parent, renders a slice and writes its files
+itself, and sends back what it wrote and what each output read."""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from ssg import deps
+from ssg.errors import SsgError
+from ssg.model import Output, Paginator, Site
+from ssg.parallel import run_chunks
+from ssg.pluginmanager import Plugins
+from ssg.state import OutputRecord
+from ssg.templates import SiteEnvironment, render
+from ssg.writer import OutputWriter, Written
+
+PARALLEL_FROM = 300   # fewer dirty outputs than this render in the calling process
+
+
+def render_context(output: Output, site: Site, plugins: Plugins) -> dict[str, Any] | None:
+    """The variables a templated output renders with (None for data and copies)."""
+    if not output.templates or output.data is not None or output.copy_from is not None:
+        return None
+    context: dict[str, Any] = {"page": output.page, "output": output, "title": output.title}
+    if output.items is not None:
+        context["pages"] = output.items
+        context["paginator"] = Paginator(items=output.items, number=1, urls=(output.url,),
+                                         per_page=len(output.items), total_items=len(output.items))
+    context.update(output.context)
+    plugins.call("ssg_template_context", where=output.describe(), output=output, context=context, site=site)
+    return context
+
+
+@dataclass
+class Rendered:
+    """The outcome of one dirty output."""
+
+    index: int
+    written: Written | None = None
+    keys: frozenset[deps.Key] = frozenset()
+    error: SsgError | None = None
+
+
+@dataclass
+class RenderJob:
+    outputs: list[Output]
+    contexts: list[dict[str, Any] | None]
+    dirty: list[int]
+    env: SiteEnvironment
+    site: Site
+    records: dict[str, OutputRecord]
+    journal: Path
+
+
+_job: RenderJob | None = None   # set before forking: workers inherit it
+
+
+def render_all(job: RenderJob, workers: int) -> list[Rendered]:
+    global _job
+    _job = job
+    try:
+        chunks = run_chunks(_render_slice, len(job.dirty), workers=workers if len(job.dirty) >= PARALLEL_FROM else 1)
+    finally:
+        _job = None
+    return [item for chunk in chunks for item in chunk]
+
+
+def _render_slice(start: int, stop: int) -> list[Rendered]:
+    job = _job
+    assert job is not None
+    journal = os.open(job.journal, os.O_WRONLY | os.O_APPEND | os.O_CREAT | os.O_CLOEXEC, 0o644)
+    try:
+        writer = OutputWriter(job.site.output_root, announce=lambda rel: os.write(journal, (rel + "\n").encode()))
+        return [_render_one(job, index, writer) for index in job.dirty[start:stop]]
+    finally:
+        os.close(journal)
+
+
+def _render_one(job: RenderJob, index: int, writer: OutputWriter) -> Rendered:
+    output = job.outputs[index]
+    try:
+        data, keys = produce(output, job.contexts[index], job.env)
+        record = job.records.get(output.path)
+        written = writer.write(output.path, data, (record.sha, record.size, record.mtime_ns) if record else None)
+    except SsgError as error:
+        return Rendered(index, error=error)
+    return Rendered(index, written=written, keys=keys)
+
+
+def produce(output: Output, context: dict[str, Any] | None, env: SiteEnvironment) -> tuple[bytes, frozenset]:
+    """The output's bytes and the dependency keys read to make them."""
+    if output.data is not None:
+        return output.data, frozenset()
+    if output.copy_from is not None:
+        try:
+            return output.copy_from.read_bytes(), frozenset({("file", str(output.copy_from))})
+        except OSError as error:
+            raise SsgError(f"cannot read {output.copy_from}: {error.strerror or error}",
+                           where=str(output.copy_from)) from None
+    assert context is not None
+    own = output.page.source if output.page is not None else None
+    with deps.recording(own) as recorder:
+        text = render(env, output.templates, context, what=output.describe())
+    return text.encode("utf-8"), frozenset(recorder.keys)

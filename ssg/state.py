@@ -1,0 +1,141 @@
+"""The build state in the site's ``.ssg/state.db`` (SQLite): what the last build
+read, produced and wrote. A clean build is a build from an empty state.
+
+Tables:
+    meta      settings fingerprints, the output folder, reported stray files
+    sources   per input file: stat stamp, sha256, and for content files the
+              parsed page (pickled), so an unchanged file is never re-parsed
+    outputs   per output file ssg wrote: plan fingerprint, sha256, size,
+              mtime, and the dependency keys it read (ids into ``deps``)
+    deps      dependency key -> its fingerprint as of the last build
+
+Everything a build learns is committed in one transaction at its end; a build
+killed before that leaves the previous state, and the next build repairs the
+difference (outputs on disk are compared by stat with what the state says).
+New files are noted in ``.ssg/journal`` before they are written, so files of a
+killed build are still known as ssg's own (and pruned if no longer produced).
+"""
+
+from __future__ import annotations
+
+import marshal
+import os
+import sqlite3
+from dataclasses import dataclass
+from pathlib import Path
+
+SCHEMA_VERSION = "3"
+STATE_DB = "state.db"
+JOURNAL = "journal"
+
+
+@dataclass
+class SourceRecord:
+    stamp: tuple[int, ...]
+    sha: str
+    parsed: bytes | None = None
+
+
+@dataclass
+class OutputRecord:
+    plan: str            # "" = must be rebuilt (it failed, or was found on disk after a crash)
+    sha: str
+    size: int
+    mtime_ns: int
+    deps: tuple[int, ...] = ()
+
+
+def stamp_of(stat: os.stat_result) -> tuple[int, ...]:
+    """What identifies a file's version without reading it. ctime cannot be set
+    by tools that restore mtimes (rsync -t, tar, git)."""
+    return (stat.st_mtime_ns, stat.st_ctime_ns, stat.st_size, stat.st_ino)
+
+
+class BuildState:
+    def __init__(self, folder: Path):
+        self.folder = folder
+        folder.mkdir(parents=True, exist_ok=True)
+        self.db = sqlite3.connect(folder / STATE_DB, isolation_level=None)
+        self.db.execute("PRAGMA journal_mode=WAL")
+        self.db.execute("PRAGMA synchronous=NORMAL")
+        self._create()
+        self.journal_path = folder / JOURNAL
+
+    def _create(self) -> None:
+        version = self._meta_raw("schema")
+        if version is not None and version != SCHEMA_VERSION:
+            for table in ("meta", "sources", "outputs", "deps"):
+                self.db.execute(f"DROP TABLE IF EXISTS {table}")
+        self.db.executescript("""
+            CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT);
+            CREATE TABLE IF NOT EXISTS sources (path TEXT PRIMARY KEY, stamp BLOB, sha TEXT, parsed BLOB);
+            CREATE TABLE IF NOT EXISTS outputs (path TEXT PRIMARY KEY, plan TEXT, sha TEXT, size INTEGER,
+                                                mtime_ns INTEGER, deps BLOB);
+            CREATE TABLE IF NOT EXISTS deps (id INTEGER PRIMARY KEY, key TEXT UNIQUE, fp TEXT);
+        """)
+        self.db.execute("INSERT OR REPLACE INTO meta VALUES ('schema', ?)", (SCHEMA_VERSION,))
+
+    def _meta_raw(self, key: str) -> str | None:
+        try:
+            row = self.db.execute("SELECT value FROM meta WHERE key = ?", (key,)).fetchone()
+        except sqlite3.OperationalError:
+            return None
+        return row[0] if row else None
+
+    def meta(self, key: str) -> str | None:
+        return self._meta_raw(key)
+
+    def sources(self, *, parsed: bool) -> dict[str, SourceRecord]:
+        column = "parsed" if parsed else "NULL"
+        return {path: SourceRecord(tuple(marshal.loads(stamp)), sha, blob)
+                for path, stamp, sha, blob in self.db.execute(f"SELECT path, stamp, sha, {column} FROM sources")}
+
+    def outputs(self) -> dict[str, OutputRecord]:
+        return {path: OutputRecord(plan, sha, size, mtime, marshal.loads(deps))
+                for path, plan, sha, size, mtime, deps in self.db.execute("SELECT * FROM outputs")}
+
+    def deps(self) -> dict[int, tuple[str, str]]:
+        """id -> (key text, fingerprint)."""
+        return {row[0]: (row[1], row[2]) for row in self.db.execute("SELECT id, key, fp FROM deps")}
+
+    def journal(self) -> list[str]:
+        """Output paths a build announced it would write and did not commit."""
+        try:
+            return [line for line in self.journal_path.read_text("utf-8", "replace").splitlines() if line]
+        except FileNotFoundError:
+            return []
+
+    def commit(self, *, meta: dict[str, str], sources: dict[str, SourceRecord], dropped_sources: set[str],
+               outputs: dict[str, OutputRecord], dropped_outputs: set[str],
+               deps: dict[int, tuple[str, str]], dropped_deps: set[int], reset: bool = False) -> None:
+        """Write everything a build learnt in one transaction, then forget the
+        journal. ``reset`` first forgets every output and dependency (the
+        settings changed or the output folder moved)."""
+        db = self.db
+        db.execute("BEGIN IMMEDIATE")
+        try:
+            if reset:
+                db.execute("DELETE FROM outputs")
+                db.execute("DELETE FROM deps")
+            db.executemany("INSERT OR REPLACE INTO meta VALUES (?, ?)", meta.items())
+            db.executemany("DELETE FROM sources WHERE path = ?", ((p,) for p in dropped_sources))
+            db.executemany("INSERT OR REPLACE INTO sources VALUES (?, ?, ?, ?)",
+                           ((p, marshal.dumps(r.stamp), r.sha, r.parsed) for p, r in sources.items()))
+            db.executemany("DELETE FROM deps WHERE id = ?", ((i,) for i in dropped_deps))
+            db.executemany("INSERT OR REPLACE INTO deps VALUES (?, ?, ?)",
+                           ((i, key, fp) for i, (key, fp) in deps.items()))
+            db.executemany("DELETE FROM outputs WHERE path = ?", ((p,) for p in dropped_outputs))
+            db.executemany("INSERT OR REPLACE INTO outputs VALUES (?, ?, ?, ?, ?, ?)",
+                           ((p, r.plan, r.sha, r.size, r.mtime_ns, marshal.dumps(tuple(r.deps)))
+                            for p, r in outputs.items()))
+            db.execute("COMMIT")
+        except BaseException:
+            db.execute("ROLLBACK")
+            raise
+        try:
+            self.journal_path.unlink()
+        except FileNotFoundError:
+            pass
+
+    def close(self) -> None:
+        self.db.close()
