@@ -11,27 +11,26 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from ssg import __version__
 from ssg.config import CORE_SCHEMA, SiteConfig, build_config, read_config
-from ssg.deps import Evaluator, key_text
 from ssg.errors import ConfigError, SsgError
-from ssg.fingerprint import Fingerprinter, digest
-from ssg.inputs import FileDigests, input_fingerprint
-from ssg.links import resolve_links
-from ssg.loader import load_site
+from ssg.fingerprint import digest
+from ssg.inputs import input_fingerprint
 from ssg.lock import Lock
 from ssg.model import Output, Site
-from ssg.outputs import drop_collisions, plan_core_outputs
-from ssg.pagecache import PageCache
 from ssg.parallel import default_workers
-from ssg.planner import Decision, decide, plan_fingerprint
 from ssg.pluginmanager import Plugins
-from ssg.prune import Pruner
-from ssg.render import Rendered, RenderJob, render_all, render_context
 from ssg.state import JOURNAL, BuildState, OutputRecord, stamp_of
-from ssg.templates import make_environment, theme_dir
+from ssg.themes import theme_dir
+
+if TYPE_CHECKING:
+    from ssg.deps import Evaluator
+    from ssg.inputs import FileDigests
+    from ssg.pagecache import PageCache
+    from ssg.planner import Decision
+    from ssg.render import Rendered
 
 STATE_DIR = ".ssg"
 
@@ -153,8 +152,20 @@ class Build:
         inputs = input_fingerprint(self.root, self.theme, self.config.path)
         if (same_settings and state.meta("inputs") == inputs and state.meta("failed") == "0"
                 and not state.journal() and _before(now, state.meta("next_change"))
-                and self._outputs_intact(records)):
+                and self._outputs_intact(records, json.loads(state.meta("folders") or "{}"))):
             return self._nothing_changed(records)
+
+        # Imported here: a build where nothing changed never needs them (startup time).
+        from ssg.deps import Evaluator
+        from ssg.fingerprint import Fingerprinter
+        from ssg.inputs import FileDigests
+        from ssg.links import resolve_links
+        from ssg.loader import load_site
+        from ssg.outputs import drop_collisions, plan_core_outputs
+        from ssg.pagecache import PageCache
+        from ssg.planner import decide, plan_fingerprint
+        from ssg.render import RenderJob, render_all
+        from ssg.templates import make_environment
 
         # Load: unchanged content files come from the parse cache.
         site = Site(root=self.root, config=self.config, output_root=self.output_root,
@@ -222,12 +233,19 @@ class Build:
         """What a cached parse depends on besides the file's bytes."""
         return digest(repr((__version__, sys.version, sorted(self.config.markdown.items()))))
 
-    def _outputs_intact(self, records: dict[str, OutputRecord]) -> bool:
-        """Every file the last build recorded is on disk as it left it."""
-        root = str(self.output_root)
+    def _outputs_intact(self, records: dict[str, OutputRecord], folders: dict[str, int]) -> bool:
+        """Every file the last build recorded is on disk as it left it, and no
+        file was added or removed in its folders (their mtimes are unchanged)."""
+        root = f"{self.output_root}/"
+        for rel, mtime_ns in folders.items():
+            try:
+                if os.stat(root + rel).st_mtime_ns != mtime_ns:
+                    return False
+            except OSError:
+                return False
         for rel, record in records.items():
             try:
-                stat = os.stat(os.path.join(root, rel))
+                stat = os.stat(root + rel)
             except OSError:
                 return False
             if not record.plan or stat.st_size != record.size or stat.st_mtime_ns != record.mtime_ns:
@@ -240,6 +258,11 @@ class Build:
         not loaded."""
         self.result.unchanged = sorted(records)
         self.result.warnings = json.loads(self.state.meta("warnings") or "[]")
+        for asked in self.options.explain:
+            rel = asked.strip("/")
+            known = rel in records or f"{rel}/index.html".lstrip("/") in records
+            self.result.explained[asked] = ("not rebuilt: no input of the site changed" if known
+                                            else "not an output of this build")
         self.result.seconds = time.perf_counter() - self.started
         site = Site(root=self.root, config=self.config, output_root=self.output_root, offline=self.options.offline)
         self.plugins.call("ssg_build_finished", site=site, result=self.result)
@@ -248,6 +271,8 @@ class Build:
     def _contexts(self, outputs: list[Output], site: Site) -> tuple[list[Output], list[dict | None]]:
         """Each templated output's render context (``ssg_template_context`` runs
         here); an output whose context fails is reported and not built."""
+        from ssg.render import render_context
+
         kept, contexts = [], []
         for output in outputs:
             try:
@@ -258,6 +283,24 @@ class Build:
                 continue
             kept.append(output)
         return kept, contexts
+
+    def _folder_stamps(self, paths: set[str]) -> dict[str, int]:
+        """mtime of every folder holding an output: a file added or removed by
+        hand changes its folder's mtime."""
+        folders = {""}
+        for rel in paths:
+            while "/" in rel:
+                rel = rel.rpartition("/")[0]
+                if rel in folders:
+                    break
+                folders.add(rel)
+        stamps = {}
+        for rel in folders:
+            try:
+                stamps[rel] = os.stat(os.path.join(self.output_root, rel)).st_mtime_ns
+            except OSError:
+                continue
+        return stamps
 
     def _explain(self, decision: Decision, planned: set[str]) -> None:
         for asked in self.options.explain:
@@ -295,6 +338,8 @@ class Build:
     def _prune(self, records: dict[str, OutputRecord], planned: set[str], site: Site, state: BuildState) -> set[str]:
         """Delete files ssg wrote that this build no longer produces, leftovers of
         interrupted writes, and report (once) files ssg did not write."""
+        from ssg.prune import Pruner
+
         pruner = Pruner(self.output_root)
         gone = {rel for rel in records if rel not in planned and rel not in self._failed}
         for rel in sorted(gone):
@@ -318,6 +363,8 @@ class Build:
                 evaluate: Evaluator, dep_rows: dict[int, tuple[str, str]],
                 new: dict[str, tuple[OutputRecord, frozenset]], decision: Decision,
                 records: dict[str, OutputRecord], dropped: set[str], *, reset: bool) -> None:
+        from ssg.deps import key_text
+
         ids = {key: dep_id for dep_id, (key, _fp) in dep_rows.items()}
         next_id = max(dep_rows, default=0) + 1
         changed_deps: dict[int, tuple[str, str]] = {}
@@ -343,7 +390,8 @@ class Build:
         meta = {"settings": settings, "inputs": inputs, "output_root": str(self.output_root),
                 "parser": self._parser_fingerprint(), "failed": "1" if site.errors else "0",
                 "next_change": site.next_change.isoformat() if site.next_change else "",
-                "warnings": json.dumps(site.warnings), "strays": json.dumps(self._strays)}
+                "warnings": json.dumps(site.warnings), "strays": json.dumps(self._strays),
+                "folders": json.dumps(self._folder_stamps({*outputs, *decision.clean}))}
         self.state.commit(meta=meta, sources={**files.updated, **cache.updated},
                           dropped_sources=set(sources) - cache.seen - files.used,
                           outputs=outputs, dropped_outputs=dropped - set(outputs),

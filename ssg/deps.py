@@ -118,7 +118,7 @@ class Evaluator:
         try:
             if kind == "page":
                 page = site.page_by_source(key[1])
-                return page_state(self.fingerprint, page) if page is not None else MISSING
+                return page_state(page) if page is not None else MISSING
             if kind == "field":
                 page = site.page_by_source(key[1])
                 return self.fingerprint(getattr(page, key[2])) if page is not None else MISSING

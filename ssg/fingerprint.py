@@ -1,26 +1,26 @@
 """Stable fingerprints of model values, for the dependency graph.
 
-A fingerprint is a short hex digest of a value's *content*, equal across
-processes and builds when the content is equal. Model entities (pages,
-sections, the site, its config, its data) are fingerprinted by identity only
-(``("page", source)``): what a template reads *from* them is recorded as its
-own dependency (see ssg/deps.py), so a list page depends on the titles it
-shows, not on the bodies of the pages it lists.
+A fingerprint is a short digest of a value's ``repr``. Model reprs are chosen
+for this: a page shows as ``<Page content/posts/a.md>`` and a section as
+``<Section posts>`` (identity only), so a list of pages fingerprints by which
+pages it holds and in what order. What a template reads *from* a page is
+recorded as its own dependency (ssg/deps.py): a list page depends on the
+titles it shows, not on the bodies of the pages it lists.
+
+A value whose repr is not stable between runs (an object shown with its
+memory address, a set of strings) fingerprints differently every build: the
+outputs that read it are always rebuilt. That errs on the safe side.
 """
 
 from __future__ import annotations
 
-import dataclasses
 import hashlib
-from datetime import date, datetime, time
-from enum import Enum
-from pathlib import PurePath
 from typing import Any
 
-from ssg.model import Page, Section, Site
+from ssg.model import Page
 
-_PLAIN = (str, int, float, bool, type(None), bytes)
 MISSING = "<missing>"
+_PLAIN = (str, int, float, bool, type(None))
 
 
 def digest(text: str | bytes) -> str:
@@ -29,67 +29,28 @@ def digest(text: str | bytes) -> str:
 
 
 class Fingerprinter:
-    """Fingerprints values of one build. Containers and objects are memoised by
-    identity: the model does not change once rendering starts, and a taxonomy
-    shared by 40 term pages is walked once, not 40 times."""
+    """Fingerprints values of one build, memoised by identity for containers
+    and objects (a taxonomy shared by 40 term pages is walked once). The model
+    does not change once planning is done."""
 
     def __init__(self) -> None:
-        self._memo: dict[int, Any] = {}
-        self._keep: list[Any] = []   # keeps memoised objects alive so their ids stay theirs
+        self._memo: dict[int, str] = {}
+        self._keep: list[Any] = []     # memoised objects stay alive, so their ids stay theirs
 
     def __call__(self, value: Any) -> str:
-        return digest(repr(self.token(value)))
-
-    def token(self, value: Any) -> Any:
-        """A tree of plain values (str, int, tuples) equal for equal content."""
-        kind = type(value)
-        if kind in _PLAIN:
-            return value
-        if isinstance(value, str):          # Markup and other str subclasses
-            return str(value)
-        if kind is Page:
-            return ("page", value.source)
-        if kind is Section:
-            return ("section", value.name)
-        if kind is Site:
-            return ("site",)
-        if isinstance(value, (datetime, date, time)):
-            return value.isoformat()
-        if isinstance(value, (PurePath, Enum)):
-            return str(value)
+        if type(value) in _PLAIN:
+            return digest(repr(value))
         key = id(value)
-        if key in self._memo:
-            return self._memo[key]
-        self._keep.append(value)
-        self._memo[key] = ("cycle",)
-        token = self._compound(value)
-        self._memo[key] = token
-        return token
+        found = self._memo.get(key)
+        if found is None:
+            found = self._memo[key] = digest(repr(value))
+            self._keep.append(value)
+        return found
 
-    def _compound(self, value: Any) -> Any:
-        from ssg.config import SiteConfig
-
-        if isinstance(value, (list, tuple)):
-            return tuple(self.token(item) for item in value)
-        if isinstance(value, (set, frozenset)):
-            return ("set", tuple(sorted(repr(self.token(item)) for item in value)))
-        if hasattr(value, "items") and hasattr(value, "keys"):    # dict, MappingProxyType, DataView
-            return ("map", tuple(sorted((str(k), self.token(v)) for k, v in value.items())))
-        if isinstance(value, SiteConfig):
-            return ("config",)
-        if callable(value):
-            return ("callable", getattr(value, "__qualname__", type(value).__qualname__))
-        if dataclasses.is_dataclass(value):
-            fields = [(f.name, self.token(getattr(value, f.name))) for f in dataclasses.fields(value)]
-            return (type(value).__qualname__, tuple(fields))
-        state = getattr(value, "__dict__", None)
-        if state is not None:
-            return (type(value).__qualname__, tuple(sorted((k, self.token(v)) for k, v in state.items())))
-        text = repr(value)
-        # A repr with an address differs every run: such a value is always "changed".
-        return (type(value).__qualname__, text)
+    def combine(self, *values: Any) -> str:
+        return digest("\0".join(self(value) for value in values))
 
 
-def page_state(fingerprint: Fingerprinter, page: Page) -> str:
-    """Everything about one page (what its own output depends on as a whole)."""
-    return fingerprint(tuple((f.name, fingerprint.token(getattr(page, f.name))) for f in dataclasses.fields(page)))
+def page_state(page: Page) -> str:
+    """Everything about one page: what its own output depends on as a whole."""
+    return digest(repr(vars(page)))

@@ -9,10 +9,15 @@ import os
 from pathlib import Path
 
 from ssg.fingerprint import MISSING, digest
-from ssg.loader import is_ignored
 from ssg.state import SourceRecord, stamp_of
 
 INPUT_FOLDERS = ("content", "templates", "static", "data", "plugins")
+
+
+def is_ignored(name: str) -> bool:
+    """Hidden files, editor backups, swap and lock files never count as site files."""
+    return (name.startswith((".", "#")) or name.endswith(("~", ".swp", ".swx", ".bck", ".tmp"))
+            or name == "4913")
 
 
 def input_fingerprint(site_root: Path, theme: Path, config_path: Path | None) -> str:

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import posixpath
 import re
-from urllib.parse import unquote, urljoin
+from urllib.parse import unquote
 
 from markupsafe import Markup
 
@@ -53,7 +53,17 @@ def _rewriter(site: Site, page: Page):
         elif path.startswith("/"):
             new = site_url(base_path, path)
         else:
-            new = urljoin(page.url, path) if path else page.url
+            new = _join(page.url, path) if path else page.url
         return f"{prefix}{quote}{new}{qsep}{query}{sep}{fragment}{quote}"
 
     return rewrite
+
+
+def _join(base: str, relative: str) -> str:
+    """``urljoin`` for a path against a page's URL path (what a browser does
+    with a relative link), without urljoin's cost."""
+    folder = base if base.endswith("/") else base.rpartition("/")[0] + "/"
+    joined = "/" + posixpath.normpath(folder + relative).lstrip("/")
+    if relative.endswith(("/", "/.", "/..")) or relative in (".", ".."):
+        joined = joined.rstrip("/") + "/"
+    return joined

@@ -14,22 +14,18 @@ import yaml
 
 from ssg.content import YamlLoader, decode, field_line
 from ssg.errors import ContentError, Location, PathError, SsgError
+from ssg.inputs import is_ignored
 from ssg.model import Page, Section, Site
 from ssg.pagecache import PageCache, ParseJob
 from ssg.pluginmanager import Plugins
 from ssg.schema import toml_error_position
+from ssg.themes import theme_dir
 from ssg.urls import absolute_url, check_segment, expand_permalink, join_base, output_path, printable, slugify
 
 DATA_SUFFIXES = (".yaml", ".yml", ".json", ".toml")
 DEFAULT_PERMALINK = "/:path/:slug/"
 _EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 _DATA_HINT = "fix the syntax at that line; until then templates see this file's data as missing"
-
-
-def is_ignored(name: str) -> bool:
-    """Hidden files, editor backups, swap and lock files never count as site files."""
-    return (name.startswith((".", "#")) or name.endswith(("~", ".swp", ".swx", ".bck", ".tmp"))
-            or name == "4913")
 
 
 def walk(root: Path, site: Site | None = None) -> list[Path]:
@@ -61,7 +57,7 @@ def load_site(site: Site, plugins: Plugins, cache: PageCache | None = None) -> N
     content = root / "content"
     # content/index.md is not a bundle: that would turn every other file of the
     # site into a resource of one page and publish their markdown sources.
-    bundle_dirs = {p.parent for p in content.rglob("index.md") if p.parent != content} if content.is_dir() else set()
+    bundle_dirs = {str(p.parent) for p in content.rglob("index.md") if p.parent != content} if content.is_dir() else set()
     jobs: list[ParseJob] = []
     bundles: list[Path | None] = []
     for path in walk(content, site) if content.is_dir() else []:
@@ -120,10 +116,14 @@ def sort_key(page: Page) -> tuple:
     return (page.date is None, -stamp, page.weight, page.source)
 
 
-def _bundle_of(path: Path, bundle_dirs: set[Path]) -> Path | None:
-    for parent in path.parents:
-        if parent in bundle_dirs:
-            return parent
+def _bundle_of(path: Path, bundle_dirs: set[str]) -> Path | None:
+    if not bundle_dirs:
+        return None
+    folder = str(path)
+    while "/" in folder:
+        folder = folder.rpartition("/")[0]
+        if folder in bundle_dirs:
+            return Path(folder)
     return None
 
 
@@ -145,7 +145,8 @@ def _job(site: Site, path: Path, rel: Path, source: str) -> ParseJob | None:
     else:
         kind = "page"
     section = parts[0] if len(parts) > 1 else ""
-    return ParseJob(path=path, source=source, section=section, slug=slugify(slug) or slug, kind=kind)
+    folder = "/".join(folder_parts[:-1] if path.name == "index.md" else folder_parts)
+    return ParseJob(path=path, source=source, section=section, slug=slugify(slug) or slug, kind=kind, folder=folder)
 
 
 def _place(site: Site, page: Page, job: ParseJob) -> bool:
@@ -158,15 +159,11 @@ def _place(site: Site, page: Page, job: ParseJob) -> bool:
         return False
     section, path = job.section, job.path
     if page.kind == "page":
-        rel_parts = path.relative_to(site.root / "content").parts
-        folder_parts = rel_parts[:-1]
-        if path.name == "index.md":
-            folder_parts = folder_parts[:-1]
         if page.url:
             url = page.url if page.url.endswith(("/", ".html", ".xml", ".txt", ".json")) else page.url + "/"
         else:
             pattern = site.config.permalinks.get(section, DEFAULT_PERMALINK) if section else "/:slug/"
-            url = expand_permalink(pattern, slug=page.slug, section=section, folder="/".join(folder_parts),
+            url = expand_permalink(pattern, slug=page.slug, section=section, folder=job.folder,
                                    filename=path.stem, date=page.date)
         try:
             check_segment(page.slug, what=f"slug '{printable(page.slug)}'") if not page.url else None
@@ -250,8 +247,6 @@ def _read_data(path: Path, root: Path) -> Any:
 
 def _static_files(site: Site) -> list[tuple[str, Path]]:
     """The theme's static/ then the site's static/; the site's file wins."""
-    from ssg.templates import theme_dir
-
     chosen: dict[str, Path] = {}
     for folder in (theme_dir(site.root, site.config.theme, site.config.path) / "static", site.root / "static"):
         if folder.is_dir():

@@ -27,6 +27,7 @@ class ParseJob:
     section: str
     slug: str
     kind: str
+    folder: str = ""      # folders between the section and the file ("" for most pages)
 
 
 class PageCache:

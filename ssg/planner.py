@@ -27,10 +27,9 @@ def plan_fingerprint(output: Output, context: dict[str, Any] | None, fingerprint
     if output.copy_from is not None:
         return "copy:" + str(output.copy_from)
     assert context is not None
-    variables = tuple(sorted((name, fingerprint.token(value)) for name, value in context.items() if name != "output"))
-    own = (output.path, output.url, output.templates, output.title, output.origin, output.sitemap,
-           fingerprint.token(output.page), fingerprint.token(output.items))
-    return fingerprint((own, variables))
+    variables = [f"{name}={fingerprint(value)}" for name, value in sorted(context.items()) if name != "output"]
+    own = (output.path, output.url, output.templates, output.title, output.origin, output.sitemap, output.page)
+    return fingerprint.combine(own, output.items, *variables)
 
 
 @dataclass

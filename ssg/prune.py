@@ -51,16 +51,27 @@ class Pruner:
         """Files in the output folder that ssg did not write. Temporary files
         of an interrupted write are deleted on the way."""
         found = []
-        for folder, dirs, files in os.walk(self.root):
-            dirs.sort()
-            base = os.path.relpath(folder, self.root)
-            for name in sorted(files):
-                rel = name if base == "." else f"{base}/{name}".replace(os.sep, "/")
-                if name.startswith(TEMP_PREFIX):
-                    try:
-                        os.unlink(os.path.join(folder, name))
-                    except OSError:
-                        pass
-                elif rel not in known:
-                    found.append(rel)
+        for rel in list_files(str(self.root)):
+            if rel.rpartition("/")[2].startswith(TEMP_PREFIX):
+                try:
+                    os.unlink(os.path.join(self.root, rel))
+                except OSError:
+                    pass
+            elif rel not in known:
+                found.append(rel)
         return found
+
+
+def list_files(root: str, prefix: str = "") -> list[str]:
+    """Every file (and symlink) under ``root``, as posix paths relative to it."""
+    found: list[str] = []
+    try:
+        entries = list(os.scandir(root))
+    except (FileNotFoundError, NotADirectoryError):
+        return found
+    for entry in entries:
+        if entry.is_dir(follow_symlinks=False):
+            found.extend(list_files(entry.path, f"{prefix}{entry.name}/"))
+        else:
+            found.append(prefix + entry.name)
+    return found

@@ -36,13 +36,25 @@ class SourceRecord:
     parsed: bytes | None = None
 
 
-@dataclass
 class OutputRecord:
-    plan: str            # "" = must be rebuilt (it failed, or was found on disk after a crash)
-    sha: str
-    size: int
-    mtime_ns: int
-    deps: tuple[int, ...] = ()
+    """One output file ssg wrote. ``plan`` "" means it must be rebuilt (it
+    failed, or was found on disk after an interrupted build)."""
+
+    __slots__ = ("plan", "sha", "size", "mtime_ns", "_deps")
+
+    def __init__(self, plan: str, sha: str, size: int, mtime_ns: int, deps: tuple[int, ...] | bytes = ()):
+        self.plan, self.sha, self.size, self.mtime_ns, self._deps = plan, sha, size, mtime_ns, deps
+
+    @property
+    def deps(self) -> tuple[int, ...]:
+        """Ids of the dependency keys it read (stored marshalled; decoded on first use)."""
+        if isinstance(self._deps, bytes):
+            self._deps = marshal.loads(self._deps)
+        return self._deps
+
+    @deps.setter
+    def deps(self, value: tuple[int, ...]) -> None:
+        self._deps = value
 
 
 def stamp_of(stat: os.stat_result) -> tuple[int, ...]:
@@ -91,7 +103,8 @@ class BuildState:
                 for path, stamp, sha, blob in self.db.execute(f"SELECT path, stamp, sha, {column} FROM sources")}
 
     def outputs(self) -> dict[str, OutputRecord]:
-        return {path: OutputRecord(plan, sha, size, mtime, marshal.loads(deps))
+        """Output records; their ``deps`` are loaded when first read."""
+        return {path: OutputRecord(plan, sha, size, mtime, deps)
                 for path, plan, sha, size, mtime, deps in self.db.execute("SELECT * FROM outputs")}
 
     def deps(self) -> dict[int, tuple[str, str]]:

@@ -53,6 +53,9 @@ def check_segment(segment: str, *, what: str) -> None:
                         hint="such names break checkouts and uploads on Windows hosts; choose another slug")
 
 
+_PLAIN_SEGMENT = re.compile(r"[A-Za-z0-9_~-][A-Za-z0-9._~-]*")   # needs no further checks (but reserved names)
+
+
 def output_path(url: str, *, what: str) -> str:
     """Map a site-relative URL path to the output file that serves it.
 
@@ -68,7 +71,8 @@ def output_path(url: str, *, what: str) -> str:
     segments = [s for s in path.split("/")]
     inner = segments[1:-1] if path.endswith("/") else segments[1:]
     for segment in inner:
-        check_segment(segment, what=f"{what} '{printable(url)}'")
+        if not _PLAIN_SEGMENT.fullmatch(segment) or segment.split(".")[0].lower() in _WINDOWS_RESERVED:
+            check_segment(segment, what=f"{what} '{printable(url)}'")
     rel = "/".join(inner)
     if path.endswith("/"):
         rel = posixpath.join(rel, "index.html") if rel else "index.html"

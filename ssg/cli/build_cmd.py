@@ -40,8 +40,16 @@ def run_build(site: Path, options: BuildOptions, *, quiet: bool, verbose: bool, 
         if verbose:
             for rel in result.written:
                 typer.echo(f"  wrote {rel}")
+            for rel in result.deleted:
+                typer.echo(f"  deleted {rel}")
+        for path, answer in result.explained.items():
+            typer.echo(f"{path}: {answer}")
         typer.echo(f"built {result.rendered} pages into {result.output_root}: {len(result.written)} written, "
                    f"{len(result.unchanged)} unchanged, {len(result.deleted)} deleted, "
                    f"{len(result.errors)} errors in {result.seconds:.2f}s")
     if result.errors:
         raise typer.Exit(code=1)
+
+
+def waiting(holder: str) -> None:
+    typer.echo(f"waiting for the build lock, {holder}", err=True)

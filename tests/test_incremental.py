@@ -1,0 +1,232 @@
+"""Incremental builds on a fixed site with the default theme: exactly the files
+whose bytes change are written, files no longer produced are deleted (only
+ssg's own), hand edits in the output are repaired, and each answer matches a
+clean build."""
+
+from __future__ import annotations
+
+import os
+import shutil
+from pathlib import Path
+
+import pytest
+
+from ssg.build import BuildOptions, build
+
+
+def post(title: str, date: str, tags: str, summary: str, body: str) -> str:
+    return f"---\ntitle: {title}\ndate: {date}\ntags: [{tags}]\nsummary: {summary}\n---\n{body}\n"
+
+
+SITE = {
+    "content/posts/a.md": post("Alpha", "2024-01-01", "x", "About alpha.", "Alpha body."),
+    "content/posts/b.md": post("Beta", "2024-01-02", "x, y", "About beta.", "Beta body.\n\n## Part\n\nMore."),
+    "content/posts/c.md": post("Gamma", "2024-01-03", "z", "About gamma.", "Gamma body."),
+    "content/about.md": "---\ntitle: About\n---\nWho we are.\n",
+    "static/robots-extra.txt": "hello\n",
+}
+
+
+def tree(root: Path) -> dict[str, bytes]:
+    return {str(p.relative_to(root)): p.read_bytes() for p in sorted(root.rglob("*")) if p.is_file()}
+
+
+def differing(before: dict[str, bytes], after: dict[str, bytes]) -> set[str]:
+    return {rel for rel, data in after.items() if before.get(rel) != data}
+
+
+@pytest.fixture
+def site(make_site):
+    root = make_site(SITE)
+    first = build(root)
+    assert first.ok, first.errors
+    return root
+
+
+def rebuild(root: Path, **options):
+    """Build, and check the oracle: what was written is exactly what changed,
+    what was deleted is exactly what disappeared, and the tree equals a clean
+    build of the same sources in a fresh folder."""
+    before = tree(root / "public")
+    result = build(root, BuildOptions(**options))
+    assert result.ok, [str(e) for e in result.errors]
+    after = tree(root / "public")
+    assert set(result.written) == differing(before, after)
+    assert set(result.deleted) == set(before) - set(after)
+    fresh = root.parent / f"{root.name}-fresh"
+    shutil.rmtree(fresh, ignore_errors=True)
+    shutil.copytree(root, fresh, ignore=shutil.ignore_patterns("public", ".ssg"))
+    assert build(fresh, BuildOptions(**options)).ok
+    assert tree(fresh / "public") == after, "incremental output differs from a clean build"
+    return result
+
+
+def edit(root: Path, rel: str, old: str, new: str) -> None:
+    path = root / rel
+    text = path.read_text()
+    assert old in text
+    path.write_text(text.replace(old, new))
+
+
+def test_no_op_build_writes_nothing_and_keeps_mtimes(site):
+    stamps = {p: p.stat().st_mtime_ns for p in (site / "public").rglob("*") if p.is_file()}
+    result = rebuild(site)
+    assert result.written == [] and result.rendered == 0 and result.deleted == []
+    assert {p: p.stat().st_mtime_ns for p in (site / "public").rglob("*") if p.is_file()} == stamps
+
+
+def test_touching_a_file_renders_nothing(site):
+    os.utime(site / "content/posts/b.md")
+    result = rebuild(site)
+    assert result.written == [] and result.rendered == 0
+
+
+def test_body_edit_writes_only_that_page(site):
+    edit(site, "content/posts/b.md", "More.", "More, and then some.")
+    result = rebuild(site)
+    assert result.written == ["posts/b/index.html"]
+    assert result.rendered == 1
+
+
+def test_title_edit_writes_the_page_and_every_list_showing_the_title(site):
+    edit(site, "content/posts/b.md", "title: Beta", "title: Beta, renamed")
+    result = rebuild(site)
+    written = set(result.written)
+    assert {"posts/b/index.html", "index.html", "posts/index.html", "tags/x/index.html",
+            "tags/y/index.html", "index.xml", "atom.xml"} <= written
+    assert not written & {"posts/a/index.html", "posts/c/index.html", "about/index.html", "tags/z/index.html"}
+
+
+def test_new_post_writes_its_page_and_the_lists_it_appears_in(site):
+    (site / "content/posts/d.md").write_text(post("Delta", "2024-01-04", "z", "About delta.", "Delta body."))
+    result = rebuild(site)
+    written = set(result.written)
+    assert {"posts/d/index.html", "index.html", "posts/index.html", "tags/z/index.html", "sitemap.xml"} <= written
+    assert not written & {"posts/a/index.html", "tags/x/index.html", "tags/y/index.html", "about/index.html"}
+
+
+def test_deleted_post_is_pruned_with_its_empty_folders(site):
+    (site / "content/posts/c.md").unlink()
+    result = rebuild(site)
+    assert "posts/c/index.html" in result.deleted
+    assert "tags/z/index.html" in result.deleted          # the tag only c had
+    assert not (site / "public/posts/c").exists() and not (site / "public/tags/z").exists()
+
+
+def test_renamed_post_moves(site):
+    (site / "content/posts/c.md").rename(site / "content/posts/gamma.md")
+    result = rebuild(site)
+    assert "posts/c/index.html" in result.deleted and "posts/gamma/index.html" in result.written
+
+
+def test_template_edit_rebuilds_only_outputs_that_use_it(site):
+    (site / "templates").mkdir()
+    (site / "templates/page.html").write_text('{% extends "theme/page.html" %}{% block page_kicker %}K{% endblock %}')
+    result = rebuild(site)
+    assert set(result.written) == {"posts/a/index.html", "posts/b/index.html", "posts/c/index.html",
+                                   "about/index.html"}
+    edit(site, "templates/page.html", "%}K{%", "%}Kicker{%")
+    result = rebuild(site)
+    assert len(result.written) == 4 and result.rendered == 4
+
+
+def test_included_partial_edit_is_tracked(site):
+    (site / "templates/partials").mkdir(parents=True)
+    theme = Path(__file__).parent.parent / "themes/default/templates/partials/post_list.html"
+    (site / "templates/partials/post_list.html").write_text(theme.read_text() + "<!-- list -->\n")
+    result = rebuild(site)
+    assert "index.html" in result.written and "tags/x/index.html" in result.written
+    assert "posts/a/index.html" not in result.written        # post pages do not include the list
+
+
+def test_data_file_edit_rebuilds_only_its_readers(site):
+    (site / "data").mkdir()
+    (site / "data/team.yaml").write_text("lead: Ada\n")
+    (site / "data/other.yaml").write_text("x: 1\n")
+    (site / "templates").mkdir()
+    (site / "templates/page.html").write_text(
+        '{% extends "theme/page.html" %}{% block page_kicker %}{{ data.team.lead }}{% endblock %}')
+    rebuild(site)
+    edit(site, "data/other.yaml", "x: 1", "x: 2")
+    assert rebuild(site).rendered == 0
+    edit(site, "data/team.yaml", "Ada", "Grace")
+    result = rebuild(site)
+    assert set(result.written) == {"posts/a/index.html", "posts/b/index.html", "posts/c/index.html",
+                                   "about/index.html"}
+
+
+def test_static_files_added_changed_removed(site):
+    (site / "static/new.txt").write_text("new\n")
+    assert rebuild(site).written == ["new.txt"]
+    (site / "static/new.txt").write_text("newer\n")
+    assert rebuild(site).written == ["new.txt"]
+    (site / "static/new.txt").unlink()
+    assert rebuild(site).deleted == ["new.txt"]
+
+
+def test_config_change_rerenders_everything_but_writes_only_differences(site):
+    edit(site, "ssg.toml", 'title = "Test site"', 'title = "Renamed site"')
+    result = rebuild(site)
+    assert result.rendered > 5
+    assert "posts/a/index.html" in result.written and "css/style.css" not in result.written
+
+
+def test_output_edited_or_deleted_by_hand_is_repaired(site):
+    page = site / "public/posts/a/index.html"
+    good = page.read_bytes()
+    page.write_text("vandalised")
+    (site / "public/posts/b/index.html").unlink()
+    result = rebuild(site)
+    assert set(result.written) == {"posts/a/index.html", "posts/b/index.html"}
+    assert page.read_bytes() == good
+
+
+def test_files_ssg_did_not_write_are_left_alone_and_reported_once(site):
+    (site / "public/verify-google.html").write_text("mine")
+    first = build(site)
+    assert any("public/verify-google.html was not written by ssg; left alone" in w for w in first.warnings)
+    (site / "content/posts/a.md").write_text(post("Alpha", "2024-01-01", "x", "About alpha.", "Changed."))
+    second = build(site)
+    assert second.written == ["posts/a/index.html"]
+    assert not any("verify-google" in w for w in second.warnings)
+    assert (site / "public/verify-google.html").read_text() == "mine"
+
+
+def test_a_pruned_output_edited_by_hand_is_kept(site):
+    (site / "public/posts/c/index.html").write_text("my notes")
+    (site / "content/posts/c.md").unlink()
+    result = build(site)
+    assert "posts/c/index.html" not in result.deleted
+    assert any("changed since ssg wrote it; left in place" in w for w in result.warnings)
+    assert (site / "public/posts/c/index.html").read_text() == "my notes"
+
+
+def test_a_failed_page_keeps_its_old_output_and_is_retried(site):
+    good = (site / "public/posts/a/index.html").read_bytes()
+    edit(site, "content/posts/a.md", "title: Alpha", "title: Alpha\ntemplate: missing.html")
+    failed = build(site)
+    assert not failed.ok and (site / "public/posts/a/index.html").read_bytes() == good
+    again = build(site)                       # nothing changed, but the error is reported again
+    assert not again.ok
+    edit(site, "content/posts/a.md", "\ntemplate: missing.html", "")
+    assert rebuild(site).ok
+
+
+def test_explain_says_why(site):
+    edit(site, "content/posts/b.md", "title: Beta", "title: Beta 2")
+    result = build(site, BuildOptions(explain=("posts/b/", "tags/x/", "posts/a/", "nowhere/")))
+    assert result.explained["posts/b/"] in ("rebuilt: content/posts/b.md (the page itself) changed",
+                                            "rebuilt: its plan changed (templates, page, listed pages or context)")
+    assert result.explained["tags/x/"] == "rebuilt: the title of content/posts/b.md changed"
+    assert result.explained["posts/a/"] == "not rebuilt: nothing it depends on changed"
+    assert result.explained["nowhere/"] == "not an output of this build"
+
+
+def test_cli_json_reports_counts(site, cli):
+    edit(site, "content/posts/b.md", "More.", "Less.")
+    result = cli("build", "-s", str(site), "--json")
+    import json
+
+    summary = json.loads(result.stdout)
+    assert summary["files_written"] == 1 and summary["pages_rendered"] == 1 and summary["files_parsed"] == 1
+    assert summary["files_deleted"] == 0 and summary["files_unchanged"] > 10
