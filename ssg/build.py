@@ -200,7 +200,6 @@ class Build:
 
         # Render what is dirty; write only what changed; delete what is no longer produced.
         journal = state.folder / JOURNAL
-        journal.write_text("")
         rendered = render_all(RenderJob(outputs, contexts, decision.dirty, env, site, records, journal), self.workers)
         new_records = self._collect(rendered, outputs, plans, records, site)
         planned = {o.path for o in outputs}
