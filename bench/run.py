@@ -1,0 +1,120 @@
+#!/usr/bin/env python3
+"""The build benchmark: ssg against Hugo on the same corpus, in one run.
+
+    python bench/run.py [--sizes 1000,10000] [--hugo-site ../shared/bench/hugo-site] [--work bench/work]
+
+For each size N: generate N posts (bench/gen_corpus.py) into an ssg site
+(bench/site: the page set of the Hugo reference site) and into a copy of the
+Hugo reference site, then time, as whole processes:
+
+    hugo      cold build (Hugo has no incremental mode: every build is this)
+    ssg       cold build, no-op rebuild, one body edit, one title edit
+
+and print wall seconds, peak RSS (the largest process of the build) and files
+written (counted the same way for both tools: files whose inode or mtime
+changed), with each ssg figure as a ratio to Hugo's build. Results are also
+written to WORK/results.json. Needs `hugo` on PATH (apt-get install hugo).
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import shutil
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+HERE = Path(__file__).resolve().parent
+sys.path.insert(0, str(HERE))
+from gen_corpus import generate  # noqa: E402
+
+
+def files_state(root: Path) -> dict[str, tuple[int, int]]:
+    state = {}
+    for folder, _dirs, files in os.walk(root):
+        for name in files:
+            stat = os.stat(os.path.join(folder, name))
+            state[os.path.join(folder, name)] = (stat.st_ino, stat.st_mtime_ns)
+    return state
+
+
+def run(command: list[str], cwd: Path, output: Path) -> dict:
+    """Run ``command``; wall seconds, peak RSS in MiB and files written under ``output``."""
+    before = files_state(output)
+    started = time.perf_counter()
+    proc = subprocess.Popen(command, cwd=cwd, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+    _, status, usage = os.wait4(proc.pid, 0)
+    seconds = time.perf_counter() - started
+    if os.waitstatus_to_exitcode(status) != 0:
+        sys.exit(f"failed: {' '.join(command)}\n{proc.stderr.read().decode()}")
+    after = files_state(output)
+    written = sum(1 for path, stamp in after.items() if before.get(path) != stamp)
+    return {"seconds": round(seconds, 3), "rss_mib": round(usage.ru_maxrss / 1024, 1), "written": written,
+            "files": len(after)}
+
+
+def edit(path: Path, old: str, new: str) -> None:
+    text = path.read_text()
+    assert old in text, (path, old)
+    path.write_text(text.replace(old, new, 1))
+
+
+def bench(n: int, work: Path, hugo_site: Path) -> dict:
+    folder = work / str(n)
+    shutil.rmtree(folder, ignore_errors=True)
+    ssg_site, hugo = folder / "ssg", folder / "hugo"
+    shutil.copytree(HERE / "site", ssg_site)
+    generate(ssg_site / "content", n)
+    shutil.copytree(hugo_site, hugo)
+    shutil.copytree(ssg_site / "content", hugo / "content")
+    ssg = [sys.executable, "-m", "ssg", "build", "-s", str(ssg_site), "--future", "-q"]
+    results = {"n": n}
+    if shutil.which("hugo"):
+        results["hugo build"] = run(["hugo", "--quiet", "-d", "public"], hugo, hugo / "public")
+        results["hugo rebuild"] = run(["hugo", "--quiet", "-d", "public"], hugo, hugo / "public")
+    public = ssg_site / "public"
+    public.mkdir()
+    results["ssg cold"] = run(ssg, ssg_site, public)
+    results["ssg no-op"] = run(ssg, ssg_site, public)
+    middle = ssg_site / f"content/posts/post-{n // 2:05d}.md"
+    edit(middle, "### Details\n\n", "### Details\n\nAn edited sentence. ")
+    results["ssg body edit"] = run(ssg, ssg_site, public)
+    edit(middle, f'title: "Post number {n // 2}"', f'title: "Post number {n // 2}, retitled"')
+    results["ssg title edit"] = run(ssg, ssg_site, public)
+    return results
+
+
+def report(results: dict) -> str:
+    reference = results.get("hugo build", {}).get("seconds")
+    lines = [f"N = {results['n']:,} posts",
+             f"  {'run':<16}{'seconds':>9}{'x Hugo':>9}{'peak MiB':>10}{'written':>9}{'files':>8}"]
+    for name, row in results.items():
+        if name == "n":
+            continue
+        ratio = f"{row['seconds'] / reference:.3f}" if reference else "-"
+        lines.append(f"  {name:<16}{row['seconds']:>9.2f}{ratio:>9}{row['rss_mib']:>10.0f}{row['written']:>9}"
+                     f"{row['files']:>8}")
+    return "\n".join(lines)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--sizes", default="1000,10000")
+    parser.add_argument("--hugo-site", type=Path, default=HERE.parent.parent / "shared/bench/hugo-site")
+    parser.add_argument("--work", type=Path, default=HERE / "work")
+    args = parser.parse_args()
+    if not shutil.which("hugo"):
+        print("hugo not found (apt-get install hugo): ssg figures only, no ratios", file=sys.stderr)
+    everything = []
+    for n in (int(s) for s in args.sizes.split(",")):
+        results = bench(n, args.work, args.hugo_site)
+        everything.append(results)
+        print(report(results), flush=True)
+    (args.work / "results.json").write_text(json.dumps(everything, indent=2))
+
+
+if __name__ == "__main__":
+    main()
