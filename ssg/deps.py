@@ -104,6 +104,7 @@ class Evaluator:
         self.env = env
         self.file_digest = file_digest      # site-relative path -> content digest (stat-cached)
         self.fingerprint = Fingerprinter()
+        self.pages = {page.source: page for page in site._every_page()}
         self._done: dict[Key, str] = {}
 
     def __call__(self, key: Key) -> str:
@@ -117,10 +118,10 @@ class Evaluator:
         site = self.site
         try:
             if kind == "page":
-                page = site.page_by_source(key[1])
+                page = self.pages.get(key[1])
                 return page_state(page) if page is not None else MISSING
             if kind == "field":
-                page = site.page_by_source(key[1])
+                page = self.pages.get(key[1])
                 return self.fingerprint(getattr(page, key[2])) if page is not None else MISSING
             if kind == "section":
                 section = site.sections.get(key[1])

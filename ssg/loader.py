@@ -7,7 +7,7 @@ import json
 import os
 import tomllib
 from datetime import UTC, datetime
-from pathlib import Path, PurePosixPath
+from pathlib import Path
 from typing import Any
 
 import yaml
@@ -57,18 +57,21 @@ def load_site(site: Site, plugins: Plugins, cache: PageCache | None = None) -> N
     content = root / "content"
     # content/index.md is not a bundle: that would turn every other file of the
     # site into a resource of one page and publish their markdown sources.
-    bundle_dirs = {str(p.parent) for p in content.rglob("index.md") if p.parent != content} if content.is_dir() else set()
+    files = _tree(content, site)
+    bundle_dirs = {rel.rpartition("/")[0] for rel in files if rel.endswith("/index.md")}
+    resources: dict[str, list[str]] = {}
     jobs: list[ParseJob] = []
-    bundles: list[Path | None] = []
-    for path in walk(content, site) if content.is_dir() else []:
-        rel = path.relative_to(content)
-        source = str(PurePosixPath("content", *rel.parts))
-        bundle = _bundle_of(path, bundle_dirs)
-        if path.suffix != ".md" or (bundle is not None and path.name != "index.md"):
+    bundles: list[str | None] = []
+    for rel in files:
+        bundle = _bundle_of(rel, bundle_dirs)
+        name = rel.rpartition("/")[2]
+        if not name.endswith(".md") or (bundle is not None and name != "index.md"):
             if bundle is None:
-                site.static_files.append((rel.as_posix(), path))
+                site.static_files.append((rel, content / rel))
+            else:
+                resources.setdefault(bundle, []).append(f"content/{rel}")
             continue
-        job = _job(site, path, rel, source)
+        job = _job(site, content / rel, rel, f"content/{rel}")
         if job is not None:
             jobs.append(job)
             bundles.append(bundle)
@@ -85,8 +88,7 @@ def load_site(site: Site, plugins: Plugins, cache: PageCache | None = None) -> N
             site.errors.append(error)
             continue
         if bundle is not None:
-            page.bundle_files = tuple(str(PurePosixPath("content", *p.relative_to(content).parts))
-                                      for p in walk(bundle) if p != job.path and _bundle_of(p, bundle_dirs) == bundle)
+            page.bundle_files = tuple(resources.get(bundle, ()))
         if page.kind == "home":
             site.home = page
         elif page.kind == "section":
@@ -116,28 +118,57 @@ def sort_key(page: Page) -> tuple:
     return (page.date is None, -stamp, page.weight, page.source)
 
 
-def _bundle_of(path: Path, bundle_dirs: set[str]) -> Path | None:
-    if not bundle_dirs:
-        return None
-    folder = str(path)
+def _bundle_of(rel: str, bundle_dirs: set[str]) -> str | None:
+    """The page bundle (folder holding an index.md) a content file is in, if any."""
+    folder = rel
     while "/" in folder:
         folder = folder.rpartition("/")[0]
         if folder in bundle_dirs:
-            return Path(folder)
+            return folder
     return None
 
 
-def _job(site: Site, path: Path, rel: Path, source: str) -> ParseJob | None:
+def _tree(root: Path, site: Site) -> list[str]:
+    """``walk(root)`` as posix paths relative to ``root``, without building a
+    Path per file (a site has tens of thousands)."""
+    found: list[str] = []
+    if root.is_dir():
+        _scan(str(root), "", found, site)
+    return found
+
+
+def _scan(folder: str, prefix: str, found: list[str], site: Site) -> None:
+    files, dirs = [], []
+    for entry in os.scandir(folder):
+        name = entry.name
+        if is_ignored(name):
+            continue
+        (dirs if entry.is_dir(follow_symlinks=False) else files).append(name)
+    for name in sorted(files):
+        try:
+            name.encode("utf-8")
+        except UnicodeEncodeError:
+            shown = os.fsencode(os.path.relpath(os.path.join(folder, name), site.root)).decode("utf-8", "replace")
+            site.errors.append(ContentError("file name is not valid UTF-8", where=shown,
+                                            hint="rename the file; its name cannot become a URL"))
+            continue
+        found.append(prefix + name)
+    for name in sorted(dirs):
+        _scan(os.path.join(folder, name), f"{prefix}{name}/", found, site)
+
+
+def _job(site: Site, path: Path, rel: str, source: str) -> ParseJob | None:
     """What kind of page a content file is, from its place in content/."""
-    parts = rel.parts
+    parts = rel.split("/")
     folder_parts = parts[:-1]
-    if path.name == "index.md":
+    name = parts[-1]
+    if name == "index.md":
         if not folder_parts:
             site.warn(f"{source}: builds the page /index/; the home page's content goes in content/_index.md")
         slug = folder_parts[-1] if folder_parts else "index"
     else:
-        slug = path.stem
-    if path.name == "_index.md":
+        slug = name[:-3]
+    if name == "_index.md":
         if len(parts) > 2:
             site.warn(f"{source}: _index.md is only used at content/ or content/SECTION/; this one is ignored")
             return None
@@ -145,7 +176,7 @@ def _job(site: Site, path: Path, rel: Path, source: str) -> ParseJob | None:
     else:
         kind = "page"
     section = parts[0] if len(parts) > 1 else ""
-    folder = "/".join(folder_parts[:-1] if path.name == "index.md" else folder_parts)
+    folder = "/".join(folder_parts[:-1] if name == "index.md" else folder_parts)
     return ParseJob(path=path, source=source, section=section, slug=slugify(slug) or slug, kind=kind, folder=folder)
 
 

@@ -15,7 +15,7 @@ from typing import Any
 
 from ssg.deps import Evaluator, describe, text_key
 from ssg.fingerprint import Fingerprinter, digest
-from ssg.model import Output
+from ssg.model import Output, Page, Section
 from ssg.state import OutputRecord
 
 
@@ -27,9 +27,16 @@ def plan_fingerprint(output: Output, context: dict[str, Any] | None, fingerprint
     if output.copy_from is not None:
         return "copy:" + str(output.copy_from)
     assert context is not None
-    variables = [f"{name}={fingerprint(value)}" for name, value in sorted(context.items()) if name != "output"]
-    own = (output.path, output.url, output.templates, output.title, output.origin, output.sitemap, output.page)
-    return fingerprint.combine(own, output.items, *variables)
+    parts: list[Any] = [output.path, output.url, output.templates, output.title, output.origin, output.sitemap,
+                        output.page, None if output.items is None else fingerprint(output.items)]
+    for name in sorted(context):
+        if name != "output":
+            value = context[name]
+            parts += (name, value if type(value) in _BY_REPR else fingerprint(value))
+    return digest(repr(parts))
+
+
+_BY_REPR = (str, int, float, bool, type(None), Page, Section)   # short reprs: no need to memoise
 
 
 @dataclass
