@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
+from functools import lru_cache
 
 from ssg.api import (
     ConfigError,
@@ -79,12 +80,14 @@ def configured(site: Site) -> dict:
     return dict(site.config.table("taxonomies")) or DEFAULT
 
 
+@lru_cache(maxsize=4096)
 def term_slug(name: str) -> str:
     """A term's URL segment: like a page slug, but '+' is kept so that
     'C++' and 'C' stay two terms."""
     return slugify(name, keep="+")
 
 
+@lru_cache(maxsize=4096)
 def _spelling(name: str) -> str:
     """Names that differ only in case, spaces, dashes or underscores are one
     term on purpose ('Web Dev', 'web-dev'); others that share a slug ('C#' and

@@ -62,6 +62,7 @@ class BuildResult:
     parsed: int = 0                                           # content files parsed (not from the cache)
     reasons: dict[str, str] = field(default_factory=dict)     # output path -> why it was rendered
     explained: dict[str, str] = field(default_factory=dict)   # --explain PATH -> answer
+    timings: dict[str, float] = field(default_factory=dict)   # stage -> seconds
 
     @property
     def ok(self) -> bool:
@@ -78,6 +79,7 @@ class BuildResult:
             "errors": [e.as_dict() for e in self.errors],
             "warnings": self.warnings,
             "seconds": round(self.seconds, 3),
+            "timings": self.timings,
             **({"explain": self.explained} if self.explained else {}),
         }
 
@@ -141,6 +143,7 @@ class Build:
         self.theme = theme_dir(root, config.theme, config.path)
         self.result = BuildResult(output_root=output_root)
         self._failed: set[str] = set()     # outputs that failed: their old file stays, rebuilt next time
+        self._clock = started
         self._strays: list[str] = []
 
     def run(self) -> BuildResult:
@@ -156,6 +159,7 @@ class Build:
             return self._nothing_changed(records)
 
         # Imported here: a build where nothing changed never needs them (startup time).
+        self._lap("check")
         from ssg.deps import Evaluator
         from ssg.fingerprint import Fingerprinter
         from ssg.inputs import FileDigests
@@ -175,9 +179,11 @@ class Build:
         cache = PageCache(sources, state.meta("parser") == self._parser_fingerprint(), self.workers)
         load_site(site, self.plugins, cache)
         self.result.parsed = cache.parsed
+        self._lap("load")
         resolve_links(site)
         self.plugins.call("ssg_site_loaded", site=site)
         env = make_environment(site, self.theme)
+        self._lap("links, site hooks")
         self.plugins.call("ssg_jinja_environment", env=env, site=site)
 
         # Plan every output, then decide which are dirty.
@@ -185,29 +191,36 @@ class Build:
         for _plugin, extra in self.plugins.call("ssg_generate_outputs", site=site):
             outputs.extend(extra)
         self.plugins.call("ssg_plan_outputs", site=site, outputs=outputs)
-        outputs, contexts = self._contexts(drop_collisions(outputs, site), site)
+        kept = drop_collisions(outputs, site)
+        self._failed |= {o.path for o in outputs} - {o.path for o in kept}   # the old file stays
+        outputs, contexts = self._contexts(kept, site)
         fingerprint = Fingerprinter()
+        self._lap("plan")
         plans = [plan_fingerprint(o, c, fingerprint) for o, c in zip(outputs, contexts, strict=True)]
         for rel in state.journal():           # written by a build that did not finish: ours, state unknown
             records.setdefault(rel, OutputRecord("", "", -1, -1))
         files = FileDigests(sources)
-        evaluate = Evaluator(site, env, files)
         dep_rows = state.deps() if same_settings else {}
+        evaluate = Evaluator(site, env, files, {key: fp for key, fp in dep_rows.values()})
         decision = decide(outputs, plans, records, dep_rows, evaluate, self.output_root,
                           everything=None if same_settings else "the configuration, options or code changed")
         self.result.reasons = decision.reasons
+        self._lap("dirty check")
         self._explain(decision, {o.path for o in outputs})
 
         # Render what is dirty; write only what changed; delete what is no longer produced.
         journal = state.folder / JOURNAL
         rendered = render_all(RenderJob(outputs, contexts, decision.dirty, env, site, records, journal), self.workers)
         new_records = self._collect(rendered, outputs, plans, records, site)
+        self._lap("render")
         planned = {o.path for o in outputs}
         dropped = self._prune(records, planned, site, state)
+        self._lap("prune")
 
         # Commit what this build learnt, in one transaction.
         self._commit(site, settings, inputs, sources, cache, files, evaluate, dep_rows, new_records, decision, records,
                      dropped, reset=not same_settings)
+        self._lap("commit")
         self.result.written.sort()
         self.result.unchanged = sorted(self.result.unchanged + list(decision.clean))
         self.result.errors, self.result.warnings = site.errors, site.warnings
@@ -216,6 +229,12 @@ class Build:
         return self.result
 
     # -- the stages' details -------------------------------------------------
+
+    def _lap(self, stage: str) -> None:
+        """Seconds spent since the last lap, reported in --json as ``timings``."""
+        now = time.perf_counter()
+        self.result.timings[stage] = round(now - self._clock, 3)
+        self._clock = now
 
     def _settings_fingerprint(self) -> str:
         """What makes every output dirty when it changes: ssg.toml, the build
@@ -351,11 +370,13 @@ class Build:
                           "left in place (delete it by hand)")
         pruner.remove_empty_folders()
         known = planned | set(records)
-        reported = set(json.loads(state.meta("strays") or "[]"))
-        self._strays = sorted(pruner.strays(known))
-        for rel in self._strays:
+        reported = {rel for rel in json.loads(state.meta("strays") or "[]")
+                    if rel not in known and os.path.lexists(self.output_root / rel)}
+        found = pruner.strays(known, json.loads(state.meta("folders") or "{}") if records else {})
+        for rel in found:
             if rel not in reported:
                 site.warn(f"{self.output_root.name}/{rel} was not written by ssg; left alone")
+        self._strays = sorted(reported | set(found))
         return gone
 
     def _commit(self, site: Site, settings: str, inputs: str, sources: dict, cache: PageCache, files: FileDigests,

@@ -99,10 +99,11 @@ class DataView(Mapping):
 class Evaluator:
     """Fingerprints keys against one build's model; each key once per build."""
 
-    def __init__(self, site: Site, env: SiteEnvironment, file_digest):
+    def __init__(self, site: Site, env: SiteEnvironment, file_digest, previous: Mapping[str, str] | None = None):
         self.site = site
         self.env = env
         self.file_digest = file_digest      # site-relative path -> content digest (stat-cached)
+        self.previous = previous or {}      # key text -> fingerprint as of the last build
         self.fingerprint = Fingerprinter()
         self.pages = {page.source: page for page in site._every_page()}
         self._done: dict[Key, str] = {}
@@ -122,7 +123,14 @@ class Evaluator:
                 return page_state(page) if page is not None else MISSING
             if kind == "field":
                 page = self.pages.get(key[1])
-                return self.fingerprint(getattr(page, key[2])) if page is not None else MISSING
+                if page is None:
+                    return MISSING
+                whole = key_text(("page", key[1]))
+                if whole in self.previous and self(("page", key[1])) == self.previous[whole]:
+                    known = self.previous.get(key_text(key))
+                    if known is not None:    # the page did not change at all: neither did this field
+                        return known
+                return self.fingerprint(getattr(page, key[2]))
             if kind == "section":
                 section = site.sections.get(key[1])
                 return self.fingerprint(getattr(section, key[2])) if section is not None else MISSING

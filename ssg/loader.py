@@ -28,25 +28,9 @@ _EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 _DATA_HINT = "fix the syntax at that line; until then templates see this file's data as missing"
 
 
-def walk(root: Path, site: Site | None = None) -> list[Path]:
-    """Every non-ignored file under ``root``, sorted, not following symlinked folders.
-    A name that is not valid UTF-8 cannot become a URL or be printed: it is left
-    out, and reported in ``site.errors`` when ``site`` is given."""
-    found: list[Path] = []
-    for folder, dirs, files in os.walk(root):
-        dirs[:] = sorted(d for d in dirs if not is_ignored(d))
-        for path in (Path(folder) / f for f in sorted(files) if not is_ignored(f)):
-            try:
-                str(path.relative_to(root)).encode("utf-8")
-            except UnicodeEncodeError:
-                if site is not None:
-                    shown = path.relative_to(site.root) if site.root in path.parents else path
-                    site.errors.append(ContentError("file name is not valid UTF-8",
-                                                    where=os.fsencode(shown).decode("utf-8", "replace"),
-                                                    hint="rename the file; its name cannot become a URL"))
-                continue
-            found.append(path)
-    return found
+def walk(root: Path, site: Site) -> list[Path]:
+    """Every non-ignored file under ``root``, sorted (see ``_tree``)."""
+    return [root / rel for rel in _tree(root, site)]
 
 
 def load_site(site: Site, plugins: Plugins, cache: PageCache | None = None) -> None:
@@ -129,32 +113,54 @@ def _bundle_of(rel: str, bundle_dirs: set[str]) -> str | None:
 
 
 def _tree(root: Path, site: Site) -> list[str]:
-    """``walk(root)`` as posix paths relative to ``root``, without building a
-    Path per file (a site has tens of thousands)."""
+    """Every non-ignored file under ``root`` as a posix path relative to it,
+    sorted, folders after files, without building a Path per file (a site has
+    tens of thousands). Symlinked folders are not followed. A name that is not
+    valid UTF-8 cannot become a URL or be printed, and a symlink to a file
+    outside the site would publish that file: both are left out and reported
+    in ``site.errors``."""
     found: list[str] = []
     if root.is_dir():
-        _scan(str(root), "", found, site)
+        _scan(str(root), "", found, site, os.path.realpath(site.root) + os.sep)
     return found
 
 
-def _scan(folder: str, prefix: str, found: list[str], site: Site) -> None:
+def _scan(folder: str, prefix: str, found: list[str], site: Site, inside: str) -> None:
     files, dirs = [], []
     for entry in os.scandir(folder):
         name = entry.name
         if is_ignored(name):
             continue
-        (dirs if entry.is_dir(follow_symlinks=False) else files).append(name)
+        if entry.is_dir(follow_symlinks=False):
+            dirs.append(name)
+        elif not entry.is_symlink():
+            files.append(name)
+        elif not os.path.isdir(entry.path):          # a symlinked folder is not followed
+            files.append(name)
     for name in sorted(files):
+        path = os.path.join(folder, name)
+        shown = os.fsencode(os.path.relpath(path, site.root)).decode("utf-8", "replace")
         try:
             name.encode("utf-8")
         except UnicodeEncodeError:
-            shown = os.fsencode(os.path.relpath(os.path.join(folder, name), site.root)).decode("utf-8", "replace")
             site.errors.append(ContentError("file name is not valid UTF-8", where=shown,
                                             hint="rename the file; its name cannot become a URL"))
             continue
+        if os.path.islink(path) and _leaks(os.path.realpath(path), inside):
+            site.errors.append(PathError("is a symlink to a file outside the site or hidden in it", where=shown,
+                                         hint="copy the file into the site, or remove the link"))
+            continue
         found.append(prefix + name)
     for name in sorted(dirs):
-        _scan(os.path.join(folder, name), f"{prefix}{name}/", found, site)
+        _scan(os.path.join(folder, name), f"{prefix}{name}/", found, site, inside)
+
+
+def _leaks(target: str, inside: str) -> bool:
+    """A link target outside the site, or hidden in it (.env, .git/, .ssg/):
+    publishing it would publish what was never meant to be a site file."""
+    if not target.startswith(inside):
+        return True
+    return any(part.startswith(".") for part in target[len(inside):].split(os.sep))
 
 
 def _job(site: Site, path: Path, rel: str, source: str) -> ParseJob | None:
@@ -264,6 +270,8 @@ def _read_data(path: Path, root: Path) -> Any:
         if path.suffix == ".toml":
             return tomllib.loads(text)
         return yaml.load(text, Loader=YamlLoader)
+    except RecursionError:
+        raise ContentError("data nested too deeply to read", where=Location(source), hint=_DATA_HINT) from None
     except json.JSONDecodeError as error:
         raise ContentError(f"invalid JSON: {error.msg}", where=Location(source, error.lineno),
                            hint=_DATA_HINT) from None

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import unicodedata
+
 from ssg.errors import PathError
 from ssg.model import Output, Site
 
@@ -36,18 +38,20 @@ def plan_core_outputs(site: Site) -> list[Output]:
 
 
 def drop_collisions(outputs: list[Output], site: Site) -> list[Output]:
-    """Two outputs for one path (or paths equal but for case, which collide on
-    macOS and Windows) is an error naming both sources; the first one is kept."""
+    """Two outputs for one path (or paths equal but for case or Unicode
+    normalisation, which collide on macOS and Windows) is an error naming both
+    sources; the first one is kept."""
     seen: dict[str, Output] = {}
     kept = []
     for output in outputs:
-        key = output.path.casefold()
+        key = unicodedata.normalize("NFC", output.path).casefold()
         first = seen.get(key)
         if first is None:
             seen[key] = output
             kept.append(output)
             continue
-        same = "the same output" if first.path == output.path else "outputs that differ only in case"
+        same = ("the same output" if first.path == output.path
+                else "outputs that differ only in case or Unicode normalisation")
         site.errors.append(PathError(
             f"{output.source} and {first.source} both produce {same} '{output.path}'",
             where=output.page.source if output.page else None,

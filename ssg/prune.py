@@ -47,11 +47,39 @@ class Pruner:
                     break
                 folder = folder.parent
 
-    def strays(self, known: set[str]) -> list[str]:
+    def strays(self, known: set[str], folders: dict[str, int]) -> list[str]:
         """Files in the output folder that ssg did not write. Temporary files
-        of an interrupted write are deleted on the way."""
+        of an interrupted write are deleted on the way. ``folders`` are the
+        output folders' mtimes after the last build: a folder whose mtime did
+        not change had no file added or removed, and is not listed again."""
         found = []
-        for rel in list_files(str(self.root)):
+        root = str(self.root)
+        if folders:
+            changed = []
+            for rel, mtime_ns in folders.items():
+                try:
+                    if os.stat(f"{root}/{rel}" if rel else root).st_mtime_ns != mtime_ns:
+                        changed.append(rel)
+                except OSError:
+                    continue
+        else:
+            changed = [""]
+        for folder in changed:
+            prefix = f"{folder}/" if folder else ""
+            try:
+                entries = list(os.scandir(f"{root}/{folder}" if folder else root))
+            except OSError:
+                continue
+            for entry in entries:
+                if entry.is_dir(follow_symlinks=False):
+                    if f"{prefix}{entry.name}" not in folders:    # a folder that is new since the last build
+                        self._check(list_files(entry.path, f"{prefix}{entry.name}/"), known, found)
+                else:
+                    self._check([prefix + entry.name], known, found)
+        return sorted(found)
+
+    def _check(self, paths: list[str], known: set[str], found: list[str]) -> None:
+        for rel in paths:
             if rel.rpartition("/")[2].startswith(TEMP_PREFIX):
                 try:
                     os.unlink(os.path.join(self.root, rel))
@@ -59,7 +87,6 @@ class Pruner:
                     pass
             elif rel not in known:
                 found.append(rel)
-        return found
 
 
 def list_files(root: str, prefix: str = "") -> list[str]:
