@@ -145,6 +145,7 @@ class Build:
         self._failed: set[str] = set()     # outputs that failed: their old file stays, rebuilt next time
         self._clock = started
         self._strays: list[str] = []
+        self._once: list[str] = []       # warnings not repeated by a build where nothing changed
 
     def run(self) -> BuildResult:
         state, now = self.state, datetime.now(UTC)
@@ -375,7 +376,8 @@ class Build:
         found = pruner.strays(known, json.loads(state.meta("folders") or "{}") if records else {})
         for rel in found:
             if rel not in reported:
-                site.warn(f"{self.output_root.name}/{rel} was not written by ssg; left alone")
+                self._once.append(f"{self.output_root.name}/{rel} was not written by ssg; left alone")
+                site.warn(self._once[-1])
         self._strays = sorted(reported | set(found))
         return gone
 
@@ -410,7 +412,7 @@ class Build:
         meta = {"settings": settings, "inputs": inputs, "output_root": str(self.output_root),
                 "parser": self._parser_fingerprint(), "failed": "1" if site.errors else "0",
                 "next_change": site.next_change.isoformat() if site.next_change else "",
-                "warnings": json.dumps(site.warnings), "strays": json.dumps(self._strays),
+                "warnings": json.dumps([w for w in site.warnings if w not in self._once]), "strays": json.dumps(self._strays),
                 "folders": json.dumps(self._folder_stamps({*outputs, *decision.clean}))}
         self.state.commit(meta=meta, sources={**files.updated, **cache.updated},
                           dropped_sources=set(sources) - cache.seen - files.used,

@@ -230,3 +230,15 @@ def test_cli_json_reports_counts(site, cli):
     summary = json.loads(result.stdout)
     assert summary["files_written"] == 1 and summary["pages_rendered"] == 1 and summary["files_parsed"] == 1
     assert summary["files_deleted"] == 0 and summary["files_unchanged"] > 10
+
+
+def test_warnings_are_repeated_when_nothing_changed_but_strays_are_not(site):
+    (site / "content/posts/a.md").write_text(post("Alpha", "2024-01-01", "x", "About alpha.", "See [gone](gone.md)."))
+    (site / "public/mine.txt").write_text("mine")
+    first = build(site)
+    assert any("matches no page" in w for w in first.warnings)
+    assert any("mine.txt was not written by ssg" in w for w in first.warnings)
+    again = build(site)                 # nothing changed: nothing loaded, the same warnings
+    assert again.rendered == 0
+    assert any("matches no page" in w for w in again.warnings)
+    assert not any("mine.txt" in w for w in again.warnings)
