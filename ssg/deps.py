@@ -14,6 +14,7 @@ strings that can be evaluated against any later build's model:
     ("data", name)                one top-level entry of data/ (a data file)
     ("template", name)            which file a template name resolves to, and its bytes
     ("file", path)                the bytes of a site file (copied outputs)
+    ("asset", path)               which static file a path resolves to, and its bytes (asset())
 
 Each key's fingerprint is stored with the build state; an output is dirty when
 any of its keys now fingerprints differently (see ssg/planner.py).
@@ -106,6 +107,7 @@ class Evaluator:
         self.previous = previous or {}      # key text -> fingerprint as of the last build
         self.fingerprint = Fingerprinter()
         self.pages = {page.source: page for page in site._every_page()}
+        self.static = dict(site.static_files)
         self._done: dict[Key, str] = {}
 
     def __call__(self, key: Key) -> str:
@@ -144,6 +146,9 @@ class Evaluator:
                 return self._template(key[1])
             if kind == "file":
                 return self.file_digest(key[1])
+            if kind == "asset":
+                source = self.static.get(key[1])
+                return digest(f"{source}\0{self.file_digest(str(source))}") if source is not None else MISSING
         except AttributeError:
             return MISSING
         return MISSING      # a key this version does not know: treat as changed
@@ -179,4 +184,5 @@ def describe(key: Key, root: Path | None = None) -> str:
         "data": lambda: f"data.{key[1]}",
         "template": lambda: f"template '{key[1]}'",
         "file": lambda: f"file {key[1]}",
+        "asset": lambda: f"static file '{key[1]}'",
     }.get(kind, lambda: " ".join(key))()

@@ -4,6 +4,7 @@ override). Core filters and globals respect ``base_url``."""
 
 from __future__ import annotations
 
+import hashlib
 import sys
 from datetime import date, datetime
 from pathlib import Path
@@ -125,9 +126,24 @@ def install_helpers(env: jinja2.Environment, site: Site) -> None:
     def iso(value: datetime | None) -> str:
         return value.isoformat() if value else ""
 
+    static = dict(site.static_files)
+    hashes: dict[Path, str] = {}
+
+    def asset(path: str) -> str:
+        """The URL of a static file with its content's hash, so caches can keep it
+        forever: '/css/style.css?v=3f2a9c1e07'. The output depends on the file."""
+        rel = str(path).lstrip("/")
+        source = static.get(rel)
+        if source is None:
+            raise LookupError(f"asset: no static file '{rel}' (in the site's or the theme's static/)")
+        deps.record(("asset", rel))
+        if source not in hashes:
+            hashes[source] = hashlib.sha256(source.read_bytes()).hexdigest()[:10]
+        return f"{rel_url('/' + rel)}?v={hashes[source]}"
+
     env.filters.update({"date": format_date, "rel_url": rel_url, "abs_url": abs_url, "isodate": iso})
     env.globals.update({"site": site, "config": config, "data": deps.DataView(site.data), "url_for": url_for,
-                        "rel_url": rel_url, "abs_url": abs_url})
+                        "rel_url": rel_url, "abs_url": abs_url, "asset": asset})
 
 
 def render(env: SiteEnvironment, candidates: tuple[str, ...], context: dict[str, Any], *, what: str) -> str:

@@ -6,6 +6,7 @@ clean build."""
 from __future__ import annotations
 
 import os
+import re
 import shutil
 from pathlib import Path
 
@@ -242,3 +243,17 @@ def test_warnings_are_repeated_when_nothing_changed_but_strays_are_not(site):
     assert again.rendered == 0
     assert any("matches no page" in w for w in again.warnings)
     assert not any("mine.txt" in w for w in again.warnings)
+
+
+def test_asset_urls_carry_the_file_hash_and_follow_its_edits(site):
+    page = site / "public/posts/a/index.html"
+    first = re.search(r'href="(/css/style\.css\?v=[0-9a-f]{10})"', page.read_text()).group(1)
+    (site / "static/css").mkdir(parents=True)
+    theme_css = Path(__file__).parent.parent / "themes/default/static/css/style.css"
+    (site / "static/css/style.css").write_text(theme_css.read_text() + "\nbody { margin: 0 }\n")
+    result = rebuild(site)
+    assert "css/style.css" in result.written and "posts/a/index.html" in result.written
+    second = re.search(r'href="(/css/style\.css\?v=[0-9a-f]{10})"', page.read_text()).group(1)
+    assert second != first
+    (site / "content/posts/a.md").write_text(post("Alpha", "2024-01-01", "x", "About alpha.", "New body."))
+    assert rebuild(site).written == ["posts/a/index.html"]
