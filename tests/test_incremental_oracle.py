@@ -41,7 +41,8 @@ operations = st.one_of(
     st.tuples(st.just("template"), st.integers(min_value=0, max_value=len(PAGE_TEMPLATES) - 1)),
     st.tuples(st.just("data"), st.sampled_from(["Be kind.", "Ship it.", None])),
     st.tuples(st.just("config"), st.sampled_from(["Oracle", "Renamed"])),
-    st.tuples(st.just("static"), st.sampled_from(["x.txt", "css/extra.css"]), st.sampled_from(["1", "2", None])),
+    st.tuples(st.just("static"), st.sampled_from(["x.txt", "css/extra.css", "css/style.css"]),
+              st.sampled_from(["1", "2", None])),
 )
 
 
