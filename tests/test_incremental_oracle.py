@@ -19,7 +19,8 @@ TAGS = ["red", "green", "blue"]
 CONFIG = 'title = "Oracle"\nbase_url = "https://example.org/"\n[pagination]\nper_page = 2\n'
 PAGE_TEMPLATES = [
     None,   # the theme's own
-    '{% extends "theme/page.html" %}{% block page_kicker %}{% if data.site %}<p>{{ data.site.motto }}</p>{% endif %}{% endblock %}',
+    '{% extends "theme/page.html" %}'
+    '{% block page_kicker %}{% if data.site %}<p>{{ data.site.motto }}</p>{% endif %}{% endblock %}',
     '{% extends "theme/page.html" %}{% block page_kicker %}<p>{{ site.pages|length }} posts</p>{% endblock %}',
 ]
 
