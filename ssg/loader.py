@@ -192,7 +192,7 @@ def _place(site: Site, page: Page, job: ParseJob) -> bool:
     if page.draft and not site.include_drafts:
         return False
     if page.date and site.build_time and page.date > site.build_time and not site.include_future:
-        site.next_change = min(site.next_change or page.date, page.date)
+        site.changes_at(page.date)
         return False
     section, path = job.section, job.path
     if page.kind == "page":

@@ -177,7 +177,7 @@ class Site:
     include_drafts: bool = False
     include_future: bool = False
     build_time: datetime | None = None
-    next_change: datetime | None = None                     # earliest future date left out: the site changes then
+    next_change: datetime | None = None                     # set with changes_at()
     offline: bool = False                                   # --offline: no network; use cached remote data
     _by_source: dict[str, Page] = field(default_factory=dict, repr=False)
 
@@ -213,6 +213,14 @@ class Site:
                 yield section.index
         if self.home is not None:
             yield self.home
+
+    def changes_at(self, when: datetime) -> None:
+        """Say that the site's output may change at ``when`` without any file of
+        the site changing: a future-dated page is due then, or (``when`` =
+        ``build_time``) the plugin's inputs live outside the site, such as remote
+        data. A build after that moment loads and checks everything instead of
+        concluding that nothing changed."""
+        self.next_change = min(self.next_change or when, when)
 
     @property
     def state_dir(self) -> Path:

@@ -14,7 +14,8 @@ from pathlib import Path
 from typing import Any
 
 from ssg import deps
-from ssg.errors import SsgError
+from ssg.content import decode, field_line
+from ssg.errors import Location, SsgError, TemplateError
 from ssg.model import Output, Paginator, Site
 from ssg.parallel import run_chunks
 from ssg.pluginmanager import Plugins
@@ -107,6 +108,20 @@ def produce(output: Output, context: dict[str, Any] | None, env: SiteEnvironment
                            where=str(output.copy_from)) from None
     assert context is not None
     own = output.page.source if output.page is not None else None
-    with deps.recording(own) as recorder:
-        text = render(env, output.templates, context, what=output.describe())
+    try:
+        with deps.recording(own) as recorder:
+            text = render(env, output.templates, context, what=output.describe())
+    except TemplateError as error:
+        page = output.page
+        if error.where is None and page is not None and page.template and page.template in output.templates:
+            error.where = _field_location(env.globals["site"].root, page.source, "template")
+        raise
     return text.encode("utf-8"), frozenset(recorder.keys)
+
+
+def _field_location(root: Path, source: str, name: str) -> Location:
+    """file:line of a front matter field, for an error about its value."""
+    try:
+        return Location(source, field_line(decode((root / source).read_bytes(), source), name))
+    except (OSError, SsgError):
+        return Location(source)

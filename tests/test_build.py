@@ -189,3 +189,10 @@ def test_site_pages_sections_and_config_are_in_the_context(make_site, cli):
                                  "{{ name }}:{{ s.pages|length }}{% endfor %}"})
     built(cli, site)
     assert read(site, "index.html") == "T|B,A,|posts:1"
+
+
+def test_a_missing_template_named_by_a_page_points_at_its_field(make_site, cli):
+    site = make_site({"content/a.md": "---\ntitle: A\ntemplate: nope.html\n---\nx\n"})
+    result = cli("build", "-s", str(site))
+    assert result.exit_code == 1
+    assert "error: content/a.md:3: no template for a/index.html (content/a.md): looked for nope.html" in result.stderr
