@@ -44,16 +44,31 @@ class OutputWriter:
         if "\x00" in rel or rel.startswith("/") or "\\" in rel:
             raise PathError(f"output path '{rel}' is not a relative posix path")
         folder, _, name = rel.rpartition("/")
-        parent = self._folders.get(folder)
-        if parent is None:
-            parent = (self.root / folder).resolve()
-            if parent != self.root and self.root not in parent.parents:
-                raise PathError(f"output path '{rel}' would be written outside the output folder ({parent})",
-                                hint=f"a folder on the way is a symlink leading out of {self.root}; remove the link")
-            self._folders[folder] = parent
         if name in ("", ".", ".."):
             raise PathError(f"output path '{rel}' does not name a file")
+        parent = self._folder(folder)
+        if parent != self.root and self.root not in parent.parents:
+            raise PathError(f"output path '{rel}' would be written outside the output folder ({parent})",
+                            hint=f"a folder on the way is a symlink leading out of {self.root}; remove the link")
         return parent / name
+
+    def _folder(self, folder: str) -> Path:
+        """Where ``folder`` (relative, posix) really is: resolved one segment at a
+        time, each parent once per build, so symlinks on the way are followed."""
+        found = self._folders.get(folder)
+        if found is None:
+            head, _, last = folder.rpartition("/")
+            parent = self._folder(head) if folder else self.root
+            if not folder:
+                found = self.root
+            elif last in (".", ".."):
+                found = (parent / last).resolve()
+            else:
+                found = parent / last
+                if os.path.islink(found):
+                    found = found.resolve()
+            self._folders[folder] = found
+        return found
 
     def write(self, rel: str, data: bytes, known: tuple[str, int, int] | None = None) -> Written:
         """Write ``data`` to ``rel`` unless the file already holds exactly these
@@ -84,7 +99,14 @@ class OutputWriter:
         if folder in self._made:
             return
         try:
-            folder.mkdir(parents=True, exist_ok=True)
+            try:
+                os.makedirs(folder, exist_ok=True) if folder == self.root else os.mkdir(folder)
+            except FileNotFoundError:      # its parent is missing too
+                self._ensure_dir(folder.parent)
+                os.mkdir(folder)
+            except FileExistsError:
+                if not folder.is_dir():
+                    raise
         except (FileExistsError, NotADirectoryError):
             # The folder itself or one of its parents is a file (an old output).
             blocker = next((p for p in (folder, *folder.parents) if p.exists() and not p.is_dir()), folder)
