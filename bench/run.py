@@ -62,7 +62,7 @@ def edit(path: Path, old: str, new: str) -> None:
     path.write_text(text.replace(old, new, 1))
 
 
-def bench(n: int, work: Path, hugo_site: Path) -> dict:
+def bench(n: int, work: Path, hugo_site: Path, with_hugo: bool = True) -> dict:
     folder = work / str(n)
     shutil.rmtree(folder, ignore_errors=True)
     ssg_site, hugo = folder / "ssg", folder / "hugo"
@@ -72,7 +72,7 @@ def bench(n: int, work: Path, hugo_site: Path) -> dict:
     shutil.copytree(ssg_site / "content", hugo / "content")
     ssg = [sys.executable, "-m", "ssg", "build", "-s", str(ssg_site), "--future", "-q"]
     results = {"n": n}
-    if shutil.which("hugo"):
+    if with_hugo and shutil.which("hugo"):
         results["hugo build"] = run(["hugo", "--quiet", "-d", "public"], hugo, hugo / "public")
         results["hugo rebuild"] = run(["hugo", "--quiet", "-d", "public"], hugo, hugo / "public")
     public = ssg_site / "public"
@@ -105,15 +105,16 @@ def main() -> None:
     parser.add_argument("--sizes", default="1000,10000")
     parser.add_argument("--hugo-site", type=Path, default=HERE.parent.parent / "shared/bench/hugo-site")
     parser.add_argument("--work", type=Path, default=HERE / "work")
+    parser.add_argument("--no-hugo", action="store_true", help="ssg figures only (e.g. for 100,000 posts)")
     args = parser.parse_args()
     if not shutil.which("hugo"):
         print("hugo not found (apt-get install hugo): ssg figures only, no ratios", file=sys.stderr)
     everything = []
     for n in (int(s) for s in args.sizes.split(",")):
-        results = bench(n, args.work, args.hugo_site)
+        results = bench(n, args.work, args.hugo_site, with_hugo=not args.no_hugo)
         everything.append(results)
         print(report(results), flush=True)
-    (args.work / "results.json").write_text(json.dumps(everything, indent=2))
+    (args.work / f"results-{args.sizes.replace(',', '-')}.json").write_text(json.dumps(everything, indent=2))
 
 
 if __name__ == "__main__":

@@ -158,9 +158,9 @@ class Build:
                 and not state.journal() and _before(now, state.meta("next_change"))
                 and self._outputs_intact(records, json.loads(state.meta("folders") or "{}"))):
             return self._nothing_changed(records)
+        self._lap("check")
 
         # Imported here: a build where nothing changed never needs them (startup time).
-        self._lap("check")
         from ssg.deps import Evaluator
         from ssg.fingerprint import Fingerprinter
         from ssg.inputs import FileDigests
@@ -184,8 +184,8 @@ class Build:
         resolve_links(site)
         self.plugins.call("ssg_site_loaded", site=site)
         env = make_environment(site, self.theme)
-        self._lap("links, site hooks")
         self.plugins.call("ssg_jinja_environment", env=env, site=site)
+        self._lap("links, site hooks")
 
         # Plan every output, then decide which are dirty.
         outputs = plan_core_outputs(site)
@@ -195,8 +195,8 @@ class Build:
         kept = drop_collisions(outputs, site)
         self._failed |= {o.path for o in outputs} - {o.path for o in kept}   # the old file stays
         outputs, contexts = self._contexts(kept, site)
-        fingerprint = Fingerprinter()
         self._lap("plan")
+        fingerprint = Fingerprinter()
         plans = [plan_fingerprint(o, c, fingerprint) for o, c in zip(outputs, contexts, strict=True)]
         for rel in state.journal():           # written by a build that did not finish: ours, state unknown
             records.setdefault(rel, OutputRecord("", "", -1, -1))
