@@ -4,16 +4,18 @@ Built-in plugins import only from here; if one needs something else, the hook
 API is missing a piece and it belongs here.
 """
 
-from ssg.content import FieldReader
+from ssg.deploy.target import DeployError, temp_name
+from ssg.deploy.target import Target as DeployTarget
 from ssg.errors import ConfigError, ContentError, Location, PathError, PluginError, SsgError, TemplateError
+from ssg.fields import FieldReader
 from ssg.hookspecs import hookimpl
 from ssg.model import Output, Page, Paginator, Section, Site, TocEntry
 from ssg.schema import Option, Table
 from ssg.urls import absolute_url, join_base, output_path, slugify
 
 __all__ = [
-    "ConfigError", "ContentError", "FieldReader", "Location", "Option", "Output", "Page", "Paginator",
-    "PathError", "PluginError", "Section", "Site", "SsgError", "Table", "TemplateError", "TocEntry",
-    "hookimpl", "join_base", "output_path", "slugify", "absolute_url",
+    "ConfigError", "ContentError", "DeployError", "DeployTarget", "FieldReader", "Location", "Option", "Output",
+    "Page", "Paginator", "PathError", "PluginError", "Section", "Site", "SsgError", "Table", "TemplateError", "TocEntry",
+    "hookimpl", "join_base", "output_path", "slugify", "absolute_url", "temp_name",
 ]
 

@@ -77,6 +77,10 @@ CORE_SCHEMA = Table({
     "plugins": Table({
         "disable": Option(list, [], "names of plugins not to load (see `ssg plugins`)", items=str),
     }),
+    # One table per target; its keys depend on the URL's scheme and are checked by
+    # `ssg deploy` (ssg/deploy/settings.py) with the same file:line errors.
+    "deploy": Table(doc="deploy targets: [deploy.<name>] with a url and options (docs/deploy.md)",
+                    open=True, values=Table(open=True)),
 })
 
 
@@ -148,6 +152,9 @@ def read_config(site_dir: Path) -> RawConfig:
     except tomllib.TOMLDecodeError as error:
         message, line = toml_error_position(error, text)
         raise ConfigError(f"invalid TOML: {message}", where=Location(str(path), line),
+                          hint="fix the syntax; see docs/configuration.md") from None
+    except RecursionError:   # tomllib parses nested arrays and inline tables recursively
+        raise ConfigError("invalid TOML: arrays or inline tables nested too deeply", where=Location(str(path)),
                           hint="fix the syntax; see docs/configuration.md") from None
     return RawConfig(path, data, TomlLocator(str(path), text))
 

@@ -8,9 +8,9 @@ from __future__ import annotations
 
 import re
 import tomllib
-from collections.abc import Callable, Mapping
-from datetime import UTC, date, datetime
-from pathlib import Path, PurePosixPath
+import unicodedata
+from collections.abc import Mapping
+from pathlib import PurePosixPath
 from typing import Any
 
 import frontmatter
@@ -19,17 +19,50 @@ from frontmatter.default_handlers import BaseHandler, YAMLHandler
 from markupsafe import Markup, escape
 
 from ssg.errors import ContentError, Location
+from ssg.fields import DATE_HINT, FieldReader, _shown, decode, field_line, to_datetime  # noqa: F401 (re-exported)
 from ssg.markdown import render_markdown
 from ssg.model import Page
 from ssg.schema import toml_error_position
 
 _YAML_LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
-DATE_HINT = "use ISO 8601, e.g. 2024-05-01 or 2024-05-01T09:30:00+02:00"
+# A content file or its front matter beyond these sizes is refused before it is
+# parsed: libyaml needs minutes for tens of megabytes of front matter, and a page
+# of that size is an accident (a log, a dump, a binary with a .md name).
+MAX_CONTENT_BYTES = 10 * 1024 * 1024
+MAX_FRONT_MATTER_BYTES = 1024 * 1024
+# libyaml composes nested collections recursively in C: a few ten thousand
+# levels overflow the C stack and kill the process (a segfault, not an error).
+MAX_YAML_DEPTH = 100
+
+
+class YamlTooDeep(yaml.MarkedYAMLError):
+    pass
+
+
+def _check_yaml_depth(stream: Any) -> None:
+    """Refuse YAML nested deeper than MAX_YAML_DEPTH, with the position of the
+    first level too many. Reads events only up to that point (cheap)."""
+    if not isinstance(stream, (str, bytes)):
+        return
+    depth = 0
+    for event in yaml.parse(stream, Loader=_YAML_LOADER):
+        if isinstance(event, yaml.CollectionStartEvent):
+            depth += 1
+            if depth > MAX_YAML_DEPTH:
+                raise YamlTooDeep(None, None, f"lists or mappings nested more than {MAX_YAML_DEPTH} levels deep",
+                                  event.start_mark)
+        elif isinstance(event, yaml.CollectionEndEvent):
+            depth -= 1
 
 
 class YamlLoader(_YAML_LOADER):
     """The safe loader, but an impossible date such as 2024-13-45 is a YAML error
-    with a position instead of a bare ValueError from the date constructor."""
+    with a position instead of a bare ValueError from the date constructor, and
+    absurdly deep nesting is a YAML error instead of a crash."""
+
+    def __init__(self, stream: Any):
+        _check_yaml_depth(stream)
+        super().__init__(stream)
 
 
 class InvalidDate(yaml.constructor.ConstructorError):
@@ -41,6 +74,8 @@ def _timestamp(loader: YamlLoader, node: yaml.Node) -> Any:
         return loader.construct_yaml_timestamp(node)
     except ValueError as error:
         raise InvalidDate(None, None, f"'{node.value}' is not a valid date ({error})", node.start_mark) from None
+    except (AttributeError, TypeError):   # an explicit !!timestamp tag on text that is no timestamp at all
+        raise InvalidDate(None, None, f"'{node.value}' is not a valid date", node.start_mark) from None
 
 
 YamlLoader.add_constructor("tag:yaml.org,2002:timestamp", _timestamp)
@@ -65,19 +100,6 @@ class _TOML(BaseHandler):
 _HANDLERS = (_YAML(), _TOML())
 
 
-def decode(raw: bytes, source: str) -> str:
-    """UTF-8 (a BOM is dropped), CRLF and CR normalised to LF."""
-    try:
-        text = raw.decode("utf-8-sig")
-    except UnicodeDecodeError as error:
-        line = raw[: error.start].count(b"\n") + 1
-        raise ContentError(f"not valid UTF-8 (byte 0x{raw[error.start]:02x} at offset {error.start})",
-                           where=Location(source, line), hint="save the file as UTF-8") from None
-    if "\r" in text:
-        text = text.replace("\r\n", "\n").replace("\r", "\n")
-    return text
-
-
 def split_front_matter(text: str, source: str) -> tuple[dict, str, int]:
     """Return (front matter mapping, markdown body, line number of the body's first line)."""
     handler = frontmatter.detect_format(text, _HANDLERS)
@@ -89,6 +111,10 @@ def split_front_matter(text: str, source: str) -> tuple[dict, str, int]:
         raise ContentError(f"front matter opened with '{handler.START_DELIMITER}' is never closed",
                            where=Location(source, 1),
                            hint=f"add a line '{handler.END_DELIMITER}' after the last front matter field") from None
+    if len(fm.encode("utf-8")) > MAX_FRONT_MATTER_BYTES:
+        raise ContentError(f"front matter is larger than {MAX_FRONT_MATTER_BYTES // 1024 // 1024} MB",
+                           where=Location(source, 1),
+                           hint="keep front matter to a few fields; put large data in data/ files")
     body = body.lstrip("\n")
     body_line = text[: len(text) - len(body)].count("\n") + 1
     # Line numbers inside ``fm`` count from the line of the opening delimiter.
@@ -96,6 +122,9 @@ def split_front_matter(text: str, source: str) -> tuple[dict, str, int]:
     fm_line = text[: opening.end()].count("\n") + 1 if opening else 1
     try:
         meta = handler.load(fm)
+    except RecursionError:   # tomllib parses nested arrays and tables recursively
+        raise ContentError("front matter is nested too deeply", where=Location(source, fm_line),
+                           hint="front matter holds a few plain fields; put structured data in data/ files") from None
     except yaml.YAMLError as error:
         mark = getattr(error, "problem_mark", None)
         line = fm_line + mark.line if mark is not None else 1
@@ -104,6 +133,7 @@ def split_front_matter(text: str, source: str) -> tuple[dict, str, int]:
         if context and context_mark is not None and context_mark.line != getattr(mark, "line", None):
             problem += f" ({context} that starts on line {fm_line + context_mark.line})"
         hint = (DATE_HINT if isinstance(error, InvalidDate)
+                else "put structured data in data/ files" if isinstance(error, YamlTooDeep)
                 else "check quoting and indentation; values with ':' need quotes")
         raise ContentError(f"invalid YAML front matter: {problem}", where=Location(source, line), hint=hint) from None
     except tomllib.TOMLDecodeError as error:
@@ -119,94 +149,20 @@ def split_front_matter(text: str, source: str) -> tuple[dict, str, int]:
     return meta, body, body_line
 
 
-def field_line(text: str, name: str) -> int | None:
-    """Best-effort line of a front matter field, for error messages."""
-    pattern = re.compile(rf"^[ \t]*{re.escape(name)}[ \t]*[:=]", re.MULTILINE)
-    match = pattern.search(text)
-    return text[: match.start()].count("\n") + 1 if match else None
-
-
-def to_datetime(value: Any) -> datetime:
-    """YAML dates, datetimes and ISO 8601 strings; naive values are taken as UTC."""
-    if isinstance(value, datetime):
-        result = value
-    elif isinstance(value, date):
-        result = datetime(value.year, value.month, value.day)
-    elif isinstance(value, str):
-        result = datetime.fromisoformat(value.strip())
-    else:
-        raise ValueError(f"expected a date, got {type(value).__name__}")
-    return result if result.tzinfo else result.replace(tzinfo=UTC)
-
-
-class FieldReader:
-    """Typed access to front matter fields, raising ContentError with file:line.
-
-    ``text`` is the file's text, used only to find the line of a bad field;
-    plugins pass a page and its site through ``FieldReader.for_page``."""
-
-    def __init__(self, meta: dict, text: str | Callable[[], str], source: str):
-        self.meta, self._text, self.source = meta, text, source
-
-    @classmethod
-    def for_page(cls, page: Page, site_root: Path) -> FieldReader:
-        return cls(page.params, lambda: decode((site_root / page.source).read_bytes(), page.source), page.source)
-
-    def fail(self, name: str, message: str, hint: str) -> ContentError:
-        text = self._text if isinstance(self._text, str) else self._text()
-        return ContentError(f"front matter field '{name}' {message}",
-                            where=Location(self.source, field_line(text, name)), hint=hint)
-
-    def string(self, name: str, default: str | None = None) -> str | None:
-        value = self.meta.get(name, default)
-        if value is None or isinstance(value, str):
-            return value
-        if isinstance(value, (int, float)) and not isinstance(value, bool):
-            return str(value)
-        raise self.fail(name, f"must be text, got {type(value).__name__}", f"write {name}: \"...\"")
-
-    def boolean(self, name: str) -> bool:
-        value = self.meta.get(name, False)
-        if not isinstance(value, bool):
-            raise self.fail(name, f"must be true or false, got {value!r}", f"write {name}: true")
-        return value
-
-    def integer(self, name: str) -> int:
-        value = self.meta.get(name, 0)
-        if isinstance(value, bool) or not isinstance(value, int):
-            raise self.fail(name, f"must be a whole number, got {value!r}", f"write {name}: 10")
-        return value
-
-    def date(self, name: str) -> datetime | None:
-        value = self.meta.get(name)
-        if value is None:
-            return None
-        try:
-            return to_datetime(value)
-        except (ValueError, TypeError):
-            raise self.fail(name, f"is not a date: {value!r}", DATE_HINT) from None
-
-    def string_list(self, name: str) -> tuple[str, ...]:
-        value = self.meta.get(name)
-        if value is None:
-            return ()
-        if isinstance(value, str):
-            raise self.fail(name, f"must be a list, got the text {value!r}",
-                            f"write {name}: [{value}] or one '- item' per line")
-        if not isinstance(value, list) or not all(isinstance(v, (str, int, float)) and not isinstance(v, bool)
-                                                  for v in value):
-            raise self.fail(name, f"must be a list of text values, got {value!r}", f"write {name}: [a, b]")
-        return tuple(str(v) for v in value)
-
-
 def parse_page(raw: bytes, source: str, *, section: str, slug: str, kind: str,
                markdown_options: Mapping) -> Page:
     """Parse one content file. ``source`` is its site-relative posix path."""
+    if len(raw) > MAX_CONTENT_BYTES:
+        raise ContentError(f"file is {len(raw) / 1024 / 1024:.1f} MB; content files over "
+                           f"{MAX_CONTENT_BYTES // 1024 // 1024} MB are refused", where=Location(source),
+                           hint="split it into several pages, or put large files in static/, which is copied as is")
     text = decode(raw, source)
     meta, body, body_line = split_front_matter(text, source)
     fields = FieldReader(meta, text, source)
     title = fields.string("title")
-    slug = fields.string("slug", slug) or slug
+    # Paths are NFC: 'café' typed on macOS (NFD) and on Linux (NFC) is one URL, so
+    # two pages spelling it differently collide instead of overwriting each other.
+    slug = _nfc(fields.string("slug", slug)) or slug
     rendered = render_markdown(body, markdown_options)
     summary_text = fields.string("summary")
     if title is None:
@@ -221,9 +177,9 @@ def parse_page(raw: bytes, source: str, *, section: str, slug: str, kind: str,
         draft=fields.boolean("draft"),
         summary=Markup(escape(summary_text)) if summary_text is not None else rendered.summary,
         weight=fields.integer("weight"),
-        aliases=fields.string_list("aliases"),
+        aliases=tuple(_nfc(alias) for alias in fields.string_list("aliases")),
         template=fields.string("template"),
-        url=fields.string("url") or "",
+        url=_nfc(fields.string("url")) or "",
         content=rendered.html,
         toc=rendered.toc,
         params=meta,
@@ -231,3 +187,7 @@ def parse_page(raw: bytes, source: str, *, section: str, slug: str, kind: str,
         kind=kind,
         line_offset=body_line,
     )
+
+
+def _nfc(text: str | None) -> str | None:
+    return unicodedata.normalize("NFC", text) if text else text

@@ -28,6 +28,7 @@ if TYPE_CHECKING:
     from jinja2 import Environment
 
     from ssg.build import BuildResult
+    from ssg.deploy.target import Target as DeployTarget
     from ssg.model import Output, Page, Site
     from ssg.schema import Table
 
@@ -112,7 +113,11 @@ def ssg_plan_outputs(site: Site, outputs: list[Output]) -> None:
 
 @hookspec
 def ssg_template_context(output: Output, context: dict[str, Any], site: Site) -> None:
-    """Add variables to the context of one templated output before it renders.
+    """Add variables to the context of one templated output.
+
+    Called while planning, for every templated output, rendered or not: the
+    context is part of the output's plan, and a change in it makes the output
+    dirty. Keep it cheap and deterministic.
 
     ``context`` already holds ``page`` (or None), ``output``, ``title``, for
     list outputs ``pages`` and ``paginator``, and the output's own ``context``
@@ -131,5 +136,19 @@ def ssg_build_finished(site: Site, result: BuildResult) -> None:
     ``rendered``, ``written``, ``unchanged``, ``deleted``, ``errors``,
     ``warnings``, ``seconds`` and ``ok``. Must not write into the output folder
     (the files there are the build's). Returns nothing. All implementations are
-    called.
+    called. When no input changed since the last build nothing is loaded:
+    ``site.pages`` is empty and ``result.unchanged`` lists every output.
+    """
+
+
+@hookspec
+def ssg_deploy_targets(register: Callable[[str, type[DeployTarget]], None]) -> None:
+    """Declare the deploy targets this plugin provides, keyed by URL scheme.
+
+    Called once per ``ssg deploy`` after plugins load, before the target's
+    ``[deploy.<name>]`` table is validated; never during a build. Call
+    ``register(scheme, target_class)`` per scheme (``"sftp"``, ``"s3"``...);
+    ``target_class`` subclasses ``ssg.api.DeployTarget``. The scheme ``"*"``
+    is the fallback for schemes nobody registered. A scheme registered twice is
+    an error naming both plugins. Returns nothing. All implementations are called.
     """

@@ -38,6 +38,12 @@ DEFAULT_PLUGINS = (
     "ssg_plugins.robots",
     "ssg_plugins.aliases",
     "ssg_plugins.notfound",
+    "ssg_plugins.remote_data",
+    "ssg_plugins.deploy_file",
+    "ssg_plugins.deploy_ftp",
+    "ssg_plugins.deploy_sftp",
+    "ssg_plugins.deploy_s3",
+    "ssg_plugins.deploy_fsspec",
 )
 
 
@@ -80,6 +86,8 @@ class Plugins:
         self.pm.add_hookspecs(hookspecs)
         self.sources: dict[str, str] = {}
         self.site_root: Path | None = None
+        self._loaded = False                       # once loading is done, hook orders are cached
+        self._sorted: dict[str, list[Any]] = {}
 
     @property
     def hook(self) -> Any:
@@ -94,23 +102,27 @@ class Plugins:
         self.site_root = site_root
         with self._site_relative_errors():
             self._load(site_root, disabled, disabled_where)
+        self._loaded = True
         return self
 
     @contextmanager
     def _site_relative_errors(self) -> Iterator[None]:
-        """Show a site plugin's file as ``plugins/x.py:LINE``, as content files are."""
         try:
             yield
         except PluginError as error:
-            where = error.where
-            if where is not None and self.site_root is not None:
-                try:
-                    rel = Path(where.path).resolve().relative_to(self.site_root.resolve())
-                except (ValueError, OSError):
-                    pass
-                else:
-                    error.where = Location(rel.as_posix(), where.line)
-            raise
+            raise self._site_relative(error) from error.__cause__
+
+    def _site_relative(self, error: PluginError) -> PluginError:
+        """Show a site plugin's file as ``plugins/x.py:LINE``, as content files are."""
+        where = error.where
+        if where is not None and self.site_root is not None:
+            try:
+                rel = Path(where.path).resolve().relative_to(self.site_root.resolve())
+            except (ValueError, OSError):
+                pass
+            else:
+                error.where = Location(rel.as_posix(), where.line)
+        return error
 
     def _load(self, site_root: Path | None, disabled: list[str] | tuple[str, ...],
               disabled_where: Location | None) -> None:
@@ -213,10 +225,15 @@ class Plugins:
         return result
 
     def _hookimpls(self, hook_name: str) -> list[Any]:
-        caller = getattr(self.pm.hook, hook_name)
-        # pluggy keeps registration order with trylast ones first and tryfirst
-        # ones last; a stable sort gives tryfirst, then load order, then trylast.
-        return sorted(caller.get_hookimpls(), key=lambda i: 0 if i.tryfirst else 2 if i.trylast else 1)
+        found = self._sorted.get(hook_name)
+        if found is None:
+            caller = getattr(self.pm.hook, hook_name)
+            # pluggy keeps registration order with trylast ones first and tryfirst
+            # ones last; a stable sort gives tryfirst, then load order, then trylast.
+            found = sorted(caller.get_hookimpls(), key=lambda i: 0 if i.tryfirst else 2 if i.trylast else 1)
+            if self._loaded:
+                self._sorted[hook_name] = found
+        return found
 
     def impls(self, hook_name: str) -> Iterator[tuple[str, Any]]:
         """(plugin name, function) of each implementation in load order (built-ins,
@@ -231,8 +248,10 @@ class Plugins:
         Each implementation gets only the arguments it declares (as pluggy does).
         An unexpected exception becomes a PluginError naming the plugin, the hook
         and ``where`` (a page); an SsgError raised on purpose passes through."""
-        with self._site_relative_errors():
+        try:
             return self._call(hook_name, where, kwargs)
+        except PluginError as error:
+            raise self._site_relative(error) from error.__cause__
 
     def _call(self, hook_name: str, where: str | None, kwargs: dict[str, Any]) -> list[Any]:
         check = _RESULT_CHECKS.get(hook_name)

@@ -14,8 +14,8 @@ from pathlib import Path
 from typing import Any
 
 from ssg import deps
-from ssg.content import decode, field_line
 from ssg.errors import Location, SsgError, TemplateError
+from ssg.fields import decode, field_line
 from ssg.model import Output, Paginator, Site
 from ssg.parallel import run_chunks
 from ssg.pluginmanager import Plugins

@@ -152,3 +152,24 @@ class BuildState:
 
     def close(self) -> None:
         self.db.close()
+
+
+def output_hashes(folder: Path, output_root: Path) -> dict[str, tuple[str, int, int]]:
+    """(sha256, size, mtime_ns) of every output file as the last build wrote it
+    into ``output_root``, read from the state in ``folder`` without writing to
+    it (deploys compare these with the target). {} when there is no usable state."""
+    database = folder / STATE_DB
+    if not database.is_file():
+        return {}
+    try:
+        db = sqlite3.connect(f"{database.resolve().as_uri()}?mode=ro", uri=True)
+        try:
+            meta = dict(db.execute("SELECT key, value FROM meta WHERE key IN ('schema', 'output_root')"))
+            if meta.get("schema") != SCHEMA_VERSION or meta.get("output_root") != str(output_root):
+                return {}
+            rows = db.execute("SELECT path, sha, size, mtime_ns FROM outputs WHERE plan != ''").fetchall()
+        finally:
+            db.close()
+    except sqlite3.Error:
+        return {}
+    return {path: (sha, size, mtime) for path, sha, size, mtime in rows if len(sha) == 64 and size >= 0}

@@ -290,6 +290,49 @@ def test_ssg_build_finished_runs_when_pages_failed(make_site, cli):
     assert (site / "report.txt").read_text().endswith("errors=1 ok=False\n")
 
 
+# --- ssg_deploy_targets -------------------------------------------------------
+
+MIRROR_PLUGIN = """
+    from ssg.api import Option, Table, hookimpl
+    from ssg_plugins.deploy_file import FileTarget
+
+    class MirrorTarget(FileTarget):
+        options = Table({"label": Option(str, "", "a note")})
+
+        def connect(self):
+            self.url = self.url._replace(scheme="file")
+            super().connect()
+
+    @hookimpl
+    def ssg_deploy_targets(register):
+        register("mirror", MirrorTarget)
+    """
+
+
+def test_ssg_deploy_targets_adds_a_scheme_with_its_own_options(make_site, cli, tmp_path):
+    remote = tmp_path / "mirror"
+    site = make_site({"plugins/mirror.py": MIRROR_PLUGIN, "public/index.html": "hello\n"},
+                     config=f'title = "T"\n[deploy.m]\nurl = "mirror://{remote}"\nlabel = "ok"\n')
+    result = cli("deploy", "-s", str(site))
+    assert result.exit_code == 0, result.output
+    assert (remote / "index.html").read_text() == "hello\n"
+
+
+def test_ssg_deploy_targets_rejects_a_scheme_registered_twice(make_site, cli, tmp_path):
+    plugin = """
+        from ssg.api import hookimpl
+        from ssg_plugins.deploy_file import FileTarget
+
+        def ssg_deploy_targets(register):
+            register("sftp", FileTarget)
+        """
+    site = make_site({"plugins/dup.py": plugin, "public/index.html": "hello\n"},
+                     config=f'title = "T"\n[deploy.m]\nurl = "{tmp_path.as_uri()}"\n')
+    result = cli("deploy", "-s", str(site))
+    assert result.exit_code == 1
+    assert "deploy scheme 'sftp' is registered twice: by plugin 'deploy_sftp' and by plugin 'dup'" in result.output
+
+
 # --- meta-tests ---------------------------------------------------------------
 
 def _hooks_in_contract() -> list[str]:

@@ -46,17 +46,57 @@ def build(
     base_url: Annotated[str | None, typer.Option("--base-url", help="Override base_url (e.g. for a preview host).")] = None,
     strict: Annotated[bool, typer.Option("--strict", help="Treat warnings as errors (exit 1); for CI.")] = False,
     offline: Annotated[bool, typer.Option("--offline", help="No network: remote data comes from the cache in .ssg/.")] = False,
+    wait: Annotated[bool, typer.Option("--wait/--no-wait", help="When another build of this site is running: "
+                                                                "wait for it (default) or exit 1.")] = True,
+    jobs: Annotated[int, typer.Option("--jobs", "-j", min=0, help="Worker processes for large builds "
+                                                                  "(default 0: one per core).")] = 0,
+    explain: Annotated[list[str] | None, typer.Option("--explain", metavar="PATH", help="Say why the output "
+                                                      "PATH (e.g. posts/a/ or index.xml) was rebuilt or not; "
+                                                      "repeatable.")] = None,
     quiet: Annotated[bool, typer.Option("--quiet", "-q", help="Print errors only.")] = False,
-    verbose: Annotated[bool, typer.Option("--verbose", "-v", help="List every file written.")] = False,
+    verbose: Annotated[bool, typer.Option("--verbose", "-v", help="List every file written and deleted.")] = False,
     debug: Annotated[bool, typer.Option("--debug", help="Show tracebacks for errors.")] = False,
     json_: Annotated[bool, typer.Option("--json", help="Print a machine-readable summary on stdout.")] = False,
 ) -> None:
-    """Build the site into its output folder."""
+    """Build the site into its output folder, rendering only what changed since the last build."""
     from ssg.build import BuildOptions
-    from ssg.cli.build_cmd import run_build
+    from ssg.cli.build_cmd import run_build, waiting
 
-    options = BuildOptions(out=out, drafts=drafts, future=future, base_url=base_url, strict=strict, offline=offline)
+    options = BuildOptions(out=out, drafts=drafts, future=future, base_url=base_url, strict=strict, offline=offline,
+                           wait=wait, on_wait=None if quiet else waiting, workers=jobs, explain=tuple(explain or ()))
     run_build(site, options, quiet=quiet, verbose=verbose, debug=debug, as_json=json_)
+
+
+@app.command()
+def deploy(
+    target: Annotated[str | None, typer.Argument(help="A [deploy.NAME] table of ssg.toml, or a target URL "
+                                                      "(default: the only [deploy.*] table).")] = None,
+    site: SiteOption = Path("."),
+    dry_run: Annotated[bool, typer.Option("--dry-run", help="Show what would be uploaded and deleted; "
+                                                            "write nothing, take no lock.")] = False,
+    max_deletes: Annotated[int | None, typer.Option("--max-deletes", min=0, help="Fail before deleting anything "
+                                                    "if more than N files would be deleted (default: max_deletes "
+                                                    "of the target, 256).")] = None,
+    status: Annotated[bool, typer.Option("--status", help="Show who holds the deploy lock, since when, the "
+                                                          "expiry and the progress; change nothing.")] = False,
+    break_lock: Annotated[bool, typer.Option("--break-lock", help="Break an expired deploy lock (a live one "
+                                                                  "needs --force).")] = False,
+    force: Annotated[bool, typer.Option("--force", help="With --break-lock: break it even while its lease "
+                                                        "is live.")] = False,
+    wait: Annotated[bool, typer.Option("--wait/--no-wait", help="Wait for a deploy holding the lock instead "
+                                                                "of failing (exit 1).")] = False,
+    verify: Annotated[bool, typer.Option("--verify", help="Check the target's listing against its manifest "
+                                                          "and upload again what is missing or different.")] = False,
+    quiet: Annotated[bool, typer.Option("--quiet", "-q", help="Print errors only.")] = False,
+    debug: Annotated[bool, typer.Option("--debug", help="Show tracebacks for errors (secrets masked).")] = False,
+    json_: Annotated[bool, typer.Option("--json", help="Print a machine-readable summary on stdout.")] = False,
+) -> None:
+    """Publish the built site to a target, uploading only what changed, under a site-wide lock."""
+    from ssg.cli.deploy_cmd import DeployFlags, run_deploy
+
+    run_deploy(site, target, DeployFlags(dry_run=dry_run, max_deletes=max_deletes, status=status,
+                                         break_lock=break_lock, force=force, wait=wait, verify=verify,
+                                         quiet=quiet, debug=debug, as_json=json_))
 
 
 @app.command()

@@ -1,0 +1,152 @@
+#!/usr/bin/env python3
+"""Deploy benchmark: first deploy, no-op deploy and one-edit deploy of a large
+site to a local server of each protocol, with lftp and rclone as references.
+
+    python bench/deploy_bench.py [--output DIR] [--pages N] [--protocols file,ftp,sftp,s3]
+
+``--output`` is a built site's output folder (e.g. the 10,000-post benchmark
+site after ``ssg build``); without it a synthetic output of N pages is written
+(deterministic bytes, about the benchmark site's sizes). Servers are the test
+suite's (tests/deploy_servers.py) on 127.0.0.1; ``ssg deploy`` runs as a
+subprocess, as a user runs it. Needs the test extras (``pip install -e '.[test]'``).
+
+References (when installed): ``lftp mirror -R`` (size + mtime) and ``rclone
+sync`` (size + modtime) to the FTP/SFTP servers, run after every file's mtime
+changed, which is what a Hugo rebuild (or any generator that rewrites every
+file) does to them. Prints one table row per run: seconds and bytes sent.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import logging
+import os
+import shutil
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+REPO = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(REPO / "tests"))
+
+from deploy_servers import FTP_PASSWORD, FTP_USER, SFTP_PASSWORD, SFTP_USER, Servers  # noqa: E402
+
+
+def synthetic_output(folder: Path, pages: int) -> None:
+    """N post pages (~6 kB), tag and list pages, a stylesheet and a feed."""
+    paragraph = ("Lorem ipsum dolor sit amet, consectetur adipiscing elit, sed do eiusmod tempor incididunt ut "
+                 "labore et dolore magna aliqua. ") * 8
+    for n in range(1, pages + 1):
+        page = folder / f"posts/post-{n:05d}/index.html"
+        page.parent.mkdir(parents=True, exist_ok=True)
+        page.write_text(f"<!doctype html><title>Post number {n}</title><h1>Post {n}</h1>"
+                        + f"<p>{paragraph}</p>" * 6 + "\n")
+    for n in range(40):
+        tag = folder / f"tags/tag{n:02d}/index.html"
+        tag.parent.mkdir(parents=True, exist_ok=True)
+        tag.write_text("".join(f'<a href="/posts/post-{i:05d}/">{i}</a>' for i in range(n, pages, 40)) + "\n")
+    (folder / "css").mkdir(exist_ok=True)
+    (folder / "css/site.css").write_text("body { font: 16px/1.5 sans-serif }\n" * 50)
+    (folder / "index.xml").write_text("<rss>" + "<item/>" * 20 + "</rss>\n")
+    (folder / "index.html").write_text("<h1>home</h1>\n")
+
+
+def ssg_deploy(site: Path, env: dict) -> tuple[float, int, int]:
+    started = time.monotonic()
+    done = subprocess.run([sys.executable, "-m", "ssg", "deploy", "-s", str(site), "--json", "-q"],
+                          env=env, capture_output=True, text=True)
+    seconds = time.monotonic() - started
+    if done.returncode != 0:
+        raise SystemExit(f"ssg deploy failed: {done.stderr}")
+    result = json.loads(done.stdout)
+    return seconds, result["bytes_sent"], result["uploaded"]
+
+
+def touch_all(folder: Path) -> None:
+    """What a generator that rewrites every file does to mtimes."""
+    now = time.time()
+    for path in folder.rglob("*"):
+        if path.is_file():
+            os.utime(path, (now, now))
+
+
+def reference(tool: str, kind: str, output: Path, server, folder: str) -> tuple[float, int] | None:
+    if shutil.which(tool) is None or kind not in ("ftp", "sftp"):
+        return None
+    port = server.port
+    (server.home / f"{folder}-{tool}").mkdir(exist_ok=True)
+    if tool == "lftp":
+        opts = "set sftp:auto-confirm no; set ssl:verify-certificate no;" if kind == "sftp" else "set ftp:ssl-allow no;"
+        password = FTP_PASSWORD if kind == "ftp" else SFTP_PASSWORD
+        user = FTP_USER if kind == "ftp" else SFTP_USER
+        if kind == "sftp":
+            opts += f' set sftp:connect-program "ssh -a -x -o UserKnownHostsFile={server.known_hosts}";'
+        command = ["lftp", "-c", f"{opts} open -u {user},{password} -p {port} {kind}://127.0.0.1; "
+                                 f"mirror -R --verbose=1 {output} /{folder}-lftp"]
+    else:
+        obscured = subprocess.run(["rclone", "obscure", FTP_PASSWORD if kind == "ftp" else SFTP_PASSWORD],
+                                  capture_output=True, text=True).stdout.strip()
+        user = FTP_USER if kind == "ftp" else SFTP_USER
+        remote = (f":{kind},host=127.0.0.1,port={port},user={user},pass={obscured}"
+                  + (f",known_hosts_file={server.known_hosts}" if kind == "sftp" else "") + f":/{folder}-rclone")
+        command = ["rclone", "sync", str(output), remote, "--stats-one-line", "-q"]
+    started = time.monotonic()
+    done = subprocess.run(command, capture_output=True, text=True)
+    if done.returncode != 0:
+        print(f"  ({tool} failed: {done.stderr.strip()[:200]})")
+        return None
+    return time.monotonic() - started, -1
+
+
+def main() -> None:
+    logging.disable(logging.INFO)             # the servers' request logs
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--output", type=Path, help="a built site's output folder (default: synthetic)")
+    parser.add_argument("--pages", type=int, default=10000)
+    parser.add_argument("--protocols", default="file,ftp,sftp,s3")
+    args = parser.parse_args()
+    work = Path(tempfile.mkdtemp(prefix="ssg-deploy-bench-"))
+    servers = Servers(work / "servers")
+    (work / "servers").mkdir()
+    try:
+        site = work / "site"
+        if args.output:
+            shutil.copytree(args.output, site / "public")
+        else:
+            synthetic_output(site / "public", args.pages)
+        files = sum(1 for p in (site / "public").rglob("*") if p.is_file())
+        size = sum(p.stat().st_size for p in (site / "public").rglob("*") if p.is_file())
+        print(f"site: {files} files, {size / 1e6:.1f} MB\n")
+        print(f"{'protocol':10} {'run':22} {'seconds':>8} {'files':>7} {'bytes sent':>12}")
+        for kind in args.protocols.split(","):
+            remote = servers.remote(kind, work / kind)
+            env = {**os.environ, **remote.env}
+            (site / "ssg.toml").write_text('title = "bench"\nbase_url = "https://example.org/"\n\n' + remote.toml())
+            for run in ("first deploy", "no-op deploy", "one-edit deploy"):
+                if run == "one-edit deploy":
+                    page = site / "public/posts/post-00042/index.html"
+                    page.write_text(page.read_text().replace("Post 42", "Post 42 (edited)"))
+                    touch_all(site / "public")
+                seconds, sent, uploaded = ssg_deploy(site, env)
+                print(f"{kind:10} {run:22} {seconds:8.2f} {uploaded:7d} {sent:12d}")
+            server = servers.get(kind) if kind in ("ftp", "sftp") else None
+            for tool in ("lftp", "rclone"):
+                folder = remote.url.rsplit("/", 1)[1]
+                first = reference(tool, kind, site / "public", server, folder)
+                if first is None:
+                    continue
+                touch_all(site / "public")
+                again = reference(tool, kind, site / "public", server, folder)
+                print(f"{kind:10} {tool + ' first':22} {first[0]:8.2f}")
+                if again:
+                    print(f"{kind:10} {tool + ' after rebuild':22} {again[0]:8.2f}      (every file re-sent)")
+    finally:
+        servers.stop()
+        shutil.rmtree(work, ignore_errors=True)
+
+
+if __name__ == "__main__":
+    main()

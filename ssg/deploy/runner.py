@@ -1,0 +1,202 @@
+"""``ssg deploy`` top to bottom: local manifest -> local lock -> remote lease ->
+remote state (-> verify) -> plan and guards -> publish -> release."""
+
+from __future__ import annotations
+
+import json
+import time
+import uuid
+from collections.abc import Callable, Iterator
+from contextlib import ExitStack, contextmanager
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from ssg.deploy.lease import Holder, Lease, abandoned, break_lease, timestamp
+from ssg.deploy.manifest import RemoteState, build_state_hashes, excluded, local_manifest, read_state
+from ssg.deploy.planner import check_deletes, make_plan
+from ssg.deploy.progress import Progress, human_bytes
+from ssg.deploy.publish import Publisher
+from ssg.deploy.settings import TargetSettings
+from ssg.deploy.target import DeployError, Target
+from ssg.errors import SsgError
+from ssg.lock import Lock, LockedError
+
+
+@dataclass(frozen=True)
+class DeployOptions:
+    dry_run: bool = False
+    max_deletes: int | None = None
+    wait: bool = False
+    verify: bool = False
+
+
+@dataclass
+class DeployResult:
+    target: str
+    url: str
+    dry_run: bool
+    uploaded: list[str] = field(default_factory=list)
+    deleted: list[str] = field(default_factory=list)
+    unchanged: int = 0
+    bytes_sent: int = 0
+    repaired: int = 0
+    took_over: str | None = None
+    seconds: float = 0.0
+
+    def summary(self) -> dict:
+        return {"target": self.target, "url": self.url, "dry_run": self.dry_run,
+                "uploaded": len(self.uploaded), "deleted": len(self.deleted), "unchanged": self.unchanged,
+                "bytes_sent": self.bytes_sent, "repaired": self.repaired, "took_over_from": self.took_over,
+                "seconds": round(self.seconds, 3), "files_uploaded": self.uploaded, "files_deleted": self.deleted}
+
+    def line(self) -> str:
+        verb = "would upload" if self.dry_run else "uploaded"
+        deleted = "would delete" if self.dry_run else "deleted"
+        return (f"{'dry run: ' if self.dry_run else ''}{verb} {len(self.uploaded)}, {deleted} {len(self.deleted)}, "
+                f"unchanged {self.unchanged} files; {human_bytes(self.bytes_sent)} "
+                f"{'to send' if self.dry_run else 'sent'} to {self.url} in {self.seconds:.2f}s")
+
+
+@contextmanager
+def session(settings: TargetSettings) -> Iterator[Target]:
+    target = settings.open()
+    try:
+        target.connect()
+    except SsgError:
+        target.close()
+        raise
+    except Exception as error:
+        target.close()
+        raise DeployError(f"cannot connect to {settings.shown_url}: {type(error).__name__}: {error}",
+                          where=settings.where, hint="check the URL, the credentials and the network") from error
+    try:
+        yield target
+    except SsgError:
+        raise
+    except Exception as error:   # a dropped connection or a refusal outside an upload (manifest, lock, listing)
+        raise DeployError(f"talking to {settings.shown_url} failed: {type(error).__name__}: {error}",
+                          hint="check the connection and the server's permissions, then deploy again") from error
+    finally:
+        target.close()
+
+
+@contextmanager
+def local_lock(site_root: Path, settings: TargetSettings, wait: bool, on_wait: Callable[[str], None]) -> Iterator[None]:
+    """The local half of the lock: one deploy per site folder and target on this machine."""
+    path = site_root / ".ssg" / f"deploy-{settings.lock_name}.lock"
+    lock = Lock(path, f"deploy to {settings.name}", wait=wait, on_wait=lambda _text: on_wait(lock_holder(path)),
+                hint="wait for it with --wait; `ssg deploy --status` shows its progress")
+    try:
+        lock.acquire()
+    except LockedError as error:
+        raise LockedError(f"deploy to '{settings.name}' is locked by {lock_holder(path)}",
+                          where=error.where, hint=error.hint) from None
+    try:
+        yield
+    finally:
+        lock.release()
+
+
+def lock_holder(path: Path) -> str:
+    """'HOST pid N since T' from the local lock file (informative; the flock is the lock)."""
+    for _ in range(20):
+        try:
+            info = json.loads(path.read_text() or "null")
+        except (OSError, ValueError):
+            info = None
+        if info:
+            return f"{info.get('host')} pid {info.get('pid')} since {info.get('since')}"
+        time.sleep(0.01)
+    return "another process"
+
+
+def verify_remote(target: Target, state: RemoteState, progress: Progress) -> int:
+    """Compare the target's listing with what ssg believes is there; forget files
+    that are missing or have another size, so they are uploaded again. Stray
+    temporary files of interrupted deploys are queued for removal."""
+    listing = target.listing()
+    drift = [p for p, e in state.files.items() if listing.get(p) != e.size]
+    for path in drift:
+        del state.files[path]
+    state.leftover_temps.extend(p for p in listing if p.rsplit("/", 1)[-1].startswith(".") and ".ssg-" in p
+                                and p.endswith(".tmp"))
+    progress.message(f"verify: {len(drift)} published files missing or different on the target"
+                     + (f" ({', '.join(drift[:5])}{', ...' if len(drift) > 5 else ''})" if drift else ""))
+    return len(drift)
+
+
+def deploy(settings: TargetSettings, site_root: Path, output_root: Path, options: DeployOptions,
+           progress: Progress) -> DeployResult:
+    started = time.monotonic()
+    result = DeployResult(settings.name, settings.shown_url, options.dry_run)
+    local = local_manifest(output_root, settings.options["exclude"], build_state_hashes(site_root, output_root))
+    max_deletes = options.max_deletes if options.max_deletes is not None else settings.options["max_deletes"]
+
+    def remote_state(target: Target) -> RemoteState:
+        state = read_state(target)
+        state.files = {p: e for p, e in state.files.items() if not excluded(p, settings.options["exclude"])}
+        if options.verify:
+            result.repaired = verify_remote(target, state, progress)
+        return state
+
+    if options.dry_run:   # reads only: no lock taken, nothing written
+        with session(settings) as target:
+            plan = make_plan(local, remote_state(target).files)
+        check_deletes(plan, max_deletes)
+        result.uploaded, result.deleted, result.bytes_sent = plan.uploads, plan.deletes, plan.bytes_to_send
+        result.unchanged = len(plan.unchanged)
+        result.seconds = time.monotonic() - started
+        return result
+
+    waiting = lambda who: progress.message(f"waiting for the deploy lock, held by {who}")  # noqa: E731
+    deploy_id = uuid.uuid4().hex
+    with local_lock(site_root, settings, options.wait, waiting), session(settings) as files, ExitStack() as sessions:
+        lease_io = files.another_session()       # the heartbeat thread's own session
+        sessions.callback(lease_io.close)
+        lease = Lease(lease_io, float(settings.options["lease_seconds"]), deploy_id)
+        previous = lease.acquire(wait=options.wait, on_wait=lambda holder: waiting(holder.describe()))
+        if previous is not None:
+            result.took_over = previous.describe()
+            progress.message(f"took over the expired lock of {previous.describe()}")
+        lease.start_heartbeat()
+        try:
+            state = remote_state(files)
+            plan = make_plan(local, state.files)
+            check_deletes(plan, max_deletes)
+            workers = [files]
+            for _ in range(min(settings.jobs, len(plan.uploads)) - 1):
+                workers.append(files.another_session())
+                sessions.callback(workers[-1].close)
+            outcome = Publisher(workers, lease, deploy_id, output_root, progress).run(local, plan, state)
+        finally:
+            lease.release()
+    result.uploaded, result.deleted, result.bytes_sent = outcome.uploaded, outcome.deleted, outcome.bytes_sent
+    result.unchanged = len(plan.unchanged)
+    result.seconds = time.monotonic() - started
+    return result
+
+
+def status(settings: TargetSettings) -> dict:
+    with session(settings) as target:
+        lease = Lease(target, float(settings.options["lease_seconds"]), "status")
+        _top, holder = lease.peek()
+        state = read_state(target)
+    now = time.time()
+    info: dict = {"target": settings.name, "url": settings.shown_url, "locked": False}
+    if holder is not None and holder.live(now):
+        info.update(locked=True, holder=holder.describe(), host=holder.host, pid=holder.pid, owner=holder.owner,
+                    deploy_id=holder.deploy_id, since=timestamp(holder.since), expires=timestamp(holder.expires),
+                    token=holder.token, progress=holder.progress, holder_gone=abandoned(holder))
+    elif holder is not None and holder.state == "held":
+        info["expired_holder"] = f"{holder.describe()}, lease expired {timestamp(holder.expires)}"
+    if state.last_deploy:
+        info["last_deploy"] = {"at": timestamp(float(state.last_deploy.get("deployed_at", 0))),
+                               "files": len(state.manifest), "deploy_id": state.last_deploy.get("deploy_id")}
+    if state.journal_segments:
+        info["interrupted_deploy"] = f"{len(state.files) - len(state.manifest)} files journaled, not yet committed"
+    return info
+
+
+def break_lock(settings: TargetSettings, *, force: bool) -> Holder | None:
+    with session(settings) as target:
+        return break_lease(Lease(target, float(settings.options["lease_seconds"]), uuid.uuid4().hex), force=force)

@@ -1,0 +1,120 @@
+"""Typed access to front matter fields, with file:line errors: what plugins use
+to read a page's own fields (``ssg.api.FieldReader``). Kept free of the YAML,
+front matter and markdown libraries, so loading plugins stays cheap."""
+
+from __future__ import annotations
+
+import re
+import reprlib
+from collections.abc import Callable
+from datetime import UTC, date, datetime
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from ssg.errors import ContentError, Location
+
+if TYPE_CHECKING:
+    from ssg.model import Page
+
+DATE_HINT = "use ISO 8601, e.g. 2024-05-01 or 2024-05-01T09:30:00+02:00"
+_SHOWN = reprlib.Repr()
+_SHOWN.maxlevel, _SHOWN.maxstring, _SHOWN.maxother, _SHOWN.maxlist, _SHOWN.maxdict = 3, 80, 80, 6, 6
+
+
+def decode(raw: bytes, source: str) -> str:
+    """UTF-8 (a BOM is dropped), CRLF and CR normalised to LF."""
+    try:
+        text = raw.decode("utf-8-sig")
+    except UnicodeDecodeError as error:
+        line = raw[: error.start].count(b"\n") + 1
+        raise ContentError(f"not valid UTF-8 (byte 0x{raw[error.start]:02x} at offset {error.start})",
+                           where=Location(source, line), hint="save the file as UTF-8") from None
+    if "\r" in text:
+        text = text.replace("\r\n", "\n").replace("\r", "\n")
+    return text
+
+
+def field_line(text: str, name: str) -> int | None:
+    """Best-effort line of a front matter field, for error messages."""
+    pattern = re.compile(rf"^[ \t]*{re.escape(name)}[ \t]*[:=]", re.MULTILINE)
+    match = pattern.search(text)
+    return text[: match.start()].count("\n") + 1 if match else None
+
+
+def _shown(value: Any) -> str:
+    """A field's value for an error message, cut short: a YAML alias bomb must
+    not turn into a gigabyte-long message."""
+    return _SHOWN.repr(value)
+
+
+def to_datetime(value: Any) -> datetime:
+    """YAML dates, datetimes and ISO 8601 strings; naive values are taken as UTC."""
+    if isinstance(value, datetime):
+        result = value
+    elif isinstance(value, date):
+        result = datetime(value.year, value.month, value.day)
+    elif isinstance(value, str):
+        result = datetime.fromisoformat(value.strip())
+    else:
+        raise ValueError(f"expected a date, got {type(value).__name__}")
+    return result if result.tzinfo else result.replace(tzinfo=UTC)
+
+
+class FieldReader:
+    """Typed access to front matter fields, raising ContentError with file:line.
+
+    ``text`` is the file's text, used only to find the line of a bad field;
+    plugins pass a page and its site through ``FieldReader.for_page``."""
+
+    def __init__(self, meta: dict, text: str | Callable[[], str], source: str):
+        self.meta, self._text, self.source = meta, text, source
+
+    @classmethod
+    def for_page(cls, page: Page, site_root: Path) -> FieldReader:
+        return cls(page.params, lambda: decode((site_root / page.source).read_bytes(), page.source), page.source)
+
+    def fail(self, name: str, message: str, hint: str) -> ContentError:
+        text = self._text if isinstance(self._text, str) else self._text()
+        return ContentError(f"front matter field '{name}' {message}",
+                            where=Location(self.source, field_line(text, name)), hint=hint)
+
+    def string(self, name: str, default: str | None = None) -> str | None:
+        value = self.meta.get(name, default)
+        if value is None or isinstance(value, str):
+            return value
+        if isinstance(value, (int, float)) and not isinstance(value, bool):
+            return str(value)
+        raise self.fail(name, f"must be text, got {type(value).__name__}", f"write {name}: \"...\"")
+
+    def boolean(self, name: str) -> bool:
+        value = self.meta.get(name, False)
+        if not isinstance(value, bool):
+            raise self.fail(name, f"must be true or false, got {_shown(value)}", f"write {name}: true")
+        return value
+
+    def integer(self, name: str) -> int:
+        value = self.meta.get(name, 0)
+        if isinstance(value, bool) or not isinstance(value, int):
+            raise self.fail(name, f"must be a whole number, got {_shown(value)}", f"write {name}: 10")
+        return value
+
+    def date(self, name: str) -> datetime | None:
+        value = self.meta.get(name)
+        if value is None:
+            return None
+        try:
+            return to_datetime(value)
+        except (ValueError, TypeError):
+            raise self.fail(name, f"is not a date: {_shown(value)}", DATE_HINT) from None
+
+    def string_list(self, name: str) -> tuple[str, ...]:
+        value = self.meta.get(name)
+        if value is None:
+            return ()
+        if isinstance(value, str):
+            raise self.fail(name, f"must be a list, got the text {_shown(value)}",
+                            f"write {name}: [{value}] or one '- item' per line")
+        if not isinstance(value, list) or not all(isinstance(v, (str, int, float)) and not isinstance(v, bool)
+                                                  for v in value):
+            raise self.fail(name, f"must be a list of text values, got {_shown(value)}", f"write {name}: [a, b]")
+        return tuple(str(v) for v in value)

@@ -1,0 +1,294 @@
+"""Real servers on 127.0.0.1 for the deploy tests, each started once per test
+process: pyftpdlib (FTP and explicit FTPS), an asyncssh SFTP server, moto's S3
+server. Every test gets a fresh folder (or key prefix) on them as a ``Remote``
+that can list the bytes actually stored, independently of ssg."""
+
+from __future__ import annotations
+
+import asyncio
+import datetime
+import ipaddress
+import logging
+import os
+import socket
+import threading
+import uuid
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+
+FTP_USER, FTP_PASSWORD = "deployer", "ftp-Secret-8841"
+SFTP_USER, SFTP_PASSWORD = "deployer", "sftp-Secret-5123"
+S3_BUCKET = "ssg-deploy-tests"
+S3_ENV = {"AWS_ACCESS_KEY_ID": "testing-key-id", "AWS_SECRET_ACCESS_KEY": "testing-secret-key",
+          "AWS_DEFAULT_REGION": "us-east-1", "AWS_EC2_METADATA_DISABLED": "true"}
+STATE = ".ssg-deploy"
+
+
+@dataclass
+class Remote:
+    """One target for one test: its URL, the [deploy.test] option lines, the
+    environment ssg needs (secrets), and a way to read what is stored."""
+
+    kind: str
+    url: str
+    options: dict[str, str] = field(default_factory=dict)     # key -> TOML value text
+    env: dict[str, str] = field(default_factory=dict)
+    read_all: Callable[[], dict[str, bytes]] = dict           # every stored file, ssg's state included
+    remove: Callable[[str], None] = lambda path: None         # delete one stored file behind ssg's back
+    subprocess_ok: bool = True                                # False for in-process-only stores (memory://)
+
+    def files(self) -> dict[str, bytes]:
+        """The published site: stored files outside .ssg-deploy/."""
+        return {p: b for p, b in self.read_all().items() if not p.startswith(STATE + "/")}
+
+    def toml(self, name: str = "test", **extra: str) -> str:
+        lines = [f"[deploy.{name}]", f'url = "{self.url}"']
+        lines += [f"{key} = {value}" for key, value in {**self.options, **extra}.items()]
+        return "\n".join(lines) + "\n"
+
+
+def read_tree(root: Path) -> dict[str, bytes]:
+    if not root.is_dir():
+        return {}
+    return {p.relative_to(root).as_posix(): p.read_bytes() for p in sorted(root.rglob("*")) if p.is_file()}
+
+
+def free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
+
+
+def folder_remote(kind: str, root: Path, url: str, **kwargs) -> Remote:
+    root.mkdir(parents=True)
+    return Remote(kind, url, read_all=lambda: read_tree(root), remove=lambda p: (root / p).unlink(), **kwargs)
+
+
+# -- FTP / FTPS --------------------------------------------------------------------
+
+def self_signed_certificate(folder: Path) -> Path:
+    """A certificate for 127.0.0.1 (and its key) in one PEM file, which is also
+    what the client is told to trust."""
+    from cryptography import x509
+    from cryptography.hazmat.primitives import hashes, serialization
+    from cryptography.hazmat.primitives.asymmetric import ec
+    from cryptography.x509.oid import NameOID
+
+    key = ec.generate_private_key(ec.SECP256R1())
+    name = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, "127.0.0.1")])
+    now = datetime.datetime.now(datetime.UTC)
+    cert = (x509.CertificateBuilder().subject_name(name).issuer_name(name).public_key(key.public_key())
+            .serial_number(x509.random_serial_number()).not_valid_before(now - datetime.timedelta(days=1))
+            .not_valid_after(now + datetime.timedelta(days=7))
+            .add_extension(x509.SubjectAlternativeName([x509.IPAddress(ipaddress.ip_address("127.0.0.1"))]), False)
+            .add_extension(x509.BasicConstraints(ca=True, path_length=None), True)
+            .sign(key, hashes.SHA256()))
+    path = folder / "ftps.pem"
+    path.write_bytes(cert.public_bytes(serialization.Encoding.PEM) + key.private_bytes(
+        serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, serialization.NoEncryption()))
+    return path
+
+
+class FtpServer:
+    def __init__(self, home: Path, certificate: Path | None = None, **handler_attributes):
+        from pyftpdlib.authorizers import DummyAuthorizer
+        from pyftpdlib.handlers import FTPHandler
+        from pyftpdlib.servers import ThreadedFTPServer
+
+        logging.getLogger("pyftpdlib").setLevel(logging.ERROR)
+        self.home = home
+        authorizer = DummyAuthorizer()
+        authorizer.add_user(FTP_USER, FTP_PASSWORD, str(home), perm="elradfmwMT")
+        if certificate is not None:
+            from pyftpdlib.handlers import TLS_FTPHandler
+
+            handler = type("Handler", (TLS_FTPHandler,), {"certfile": str(certificate),
+                                                          "tls_control_required": True, "tls_data_required": True})
+        else:
+            handler = type("Handler", (FTPHandler,), handler_attributes)
+        handler.authorizer = authorizer
+        handler.banner = "test server"
+        self.server = ThreadedFTPServer(("127.0.0.1", 0), handler)
+        self.port = self.server.address[1]
+        self.thread = threading.Thread(target=self.server.serve_forever, kwargs={"handle_exit": False}, daemon=True)
+        self.thread.start()
+
+    def stop(self) -> None:
+        self.server.close_all()
+
+    def remote(self, kind: str, certificate: Path | None = None) -> Remote:
+        folder = uuid.uuid4().hex[:10]
+        options = {"user": f'"{FTP_USER}"', "password": '"${SSG_TEST_FTP_PASSWORD}"'}
+        if certificate is not None:
+            options["ca_file"] = f'"{certificate}"'
+        return folder_remote(kind, self.home / folder, f"{kind}://127.0.0.1:{self.port}/{folder}", options=options,
+                             env={"SSG_TEST_FTP_PASSWORD": FTP_PASSWORD})
+
+
+# -- SFTP --------------------------------------------------------------------------
+
+class SftpServer:
+    """asyncssh's SFTP server (posix-rename and O_EXCL supported), chrooted to
+    ``home``, password login, on its own event loop thread."""
+
+    def __init__(self, home: Path, folder: Path):
+        import asyncssh
+
+        self.home = home
+        self.key = asyncssh.generate_private_key("ssh-ed25519")
+        self.loop = asyncio.new_event_loop()
+        ready = threading.Event()
+
+        class Server(asyncssh.SSHServer):
+            def begin_auth(self, username: str) -> bool:
+                return True
+
+            def password_auth_supported(self) -> bool:
+                return True
+
+            def validate_password(self, username: str, password: str) -> bool:
+                return username == SFTP_USER and password == SFTP_PASSWORD
+
+        async def start() -> None:
+            self.acceptor = await asyncssh.listen(
+                "127.0.0.1", 0, server_host_keys=[self.key], server_factory=Server,
+                sftp_factory=lambda chan: asyncssh.SFTPServer(chan, chroot=str(home)), allow_scp=False)
+            self.port = self.acceptor.sockets[0].getsockname()[1]
+            ready.set()
+
+        def run() -> None:
+            asyncio.set_event_loop(self.loop)
+            self.loop.run_until_complete(start())
+            self.loop.run_forever()
+
+        self.thread = threading.Thread(target=run, daemon=True)
+        self.thread.start()
+        ready.wait(10)
+        self.fingerprint = self.key.get_fingerprint("sha256")
+        self.known_hosts = folder / "known_hosts"
+        public = self.key.export_public_key().decode().split()
+        self.known_hosts.write_text(f"[127.0.0.1]:{self.port} {public[0]} {public[1]}\n")
+
+    def stop(self) -> None:
+        async def close() -> None:
+            self.acceptor.close()
+            await self.acceptor.wait_closed()
+            sessions = [task for task in asyncio.all_tasks() if task is not asyncio.current_task()]
+            for task in sessions:       # clients the tests left open
+                task.cancel()
+            await asyncio.gather(*sessions, return_exceptions=True)
+
+        asyncio.run_coroutine_threadsafe(close(), self.loop).result(10)
+        self.loop.call_soon_threadsafe(self.loop.stop)
+
+    def remote(self) -> Remote:
+        folder = uuid.uuid4().hex[:10]
+        options = {"user": f'"{SFTP_USER}"', "password": '"${SSG_TEST_SFTP_PASSWORD}"',
+                   "known_hosts": f'"{self.known_hosts}"'}
+        return folder_remote("sftp", self.home / folder, f"sftp://127.0.0.1:{self.port}/{folder}",
+                             options=options, env={"SSG_TEST_SFTP_PASSWORD": SFTP_PASSWORD})
+
+
+# -- S3 ------------------------------------------------------------------------------
+
+class S3Server:
+    def __init__(self):
+        from moto.server import ThreadedMotoServer
+
+        for key, value in S3_ENV.items():
+            os.environ.setdefault(key, value)
+        self.port = free_port()
+        self.server = ThreadedMotoServer(ip_address="127.0.0.1", port=self.port, verbose=False)
+        self.server.start()
+        self.endpoint = f"http://127.0.0.1:{self.port}"
+        self.client().create_bucket(Bucket=S3_BUCKET)
+
+    def client(self):
+        import boto3
+
+        return boto3.session.Session(aws_access_key_id=S3_ENV["AWS_ACCESS_KEY_ID"],
+                                     aws_secret_access_key=S3_ENV["AWS_SECRET_ACCESS_KEY"],
+                                     region_name="us-east-1").client("s3", endpoint_url=self.endpoint)
+
+    def stop(self) -> None:
+        self.server.stop()
+
+    def remote(self) -> Remote:
+        prefix = uuid.uuid4().hex[:10]
+        client = self.client()
+
+        def read_all() -> dict[str, bytes]:
+            found = {}
+            for page in client.get_paginator("list_objects_v2").paginate(Bucket=S3_BUCKET, Prefix=prefix + "/"):
+                for item in page.get("Contents", []):
+                    body = client.get_object(Bucket=S3_BUCKET, Key=item["Key"])["Body"].read()
+                    found[item["Key"][len(prefix) + 1:]] = body
+            return found
+
+        return Remote("s3", f"s3://{S3_BUCKET}/{prefix}", options={"endpoint_url": f'"{self.endpoint}"'},
+                      env=dict(S3_ENV), read_all=read_all,
+                      remove=lambda p: client.delete_object(Bucket=S3_BUCKET, Key=f"{prefix}/{p}"))
+
+    def object_headers(self, remote: Remote, path: str) -> dict:
+        prefix = remote.url.split("/", 3)[3]
+        return self.client().head_object(Bucket=S3_BUCKET, Key=f"{prefix}/{path}")
+
+
+# -- fsspec memory:// (the generic deployer; in-process only) ---------------------------
+
+def memory_remote() -> Remote:
+    import fsspec
+
+    fs = fsspec.filesystem("memory")
+    root = f"/ssg-{uuid.uuid4().hex[:10]}"
+
+    def read_all() -> dict[str, bytes]:
+        return {name[len(root) + 1:]: fs.cat_file(name) for name in fs.find(root)} if fs.exists(root) else {}
+
+    return Remote("memory", f"memory://{root}", read_all=read_all,
+                  remove=lambda p: fs.rm_file(f"{root}/{p}"), subprocess_ok=False)
+
+
+# -- fixtures ------------------------------------------------------------------------
+
+class Servers:
+    """Starts each server the first time a test asks for it; stops them at the end."""
+
+    def __init__(self, folder: Path):
+        self.folder = folder
+        self._started: dict[str, object] = {}
+
+    def get(self, kind: str):
+        if kind not in self._started:
+            if kind == "ftp":
+                self._started[kind] = FtpServer(self._home(kind))
+            elif kind == "ftps":
+                self.certificate = self_signed_certificate(self.folder)
+                self._started[kind] = FtpServer(self._home(kind), self.certificate)
+            elif kind == "sftp":
+                self._started[kind] = SftpServer(self._home(kind), self.folder)
+            elif kind == "s3":
+                self._started[kind] = S3Server()
+        return self._started[kind]
+
+    def _home(self, kind: str) -> Path:
+        home = self.folder / kind
+        home.mkdir()
+        return home
+
+    def remote(self, kind: str, tmp_path: Path) -> Remote:
+        if kind == "file":
+            root = tmp_path / "remote-root"
+            return folder_remote("file", root, root.as_uri())
+        if kind == "memory":
+            return memory_remote()
+        if kind == "ftps":
+            return self.get(kind).remote(kind, self.certificate)
+        if kind == "ftp":
+            return self.get(kind).remote(kind)
+        return self.get(kind).remote()
+
+    def stop(self) -> None:
+        for server in self._started.values():
+            server.stop()

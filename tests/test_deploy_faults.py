@@ -1,0 +1,206 @@
+"""Fault scenarios of INCIDENTS.md incident 1, on every protocol, with real
+`ssg deploy` processes against real servers on 127.0.0.1: a second deploy
+while one runs, a deployer paused past its lease while another takes over
+(the incident replayed), and kill -9 in the middle of a deploy.
+
+A deployer is paused at the most delicate moment, after staging an upload and
+before renaming it into place, through the SSG_TEST_STOP_AFTER_UPLOADS hook
+(it SIGSTOPs itself); the test then resumes it (SIGCONT) or kills it (SIGKILL)."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import shutil
+import signal
+import socket
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+from deploy_servers import Remote, Servers
+
+from ssg.deploy.publish import STOP_AFTER_ENV
+
+pytestmark = [pytest.mark.slow, pytest.mark.filterwarnings("ignore::DeprecationWarning")]
+
+KINDS = ["file", "ftp", "ftps", "sftp", "s3"]
+HOST = socket.gethostname()
+
+
+def site_files(version: str, pages: int = 120) -> dict[str, str]:
+    files = {f"public/posts/{n:03d}/index.html": f"<p>post {n} {version}</p>\n" for n in range(pages)}
+    files.update({f"public/assets/{n:03d}.css": f".c{n} {{ color: #{n:03d} }} /* {version} */\n" for n in range(20)})
+    files["public/index.html"] = f"<h1>home {version}</h1>\n"
+    return files
+
+
+@pytest.fixture(scope="module")
+def servers(tmp_path_factory):
+    started = Servers(tmp_path_factory.mktemp("servers"))
+    yield started
+    started.stop()
+
+
+@pytest.fixture(params=KINDS)
+def remote(request, servers, tmp_path) -> Remote:
+    return servers.remote(request.param, tmp_path)
+
+
+def make(make_site, remote: Remote, version: str, lease: str) -> Path:
+    config = 'title = "T"\nbase_url = "https://example.org/"\n\n' + remote.toml(lease_seconds=lease)
+    return make_site(site_files(version), config=config)
+
+
+def published(site: Path) -> dict[str, bytes]:
+    public = site / "public"
+    return {p.relative_to(public).as_posix(): p.read_bytes() for p in sorted(public.rglob("*")) if p.is_file()}
+
+
+def start(remote: Remote, site: Path, *args: str, stop_after: int | None = None) -> subprocess.Popen:
+    env = {**os.environ, **remote.env}
+    if stop_after is not None:
+        env[STOP_AFTER_ENV] = str(stop_after)
+    return subprocess.Popen([sys.executable, "-m", "ssg", "deploy", "-s", str(site), *args], env=env,
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+
+
+def run(remote: Remote, site: Path, *args: str) -> subprocess.CompletedProcess:
+    process = start(remote, site, *args)
+    stdout, stderr = process.communicate(timeout=120)
+    return subprocess.CompletedProcess(process.args, process.returncode, stdout, stderr)
+
+
+def paused(process: subprocess.Popen) -> bool:
+    try:
+        return Path(f"/proc/{process.pid}/stat").read_text().rsplit(")", 1)[1].split()[0] == "T"
+    except FileNotFoundError:
+        return False
+
+
+def wait_stopped(process: subprocess.Popen, timeout: float = 60) -> None:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        assert process.poll() is None, process.communicate()
+        if paused(process):
+            return
+        time.sleep(0.02)
+    raise AssertionError("the deployer never reached its pause point")
+
+
+def assert_remote_is(remote: Remote, site: Path) -> None:
+    """The stored tree equals the build, byte for byte, nothing stray, and the
+    manifest's hashes are those of the stored bytes."""
+    stored = remote.read_all()
+    assert remote.files() == published(site)
+    manifest = json.loads(stored[".ssg-deploy/manifest.json"])["files"]
+    assert manifest == {p: [hashlib.sha256(b).hexdigest(), len(b)] for p, b in remote.files().items()}
+    assert not [p for p in stored if p.endswith(".tmp")], "temporary files left behind"
+    assert not [p for p in stored if p.startswith(".ssg-deploy/journal/")], "journal left behind"
+
+
+def test_second_deploy_is_refused_while_the_first_runs(make_site, remote):
+    """Incident 1, steps 5-7: a retry while a deploy runs must be refused, on the
+    same machine (local lock) and from another checkout or machine (remote lease)."""
+    first = make(make_site, remote, "v1", lease="30")
+    other_checkout = make(make_site, remote, "v1", lease="30")
+    running = start(remote, first, stop_after=3)
+    try:
+        wait_stopped(running)
+        for site in (other_checkout, first):
+            refused = run(remote, site)
+            assert refused.returncode == 1, refused.stderr
+            assert f"locked by {HOST} pid {running.pid} since " in refused.stderr
+        status = run(remote, other_checkout, "--status")
+        assert status.returncode == 0 and f"locked by {HOST} pid {running.pid}" in status.stdout
+    finally:
+        running.send_signal(signal.SIGCONT)
+    assert running.wait(60) == 0, running.communicate()
+    assert_remote_is(remote, first)
+
+
+def test_deploys_started_at_once_from_three_checkouts_exactly_one_publishes(make_site, remote):
+    """Incident 1: two (here three) deploys racing for one target. Each would
+    pause after its first upload; only the one holding the lock gets there."""
+    sites = [make(make_site, remote, "v1", lease="30") for _ in range(3)]
+    racers = [start(remote, site, stop_after=1) for site in sites]
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline and not all(r.poll() is not None or paused(r) for r in racers):
+        time.sleep(0.02)
+    winners = [r for r in racers if r.poll() is None]
+    try:
+        assert len(winners) == 1, [r.poll() for r in racers]
+        for loser in racers:
+            if loser is not winners[0]:
+                _out, errors = loser.communicate(timeout=30)
+                assert loser.returncode == 1 and f"locked by {HOST} pid {winners[0].pid} since " in errors, errors
+    finally:
+        for racer in racers:
+            if racer.poll() is None:
+                racer.send_signal(signal.SIGCONT)
+    assert winners[0].wait(60) == 0, winners[0].communicate()
+    assert_remote_is(remote, sites[0])
+
+
+def test_incident_1_replayed_a_paused_deployer_is_fenced_after_a_takeover(make_site, remote):
+    """Incident 1: deployer A stalls mid-upload (SIGSTOP) past its lease; B takes
+    over and publishes a newer build; A resumes and must stop before writing
+    again, so no file holds A's (older) bytes."""
+    old = make(make_site, remote, "v1", lease="2")
+    new = make(make_site, remote, "v2", lease="2")
+    stalled = start(remote, old, stop_after=5)
+    try:
+        wait_stopped(stalled)
+        time.sleep(2.5)                                        # A's lease runs out while it is paused
+        taker = run(remote, new)
+        assert taker.returncode == 0, taker.stderr
+        assert f"took over the expired lock of {HOST} pid {stalled.pid}" in taker.stderr
+    finally:
+        stalled.send_signal(signal.SIGCONT)
+    _out, errors = stalled.communicate(timeout=60)
+    assert stalled.returncode == 1, errors
+    assert "lost the deploy lock" in errors and "stopped before writing again" in errors
+    assert_remote_is(remote, new)
+    assert all(b"v2" in body for path, body in remote.files().items())
+
+
+def test_kill_9_mid_deploy_then_the_next_deploy_uploads_only_the_rest(make_site, remote):
+    """Incident 1's other half: a deployer that dies holding the lock is
+    recovered from, and the next deploy completes its work without starting over."""
+    site = make(make_site, remote, "v1", lease="30")
+    killed = start(remote, site, stop_after=70)
+    wait_stopped(killed)
+    killed.kill()
+    killed.wait(30)
+    stored = remote.read_all()
+    journaled = set()
+    for path, body in stored.items():
+        if path.startswith(".ssg-deploy/journal/"):
+            journaled |= set(json.loads(body)["files"])
+    assert journaled and journaled <= set(remote.files())
+    status = run(remote, site, "--status")
+    assert f"locked by {HOST} pid {killed.pid}" in status.stdout and "its process is gone" in status.stdout
+    finisher = run(remote, site, "--json")
+    assert finisher.returncode == 0, finisher.stderr
+    result = json.loads(finisher.stdout)
+    assert result["took_over_from"].startswith(f"{HOST} pid {killed.pid} ")   # no wait for the lease: A is dead
+    assert set(result["files_uploaded"]) == set(published(site)) - journaled
+    assert_remote_is(remote, site)
+
+
+def test_an_interrupted_copy_of_the_site_is_not_needed_to_finish(make_site, remote, tmp_path):
+    """The next deploy may come from another checkout (another CI runner)."""
+    site = make(make_site, remote, "v1", lease="2")
+    killed = start(remote, site, stop_after=10)
+    wait_stopped(killed)
+    killed.kill()
+    killed.wait(30)
+    elsewhere = tmp_path / "checkout-2"
+    shutil.copytree(site, elsewhere)
+    time.sleep(2.2)                                            # another host cannot see that A died: wait the lease out
+    finisher = run(remote, elsewhere)
+    assert finisher.returncode == 0, finisher.stderr
+    assert_remote_is(remote, elsewhere)
