@@ -14,7 +14,9 @@ outputs that read it are always rebuilt. That errs on the safe side.
 
 from __future__ import annotations
 
+import dataclasses
 import hashlib
+import operator
 from typing import Any
 
 from ssg.model import Page
@@ -51,8 +53,15 @@ class Fingerprinter:
         return digest("\0".join(self(value) for value in values))
 
 
+_BIG = ("content", "summary", "body")
+_REST = operator.attrgetter(*(f.name for f in dataclasses.fields(Page) if f.name not in _BIG))
+_FIELD_COUNT = len(dataclasses.fields(Page))
+
+
 def page_state(page: Page) -> str:
     """Everything about one page: what its own output depends on as a whole.
-    (Text fields are taken as they are: ``repr`` of a Markup is slow.)"""
-    return digest("\x1f".join(value if type(value) is str else str(value) if isinstance(value, str) else repr(value)
-                              for value in vars(page).values()))
+    The long text fields are hashed as they are (``repr`` of Markup is slow);
+    attributes a plugin set on the page beyond its fields count too."""
+    fields = vars(page)
+    extra = repr(sorted(fields.items())) if len(fields) > _FIELD_COUNT else ""
+    return digest(f"{page.content}\x1f{page.summary}\x1f{page.body}\x1f{_REST(page)!r}\x1f{extra}")
