@@ -257,3 +257,16 @@ def test_asset_urls_carry_the_file_hash_and_follow_its_edits(site):
     assert second != first
     (site / "content/posts/a.md").write_text(post("Alpha", "2024-01-01", "x", "About alpha.", "New body."))
     assert rebuild(site).written == ["posts/a/index.html"]
+
+
+def test_a_future_post_is_published_once_due_without_any_file_changing(site):
+    import time
+    from datetime import UTC, datetime, timedelta
+
+    due = (datetime.now(UTC) + timedelta(seconds=2)).strftime("%Y-%m-%dT%H:%M:%SZ")
+    (site / "content/posts/soon.md").write_text(f"---\ntitle: Soon\ndate: {due}\n---\nNot yet.\n")
+    assert "posts/soon/index.html" not in build(site).written
+    assert build(site).rendered == 0                     # not due: nothing to do
+    time.sleep(3)
+    result = build(site)
+    assert "posts/soon/index.html" in result.written and "index.html" in result.written
