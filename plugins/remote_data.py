@@ -22,22 +22,19 @@ import base64
 import csv
 import io
 import json
-import os
 import posixpath
 import re
-import tempfile
 import threading
 import time
 import urllib.error
 import urllib.request
 from datetime import UTC, datetime
-from pathlib import Path
 from typing import Any
 from urllib.parse import parse_qsl, unquote, urlencode, urlsplit, urlunsplit
 
 import yaml
 
-from ssg.api import ConfigError, ContentError, Location, Option, Site, Table, hookimpl
+from ssg.api import ConfigError, ContentError, Location, Option, Site, Table, atomic_write, hookimpl
 
 FORMATS = ("json", "yaml", "csv")
 MAX_BYTES = 16 * 1024 * 1024
@@ -182,7 +179,7 @@ class _Source:
                   "body": body.decode("utf-8-sig")}
         try:
             self.cache.parent.mkdir(parents=True, exist_ok=True)
-            _atomic_write(self.cache, json.dumps(record, ensure_ascii=False).encode("utf-8"))
+            atomic_write(self.cache, json.dumps(record, ensure_ascii=False).encode("utf-8"))
         except OSError as error:
             self.site.warn(f"{self.where}: remote data '{self.name}': cannot store the last-good copy in "
                            f"{self.cache}: {error.strerror or error}")
@@ -306,17 +303,3 @@ def _table_location(site: Site, name: str) -> Location:
             if re.match(pattern, line):
                 return Location(shown, number)
     return Location(shown)
-
-
-def _atomic_write(path: Path, data: bytes) -> None:
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
-    try:
-        with os.fdopen(fd, "wb") as handle:
-            handle.write(data)
-        os.replace(tmp, path)
-    except BaseException:
-        try:
-            os.unlink(tmp)
-        except FileNotFoundError:
-            pass
-        raise

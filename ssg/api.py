@@ -12,10 +12,11 @@ from ssg.hookspecs import hookimpl
 from ssg.model import Output, Page, Paginator, Section, Site, TocEntry
 from ssg.schema import Option, Table
 from ssg.urls import absolute_url, join_base, output_path, slugify
+from ssg.writer import atomic_write
 
 __all__ = [
     "ConfigError", "ContentError", "DeployError", "DeployTarget", "FieldReader", "Location", "Option", "Output",
     "Page", "Paginator", "PathError", "PluginError", "Section", "Site", "SsgError", "Table", "TemplateError", "TocEntry",
-    "hookimpl", "join_base", "output_path", "slugify", "absolute_url", "temp_name",
+    "hookimpl", "join_base", "output_path", "slugify", "absolute_url", "temp_name", "atomic_write",
 ]
 
