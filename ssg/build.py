@@ -47,6 +47,7 @@ class BuildOptions:
     on_wait: Callable[[str], None] | None = None   # told whom we wait for
     workers: int = 0         # render/parse processes; 0 = one per core
     explain: tuple[str, ...] = ()   # output paths whose rebuild reason to report
+    page_timeout: float | None = None   # seconds per output (None: [build] page_timeout)
 
 
 @dataclass
@@ -211,7 +212,10 @@ class Build:
 
         # Render what is dirty; write only what changed; delete what is no longer produced.
         journal = state.folder / JOURNAL
-        rendered = render_all(RenderJob(outputs, contexts, decision.dirty, env, site, records, journal), self.workers)
+        timeout = self.options.page_timeout if self.options.page_timeout is not None \
+            else self.config.build["page_timeout"]
+        rendered = render_all(RenderJob(outputs, contexts, decision.dirty, env, site, records, journal, timeout),
+                              self.workers)
         new_records = self._collect(rendered, outputs, plans, records, site)
         self._lap("render")
         planned = {o.path for o in outputs}

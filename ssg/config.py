@@ -74,6 +74,11 @@ CORE_SCHEMA = Table({
         "toc_levels": Option(list, [2, 3], "heading levels included in page.toc", items=int),
     }),
     "params": Table(doc="free-form values available to templates as site.params", open=True),
+    "build": Table({
+        "page_timeout": Option((int, float), 30, "seconds one output may take to render before it fails "
+                                                 "(0: no limit); --page-timeout overrides it",
+                               check=lambda v: "must not be negative" if v < 0 else None),
+    }),
     "plugins": Table({
         "disable": Option(list, [], "names of plugins not to load (see `ssg plugins`)", items=str),
     }),
@@ -103,6 +108,7 @@ class SiteConfig:
     markdown: Mapping[str, Any]
     params: Mapping[str, Any]
     disabled_plugins: tuple[str, ...]
+    build: Mapping[str, Any]
     tables: Mapping[str, Mapping[str, Any]] = field(default_factory=dict)
 
     @property
@@ -194,5 +200,6 @@ def build_config(raw: RawConfig, plugin_tables: Mapping[str, Table], overrides: 
         markdown=MappingProxyType(values["markdown"]),
         params=MappingProxyType(values["params"]),
         disabled_plugins=tuple(values["plugins"]["disable"]),
+        build=MappingProxyType(values["build"]),
         tables=MappingProxyType({name: MappingProxyType(values[name]) for name in plugin_tables}),
     )

@@ -9,6 +9,9 @@ itself, and sends back what it wrote and what each output read."""
 from __future__ import annotations
 
 import os
+import signal
+import sys
+import threading
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -20,7 +23,7 @@ from ssg.model import Output, Paginator, Site
 from ssg.parallel import run_chunks
 from ssg.pluginmanager import Plugins
 from ssg.state import OutputRecord
-from ssg.templates import SiteEnvironment, render
+from ssg.templates import SiteEnvironment, render, template_frame
 from ssg.writer import OutputWriter, Written
 
 PARALLEL_FROM = 300   # fewer dirty outputs than this render in the calling process
@@ -59,6 +62,12 @@ class RenderJob:
     site: Site
     records: dict[str, OutputRecord]
     journal: Path
+    timeout: float = 0.0     # seconds per output; 0: no limit
+
+
+class RenderTimeout(BaseException):
+    """Raised by the alarm inside a render that ran out of time. A BaseException,
+    so that neither Jinja nor a plugin's ``except Exception`` swallows it."""
 
 
 _job: RenderJob | None = None   # set before forking: workers inherit it
@@ -88,7 +97,8 @@ def _render_slice(start: int, stop: int) -> list[Rendered]:
 def _render_one(job: RenderJob, index: int, writer: OutputWriter) -> Rendered:
     output = job.outputs[index]
     try:
-        data, keys = produce(output, job.contexts[index], job.env)
+        with time_limit(job.timeout, output):
+            data, keys = produce(output, job.contexts[index], job.env)
         record = job.records.get(output.path)
         written = writer.write(output.path, data, (record.sha, record.size, record.mtime_ns) if record else None)
     except SsgError as error:
@@ -125,3 +135,53 @@ def _field_location(root: Path, source: str, name: str) -> Location:
         return Location(source, field_line(decode((root / source).read_bytes(), source), name))
     except (OSError, SsgError):
         return Location(source)
+
+
+class time_limit:
+    """``with time_limit(seconds, output):`` fails the output with a TemplateError
+    naming it and the template line that was running when time ran out. Uses
+    SIGALRM, so it applies in the main thread of a process (the build's, or a
+    render worker's); elsewhere, and for 0 seconds, it does nothing."""
+
+    def __init__(self, seconds: float, output: Output):
+        self.seconds, self.output = seconds, output
+        self.active = seconds > 0 and threading.current_thread() is threading.main_thread()
+
+    def __enter__(self) -> None:
+        if self.active:
+            self._previous = signal.signal(signal.SIGALRM, _alarm)
+            signal.setitimer(signal.ITIMER_REAL, self.seconds)
+
+    def __exit__(self, kind: type[BaseException] | None, error: BaseException | None, tb: Any) -> None:
+        if not self.active:
+            return
+        signal.setitimer(signal.ITIMER_REAL, 0)
+        signal.signal(signal.SIGALRM, self._previous)
+        if isinstance(error, RenderTimeout):
+            code = _code_frame(tb)
+            raise TemplateError(
+                f"rendering {self.output.describe()} took longer than {self.seconds:g} s"
+                + (f"; it was running {code}" if code else ""),
+                where=template_frame(tb),
+                hint="a template, or a filter a plugin added, loops without end at that line; if the page is "
+                     "only slow, raise [build] page_timeout or pass --page-timeout") from None
+
+
+def _alarm(signum: int, frame: Any) -> None:
+    raise RenderTimeout()
+
+
+def _code_frame(tb: Any) -> str | None:
+    """The innermost Python frame outside Jinja, ssg and the standard library
+    (a plugin's filter, say), as 'FILE:LINE in FUNCTION'."""
+    found = None
+    ssg_dir = str(Path(__file__).parent)
+    while tb is not None:
+        code = tb.tb_frame.f_code
+        name = code.co_filename
+        if not (name.startswith(ssg_dir) or "/jinja2/" in name or name.startswith(sys.prefix)
+                or name.startswith(sys.base_prefix) or name.endswith((".html", ".xml", ".txt", ".j2", ".jinja"))
+                or name.startswith("<")):
+            found = f"{name}:{tb.tb_lineno} in {code.co_name}"
+        tb = tb.tb_next
+    return found

@@ -163,30 +163,36 @@ def render(env: SiteEnvironment, candidates: tuple[str, ...], context: dict[str,
                             where=Location(_template_path(error.filename, error.name), error.lineno)) from None
     except jinja2.TemplateNotFound as error:
         raise TemplateError(f"template '{error.name}' not found (while rendering {what})",
-                            where=_template_frame(sys.exc_info()[2]),
+                            where=template_frame(sys.exc_info()[2]),
                             hint="check the name in extends/include/import") from None
     except RecursionError:
         raise TemplateError(f"template recursion too deep while rendering {what}",
-                            where=_template_frame(sys.exc_info()[2]),
+                            where=template_frame(sys.exc_info()[2]),
                             hint="a template includes or calls itself without end; an override that "
                                  "extends the theme's file of the same name must say 'theme/NAME'") from None
     except TemplateError:
         raise
     except Exception as error:
         raise TemplateError(f"{type(error).__name__}: {error} (while rendering {what})",
-                            where=_template_frame(sys.exc_info()[2])) from None
+                            where=template_frame(sys.exc_info()[2])) from None
 
 
 def _template_path(filename: str | None, name: str | None) -> str:
     return filename or name or "<template>"
 
 
-def _template_frame(tb) -> Location | None:
-    """The innermost traceback frame that belongs to a template file."""
+def template_frame(tb) -> Location | None:
+    """The innermost traceback frame that belongs to a template file. Frames of
+    compiled template code that Jinja did not rewrite (an exception it did not
+    handle, such as a render's time running out) are mapped back to the
+    template's own line."""
     found = None
     while tb is not None:
         code = tb.tb_frame.f_code
-        if code.co_filename.endswith((".html", ".xml", ".txt", ".j2", ".jinja")) and "<template>" not in code.co_filename:
+        template = tb.tb_frame.f_globals.get("__jinja_template__")
+        if template is not None and template.filename:
+            found = Location(template.filename, template.get_corresponding_lineno(tb.tb_lineno))
+        elif code.co_filename.endswith((".html", ".xml", ".txt", ".j2", ".jinja")) and "<template>" not in code.co_filename:
             found = Location(code.co_filename, tb.tb_lineno)
         tb = tb.tb_next
     return found

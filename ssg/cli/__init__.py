@@ -50,6 +50,9 @@ def build(
                                                                 "wait for it (default) or exit 1.")] = True,
     jobs: Annotated[int, typer.Option("--jobs", "-j", min=0, help="Worker processes for large builds "
                                                                   "(default 0: one per core).")] = 0,
+    page_timeout: Annotated[float | None, typer.Option("--page-timeout", min=0, metavar="SECONDS",
+                                                       help="Fail an output whose render takes longer (0: no "
+                                                            "limit; default: [build] page_timeout, 30).")] = None,
     explain: Annotated[list[str] | None, typer.Option("--explain", metavar="PATH", help="Say why the output "
                                                       "PATH (e.g. posts/a/ or index.xml) was rebuilt or not; "
                                                       "repeatable.")] = None,
@@ -63,7 +66,8 @@ def build(
     from ssg.cli.build_cmd import run_build, waiting
 
     options = BuildOptions(out=out, drafts=drafts, future=future, base_url=base_url, strict=strict, offline=offline,
-                           wait=wait, on_wait=None if quiet else waiting, workers=jobs, explain=tuple(explain or ()))
+                           wait=wait, on_wait=None if quiet else waiting, workers=jobs, explain=tuple(explain or ()),
+                           page_timeout=page_timeout)
     run_build(site, options, quiet=quiet, verbose=verbose, debug=debug, as_json=json_)
 
 
