@@ -7,7 +7,7 @@ import json
 import os
 import sys
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Collection
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
@@ -22,6 +22,7 @@ from ssg.lock import Lock
 from ssg.model import Output, Site
 from ssg.parallel import default_workers
 from ssg.pluginmanager import Plugins
+from ssg.prune import changed_folders
 from ssg.state import JOURNAL, BuildState, OutputRecord, stamp_of
 from ssg.themes import theme_dir
 
@@ -155,8 +156,9 @@ class Build:
         same_settings = same_root and state.meta("settings") == settings
         records = state.outputs() if same_root else {}
         inputs = input_fingerprint(self.root, self.theme, self.config.path)
+        unfinished = state.journal()    # files written by a build that did not finish: ours, state unknown
         if (same_settings and state.meta("inputs") == inputs and state.meta("failed") == "0"
-                and not state.journal() and _before(now, state.meta("next_change"))
+                and not unfinished and _before(now, state.meta("next_change"))
                 and self._outputs_intact(records, json.loads(state.meta("folders") or "{}"))):
             return self._nothing_changed(records)
         self._lap("check")
@@ -199,7 +201,7 @@ class Build:
         self._lap("plan")
         fingerprint = Fingerprinter()
         plans = [plan_fingerprint(o, c, fingerprint) for o, c in zip(outputs, contexts, strict=True)]
-        for rel in state.journal():           # written by a build that did not finish: ours, state unknown
+        for rel in unfinished:
             records.setdefault(rel, OutputRecord("", "", -1, -1))
         files = FileDigests(sources)
         dep_rows = state.deps() if same_settings else {}
@@ -259,13 +261,9 @@ class Build:
     def _outputs_intact(self, records: dict[str, OutputRecord], folders: dict[str, int]) -> bool:
         """Every file the last build recorded is on disk as it left it, and no
         file was added or removed in its folders (their mtimes are unchanged)."""
+        if changed_folders(str(self.output_root), folders):
+            return False
         root = f"{self.output_root}/"
-        for rel, mtime_ns in folders.items():
-            try:
-                if os.stat(root + rel).st_mtime_ns != mtime_ns:
-                    return False
-            except OSError:
-                return False
         for rel, record in records.items():
             try:
                 stat = os.stat(root + rel)
@@ -282,10 +280,8 @@ class Build:
         self.result.unchanged = sorted(records)
         self.result.warnings = json.loads(self.state.meta("warnings") or "[]")
         for asked in self.options.explain:
-            rel = asked.strip("/")
-            known = rel in records or f"{rel}/index.html".lstrip("/") in records
-            self.result.explained[asked] = ("not rebuilt: no input of the site changed" if known
-                                            else "not an output of this build")
+            self.result.explained[asked] = ("not rebuilt: no input of the site changed"
+                                            if _asked_output(asked, records) else "not an output of this build")
         self.result.seconds = time.perf_counter() - self.started
         site = Site(root=self.root, config=self.config, output_root=self.output_root, offline=self.options.offline)
         self.plugins.call("ssg_build_finished", site=site, result=self.result)
@@ -327,9 +323,7 @@ class Build:
 
     def _explain(self, decision: Decision, planned: set[str]) -> None:
         for asked in self.options.explain:
-            rel = asked.strip("/")
-            candidates = [rel, f"{rel}/index.html" if rel else "index.html"]
-            path = next((c for c in candidates if c in planned), None)
+            path = _asked_output(asked, planned)
             if path is None:
                 self.result.explained[asked] = "not an output of this build"
             else:
@@ -427,3 +421,9 @@ class Build:
 def _before(now: datetime, stamp: str | None) -> bool:
     """``now`` is before the recorded moment (an ISO date, or '' for never)."""
     return not stamp or now < datetime.fromisoformat(stamp)
+
+
+def _asked_output(asked: str, paths: Collection[str]) -> str | None:
+    """The output path an --explain argument names: 'posts/a/' is posts/a/index.html."""
+    rel = asked.strip("/")
+    return next((c for c in (rel, f"{rel}/index.html" if rel else "index.html") if c in paths), None)

@@ -49,9 +49,6 @@ class Fingerprinter:
             self._keep.append(value)
         return found
 
-    def combine(self, *values: Any) -> str:
-        return digest("\0".join(self(value) for value in values))
-
 
 _BIG = ("content", "summary", "body")
 _REST = operator.attrgetter(*(f.name for f in dataclasses.fields(Page) if f.name not in _BIG))

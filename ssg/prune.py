@@ -54,17 +54,7 @@ class Pruner:
         not change had no file added or removed, and is not listed again."""
         found = []
         root = str(self.root)
-        if folders:
-            changed = []
-            for rel, mtime_ns in folders.items():
-                try:
-                    if os.stat(f"{root}/{rel}" if rel else root).st_mtime_ns != mtime_ns:
-                        changed.append(rel)
-                except OSError:
-                    continue
-        else:
-            changed = [""]
-        for folder in changed:
+        for folder in changed_folders(root, folders) if folders else [""]:
             prefix = f"{folder}/" if folder else ""
             try:
                 entries = list(os.scandir(f"{root}/{folder}" if folder else root))
@@ -87,6 +77,19 @@ class Pruner:
                     pass
             elif rel not in known:
                 found.append(rel)
+
+
+def changed_folders(root: str, folders: dict[str, int]) -> list[str]:
+    """The output folders (relative, "" for the root) whose mtime is not the one
+    recorded, or that are gone: a file was added or removed in them since."""
+    changed = []
+    for rel, mtime_ns in folders.items():
+        try:
+            if os.stat(f"{root}/{rel}" if rel else root).st_mtime_ns != mtime_ns:
+                changed.append(rel)
+        except OSError:
+            changed.append(rel)
+    return changed
 
 
 def list_files(root: str, prefix: str = "") -> list[str]:

@@ -74,7 +74,7 @@ class BuildState:
         self.journal_path = folder / JOURNAL
 
     def _create(self) -> None:
-        version = self._meta_raw("schema")
+        version = self.meta("schema")
         if version is not None and version != SCHEMA_VERSION:
             for table in ("meta", "sources", "outputs", "deps"):
                 self.db.execute(f"DROP TABLE IF EXISTS {table}")
@@ -87,15 +87,12 @@ class BuildState:
         """)
         self.db.execute("INSERT OR REPLACE INTO meta VALUES ('schema', ?)", (SCHEMA_VERSION,))
 
-    def _meta_raw(self, key: str) -> str | None:
+    def meta(self, key: str) -> str | None:
         try:
             row = self.db.execute("SELECT value FROM meta WHERE key = ?", (key,)).fetchone()
         except sqlite3.OperationalError:
             return None
         return row[0] if row else None
-
-    def meta(self, key: str) -> str | None:
-        return self._meta_raw(key)
 
     def sources(self, *, parsed: bool) -> dict[str, SourceRecord]:
         column = "parsed" if parsed else "NULL"
