@@ -49,6 +49,7 @@ class BuildOptions:
     workers: int = 0         # render/parse processes; 0 = one per core
     explain: tuple[str, ...] = ()   # output paths whose rebuild reason to report
     page_timeout: float | None = None   # seconds per output (None: [build] page_timeout)
+    page_memory: int | None = None      # MiB per render process (None: [build] page_memory)
 
 
 @dataclass
@@ -216,8 +217,10 @@ class Build:
         journal = state.folder / JOURNAL
         timeout = self.options.page_timeout if self.options.page_timeout is not None \
             else self.config.build["page_timeout"]
-        rendered = render_all(RenderJob(outputs, contexts, decision.dirty, env, site, records, journal, timeout),
-                              self.workers)
+        memory = self.options.page_memory if self.options.page_memory is not None \
+            else self.config.build["page_memory"]
+        rendered = render_all(RenderJob(outputs, contexts, decision.dirty, env, site, records, journal, timeout,
+                                        memory), self.workers)
         new_records = self._collect(rendered, outputs, plans, records, site)
         self._lap("render")
         planned = {o.path for o in outputs}

@@ -11,6 +11,7 @@ from types import MappingProxyType
 from typing import Any
 from urllib.parse import urlsplit
 
+from ssg import limits
 from ssg.errors import ConfigError, Location, UsageError
 from ssg.schema import Option, Table, TomlLocator, toml_error_position, validate
 
@@ -51,6 +52,10 @@ def _check_date_format(value: str) -> str | None:
     return None
 
 
+def _not_negative(value: float) -> str | None:
+    return "must not be negative" if value < 0 else None
+
+
 CORE_SCHEMA = Table({
     "title": Option(str, "My site", "the site's name, shown in templates and feeds"),
     "base_url": Option(str, "http://localhost:8000/", "the public URL the site is served from",
@@ -75,9 +80,13 @@ CORE_SCHEMA = Table({
     }),
     "params": Table(doc="free-form values available to templates as site.params", open=True),
     "build": Table({
-        "page_timeout": Option((int, float), 30, "seconds one output may take to render before it fails "
-                                                 "(0: no limit); --page-timeout overrides it",
-                               check=lambda v: "must not be negative" if v < 0 else None),
+        "page_timeout": Option((int, float), limits.PAGE_TIMEOUT, "seconds one output may take to render "
+                               "before it fails (0: no limit); --page-timeout overrides it", check=_not_negative),
+        "page_memory": Option(int, limits.PAGE_MEMORY, "MiB a render process may grow by while it "
+                              "renders before the output fails (0: no limit); --page-memory overrides it",
+                              check=_not_negative),
+        "hook_timeout": Option((int, float), limits.HOOK_TIMEOUT, "seconds one plugin's hook may run before "
+                               "the build stops (0: no limit)", check=_not_negative),
     }),
     "plugins": Table({
         "disable": Option(list, [], "names of plugins not to load (see `ssg plugins`)", items=str),

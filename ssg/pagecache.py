@@ -14,7 +14,7 @@ from pathlib import Path
 from typing import Any
 
 from ssg.content import parse_page
-from ssg.errors import SsgError
+from ssg.errors import ContentError, SsgError
 from ssg.model import Page
 from ssg.parallel import pool_map
 from ssg.state import SourceRecord, stamp_of
@@ -60,7 +60,10 @@ class PageCache:
         options = dict(markdown_options)
         known = [record.sha if record is not None and record.parsed is not None else None for _, _, record in todo]
         results = pool_map(_parse, [(job, options, sha) for (_, job, _), sha in zip(todo, known, strict=True)],
-                           workers=self.workers if len(todo) >= 200 else 1)
+                           workers=self.workers if len(todo) >= 200 else 1,
+                           failed=lambda item, lost: (None, "", ContentError(
+                               f"the parse worker died ({lost}) while parsing this file", where=item[0].source,
+                               hint="a parser crashed on it; please report it with the file")))
         for (index, job, record), (stamp, sha, blob) in zip(todo, results, strict=True):
             if blob is None:
                 blob = record.parsed           # touched, not changed

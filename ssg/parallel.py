@@ -1,16 +1,48 @@
 """Running work across cores: forked worker processes that inherit the
 parent's state (the site model, the Jinja environment) instead of pickling it.
-Small jobs run in the calling process."""
+Small jobs run in the calling process.
+
+The pool is ours rather than ``multiprocessing.Pool``, whose ``map`` waits
+forever for a worker that died (killed by SIGKILL or the kernel's OOM killer,
+or crashed in C code). A worker gets its items in small batches, sends each
+batch's results back in one message, and before each item writes the item's
+number on a board shared with the parent (an anonymous shared mmap: no system
+call per item). When a worker dies, the board says which item it was on: that
+item alone fails (the caller's ``failed`` turns the loss into the item's
+result), the rest of its batch goes back to the queue (items it had finished
+are done again), and a new worker takes the dead one's place. A worker whose
+board does not move for ``item_timeout`` seconds is stopped the same way.
+Results come back in the order of the items.
+
+Each worker has ``faulthandler`` write to a pipe of its own: when it crashes
+(SIGSEGV, SIGABRT, ...) or is stopped for standing still (SIGUSR1 asks it
+for its stack, then SIGKILL), the Python stack it was running comes back with
+the loss, so the caller can name the code. SIGKILL (the kernel's OOM killer, say) leaves no
+stack."""
 
 from __future__ import annotations
 
-import multiprocessing
+import faulthandler
+import mmap
 import os
+import signal
+import struct
+import sys
+import time
+import traceback
+from collections import deque
 from collections.abc import Callable, Sequence
-from typing import Any, TypeVar
+from dataclasses import dataclass, field
+from multiprocessing.connection import Connection, Pipe, wait
+from typing import Any, Generic, TypeVar
 
 T = TypeVar("T")
 R = TypeVar("R")
+
+_STOP_GRACE = 5.0   # seconds a worker told to stop may take before it is killed
+_DUMP_GRACE = 0.5   # seconds a stalled worker asked for its stack (SIGUSR1) has to write it before SIGKILL
+_SLOT = struct.Struct("q")   # a board slot: the position of the item its worker is on, or -1
+_IDLE = -1
 
 
 def default_workers() -> int:
@@ -21,26 +53,283 @@ def default_workers() -> int:
         return max(1, os.cpu_count() or 1)
 
 
-def pool_map(function: Callable[[T], R], items: Sequence[T], *, workers: int, chunksize: int = 0) -> list[R]:
+@dataclass(frozen=True)
+class Lost:
+    """Why a worker stopped in the middle of an item: ``how`` reads 'killed
+    by SIGKILL', 'exited with code 1' or 'stood still for 40 s and was
+    killed'; ``stalled`` when the pool stopped it for that; ``stack``: what
+    faulthandler wrote, most recent call first ('' if nothing)."""
+
+    how: str
+    stalled: bool = False
+    stack: str = ""
+
+    def __str__(self) -> str:
+        return self.how
+
+
+class WorkerLost(RuntimeError):
+    """A worker died while working on an item, and the caller gave no ``failed``."""
+
+
+class RemoteTraceback(Exception):
+    """The traceback of an exception raised in a worker (shown by --debug)."""
+
+    def __str__(self) -> str:
+        return "\n" + str(self.args[0])
+
+
+def pool_map(function: Callable[[T], R], items: Sequence[T], *, workers: int, chunksize: int = 0,
+             initializer: Callable[[], None] | None = None, failed: Callable[[T, Lost], R] | None = None,
+             item_timeout: float | None = None) -> list[R]:
     """``[function(item) for item in items]``, in order, in ``workers`` forked
-    processes when more than one is asked for. ``function`` must be a module-level
-    function; results and exceptions cross back by pickling."""
+    processes when more than one is asked for (else in this process, where
+    ``initializer`` is not called). ``function`` and ``initializer`` (called
+    once in each worker as it starts) run in the worker with the state the
+    parent had when the pool started; results and exceptions cross back by
+    pickling. An exception ``function`` raises is raised here, after the
+    workers are stopped. A worker lost in the middle of an item makes that
+    item's result ``failed(item, lost)`` (or raises WorkerLost without it)."""
     if workers <= 1 or len(items) < 2:
         return [function(item) for item in items]
-    context = multiprocessing.get_context("fork")
-    size = chunksize or max(1, min(256, len(items) // (workers * 8)))
-    with context.Pool(workers) as pool:
-        return pool.map(function, items, chunksize=size)
+    batch = chunksize or max(1, min(64, len(items) // (workers * 8)))
+    return _Pool(function, initializer, workers, item_timeout).map(items, batch, failed)
 
 
-def run_chunks(function: Callable[[int, int], Any], total: int, *, workers: int) -> list[Any]:
-    """Call ``function(start, stop)`` over ``range(total)`` split into chunks,
-    in forked workers; ``function`` reads what it needs from state the parent
-    set up before this call (fork copies it)."""
-    if workers <= 1 or total < 2:
-        return [function(0, total)]
-    step = max(1, min(128, total // (workers * 4)))
-    bounds = [(start, min(total, start + step)) for start in range(0, total, step)]
-    context = multiprocessing.get_context("fork")
-    with context.Pool(workers) as pool:
-        return pool.starmap(function, bounds, chunksize=1)
+@dataclass
+class _Worker:
+    pid: int
+    slot: int                # its place on the board
+    tasks: Connection        # parent -> worker: a list of (position, item), or None to stop
+    results: Connection      # worker -> parent: ("ready",), ("done", results) or ("raise", error, traceback)
+    crashes: int             # read end of the pipe its faulthandler writes to (-1 once read)
+    ready: bool = False
+    batch: list[int] = field(default_factory=list)   # positions of the batch it is working on
+    seen: int = _IDLE        # the board's last value, and since when it has not moved:
+    since: float = 0.0
+    stalled: float = 0.0     # when the pool asked for its stack because the board stood still
+
+
+class _Pool(Generic[T, R]):
+    def __init__(self, function: Callable[[T], R], initializer: Callable[[], None] | None, size: int,
+                 item_timeout: float | None):
+        self.function, self.initializer, self.size, self.item_timeout = function, initializer, size, item_timeout
+        self.workers: list[_Worker] = []
+        self.board = mmap.mmap(-1, _SLOT.size * size)   # shared with the workers forked from here
+
+    def map(self, items: Sequence[T], batch: int, failed: Callable[[T, Lost], R] | None) -> list[R]:
+        results: list[Any] = [None] * len(items)
+        queue = deque(range(len(items)))
+        left = len(items)
+        try:
+            while left:
+                wanted = min(self.size, -(-len(queue) // batch) + sum(1 for w in self.workers if w.batch))
+                while len(self.workers) < wanted:
+                    self.workers.append(self._start())
+                for worker in list(self.workers):
+                    if worker.ready and not worker.batch and queue:
+                        worker.batch = [queue.popleft() for _ in range(min(batch, len(queue)))]
+                        worker.since = time.monotonic()
+                        try:
+                            worker.tasks.send([(position, items[position]) for position in worker.batch])
+                        except OSError:   # it died while idle: nothing of the batch is its fault
+                            queue.extendleft(reversed(worker.batch))
+                            worker.batch = []
+                            self._end(worker)
+                            self.workers.remove(worker)
+                for worker in self._answering():
+                    done, lost = self._read(worker, results)
+                    left -= done
+                    if lost is None:
+                        continue
+                    self.workers.remove(worker)
+                    if worker.batch:
+                        position = self._position(worker)
+                        if failed is None:
+                            raise WorkerLost(f"a worker process died ({lost}) while working on item {position}")
+                        results[position] = failed(items[position], lost)
+                        left -= 1
+                        queue.extendleft(reversed([p for p in worker.batch if p != position]))
+            return results
+        finally:
+            self._stop()
+
+    def _position(self, worker: _Worker) -> int:
+        """The item a dead worker was on: its board slot, or (if it died before
+        starting one) the first of its batch."""
+        on = _SLOT.unpack_from(self.board, worker.slot * _SLOT.size)[0]
+        return on if on in worker.batch else worker.batch[0]
+
+    def _answering(self) -> list[_Worker]:
+        """The workers with something to read (a message, or their end), once
+        one has. A worker whose board has not moved for ``item_timeout``
+        seconds (on an item, or while starting) is stopped first."""
+        waiting = [w for w in self.workers if w.batch or not w.ready]
+        if not waiting:
+            raise RuntimeError("worker pool: items are left but no worker has any")
+        timeout = None
+        if self.item_timeout is not None:
+            now = time.monotonic()
+            for worker in waiting:
+                on = _SLOT.unpack_from(self.board, worker.slot * _SLOT.size)[0]
+                if on != worker.seen:
+                    worker.seen, worker.since = on, now
+                elif worker.stalled:
+                    if now - worker.stalled >= _DUMP_GRACE:
+                        os.kill(worker.pid, signal.SIGKILL)
+                elif now - worker.since >= self.item_timeout:
+                    os.kill(worker.pid, signal.SIGUSR1)   # its faulthandler writes the stack
+                    worker.stalled = now
+            timeout = max(0.0, min(w.stalled + _DUMP_GRACE - now if w.stalled else w.since + self.item_timeout - now
+                                   for w in waiting))
+        ready = wait([w.results for w in waiting], timeout)
+        return [w for w in waiting if w.results in ready]
+
+    def _read(self, worker: _Worker, results: list[Any]) -> tuple[int, Lost | None]:
+        """Take in a message from the worker: how many results it brought, and
+        the worker's Lost if it ended instead."""
+        try:
+            message = worker.results.recv()
+        except (EOFError, OSError):
+            return 0, self._end(worker)
+        if message[0] == "done":
+            for position, result in zip(worker.batch, message[1], strict=True):
+                results[position] = result
+            done, worker.batch = len(worker.batch), []
+            return done, None
+        if message[0] == "ready":
+            worker.ready = True
+            return 0, None
+        _, error, text = message
+        error.__cause__ = RemoteTraceback(text)
+        raise error
+
+    def _end(self, worker: _Worker) -> Lost:
+        """Reap a worker whose pipe closed, and say why it ended."""
+        worker.results.close()
+        worker.tasks.close()
+        code = os.waitstatus_to_exitcode(os.waitpid(worker.pid, 0)[1])
+        worker.pid = 0
+        stack = _read_all(worker.crashes)
+        worker.crashes = -1
+        how = f"stood still for {self.item_timeout:g} s and was killed" if worker.stalled else _status(code)
+        if not worker.ready:
+            raise RuntimeError(f"a worker process failed to start ({how})" + (f"\n{stack}" if stack else ""))
+        return Lost(how, stalled=bool(worker.stalled), stack=stack)
+
+    def _start(self) -> _Worker:
+        slot = min(set(range(self.size)) - {w.slot for w in self.workers})
+        _SLOT.pack_into(self.board, slot * _SLOT.size, _IDLE)
+        task_reader, task_writer = Pipe(duplex=False)
+        result_reader, result_writer = Pipe(duplex=False)
+        crash_reader, crash_writer = os.pipe()
+        os.set_blocking(crash_reader, False)
+        sys.stdout.flush()   # or the child would print what is buffered here again
+        sys.stderr.flush()
+        pid = os.fork()
+        if pid == 0:   # the worker: never returns into the parent's code
+            code = 1
+            try:
+                for other in self.workers:   # or a worker would keep another's pipe open after the parent is gone
+                    other.tasks.close()
+                    other.results.close()
+                    if other.crashes >= 0:
+                        os.close(other.crashes)
+                task_writer.close()
+                result_reader.close()
+                os.close(crash_reader)
+                faulthandler.enable(file=crash_writer, all_threads=False)
+                faulthandler.register(signal.SIGUSR1, file=crash_writer, all_threads=False, chain=False)
+                _serve(self.function, self.initializer, task_reader, result_writer, self.board, slot)
+                code = 0
+            finally:
+                try:
+                    sys.stdout.flush()
+                    sys.stderr.flush()
+                finally:
+                    os._exit(code)
+        task_reader.close()
+        result_writer.close()
+        os.close(crash_writer)
+        return _Worker(pid, slot, task_writer, result_reader, crash_reader, since=time.monotonic())
+
+    def _stop(self) -> None:
+        """Tell idle workers to stop; kill busy ones (a failure or an interrupt
+        abandons their work); reap them all."""
+        for worker in self.workers:
+            if worker.pid:
+                try:
+                    if worker.batch:
+                        os.kill(worker.pid, signal.SIGKILL)
+                    else:
+                        worker.tasks.send(None)
+                except OSError:
+                    pass
+            worker.tasks.close()
+        deadline = time.monotonic() + _STOP_GRACE
+        for worker in self.workers:
+            if worker.pid:
+                while os.waitpid(worker.pid, os.WNOHANG) == (0, 0):
+                    if time.monotonic() > deadline:
+                        os.kill(worker.pid, signal.SIGKILL)
+                        os.waitpid(worker.pid, 0)
+                        break
+                    time.sleep(0.002)
+            worker.results.close()
+            if worker.crashes >= 0:
+                os.close(worker.crashes)
+        self.workers = []
+        self.board.close()
+
+
+def _read_all(fd: int) -> str:
+    """What a dead worker's faulthandler wrote (the pipe is non-blocking)."""
+    chunks = []
+    try:
+        while chunk := os.read(fd, 65536):
+            chunks.append(chunk)
+    except BlockingIOError:
+        pass
+    finally:
+        os.close(fd)
+    return b"".join(chunks).decode("utf-8", "replace").strip()
+
+
+def _status(code: int) -> str:
+    if code < 0:
+        try:
+            return f"killed by {signal.Signals(-code).name}"
+        except ValueError:
+            return f"killed by signal {-code}"
+    return f"exited with code {code}"
+
+
+def _serve(function: Callable, initializer: Callable[[], None] | None, tasks: Connection, results: Connection,
+           board: mmap.mmap, slot: int) -> None:
+    """A worker's life: start, then answer batches until told to stop (or the
+    parent is gone)."""
+    signal.signal(signal.SIGINT, signal.SIG_IGN)   # Ctrl-C is the parent's to handle; it stops us
+    offset = slot * _SLOT.size
+    try:
+        if initializer is not None:
+            initializer()
+        results.send(("ready",))
+        while True:
+            try:
+                batch = tasks.recv()
+            except EOFError:
+                return
+            if batch is None:
+                return
+            done = []
+            for position, item in batch:
+                _SLOT.pack_into(board, offset, position)
+                done.append(function(item))
+            results.send(("done", done))
+            _SLOT.pack_into(board, offset, _IDLE)
+    except BaseException as error:   # handed to the parent, which raises it
+        text = traceback.format_exc()
+        try:
+            results.send(("raise", error, text))
+        except Exception:   # the exception itself does not pickle
+            results.send(("raise", RuntimeError(f"{type(error).__name__}: {error}"), text))

@@ -24,7 +24,7 @@ from typing import Any
 
 import pluggy
 
-from ssg import hookspecs
+from ssg import hookspecs, limits
 from ssg.errors import ConfigError, Location, PluginError, SsgError
 from ssg.schema import Option, Table
 
@@ -88,6 +88,7 @@ class Plugins:
         self.site_root: Path | None = None
         self._loaded = False                       # once loading is done, hook orders are cached
         self._sorted: dict[str, list[Any]] = {}
+        self._stopped: tuple[Any, PluginError] | None = None   # (site, error): a hook ran out of time
 
     @property
     def hook(self) -> Any:
@@ -247,20 +248,47 @@ class Plugins:
 
         Each implementation gets only the arguments it declares (as pluggy does).
         An unexpected exception becomes a PluginError naming the plugin, the hook
-        and ``where`` (a page); an SsgError raised on purpose passes through."""
+        and ``where`` (a page); an SsgError raised on purpose passes through.
+
+        Each implementation runs under the hook time limit: ``[build]
+        hook_timeout`` of the ``site`` argument's configuration (the default
+        without one), in the main thread only (limits.timer). Running out is a
+        PluginError naming the plugin, the hook, the page and the plugin's line
+        that was running, and it stops the build: every later hook call of that
+        build (of the same ``site``) raises it again, so a loop in a per-page
+        hook costs one time limit, not one per page."""
+        site = kwargs.get("site")
+        if self._stopped is not None and self._stopped[0] is site:
+            error = self._stopped[1]
+            raise PluginError(error.message, where=error.where, hint=error.hint)
         try:
-            return self._call(hook_name, where, kwargs)
+            return self._call(hook_name, where, kwargs, self._hook_timeout(site))
         except PluginError as error:
             raise self._site_relative(error) from error.__cause__
 
-    def _call(self, hook_name: str, where: str | None, kwargs: dict[str, Any]) -> list[Any]:
+    def _hook_timeout(self, site: Any) -> float:
+        try:
+            return site.config.build["hook_timeout"]
+        except (AttributeError, KeyError, TypeError):
+            return limits.HOOK_TIMEOUT
+
+    def _call(self, hook_name: str, where: str | None, kwargs: dict[str, Any], seconds: float) -> list[Any]:
         check = _RESULT_CHECKS.get(hook_name)
         results = []
         for impl in self._hookimpls(hook_name):
+            timer = limits.timer(seconds)
             try:
-                result = impl.function(*[kwargs[name] for name in impl.argnames])
+                with timer:
+                    result = impl.function(*[kwargs[name] for name in impl.argnames])
             except SsgError:
                 raise
+            except limits.Timeout as error:
+                if not timer.expired(error):
+                    raise
+                stop = self._site_relative(hook_timeout(impl.plugin_name, hook_name, seconds, error, where,
+                                                        impl.function))
+                self._stopped = (kwargs.get("site"), stop)
+                raise stop from None
             except Exception as error:
                 raise plugin_failure(impl.plugin_name, hook_name, error, where, impl.function) from error
             if result is not None:
@@ -300,10 +328,17 @@ class Plugins:
                 tables[name] = table
                 owners[name] = _plugin
 
+            timer = limits.timer(limits.HOOK_TIMEOUT)   # before the configuration is read: the default
             try:
-                impl.function(*[{"register": register}[arg] for arg in impl.argnames])
+                with timer:
+                    impl.function(*[{"register": register}[arg] for arg in impl.argnames])
             except SsgError:
                 raise
+            except limits.Timeout as error:
+                if not timer.expired(error):
+                    raise
+                raise hook_timeout(plugin_name, "ssg_config_schema", limits.HOOK_TIMEOUT, error, None,
+                                   impl.function) from None
             except Exception as error:
                 raise plugin_failure(plugin_name, "ssg_config_schema", error, None, impl.function) from error
         return tables
@@ -336,6 +371,21 @@ def plugin_failure(plugin_name: str, hook_name: str, error: BaseException, where
     page = f" while processing {where}" if where else ""
     return PluginError(f"plugin '{plugin_name}' failed in {hook_name}{page}: {type(error).__name__}: {error}",
                        where=location, hint=f"fix the plugin, or add '{plugin_name}' to plugins.disable in ssg.toml")
+
+
+def hook_timeout(plugin_name: str, hook_name: str, seconds: float, error: BaseException, where: str | None,
+                 function: Callable | None = None) -> PluginError:
+    """The error for a hook implementation that ran out of time: at the line of
+    the plugin's own file that was running."""
+    frame = _plugin_frame(error, function)
+    location = Location(frame.filename, frame.lineno) if frame else _definition(function)
+    page = f" while processing {where}" if where else ""
+    raise_it = ("ssg_config_schema runs before ssg.toml is read, so under the default limit" if
+                hook_name == "ssg_config_schema" else "if it is only slow, raise [build] hook_timeout in ssg.toml")
+    return PluginError(f"plugin '{plugin_name}' ran longer than {seconds:g} s in {hook_name}{page} and was "
+                       "stopped; the build stops here", where=location,
+                       hint=f"the hook loops without end at that line; {raise_it}; or add '{plugin_name}' to "
+                            "plugins.disable")
 
 
 def _plugin_frame(error: BaseException, function: Callable | None) -> traceback.FrameSummary | None:

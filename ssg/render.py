@@ -3,30 +3,34 @@ is part of the output's plan), then rendering, copying or taking literal
 bytes, recording what each render read, and writing if the bytes changed.
 
 Many outputs are rendered by forked workers: each inherits the site model and
-the Jinja environment from the parent, renders a slice and writes its files
-itself, and sends back what it wrote and what each output read."""
+the Jinja environment from the parent, renders the outputs it is handed and
+writes their files itself, and sends back what it wrote and what each output
+read. Every render runs under the page limits (``page_limits``): a time limit,
+a memory ceiling, and Python's recursion limit, each turned into an error
+naming the output, the template line and the plugin code that was running."""
 
 from __future__ import annotations
 
 import os
-import signal
-import sys
-import threading
+import re
+import sysconfig
+import traceback
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from ssg import deps
+from ssg import deps, limits
 from ssg.errors import Location, SsgError, TemplateError
 from ssg.fields import decode, field_line
 from ssg.model import Output, Paginator, Site
-from ssg.parallel import run_chunks
+from ssg.parallel import Lost, pool_map
 from ssg.pluginmanager import Plugins
 from ssg.state import OutputRecord
 from ssg.templates import SiteEnvironment, render, template_frame
 from ssg.writer import OutputWriter, Written
 
 PARALLEL_FROM = 300   # fewer dirty outputs than this render in the calling process
+STALL_GRACE = 10.0    # seconds past the page time limit after which a silent render worker is killed
 
 
 def render_context(output: Output, site: Site, plugins: Plugins) -> dict[str, Any] | None:
@@ -63,47 +67,122 @@ class RenderJob:
     records: dict[str, OutputRecord]
     journal: Path
     timeout: float = 0.0     # seconds per output; 0: no limit
+    memory: int = 0          # MiB a render process may grow by while rendering; 0: no limit
 
 
-class RenderTimeout(BaseException):
-    """Raised by the alarm inside a render that ran out of time. A BaseException,
-    so that neither Jinja nor a plugin's ``except Exception`` swallows it."""
-
-
-_job: RenderJob | None = None   # set before forking: workers inherit it
+_job: RenderJob | None = None        # set before forking: workers inherit it
+_renderer: _Renderer | None = None   # in a render worker: its writer and memory ceiling
 
 
 def render_all(job: RenderJob, workers: int) -> list[Rendered]:
+    """Render, copy and write every dirty output, in order of ``job.dirty``:
+    in this process for a few, in forked workers for many."""
     global _job
+    if workers <= 1 or len(job.dirty) < PARALLEL_FROM:
+        renderer = _Renderer(job)
+        try:
+            return [renderer.render(index) for index in job.dirty]
+        finally:
+            renderer.close()
     _job = job
     try:
-        chunks = run_chunks(_render_slice, len(job.dirty), workers=workers if len(job.dirty) >= PARALLEL_FROM else 1)
+        return pool_map(_render_in_worker, job.dirty, workers=workers, initializer=_start_worker,
+                        failed=lambda index, lost: _lost(job, index, lost),
+                        item_timeout=job.timeout + STALL_GRACE if job.timeout > 0 else None)
     finally:
         _job = None
-    return [item for chunk in chunks for item in chunk]
 
 
-def _render_slice(start: int, stop: int) -> list[Rendered]:
-    job = _job
-    assert job is not None
-    journal = os.open(job.journal, os.O_WRONLY | os.O_APPEND | os.O_CREAT | os.O_CLOEXEC, 0o644)
-    try:
-        writer = OutputWriter(job.site.output_root, announce=lambda rel: os.write(journal, (rel + "\n").encode()))
-        return [_render_one(job, index, writer) for index in job.dirty[start:stop]]
-    finally:
-        os.close(journal)
+def _start_worker() -> None:
+    global _renderer
+    assert _job is not None
+    _renderer = _Renderer(_job)     # its journal closes when the worker exits
 
 
-def _render_one(job: RenderJob, index: int, writer: OutputWriter) -> Rendered:
+def _render_in_worker(index: int) -> Rendered:
+    assert _renderer is not None
+    return _renderer.render(index)
+
+
+def _lost(job: RenderJob, index: int, lost: Lost) -> Rendered:
+    """The outcome of an output whose render worker died while rendering it,
+    naming the code it was running when a stack came back (a crash)."""
     output = job.outputs[index]
+    code, where = _crash_place(job.env, output, lost.stack)
+    running = f"; it was running {code}" if code else ""
+    if lost.stalled:
+        return Rendered(index, error=TemplateError(
+            f"rendering {output.describe()} did not stop at the page time limit ({job.timeout:g} s); its render "
+            f"worker {lost}{running}", where=where,
+            hint="the code at that line is stuck where the time limit cannot interrupt it (inside a C extension, "
+                 "or catching every exception); the page's old file is kept"))
+    hint = ("a filter, or a C extension a plugin uses, crashed the process; the page's old file is kept"
+            if lost.how != "killed by SIGKILL" else
+            "SIGKILL comes from the kernel's out-of-memory killer or from a plugin; lower [build] page_memory or "
+            "pass --page-memory so that a runaway render fails with a MemoryError first; the page's old file is kept")
+    return Rendered(index, error=TemplateError(
+        f"the render worker died ({lost}) while rendering {output.describe()}{running}", where=where, hint=hint))
+
+
+_STACK_FRAME = re.compile(r'^\s*File "(.+)", line (\d+) in (.+)$', re.MULTILINE)
+
+
+def _crash_place(env: SiteEnvironment, output: Output, stack: str) -> tuple[str | None, Location | None]:
+    """From a faulthandler stack (most recent call first): the plugin code that
+    was running ('FILE:LINE in FUNCTION') and the template line."""
+    code = library = where = None
+    for filename, line, function in _STACK_FRAME.findall(stack):
+        kind = _frame_kind(filename)
+        if kind == "template" and where is None:
+            where = _template_line(env, output, filename, int(line))
+        elif kind == "code" and code is None:
+            code = f"{filename}:{line} in {function}"
+        elif kind == "library" and library is None:
+            library = f"{filename}:{line} in {function}"
+    return code or library, where
+
+
+def _template_line(env: SiteEnvironment, output: Output, filename: str, line: int) -> Location:
+    """A line of a template's compiled code mapped back to the template's own
+    line, when the template is one this process has loaded (the output's own
+    template is loaded here if need be)."""
     try:
-        with time_limit(job.timeout, output):
-            data, keys = produce(output, job.contexts[index], job.env)
-        record = job.records.get(output.path)
-        written = writer.write(output.path, data, (record.sha, record.size, record.mtime_ns) if record else None)
-    except SsgError as error:
-        return Rendered(index, error=error)
-    return Rendered(index, written=written, keys=keys)
+        env.select(output.templates)
+    except Exception:   # only a better message is at stake
+        pass
+    for template in list((env.cache or {}).values()):
+        if template.filename == filename:
+            return Location(filename, template.get_corresponding_lineno(line))
+    return Location(filename)
+
+
+class _Renderer:
+    """Renders outputs in this process: its writer announces each file in the
+    journal before writing it; every render is under the page limits, the
+    memory ceiling measured from this process's size when it was made."""
+
+    def __init__(self, job: RenderJob):
+        self.job = job
+        self.ceiling = limits.memory_ceiling(job.memory)
+        self.journal = os.open(job.journal, os.O_WRONLY | os.O_APPEND | os.O_CREAT | os.O_CLOEXEC, 0o644)
+        self.writer = OutputWriter(job.site.output_root,
+                                   announce=lambda rel: os.write(self.journal, (rel + "\n").encode()))
+
+    def close(self) -> None:
+        os.close(self.journal)
+
+    def render(self, index: int) -> Rendered:
+        job = self.job
+        output = job.outputs[index]
+        try:
+            with page_limits(output, job.timeout, self.ceiling, job.memory):
+                data, keys = produce(output, job.contexts[index], job.env)
+            record = job.records.get(output.path)
+            written = self.writer.write(output.path, data,
+                                        (record.sha, record.size, record.mtime_ns) if record else None)
+        except SsgError as error:
+            return Rendered(index, error=error)
+        return Rendered(index, written=written, keys=keys)
 
 
 def produce(output: Output, context: dict[str, Any] | None, env: SiteEnvironment) -> tuple[bytes, frozenset]:
@@ -137,51 +216,96 @@ def _field_location(root: Path, source: str, name: str) -> Location:
         return Location(source)
 
 
-class time_limit:
-    """``with time_limit(seconds, output):`` fails the output with a TemplateError
-    naming it and the template line that was running when time ran out. Uses
-    SIGALRM, so it applies in the main thread of a process (the build's, or a
-    render worker's); elsewhere, and for 0 seconds, it does nothing."""
+class page_limits:
+    """``with page_limits(output, seconds, ceiling, mib):`` runs one output's
+    render with at most ``seconds`` of wall-clock time (``limits.timer``) and
+    the process's address space capped at ``ceiling`` bytes (``mib`` is the
+    configured headroom, for the message). Running out of time or memory, or
+    recursing without end, becomes a TemplateError naming the output, the
+    template line that was running (where known) and the plugin code."""
 
-    def __init__(self, seconds: float, output: Output):
-        self.seconds, self.output = seconds, output
-        self.active = seconds > 0 and threading.current_thread() is threading.main_thread()
+    def __init__(self, output: Output, seconds: float, ceiling: int | None, mib: float = 0):
+        self.output, self.seconds, self.mib = output, seconds, mib
+        self.timer = limits.timer(seconds)
+        self.memory = limits.memory_cap(ceiling)
 
     def __enter__(self) -> None:
-        if self.active:
-            self._previous = signal.signal(signal.SIGALRM, _alarm)
-            signal.setitimer(signal.ITIMER_REAL, self.seconds)
+        self.memory.__enter__()
+        self.timer.__enter__()
 
+    @limits.shielded
     def __exit__(self, kind: type[BaseException] | None, error: BaseException | None, tb: Any) -> None:
-        if not self.active:
+        self.timer.__exit__(kind, error, tb)
+        self.memory.__exit__(kind, error, tb)    # the limit is lifted before anything below allocates
+        if error is None:
             return
-        signal.setitimer(signal.ITIMER_REAL, 0)
-        signal.signal(signal.SIGALRM, self._previous)
-        if isinstance(error, RenderTimeout):
+        what = self.output.describe()
+        if self.timer.expired(error):
             code = _code_frame(tb)
             raise TemplateError(
-                f"rendering {self.output.describe()} took longer than {self.seconds:g} s"
-                + (f"; it was running {code}" if code else ""),
+                f"rendering {what} took longer than {self.seconds:g} s" + (f"; it was running {code}" if code else ""),
                 where=template_frame(tb),
                 hint="a template, or a filter a plugin added, loops without end at that line; if the page is "
                      "only slow, raise [build] page_timeout or pass --page-timeout") from None
+        memory = _cause(error, MemoryError)
+        if memory is not None:
+            code = _code_frame(memory.__traceback__)
+            where = error.where if isinstance(error, TemplateError) and error.where else \
+                template_frame(memory.__traceback__)
+            traceback.clear_frames(memory.__traceback__)   # let go of what the runaway code allocated
+            limit = f" (the limit is {self.mib:g} MiB more than the render process had)" if self.mib else ""
+            raise TemplateError(
+                f"rendering {what} ran out of memory{limit}" + (f"; it was running {code}" if code else ""),
+                where=where,
+                hint="a template, or a filter a plugin added, allocates without bound at that line; if the page "
+                     "really needs more, raise [build] page_memory or pass --page-memory") from None
+        if isinstance(error, TemplateError) and _cause(error, RecursionError) is not None:
+            code = _code_frame(_cause(error, RecursionError).__traceback__)
+            if code and "it was running" not in error.message:
+                error.message += f"; it was running {code}"
 
 
-def _alarm(signum: int, frame: Any) -> None:
-    raise RenderTimeout()
+def _cause(error: BaseException, kind: type[BaseException]) -> BaseException | None:
+    """The first exception of ``kind`` in the chain that led to ``error``
+    (templates.render wraps what a render raised in a TemplateError)."""
+    seen = 0
+    while error is not None and seen < 20:
+        if isinstance(error, kind):
+            return error
+        error = error.__cause__ or error.__context__
+        seen += 1
+    return None
+
+
+_STDLIB = tuple({sysconfig.get_paths()[name] + os.sep for name in ("stdlib", "platstdlib")})
+_SSG = str(Path(__file__).parent) + os.sep
+_TEMPLATE_FILES = (".html", ".htm", ".xml", ".txt", ".j2", ".jinja")
+
+
+def _frame_kind(filename: str) -> str:
+    """'template', 'ours' (ssg, Jinja, the standard library), 'library' (an
+    installed package) or 'code' (a site plugin, say)."""
+    if filename.endswith(_TEMPLATE_FILES):
+        return "template"
+    if (filename.startswith((_SSG, "<")) or "/jinja2/" in filename or "/markupsafe/" in filename
+            or (filename.startswith(_STDLIB) and "-packages" not in filename)):
+        return "ours"
+    return "library" if f"-packages{os.sep}" in filename else "code"
 
 
 def _code_frame(tb: Any) -> str | None:
-    """The innermost Python frame outside Jinja, ssg and the standard library
-    (a plugin's filter, say), as 'FILE:LINE in FUNCTION'."""
-    found = None
-    ssg_dir = str(Path(__file__).parent)
+    """The innermost Python frame outside Jinja, ssg, templates and the
+    standard library (a plugin's filter, say), as 'FILE:LINE in FUNCTION'.
+    Frames in installed packages count only when there is no other."""
+    found = library = None
     while tb is not None:
         code = tb.tb_frame.f_code
-        name = code.co_filename
-        if not (name.startswith(ssg_dir) or "/jinja2/" in name or name.startswith(sys.prefix)
-                or name.startswith(sys.base_prefix) or name.endswith((".html", ".xml", ".txt", ".j2", ".jinja"))
-                or name.startswith("<")):
-            found = f"{name}:{tb.tb_lineno} in {code.co_name}"
+        kind = _frame_kind(code.co_filename)
+        if kind in ("code", "library"):
+            text = f"{code.co_filename}:{tb.tb_lineno} in {code.co_name}"
+            if kind == "code":
+                found = text
+            else:
+                library = text
         tb = tb.tb_next
-    return found
+    return found or library

@@ -53,6 +53,10 @@ def build(
     page_timeout: Annotated[float | None, typer.Option("--page-timeout", min=0, metavar="SECONDS",
                                                        help="Fail an output whose render takes longer (0: no "
                                                             "limit; default: [build] page_timeout, 30).")] = None,
+    page_memory: Annotated[int | None, typer.Option("--page-memory", min=0, metavar="MIB",
+                                                      help="Fail an output whose render needs more memory than "
+                                                           "this many MiB over the render process's size (0: no "
+                                                           "limit; default: [build] page_memory, 1024).")] = None,
     explain: Annotated[list[str] | None, typer.Option("--explain", metavar="PATH", help="Say why the output "
                                                       "PATH (e.g. posts/a/ or index.xml) was rebuilt or not; "
                                                       "repeatable.")] = None,
@@ -67,7 +71,7 @@ def build(
 
     options = BuildOptions(out=out, drafts=drafts, future=future, base_url=base_url, strict=strict, offline=offline,
                            wait=wait, on_wait=None if quiet else waiting, workers=jobs, explain=tuple(explain or ()),
-                           page_timeout=page_timeout)
+                           page_timeout=page_timeout, page_memory=page_memory)
     run_build(site, options, quiet=quiet, verbose=verbose, debug=debug, as_json=json_)
 
 

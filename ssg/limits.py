@@ -1,0 +1,192 @@
+"""Bounds on runaway code inside a build (incident 4 of shared/INCIDENTS.md):
+a wall-clock timer that interrupts a template, a filter or a plugin hook that
+runs too long, and a cap on how much memory a render may take.
+
+``timer`` uses SIGALRM and ITIMER_REAL, so it works only in a process's main
+thread (the build's, or a render worker's); in any other thread it does
+nothing. ``memory_cap`` sets the soft RLIMIT_AS of the whole process; it is
+only measured on Linux (``address_space`` reads /proc), elsewhere it does
+nothing. Code that loops inside a C extension without returning to Python
+cannot be interrupted by the timer: a render worker stuck that way is killed
+by its pool (ssg/parallel.py)."""
+
+from __future__ import annotations
+
+import os
+import resource
+import signal
+import threading
+import time
+from typing import Any
+
+try:   # signal.getsignal without its enum conversion, which costs more than the rest of a timer
+    from _signal import getsignal as _getsignal
+except ImportError:  # pragma: no cover - not CPython
+    _getsignal = signal.getsignal
+
+PAGE_TIMEOUT = 30      # seconds one output may take to render
+PAGE_MEMORY = 1024     # MiB a render process may grow by, over its size when rendering starts
+HOOK_TIMEOUT = 120     # seconds one plugin's implementation of one hook call may take
+
+
+class Timeout(BaseException):
+    """Raised inside the timed code when its time is up. A BaseException, so
+    that neither Jinja nor a plugin's ``except Exception`` swallows it."""
+
+    def __init__(self, owner: timer):
+        super().__init__(f"ran longer than {owner.seconds:g} s")
+        self.owner = owner
+
+
+_running: list[timer] = []     # timers in force, outermost first
+_shielded: set[Any] = set()    # code an alarm must not interrupt (see ``shielded``)
+_outside: tuple[float, float, float] | None = None   # an ITIMER_REAL set by someone else: (left, interval, when)
+_outside_due: float | None = None   # when that ITIMER_REAL, given back, rings
+_previous_handler: Any = None
+
+
+def shielded(method: Any) -> Any:
+    """Decorates the ``__enter__`` or ``__exit__`` of a context manager that
+    starts or ends a timer: an alarm that rings as it runs (the body finished
+    just at the deadline, say) rings again a moment later, so that a Timeout
+    never escapes from them and leaves a timer running. The method must not
+    loop."""
+    _shielded.add(method.__code__)
+    return method
+
+
+class timer:
+    """``with timer(seconds) as t:`` raises ``Timeout`` in the body once
+    ``seconds`` have passed; ``t.expired(error)`` tells whether an exception
+    is this timer's. Timers nest (the inner one never extends the outer one's
+    time). 0 seconds, or a thread other than the main one: no limit."""
+
+    def __init__(self, seconds: float):
+        self.seconds = seconds
+        self.active = seconds > 0 and threading.current_thread() is threading.main_thread()
+        self.deadline = 0.0
+
+    @shielded
+    def __enter__(self) -> timer:
+        global _outside, _outside_due, _previous_handler
+        if not self.active:
+            return self
+        self.deadline = time.monotonic() + self.seconds
+        if _running:
+            _running.append(self)
+            _arm()
+            return self
+        if _getsignal(signal.SIGALRM) is not _ring:
+            _previous_handler = signal.signal(signal.SIGALRM, _ring)
+        _outside_due = None
+        _running.append(self)     # before the alarm is set, which may ring at once (no Python call between)
+        left, interval = signal.setitimer(signal.ITIMER_REAL, self.seconds)
+        _outside = (left, interval, time.monotonic()) if left > 0 else None
+        return self
+
+    @shielded
+    def __exit__(self, kind: Any, error: Any, tb: Any) -> None:
+        if not self.active or self not in _running:
+            return
+        _running.remove(self)
+        if _running:
+            _arm()
+        else:
+            _release()
+
+    def expired(self, error: BaseException | None) -> bool:
+        return isinstance(error, Timeout) and error.owner is self
+
+
+@shielded
+def _arm() -> None:
+    left = min(t.deadline for t in _running) - time.monotonic()
+    signal.setitimer(signal.ITIMER_REAL, max(left, 0.0001))
+
+
+@shielded
+def _release() -> None:
+    """The last timer ended: stop the alarm, let a ring already on its way
+    arrive (``_ring`` ignores it), then give back the ITIMER_REAL and the
+    SIGALRM handler there were before. Our handler stays installed over the
+    default one (signal() is slow); ``_ring`` then does what the default would."""
+    global _outside, _outside_due
+    signal.setitimer(signal.ITIMER_REAL, 0)
+    _settle()
+    if _outside is not None:
+        left, interval, since = _outside
+        _outside = None
+        left = max(left - (time.monotonic() - since), 0.0001)
+        _outside_due = time.monotonic() + left
+        signal.setitimer(signal.ITIMER_REAL, left, interval)
+    if callable(_previous_handler) and _previous_handler is not _ring or _previous_handler == signal.SIG_IGN:
+        signal.signal(signal.SIGALRM, _previous_handler)
+
+
+def _settle() -> None:
+    """Nothing: Python runs a signal handler that is due when a function starts."""
+
+
+def _ring(signum: int, frame: Any) -> None:
+    global _outside_due
+    if not _running:
+        if _outside_due is not None and time.monotonic() >= _outside_due - 0.001:
+            _outside_due = None   # the ITIMER_REAL given back rang: do what was asked before us
+            signal.signal(signal.SIGALRM, signal.SIG_DFL)
+            os.kill(os.getpid(), signal.SIGALRM)
+        return                    # else a ring of a timer that has just ended
+    if frame is not None and frame.f_code in _shielded:
+        signal.setitimer(signal.ITIMER_REAL, 0.001)
+        return
+    now = time.monotonic()
+    due = min(_running, key=lambda t: t.deadline)
+    if due.deadline - now > 0.001:   # early, or meant for a timer that has ended
+        _arm()
+        return
+    raise Timeout(due)
+
+
+def address_space() -> int | None:
+    """This process's address-space size in bytes (what RLIMIT_AS limits), or
+    None where it cannot be read (not Linux)."""
+    try:
+        with open("/proc/self/statm", "rb") as statm:
+            pages = int(statm.read().split()[0])
+    except (OSError, ValueError, IndexError):
+        return None
+    return pages * os.sysconf("SC_PAGE_SIZE")
+
+
+def memory_ceiling(headroom_mib: float) -> int | None:
+    """The address-space size this process may grow to from now: its present
+    size plus ``headroom_mib``. None for no limit (0, or not measurable)."""
+    if headroom_mib <= 0:
+        return None
+    size = address_space()
+    return None if size is None else size + int(headroom_mib * 1024 * 1024)
+
+
+class memory_cap:
+    """``with memory_cap(ceiling):`` lowers the soft RLIMIT_AS to ``ceiling``
+    bytes for the body (never above the hard limit or the soft limit already
+    in force), and gives the old limit back on the way out, so that whatever
+    handles a MemoryError afterwards has memory again. ``None``: no limit."""
+
+    def __init__(self, ceiling: int | None):
+        self.ceiling = ceiling
+        self.previous: tuple[int, int] | None = None
+
+    def __enter__(self) -> memory_cap:
+        if self.ceiling is None:
+            return self
+        soft, hard = resource.getrlimit(resource.RLIMIT_AS)
+        limit = min(v for v in (self.ceiling, soft, hard) if v != resource.RLIM_INFINITY)
+        if limit != soft:
+            self.previous = (soft, hard)
+            resource.setrlimit(resource.RLIMIT_AS, (limit, hard))
+        return self
+
+    def __exit__(self, kind: Any, error: Any, tb: Any) -> None:
+        if self.previous is not None:
+            resource.setrlimit(resource.RLIMIT_AS, self.previous)
+            self.previous = None
