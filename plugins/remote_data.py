@@ -19,20 +19,15 @@ never takes longer than ``timeout × (retries + 1)`` seconds, backoff included.
 from __future__ import annotations
 
 import base64
-import csv
 import io
 import json
 import posixpath
 import re
 import threading
 import time
-import urllib.error
-import urllib.request
 from datetime import UTC, datetime
 from typing import Any
 from urllib.parse import parse_qsl, unquote, urlencode, urlsplit, urlunsplit
-
-import yaml
 
 from ssg.api import ConfigError, ContentError, Location, Option, Site, Table, atomic_write, hookimpl
 
@@ -208,6 +203,9 @@ def _fetch_once(url: str, timeout: float, configured: float) -> bytes:
 
 
 def _request(url: str, timeout: float, configured: float) -> bytes:
+    import urllib.error  # here, not at the top: a build without remote data never needs them (start-up time)
+    import urllib.request
+
     parts = urlsplit(url)
     request = urllib.request.Request(urlunsplit((parts.scheme, parts.netloc.rpartition("@")[2], parts.path,
                                                  parts.query, "")),
@@ -238,6 +236,8 @@ def _request(url: str, timeout: float, configured: float) -> bytes:
 def _parse(body: bytes, fmt: str) -> Any:
     """Parsed data: for json and yaml a mapping or a list, for csv a list of
     rows (mappings keyed by the header). Anything else is garbage."""
+    import yaml  # here, not at the top: a build without remote data never needs it (start-up time)
+
     try:
         text = body.decode("utf-8-sig")
         if not text.strip():
@@ -258,6 +258,8 @@ def _parse(body: bytes, fmt: str) -> Any:
 
 
 def _parse_csv(text: str) -> list[dict[str, str]]:
+    import csv
+
     rows = list(csv.reader(io.StringIO(text, newline="")))
     header, records = rows[0], [row for row in rows[1:] if row]
     if not header or any(not column.strip() for column in header):

@@ -26,7 +26,7 @@ from collections.abc import Iterator, Mapping
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from ssg.fingerprint import MISSING, Fingerprinter, digest, page_state
+from ssg.fingerprint import MISSING, Fingerprinter, KnownText, digest, page_state
 
 if TYPE_CHECKING:
     from ssg.model import Site
@@ -100,8 +100,10 @@ class DataView(Mapping):
 class Evaluator:
     """Fingerprints keys against one build's model; each key once per build."""
 
-    def __init__(self, site: Site, env: SiteEnvironment, file_digest, previous: Mapping[str, str] | None = None):
+    def __init__(self, site: Site, env: SiteEnvironment, file_digest, previous: Mapping[str, str] | None = None,
+                 known: Mapping[str, KnownText] | None = None):
         self.site = site
+        self.known = known or {}            # source -> a page's long fields with their digest (see page_state)
         self.env = env
         self.file_digest = file_digest      # site-relative path -> content digest (stat-cached)
         self.previous = previous or {}      # key text -> fingerprint as of the last build
@@ -122,7 +124,7 @@ class Evaluator:
         try:
             if kind == "page":
                 page = self.pages.get(key[1])
-                return page_state(page) if page is not None else MISSING
+                return page_state(page, self.known.get(key[1])) if page is not None else MISSING
             if kind == "field":
                 page = self.pages.get(key[1])
                 if page is None:

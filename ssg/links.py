@@ -7,10 +7,12 @@ from __future__ import annotations
 
 import posixpath
 import re
+from collections.abc import Mapping
 from urllib.parse import unquote
 
 from markupsafe import Markup
 
+from ssg.fingerprint import KnownText, digest
 from ssg.model import Page, Site
 from ssg.urls import site_url
 
@@ -18,16 +20,31 @@ _LINK = re.compile(r"""(\s(?:href|src)=)(["'])(.*?)\2""", re.IGNORECASE)
 _SCHEME = re.compile(r"^[a-zA-Z][a-zA-Z0-9+.-]*:")
 
 
-def resolve_links(site: Site) -> None:
+def resolve_links(site: Site, known: Mapping[str, KnownText] | None = None) -> dict[str, KnownText]:
     """Rewrite href/src in every page's content and summary. A link to a
-    markdown file that matches no page is a warning naming both files."""
+    markdown file that matches no page is a warning naming both files.
+
+    ``known`` holds pages' long fields as parsed; for a page that still holds
+    them, the rewritten fields are returned as known too, with a digest of the
+    parsed text and of everything the rewrite read (the page's URL, the base
+    path, the URL of each page linked to)."""
+    resolved: dict[str, KnownText] = {}
     for page in site.all_pages():
-        rewrite = _rewriter(site, page)
+        before = known.get(page.source) if known else None
+        held = before if before is not None and before.holds(page) else None   # no hook changed the parsed text
+        targets: list[str] = []
+        rewrite = _rewriter(site, page, targets)
         page.content = Markup(_LINK.sub(rewrite, str(page.content)))
         page.summary = Markup(_LINK.sub(rewrite, str(page.summary)))
+        if held is not None:
+            resolved[page.source] = KnownText(page.content, page.summary, page.body, page.toc, digest(
+                f"{held.digest}\0{page.url}\0{site.config.base_path}\0{targets!r}"))
+    return resolved
 
 
-def _rewriter(site: Site, page: Page):
+def _rewriter(site: Site, page: Page, targets: list[str]):
+    """The ``re.sub`` callback for one page; appends the URL of every page a
+    markdown link resolves to ('' for none) to ``targets``."""
     base_path = site.config.base_path
     folder = posixpath.dirname(page.source)
     reported: set[str] = set()
@@ -43,6 +60,7 @@ def _rewriter(site: Site, page: Page):
                 posixpath.join("content", unquote(path).lstrip("/")) if path.startswith("/")
                 else posixpath.join(folder, unquote(path)))
             target = site.page_by_source(target_source)
+            targets.append(target.url if target is not None else "")
             if target is None:
                 if url not in reported:
                     reported.add(url)

@@ -15,6 +15,7 @@ from typing import Any
 
 from ssg.content import parse_page
 from ssg.errors import SsgError
+from ssg.fingerprint import KnownText, digest
 from ssg.model import Page
 from ssg.parallel import pool_map
 from ssg.state import SourceRecord, stamp_of
@@ -22,7 +23,7 @@ from ssg.state import SourceRecord, stamp_of
 
 @dataclass(frozen=True)
 class ParseJob:
-    path: Path
+    path: str             # absolute
     source: str
     section: str
     slug: str
@@ -34,17 +35,20 @@ class PageCache:
     """``records`` are the state's source rows; ``usable`` is False when the
     parser or its options changed (then every file is parsed again)."""
 
-    def __init__(self, records: Mapping[str, SourceRecord], usable: bool, workers: int):
+    def __init__(self, records: Mapping[str, SourceRecord], usable: bool, workers: int, parser: str = ""):
         self.records = records if usable else {}
         self.workers = workers
+        self.parser = parser                  # fingerprint of the parser and its options
         self.updated: dict[str, SourceRecord] = {}
         self.seen: set[str] = set()
         self.parsed = 0
+        self.known: dict[str, KnownText] = {}  # source -> the long fields as parsed, with their digest
 
     def pages(self, jobs: list[ParseJob], markdown_options: Mapping[str, Any]) -> list[Page | SsgError]:
         """One Page (or the error parsing it) per job, in order."""
         self.seen.update(job.source for job in jobs)
         blobs: list[bytes | SsgError | None] = []
+        shas: list[str] = []
         todo: list[tuple[int, ParseJob, SourceRecord | None]] = []
         for job in jobs:
             record = self.records.get(job.source)
@@ -54,9 +58,11 @@ class PageCache:
                 stamp = None
             if record is not None and record.parsed is not None and record.stamp == stamp:
                 blobs.append(record.parsed)
+                shas.append(record.sha)
             else:
                 todo.append((len(blobs), job, record))
                 blobs.append(None)
+                shas.append("")
         options = dict(markdown_options)
         known = [record.sha if record is not None and record.parsed is not None else None for _, _, record in todo]
         results = pool_map(_parse, [(job, options, sha) for (_, job, _), sha in zip(todo, known, strict=True)],
@@ -68,16 +74,22 @@ class PageCache:
                 self.parsed += 1
             if isinstance(blob, bytes):
                 self.updated[job.source] = SourceRecord(stamp, sha, blob)
-            blobs[index] = blob
-        return [pickle.loads(blob) if isinstance(blob, bytes) else blob for blob in blobs]
+            blobs[index], shas[index] = blob, sha
+        pages = [pickle.loads(blob) if isinstance(blob, bytes) else blob for blob in blobs]
+        for job, page, sha in zip(jobs, pages, shas, strict=True):
+            if isinstance(page, Page):
+                self.known[job.source] = KnownText(page.content, page.summary, page.body, page.toc, digest(
+                    f"{self.parser}\0{sha}\0{job.source}\0{job.section}\0{job.slug}\0{job.kind}"))
+        return pages
 
 
 def _parse(item: tuple[ParseJob, dict, str | None]) -> tuple[Any, str, bytes | SsgError | None]:
     """Read, hash and (unless the hash is ``known_sha``) parse one file."""
     job, options, known_sha = item
     try:
-        raw = job.path.read_bytes()
-        stamp = stamp_of(os.stat(job.path))
+        with open(job.path, "rb") as file:
+            raw = file.read()
+            stamp = stamp_of(os.fstat(file.fileno()))
     except OSError as error:
         return None, "", SsgError(f"cannot read {job.source}: {error.strerror or error}", where=job.source)
     sha = hashlib.sha256(raw).hexdigest()

@@ -79,6 +79,23 @@ class Pruner:
                 found.append(rel)
 
 
+def outputs_intact(root: str, stamps: list[tuple[str, int, int, bool]], folders: dict[str, int]) -> bool:
+    """Every file the last build recorded (``stamps``: path, size, mtime_ns,
+    built) is on disk as it left it, and no file was added or removed in its
+    folders (their mtimes are unchanged)."""
+    if changed_folders(root, folders):
+        return False
+    stat = os.stat
+    try:
+        for rel, size, mtime_ns, built in stamps:
+            found = stat(f"{root}/{rel}")
+            if not built or found.st_size != size or found.st_mtime_ns != mtime_ns:
+                return False
+    except OSError:
+        return False
+    return True
+
+
 def changed_folders(root: str, folders: dict[str, int]) -> list[str]:
     """The output folders (relative, "" for the root) whose mtime is not the one
     recorded, or that are gone: a file was added or removed in them since."""
