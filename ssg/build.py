@@ -148,6 +148,7 @@ class Build:
         self._failed: set[str] = set()     # outputs that failed: their old file stays, rebuilt next time
         self._clock = started
         self._strays: list[str] = []
+        self._folders_seen: dict[str, int] = {}   # output folder mtimes read by the stray scan
         self._once: list[str] = []       # warnings not repeated by a build where nothing changed
 
     def run(self) -> BuildResult:
@@ -307,7 +308,11 @@ class Build:
                     break
                 folders.add(rel)
         stamps = {}
+        seen = self._folders_seen       # what the stray scan just read: nothing has written since
         for rel in folders:
+            if rel in seen:
+                stamps[rel] = seen[rel]
+                continue
             try:
                 stamps[rel] = os.stat(os.path.join(self.output_root, rel)).st_mtime_ns
             except OSError:
@@ -365,6 +370,7 @@ class Build:
         reported = {rel for rel in json.loads(state.meta("strays") or "[]")
                     if rel not in known and os.path.lexists(self.output_root / rel)}
         found = pruner.strays(known, json.loads(state.meta("folders") or "{}") if records else {})
+        self._folders_seen = pruner.stamps
         for rel in found:
             if rel not in reported:
                 self._once.append(f"{self.output_root.name}/{rel} was not written by ssg; left alone")

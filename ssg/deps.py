@@ -111,12 +111,22 @@ class Evaluator:
         self.pages = {page.source: page for page in site._every_page()}
         self.static = dict(site.static_files)
         self._done: dict[Key, str] = {}
+        self._page_changed: dict[str, bool] = {}
 
     def __call__(self, key: Key) -> str:
         value = self._done.get(key)
         if value is None:
             value = self._done[key] = self._evaluate(key)
         return value
+
+    def page_changed(self, source: str) -> bool:
+        """The page built from ``source`` differs in anything from the last
+        build's (or is new, or gone)."""
+        found = self._page_changed.get(source)
+        if found is None:
+            before = self.previous.get(f"page\x1f{source}")
+            found = self._page_changed[source] = before is None or self(("page", source)) != before
+        return found
 
     def _evaluate(self, key: Key) -> str:
         kind = key[0]
@@ -129,8 +139,7 @@ class Evaluator:
                 page = self.pages.get(key[1])
                 if page is None:
                     return MISSING
-                whole = key_text(("page", key[1]))
-                if whole in self.previous and self(("page", key[1])) == self.previous[whole]:
+                if not self.page_changed(key[1]):
                     known = self.previous.get(key_text(key))
                     if known is not None:    # the page did not change at all: neither did this field
                         return known

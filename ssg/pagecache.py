@@ -10,7 +10,6 @@ import os
 import pickle
 from collections.abc import Mapping
 from dataclasses import dataclass
-from pathlib import Path
 from typing import Any
 
 from ssg.content import parse_page
