@@ -59,6 +59,9 @@ def check_segment(segment: str, *, what: str) -> None:
 _PLAIN_SEGMENT = re.compile(r"[A-Za-z0-9_~-][A-Za-z0-9._~-]*")
 
 
+_PLAIN_FOLDER_URL = re.compile(r"/(?:[A-Za-z0-9_~-][A-Za-z0-9._~-]*/)*")   # "/" or "/a/b.c/", plain segments
+
+
 def plain_segment(segment: str) -> bool:
     """A path segment that passes ``check_segment`` at a glance (most do)."""
     return _PLAIN_SEGMENT.fullmatch(segment) is not None and segment.split(".")[0].lower() not in _WINDOWS_RESERVED
@@ -70,6 +73,10 @@ def output_path(url: str, *, what: str) -> str:
     "/posts/a/" -> "posts/a/index.html"; "/feed.xml" -> "feed.xml"; "/" -> "index.html".
     Raises PathError for '..', NUL, backslashes, control characters, reserved
     names, query strings or a scheme."""
+    if type(url) is str and _PLAIN_FOLDER_URL.fullmatch(url):      # the common case, e.g. "/posts/hello/"
+        inner = url[1:-1]
+        if not any(segment.split(".")[0].lower() in _WINDOWS_RESERVED for segment in inner.split("/")):
+            return f"{inner}/index.html" if inner else "index.html"
     if not isinstance(url, str) or not url:
         raise PathError(f"{what} is empty")
     if "://" in url or url.startswith("//") or "?" in url or "#" in url:
