@@ -52,8 +52,9 @@ def decide(outputs: list[Output], plans: list[str], records: dict[str, OutputRec
     or None. ``deps`` is the state's id -> (key text, fingerprint)."""
     decision = Decision()
     changed: dict[int, bool] = {}
+    folder = f"{os.fspath(root)}/"
     for index, (output, plan) in enumerate(zip(outputs, plans, strict=True)):
-        reason = everything or _reason(output, plan, records.get(output.path), deps, changed, evaluate, root)
+        reason = everything or _reason(output, plan, records.get(output.path), deps, changed, evaluate, folder)
         if reason is None:
             decision.clean[output.path] = records[output.path]
         else:
@@ -63,7 +64,7 @@ def decide(outputs: list[Output], plans: list[str], records: dict[str, OutputRec
 
 
 def _reason(output: Output, plan: str, record: OutputRecord | None, deps: dict[int, tuple[str, str]],
-            changed: dict[int, bool], evaluate: Evaluator, root: os.PathLike) -> str | None:
+            changed: dict[int, bool], evaluate: Evaluator, folder: str) -> str | None:
     if record is None:
         return "new output"
     if not record.plan:
@@ -71,7 +72,7 @@ def _reason(output: Output, plan: str, record: OutputRecord | None, deps: dict[i
     if record.plan != plan:
         return "its plan changed (templates, page, listed pages or context)"
     try:
-        stat = os.stat(os.path.join(root, output.path))
+        stat = os.stat(folder + output.path)
     except OSError:
         return "the file is missing from the output folder"
     if stat.st_size != record.size or stat.st_mtime_ns != record.mtime_ns:
