@@ -265,7 +265,9 @@ class Build:
 
     def _parser_fingerprint(self) -> str:
         """What a cached parse depends on besides the file's bytes."""
-        return digest(repr((__version__, sys.version, sorted(self.config.markdown.items()))))
+        from ssg.pagecache import FORMAT
+
+        return digest(repr((__version__, sys.version, FORMAT, sorted(self.config.markdown.items()))))
 
     def _nothing_changed(self, paths: list[str]) -> BuildResult:
         """No input changed and the output folder is as ssg left it: nothing is
