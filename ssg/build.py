@@ -10,6 +10,7 @@ import time
 from collections.abc import Callable, Collection
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
+from functools import partial
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -20,9 +21,9 @@ from ssg.fingerprint import digest
 from ssg.inputs import input_fingerprint
 from ssg.lock import Lock
 from ssg.model import Output, Site
-from ssg.parallel import default_workers
+from ssg.parallel import default_workers, in_background
 from ssg.pluginmanager import Plugins
-from ssg.prune import changed_folders
+from ssg.prune import outputs_intact
 from ssg.state import JOURNAL, BuildState, OutputRecord, stamp_of
 from ssg.themes import theme_dir
 
@@ -148,6 +149,7 @@ class Build:
         self._failed: set[str] = set()     # outputs that failed: their old file stays, rebuilt next time
         self._clock = started
         self._strays: list[str] = []
+        self._folders_seen: dict[str, int] = {}   # output folder mtimes read by the stray scan
         self._once: list[str] = []       # warnings not repeated by a build where nothing changed
 
     def run(self) -> BuildResult:
@@ -155,13 +157,19 @@ class Build:
         settings = self._settings_fingerprint()
         same_root = state.meta("output_root") == str(self.output_root)
         same_settings = same_root and state.meta("settings") == settings
-        records = state.outputs() if same_root else {}
-        inputs = input_fingerprint(self.root, self.theme, self.config.path)
         unfinished = state.journal()    # files written by a build that did not finish: ours, state unknown
-        if (same_settings and state.meta("inputs") == inputs and state.meta("failed") == "0"
-                and not unfinished and _before(now, state.meta("next_change"))
-                and self._outputs_intact(records, json.loads(state.meta("folders") or "{}"))):
-            return self._nothing_changed(records)
+        if (same_settings and state.meta("failed") == "0" and not unfinished
+                and _before(now, state.meta("next_change"))):
+            # Nothing changed? The output folder is checked on the other core while this one scans the inputs.
+            stamps = state.output_stamps()
+            check = partial(outputs_intact, str(self.output_root), stamps, json.loads(state.meta("folders") or "{}"))
+            intact = in_background(check, fork=self.workers > 1)
+            inputs = input_fingerprint(self.root, self.theme, self.config.path)
+            if intact() and state.meta("inputs") == inputs:
+                return self._nothing_changed([row[0] for row in stamps])
+        else:
+            inputs = input_fingerprint(self.root, self.theme, self.config.path)
+        records = state.outputs() if same_root else {}
         self._lap("check")
 
         # Imported here: a build where nothing changed never needs them (startup time).
@@ -181,11 +189,12 @@ class Build:
                     include_drafts=self.options.drafts, include_future=self.options.future,
                     build_time=now, offline=self.options.offline)
         sources = state.sources(parsed=True)
-        cache = PageCache(sources, state.meta("parser") == self._parser_fingerprint(), self.workers)
+        parser = self._parser_fingerprint()
+        cache = PageCache(sources, state.meta("parser") == parser, self.workers, parser)
         load_site(site, self.plugins, cache)
         self.result.parsed = cache.parsed
         self._lap("load")
-        resolve_links(site)
+        known = resolve_links(site, cache.known)
         self.plugins.call("ssg_site_loaded", site=site)
         env = make_environment(site, self.theme)
         self.plugins.call("ssg_jinja_environment", env=env, site=site)
@@ -206,7 +215,7 @@ class Build:
             records.setdefault(rel, OutputRecord("", "", -1, -1))
         files = FileDigests(sources)
         dep_rows = state.deps() if same_settings else {}
-        evaluate = Evaluator(site, env, files, {key: fp for key, fp in dep_rows.values()})
+        evaluate = Evaluator(site, env, files, {key: fp for key, fp in dep_rows.values()}, known)
         decision = decide(outputs, plans, records, dep_rows, evaluate, self.output_root,
                           everything=None if same_settings else "the configuration, options or code changed")
         self.result.reasons = decision.reasons
@@ -259,32 +268,19 @@ class Build:
 
     def _parser_fingerprint(self) -> str:
         """What a cached parse depends on besides the file's bytes."""
-        return digest(repr((__version__, sys.version, sorted(self.config.markdown.items()))))
+        from ssg.pagecache import FORMAT
 
-    def _outputs_intact(self, records: dict[str, OutputRecord], folders: dict[str, int]) -> bool:
-        """Every file the last build recorded is on disk as it left it, and no
-        file was added or removed in its folders (their mtimes are unchanged)."""
-        if changed_folders(str(self.output_root), folders):
-            return False
-        root = f"{self.output_root}/"
-        for rel, record in records.items():
-            try:
-                stat = os.stat(root + rel)
-            except OSError:
-                return False
-            if not record.plan or stat.st_size != record.size or stat.st_mtime_ns != record.mtime_ns:
-                return False
-        return True
+        return digest(repr((__version__, sys.version, FORMAT, sorted(self.config.markdown.items()))))
 
-    def _nothing_changed(self, records: dict[str, OutputRecord]) -> BuildResult:
+    def _nothing_changed(self, paths: list[str]) -> BuildResult:
         """No input changed and the output folder is as ssg left it: nothing is
         loaded. ``ssg_build_finished`` still runs, with a site whose pages were
         not loaded."""
-        self.result.unchanged = sorted(records)
+        self.result.unchanged = sorted(paths)
         self.result.warnings = json.loads(self.state.meta("warnings") or "[]")
         for asked in self.options.explain:
             self.result.explained[asked] = ("not rebuilt: no input of the site changed"
-                                            if _asked_output(asked, records) else "not an output of this build")
+                                            if _asked_output(asked, set(paths)) else "not an output of this build")
         self.result.seconds = time.perf_counter() - self.started
         site = Site(root=self.root, config=self.config, output_root=self.output_root, offline=self.options.offline)
         self.plugins.call("ssg_build_finished", site=site, result=self.result)
@@ -317,7 +313,11 @@ class Build:
                     break
                 folders.add(rel)
         stamps = {}
+        seen = self._folders_seen       # what the stray scan just read: nothing has written since
         for rel in folders:
+            if rel in seen:
+                stamps[rel] = seen[rel]
+                continue
             try:
                 stamps[rel] = os.stat(os.path.join(self.output_root, rel)).st_mtime_ns
             except OSError:
@@ -375,6 +375,7 @@ class Build:
         reported = {rel for rel in json.loads(state.meta("strays") or "[]")
                     if rel not in known and os.path.lexists(self.output_root / rel)}
         found = pruner.strays(known, json.loads(state.meta("folders") or "{}") if records else {})
+        self._folders_seen = pruner.stamps
         for rel in found:
             if rel not in reported:
                 self._once.append(f"{self.output_root.name}/{rel} was not written by ssg; left alone")

@@ -6,6 +6,7 @@ from __future__ import annotations
 import tomllib
 from collections.abc import Mapping
 from dataclasses import dataclass, field
+from functools import cached_property
 from pathlib import Path
 from types import MappingProxyType
 from typing import Any
@@ -120,7 +121,7 @@ class SiteConfig:
     build: Mapping[str, Any]
     tables: Mapping[str, Mapping[str, Any]] = field(default_factory=dict)
 
-    @property
+    @cached_property
     def base_path(self) -> str:
         """The path part of base_url, always ending in '/': '/' or '/blog/'."""
         path = urlsplit(self.base_url).path or "/"

@@ -35,6 +35,9 @@ MAX_FRONT_MATTER_BYTES = 1024 * 1024
 MAX_YAML_DEPTH = 100
 
 
+_INDICATORS = {str: tuple("-?:[{"), bytes: tuple(c.encode() for c in "-?:[{")}
+
+
 class YamlTooDeep(yaml.MarkedYAMLError):
     pass
 
@@ -43,6 +46,10 @@ def _check_yaml_depth(stream: Any) -> None:
     """Refuse YAML nested deeper than MAX_YAML_DEPTH, with the position of the
     first level too many. Reads events only up to that point (cheap)."""
     if not isinstance(stream, (str, bytes)):
+        return
+    # Every level opens at an indicator of its own ('-', '?', ':', '[' or '{'):
+    # with fewer of those than the limit, no event needs reading.
+    if sum(map(stream.count, _INDICATORS[type(stream)])) < MAX_YAML_DEPTH:
         return
     depth = 0
     for event in yaml.parse(stream, Loader=_YAML_LOADER):

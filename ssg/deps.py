@@ -26,7 +26,7 @@ from collections.abc import Iterator, Mapping
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from ssg.fingerprint import MISSING, Fingerprinter, digest, page_state
+from ssg.fingerprint import MISSING, Fingerprinter, KnownText, digest, page_state
 
 if TYPE_CHECKING:
     from ssg.model import Site
@@ -100,8 +100,10 @@ class DataView(Mapping):
 class Evaluator:
     """Fingerprints keys against one build's model; each key once per build."""
 
-    def __init__(self, site: Site, env: SiteEnvironment, file_digest, previous: Mapping[str, str] | None = None):
+    def __init__(self, site: Site, env: SiteEnvironment, file_digest, previous: Mapping[str, str] | None = None,
+                 known: Mapping[str, KnownText] | None = None):
         self.site = site
+        self.known = known or {}            # source -> a page's long fields with their digest (see page_state)
         self.env = env
         self.file_digest = file_digest      # site-relative path -> content digest (stat-cached)
         self.previous = previous or {}      # key text -> fingerprint as of the last build
@@ -109,6 +111,7 @@ class Evaluator:
         self.pages = {page.source: page for page in site._every_page()}
         self.static = dict(site.static_files)
         self._done: dict[Key, str] = {}
+        self._page_changed: dict[str, bool] = {}
 
     def __call__(self, key: Key) -> str:
         value = self._done.get(key)
@@ -116,19 +119,27 @@ class Evaluator:
             value = self._done[key] = self._evaluate(key)
         return value
 
+    def page_changed(self, source: str) -> bool:
+        """The page built from ``source`` differs in anything from the last
+        build's (or is new, or gone)."""
+        found = self._page_changed.get(source)
+        if found is None:
+            before = self.previous.get(f"page\x1f{source}")
+            found = self._page_changed[source] = before is None or self(("page", source)) != before
+        return found
+
     def _evaluate(self, key: Key) -> str:
         kind = key[0]
         site = self.site
         try:
             if kind == "page":
                 page = self.pages.get(key[1])
-                return page_state(page) if page is not None else MISSING
+                return page_state(page, self.known.get(key[1])) if page is not None else MISSING
             if kind == "field":
                 page = self.pages.get(key[1])
                 if page is None:
                     return MISSING
-                whole = key_text(("page", key[1]))
-                if whole in self.previous and self(("page", key[1])) == self.previous[whole]:
+                if not self.page_changed(key[1]):
                     known = self.previous.get(key_text(key))
                     if known is not None:    # the page did not change at all: neither did this field
                         return known

@@ -111,6 +111,8 @@ class FieldReader:
         value = self.meta.get(name)
         if value is None:
             return ()
+        if type(value) is list and all(type(v) is str for v in value):   # the common case, checked fast
+            return tuple(value)
         if isinstance(value, str):
             raise self.fail(name, f"must be a list, got the text {_shown(value)}",
                             f"write {name}: [{value}] or one '- item' per line")

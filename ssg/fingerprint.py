@@ -50,15 +50,38 @@ class Fingerprinter:
         return found
 
 
-_BIG = ("content", "summary", "body")
+_BIG = ("content", "summary", "body", "toc")
 _REST = operator.attrgetter(*(f.name for f in dataclasses.fields(Page) if f.name not in _BIG))
 _FIELD_COUNT = len(dataclasses.fields(Page))
 
 
-def page_state(page: Page) -> str:
+@dataclasses.dataclass(frozen=True)
+class KnownText:
+    """A page's long fields as parsing (and link resolution) made them, with a
+    digest of what determined them: the file's bytes, the parser, the links'
+    targets. While the page still holds these very objects, ``page_state`` uses
+    the digest instead of hashing megabytes of HTML again."""
+
+    content: str
+    summary: str
+    body: str
+    toc: tuple
+    digest: str
+
+    def holds(self, page: Page) -> bool:
+        return (page.content is self.content and page.summary is self.summary and page.body is self.body
+                and page.toc is self.toc)
+
+
+def page_state(page: Page, known: KnownText | None = None) -> str:
     """Everything about one page: what its own output depends on as a whole.
-    The long text fields are hashed as they are (``repr`` of Markup is slow);
-    attributes a plugin set on the page beyond its fields count too."""
+    The long text fields are hashed as they are (``repr`` of Markup is slow), or
+    stand in by ``known.digest`` while the page still holds them; attributes a
+    plugin set on the page beyond its fields count too."""
     fields = vars(page)
     extra = repr(sorted(fields.items())) if len(fields) > _FIELD_COUNT else ""
-    return digest(f"{page.content}\x1f{page.summary}\x1f{page.body}\x1f{_REST(page)!r}\x1f{extra}")
+    if known is not None and known.holds(page):
+        big = known.digest
+    else:
+        big = f"{page.content}\x1f{page.summary}\x1f{page.body}\x1f{page.toc!r}"
+    return digest(f"{big}\x1f{_REST(page)!r}\x1f{extra}")

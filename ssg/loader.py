@@ -20,7 +20,7 @@ from ssg.pagecache import PageCache, ParseJob
 from ssg.pluginmanager import Plugins
 from ssg.schema import toml_error_position
 from ssg.themes import theme_dir
-from ssg.urls import absolute_url, check_segment, expand_permalink, join_base, output_path, printable, slugify
+from ssg.urls import absolute_url, check_segment, expand_permalink, join_base, output_path, plain_segment, printable, slugify
 
 DATA_SUFFIXES = (".yaml", ".yml", ".json", ".toml")
 DEFAULT_PERMALINK = "/:path/:slug/"
@@ -55,7 +55,7 @@ def load_site(site: Site, plugins: Plugins, cache: PageCache | None = None) -> N
             else:
                 resources.setdefault(bundle, []).append(f"content/{rel}")
             continue
-        job = _job(site, content / rel, rel, f"content/{rel}")
+        job = _job(site, f"{content}/{rel}", rel, f"content/{rel}")
         if job is not None:
             jobs.append(job)
             bundles.append(bundle)
@@ -81,9 +81,12 @@ def load_site(site: Site, plugins: Plugins, cache: PageCache | None = None) -> N
             regular.append(page)
     regular.sort(key=sort_key)
     site.pages = regular
+    sections = site.sections
     for page in regular:
         if page.section:
-            site.sections.setdefault(page.section, _new_section(site, page.section)).pages.append(page)
+            if page.section not in sections:
+                sections[page.section] = _new_section(site, page.section)
+            sections[page.section].pages.append(page)
     for section in site.sections.values():
         if section.index is not None and section.index.title:
             section.title = section.index.title
@@ -126,7 +129,7 @@ def _tree(root: Path, site: Site) -> list[str]:
 
 
 def _scan(folder: str, prefix: str, found: list[str], site: Site, inside: str) -> None:
-    files, dirs = [], []
+    files, dirs, links = [], [], set()
     for entry in os.scandir(folder):
         name = entry.name
         if is_ignored(name):
@@ -137,22 +140,27 @@ def _scan(folder: str, prefix: str, found: list[str], site: Site, inside: str) -
             files.append(name)
         elif not os.path.isdir(entry.path):          # a symlinked folder is not followed
             files.append(name)
+            links.add(name)
     for name in sorted(files):
         path = os.path.join(folder, name)
-        shown = os.fsencode(os.path.relpath(path, site.root)).decode("utf-8", "replace")
         try:
             name.encode("utf-8")
         except UnicodeEncodeError:
-            site.errors.append(ContentError("file name is not valid UTF-8", where=shown,
+            site.errors.append(ContentError("file name is not valid UTF-8", where=_shown(path, site),
                                             hint="rename the file; its name cannot become a URL"))
             continue
-        if os.path.islink(path) and _leaks(os.path.realpath(path), inside):
-            site.errors.append(PathError("is a symlink to a file outside the site or hidden in it", where=shown,
-                                         hint="copy the file into the site, or remove the link"))
+        if name in links and _leaks(os.path.realpath(path), inside):
+            site.errors.append(PathError("is a symlink to a file outside the site or hidden in it",
+                                         where=_shown(path, site), hint="copy the file into the site, or remove the link"))
             continue
         found.append(prefix + name)
     for name in sorted(dirs):
         _scan(os.path.join(folder, name), f"{prefix}{name}/", found, site, inside)
+
+
+def _shown(path: str, site: Site) -> str:
+    """A file's site-relative path for a message, printable whatever its bytes."""
+    return os.fsencode(os.path.relpath(path, site.root)).decode("utf-8", "replace")
 
 
 def _leaks(target: str, inside: str) -> bool:
@@ -163,7 +171,7 @@ def _leaks(target: str, inside: str) -> bool:
     return any(part.startswith(".") for part in target[len(inside):].split(os.sep))
 
 
-def _job(site: Site, path: Path, rel: str, source: str) -> ParseJob | None:
+def _job(site: Site, path: str, rel: str, source: str) -> ParseJob | None:
     """What kind of page a content file is, from its place in content/."""
     parts = rel.split("/")
     folder_parts = parts[:-1]
@@ -194,19 +202,20 @@ def _place(site: Site, page: Page, job: ParseJob) -> bool:
     if page.date and site.build_time and page.date > site.build_time and not site.include_future:
         site.changes_at(page.date)
         return False
-    section, path = job.section, job.path
+    section = job.section
     if page.kind == "page":
         if page.url:
             url = page.url if page.url.endswith(("/", ".html", ".xml", ".txt", ".json")) else page.url + "/"
         else:
             pattern = site.config.permalinks.get(section, DEFAULT_PERMALINK) if section else "/:slug/"
             url = expand_permalink(pattern, slug=page.slug, section=section, folder=job.folder,
-                                   filename=path.stem, date=page.date)
+                                   filename=job.source.rpartition("/")[2].rpartition(".")[0], date=page.date)
         try:
-            check_segment(page.slug, what=f"slug '{printable(page.slug)}'") if not page.url else None
+            if not page.url and not plain_segment(page.slug):
+                check_segment(page.slug, what=f"slug '{printable(page.slug)}'")
             page.output_path = output_path(url, what="url" if page.url else "permalink")
         except PathError as error:
-            line = field_line(decode(path.read_bytes(), job.source), "url" if page.url else "slug")
+            line = field_line(decode(Path(job.path).read_bytes(), job.source), "url" if page.url else "slug")
             raise PathError(error.message, where=Location(job.source, line),
                             hint=error.hint or "use a plain relative path such as '/about/'") from None
         page.url = join_base(site.config.base_path, url)

@@ -109,6 +109,9 @@ class Paginator:
     def last_url(self) -> str:
         return self.urls[-1] if self.urls else ""
 
+    def __repr__(self) -> str:   # every field, as the dataclass repr, without its recursion guard (fingerprints)
+        return f"Paginator({self.items!r}, {self.number!r}, {self.urls!r}, {self.per_page!r}, {self.total_items!r})"
+
 
 @dataclass(eq=False)
 class Output:

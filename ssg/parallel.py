@@ -333,3 +333,31 @@ def _serve(function: Callable, initializer: Callable[[], None] | None, tasks: Co
             results.send(("raise", error, text))
         except Exception:   # the exception itself does not pickle
             results.send(("raise", RuntimeError(f"{type(error).__name__}: {error}"), text))
+
+
+def in_background(function: Callable[[], bool], *, fork: bool = True) -> Callable[[], bool]:
+    """Start ``function`` in a forked process and return a callable that waits
+    for its answer, so the caller can do other work on the other core meanwhile.
+    A child that fails answers False (callers ask questions whose safe answer
+    is no). ``fork=False`` answers in this process, at once."""
+    if not fork:
+        done = function()
+        return lambda: done
+    read, write = os.pipe()
+    pid = os.fork()
+    if pid == 0:   # the child: answer and leave at once (no atexit handlers, no flushing the parent's buffers)
+        try:
+            os.close(read)
+            os.write(write, b"1" if function() else b"0")
+        finally:
+            os._exit(0)
+    os.close(write)
+
+    def answer() -> bool:
+        try:
+            return os.read(read, 1) == b"1"
+        finally:
+            os.close(read)
+            os.waitpid(pid, 0)
+
+    return answer

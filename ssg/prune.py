@@ -14,6 +14,7 @@ class Pruner:
     def __init__(self, root: Path):
         self.root = root
         self._emptied: set[Path] = set()
+        self.stamps: dict[str, int] = {}   # output folder -> mtime, as the stray scan saw them
 
     def delete(self, rel: str, sha: str, size: int, mtime_ns: int, *, trusted: bool) -> str:
         """Delete ``rel`` if it is still what ssg wrote. ``trusted``: ssg wrote it
@@ -52,9 +53,9 @@ class Pruner:
         of an interrupted write are deleted on the way. ``folders`` are the
         output folders' mtimes after the last build: a folder whose mtime did
         not change had no file added or removed, and is not listed again."""
-        found = []
+        found: list[str] = []
         root = str(self.root)
-        for folder in changed_folders(root, folders) if folders else [""]:
+        for folder in changed_folders(root, folders, self.stamps) if folders else [""]:
             prefix = f"{folder}/" if folder else ""
             try:
                 entries = list(os.scandir(f"{root}/{folder}" if folder else root))
@@ -75,19 +76,41 @@ class Pruner:
                     os.unlink(os.path.join(self.root, rel))
                 except OSError:
                     pass
+                self.stamps.pop(rel.rpartition("/")[0], None)   # its mtime just changed
             elif rel not in known:
                 found.append(rel)
 
 
-def changed_folders(root: str, folders: dict[str, int]) -> list[str]:
+def outputs_intact(root: str, stamps: list[tuple[str, int, int, bool]], folders: dict[str, int]) -> bool:
+    """Every file the last build recorded (``stamps``: path, size, mtime_ns,
+    built) is on disk as it left it, and no file was added or removed in its
+    folders (their mtimes are unchanged)."""
+    if changed_folders(root, folders):
+        return False
+    stat = os.stat
+    try:
+        for rel, size, mtime_ns, built in stamps:
+            found = stat(f"{root}/{rel}")
+            if not built or found.st_size != size or found.st_mtime_ns != mtime_ns:
+                return False
+    except OSError:
+        return False
+    return True
+
+
+def changed_folders(root: str, folders: dict[str, int], seen: dict[str, int] | None = None) -> list[str]:
     """The output folders (relative, "" for the root) whose mtime is not the one
-    recorded, or that are gone: a file was added or removed in them since."""
+    recorded, or that are gone: a file was added or removed in them since.
+    ``seen`` receives the mtime of every folder still there."""
     changed = []
+    seen = {} if seen is None else seen
     for rel, mtime_ns in folders.items():
         try:
-            if os.stat(f"{root}/{rel}" if rel else root).st_mtime_ns != mtime_ns:
-                changed.append(rel)
+            now = seen[rel] = os.stat(f"{root}/{rel}" if rel else root).st_mtime_ns
         except OSError:
+            changed.append(rel)
+            continue
+        if now != mtime_ns:
             changed.append(rel)
     return changed
 

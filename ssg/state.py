@@ -104,6 +104,11 @@ class BuildState:
         return {path: OutputRecord(plan, sha, size, mtime, deps)
                 for path, plan, sha, size, mtime, deps in self.db.execute("SELECT * FROM outputs")}
 
+    def output_stamps(self) -> list[tuple[str, int, int, bool]]:
+        """(path, size, mtime_ns, built) of every output: what a build where
+        nothing changed checks, without making records."""
+        return self.db.execute("SELECT path, size, mtime_ns, plan != '' FROM outputs").fetchall()
+
     def deps(self) -> dict[int, tuple[str, str]]:
         """id -> (key text, fingerprint)."""
         return {row[0]: (row[1], row[2]) for row in self.db.execute("SELECT id, key, fp FROM deps")}

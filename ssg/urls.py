@@ -18,12 +18,15 @@ from ssg.errors import PathError
 
 _WINDOWS_RESERVED = {"con", "prn", "aux", "nul", *(f"com{i}" for i in range(1, 10)), *(f"lpt{i}" for i in range(1, 10))}
 _SLUG_DASH = re.compile(r"[\s_-]+")
+_SLUG_ALREADY = re.compile(r"[a-z0-9]+(?:-[a-z0-9]+)*")
 
 
 def slugify(text: str, keep: str = "") -> str:
     """Lower-case, NFKC-normalised, punctuation dropped (except characters in
     ``keep``), spaces to dashes. Non-ASCII letters are kept (browsers show them
     in the address bar)."""
+    if type(text) is str and _SLUG_ALREADY.fullmatch(text):   # most file names: nothing to do
+        return text
     text = unicodedata.normalize("NFKC", str(text)).strip().lower()
     drop = _slug_drop(keep)
     return _SLUG_DASH.sub("-", drop.sub("", text)).strip("-")
@@ -53,7 +56,15 @@ def check_segment(segment: str, *, what: str) -> None:
                         hint="such names break checkouts and uploads on Windows hosts; choose another slug")
 
 
-_PLAIN_SEGMENT = re.compile(r"[A-Za-z0-9_~-][A-Za-z0-9._~-]*")   # needs no further checks (but reserved names)
+_PLAIN_SEGMENT = re.compile(r"[A-Za-z0-9_~-][A-Za-z0-9._~-]*")
+
+
+_PLAIN_FOLDER_URL = re.compile(r"/(?:[A-Za-z0-9_~-][A-Za-z0-9._~-]*/)*")   # "/" or "/a/b.c/", plain segments
+
+
+def plain_segment(segment: str) -> bool:
+    """A path segment that passes ``check_segment`` at a glance (most do)."""
+    return _PLAIN_SEGMENT.fullmatch(segment) is not None and segment.split(".")[0].lower() not in _WINDOWS_RESERVED
 
 
 def output_path(url: str, *, what: str) -> str:
@@ -62,6 +73,10 @@ def output_path(url: str, *, what: str) -> str:
     "/posts/a/" -> "posts/a/index.html"; "/feed.xml" -> "feed.xml"; "/" -> "index.html".
     Raises PathError for '..', NUL, backslashes, control characters, reserved
     names, query strings or a scheme."""
+    if type(url) is str and _PLAIN_FOLDER_URL.fullmatch(url):      # the common case, e.g. "/posts/hello/"
+        inner = url[1:-1]
+        if not any(segment.split(".")[0].lower() in _WINDOWS_RESERVED for segment in inner.split("/")):
+            return f"{inner}/index.html" if inner else "index.html"
     if not isinstance(url, str) or not url:
         raise PathError(f"{what} is empty")
     if "://" in url or url.startswith("//") or "?" in url or "#" in url:
@@ -71,7 +86,7 @@ def output_path(url: str, *, what: str) -> str:
     segments = [s for s in path.split("/")]
     inner = segments[1:-1] if path.endswith("/") else segments[1:]
     for segment in inner:
-        if not _PLAIN_SEGMENT.fullmatch(segment) or segment.split(".")[0].lower() in _WINDOWS_RESERVED:
+        if not plain_segment(segment):
             check_segment(segment, what=f"{what} '{printable(url)}'")
     rel = "/".join(inner)
     if path.endswith("/"):
@@ -95,9 +110,14 @@ def expand_permalink(pattern: str, *, slug: str, section: str, folder: str, file
         ":path": folder,
         ":filename": filename,
     }
-    url = re.sub(r":(year|month|day|slug|section|path|filename)", lambda m: values[m.group(0)], pattern)
-    url = re.sub(r"/{2,}", "/", url)
+    url = _PERMALINK_FIELD.sub(lambda m: values[m.group(0)], pattern)
+    if "//" in url:
+        url = _SLASHES.sub("/", url)
     return url if url.startswith("/") else "/" + url
+
+
+_PERMALINK_FIELD = re.compile(r":(year|month|day|slug|section|path|filename)")
+_SLASHES = re.compile(r"/{2,}")
 
 
 def join_base(base_path: str, url: str) -> str:

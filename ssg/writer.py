@@ -35,38 +35,40 @@ class OutputWriter:
         self.announce = announce
         self.written: list[str] = []
         self.unchanged: list[str] = []
-        self._folders: dict[str, Path] = {}
-        self._made: set[Path] = set()
+        self._root = str(self.root)
+        self._folders: dict[str, str] = {"": self._root}   # relative folder -> where it really is (proven inside)
+        self._made: set[str] = set()
 
     def target(self, rel: str) -> Path:
         """The absolute path of ``rel``, proven to lie inside the output folder
         (also through symlinked folders already on disk)."""
+        return Path(self._target(rel))
+
+    def _target(self, rel: str) -> str:
         if "\x00" in rel or rel.startswith("/") or "\\" in rel:
             raise PathError(f"output path '{rel}' is not a relative posix path")
         folder, _, name = rel.rpartition("/")
         if name in ("", ".", ".."):
             raise PathError(f"output path '{rel}' does not name a file")
         parent = self._folder(folder)
-        if parent != self.root and self.root not in parent.parents:
+        if parent != self._root and not parent.startswith(self._root + "/"):
             raise PathError(f"output path '{rel}' would be written outside the output folder ({parent})",
                             hint=f"a folder on the way is a symlink leading out of {self.root}; remove the link")
-        return parent / name
+        return f"{parent}/{name}"
 
-    def _folder(self, folder: str) -> Path:
+    def _folder(self, folder: str) -> str:
         """Where ``folder`` (relative, posix) really is: resolved one segment at a
         time, each parent once per build, so symlinks on the way are followed."""
         found = self._folders.get(folder)
         if found is None:
             head, _, last = folder.rpartition("/")
-            parent = self._folder(head) if folder else self.root
-            if not folder:
-                found = self.root
-            elif last in (".", ".."):
-                found = (parent / last).resolve()
+            parent = self._folder(head)
+            if last in (".", ".."):
+                found = os.path.realpath(f"{parent}/{last}")
             else:
-                found = parent / last
+                found = f"{parent}/{last}" if last else parent
                 if os.path.islink(found):
-                    found = found.resolve()
+                    found = os.path.realpath(found)
             self._folders[folder] = found
         return found
 
@@ -75,7 +77,7 @@ class OutputWriter:
         bytes. ``known`` is (sha256, size, mtime_ns) of what ssg last wrote
         there: when the file on disk still has that size and mtime, it is
         compared by hash instead of being read."""
-        path = self.target(rel)
+        path = self._target(rel)
         sha = hashlib.sha256(data).hexdigest()
         try:
             stat = os.stat(path)
@@ -84,32 +86,33 @@ class OutputWriter:
         if stat is not None and stat.st_size == len(data) and _same(path, stat, data, sha, known):
             self.unchanged.append(rel)
             return Written(rel, False, sha, stat.st_size, stat.st_mtime_ns)
-        self._ensure_dir(path.parent)
+        self._ensure_dir(path.rpartition("/")[0])
         if stat is None and self.announce is not None:
             self.announce(rel)
         try:
             mtime_ns = atomic_write(path, data)
         except OSError as error:
-            raise SsgError(f"cannot write '{rel}': {error.strerror or error}", where=str(path),
+            raise SsgError(f"cannot write '{rel}': {error.strerror or error}", where=path,
                            hint="check the output folder's permissions and free space") from None
         self.written.append(rel)
         return Written(rel, True, sha, len(data), mtime_ns)
 
-    def _ensure_dir(self, folder: Path) -> None:
+    def _ensure_dir(self, folder: str) -> None:
         if folder in self._made:
             return
         try:
             try:
-                os.makedirs(folder, exist_ok=True) if folder == self.root else os.mkdir(folder)
+                os.makedirs(folder, exist_ok=True) if folder == self._root else os.mkdir(folder)
             except FileNotFoundError:      # its parent is missing too
-                self._ensure_dir(folder.parent)
+                self._ensure_dir(folder.rpartition("/")[0])
                 os.mkdir(folder)
             except FileExistsError:
-                if not folder.is_dir():
+                if not os.path.isdir(folder):
                     raise
         except (FileExistsError, NotADirectoryError):
             # The folder itself or one of its parents is a file (an old output).
-            blocker = next((p for p in (folder, *folder.parents) if p.exists() and not p.is_dir()), folder)
+            path = Path(folder)
+            blocker = next((p for p in (path, *path.parents) if p.exists() and not p.is_dir()), path)
             raise PathError(f"cannot create folder '{folder}': a file is in the way ({blocker})",
                             hint="delete that file, or run `ssg clean` and build again") from None
         except OSError as error:
@@ -118,20 +121,22 @@ class OutputWriter:
         self._made.add(folder)
 
 
-def _same(path: Path, stat: os.stat_result, data: bytes, sha: str, known: tuple[str, int, int] | None) -> bool:
+def _same(path: str, stat: os.stat_result, data: bytes, sha: str, known: tuple[str, int, int] | None) -> bool:
     if known is not None and known[1] == stat.st_size and known[2] == stat.st_mtime_ns:
         return known[0] == sha
     try:
-        return path.read_bytes() == data
+        with open(path, "rb") as file:
+            return file.read() == data
     except (IsADirectoryError, PermissionError):
         return False
 
 
-def atomic_write(path: Path, data: bytes) -> int:
+def atomic_write(path: str | os.PathLike[str], data: bytes) -> int:
     """Write to a temporary file in the same folder, then rename over ``path``:
     readers see the old bytes or the new bytes, never a partial file. Returns
     the new file's mtime (ns)."""
-    tmp = path.with_name(f"{TEMP_PREFIX}{os.getpid()}-{path.name}")
+    folder, name = os.path.split(os.fspath(path))
+    tmp = os.path.join(folder, f"{TEMP_PREFIX}{os.getpid()}-{name}")
     try:
         fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC | os.O_CLOEXEC, 0o644)
         try:

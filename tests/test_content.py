@@ -7,6 +7,8 @@ from __future__ import annotations
 import json
 
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
 FIELDS_TEMPLATE = (
     "title={{ page.title }}\n"
@@ -333,3 +335,45 @@ def test_data_files_are_available_to_templates(make_site, cli):
     })
     build(cli, site)
     assert (site / "public/a/index.html").read_text() == "Ann,Bob,|https://example.net|7|a+b|teal"
+
+
+# -- the YAML depth guard's shortcut ---------------------------------------------
+# _check_yaml_depth skips reading events when the text has fewer indicator
+# characters than the depth limit. That is only sound if every level of nesting
+# costs at least one indicator, in block and flow style alike.
+
+_nested = st.recursive(st.integers(0, 9) | st.text("ab", min_size=1, max_size=3),
+                       lambda inner: st.lists(inner, min_size=1, max_size=3)
+                       | st.dictionaries(st.text("kv", min_size=1, max_size=3), inner, min_size=1, max_size=3),
+                       max_leaves=40)
+
+
+def _depth(value) -> int:
+    if isinstance(value, list):
+        return 1 + max(map(_depth, value))
+    if isinstance(value, dict):
+        return 1 + max(map(_depth, value.values()))
+    return 0
+
+
+@given(_nested, st.booleans())
+def test_each_level_of_yaml_nesting_costs_an_indicator(value, flow):
+    import yaml
+
+    from ssg.content import _INDICATORS
+
+    text = yaml.safe_dump(value, default_flow_style=flow)
+    assert sum(map(text.count, _INDICATORS[str])) >= _depth(value)
+
+
+def test_a_document_nested_deeper_than_the_limit_is_refused_in_either_style():
+    import yaml
+
+    from ssg.content import MAX_YAML_DEPTH, YamlLoader, YamlTooDeep
+
+    for text in ("[" * (MAX_YAML_DEPTH + 1) + "]" * (MAX_YAML_DEPTH + 1),
+                 "".join(f"{'  ' * i}k:\n" for i in range(MAX_YAML_DEPTH + 1)) + "  " * (MAX_YAML_DEPTH + 1) + "v\n",
+                 "- " * (MAX_YAML_DEPTH + 1) + "x\n"):
+        with pytest.raises(YamlTooDeep):
+            yaml.load(text, Loader=YamlLoader)
+    assert yaml.load("- " * 10 + "x\n", Loader=YamlLoader) == [[[[[[[[[["x"]]]]]]]]]]
