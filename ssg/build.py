@@ -229,7 +229,7 @@ class Build:
         memory = self.options.page_memory if self.options.page_memory is not None \
             else self.config.build["page_memory"]
         rendered = render_all(RenderJob(outputs, contexts, decision.dirty, env, site, records, journal, timeout,
-                                        memory), self.workers)
+                                        memory, evaluate), self.workers)
         new_records = self._collect(rendered, outputs, plans, records, site)
         self._lap("render")
         planned = {o.path for o in outputs}
@@ -334,9 +334,9 @@ class Build:
                                                 else "not rebuilt: nothing it depends on changed")
 
     def _collect(self, rendered: list[Rendered], outputs: list[Output], plans: list[str],
-                 records: dict[str, OutputRecord], site: Site) -> dict[str, tuple[OutputRecord, frozenset]]:
-        """Outcomes of the render into state records (dependency keys still as keys)."""
-        new: dict[str, tuple[OutputRecord, frozenset]] = {}
+                 records: dict[str, OutputRecord], site: Site) -> dict[str, tuple[OutputRecord, dict]]:
+        """Outcomes of the render into state records (dependency keys still as keys, with fingerprints)."""
+        new: dict[str, tuple[OutputRecord, dict]] = {}
         for item in rendered:
             output = outputs[item.index]
             if item.error is not None:
@@ -352,7 +352,7 @@ class Build:
         for path in self._failed:      # the old file stays; the output is rebuilt next time
             old = records.get(path)
             if old is not None:
-                new[path] = (OutputRecord("", old.sha, old.size, old.mtime_ns), frozenset())
+                new[path] = (OutputRecord("", old.sha, old.size, old.mtime_ns), {})
         return new
 
     def _prune(self, records: dict[str, OutputRecord], planned: set[str], site: Site, state: BuildState) -> set[str]:
@@ -385,7 +385,7 @@ class Build:
 
     def _commit(self, site: Site, settings: str, inputs: str, sources: dict, cache: PageCache, files: FileDigests,
                 evaluate: Evaluator, dep_rows: dict[int, tuple[str, str]],
-                new: dict[str, tuple[OutputRecord, frozenset]], decision: Decision,
+                new: dict[str, tuple[OutputRecord, dict]], decision: Decision,
                 records: dict[str, OutputRecord], dropped: set[str], *, reset: bool) -> None:
         from ssg.deps import key_text
 
@@ -395,13 +395,13 @@ class Build:
         outputs: dict[str, OutputRecord] = {}
         for path, (record, keys) in new.items():
             dep_ids = []
-            for key in keys:
+            for key, fp in keys.items():
                 text = key_text(key)
                 dep_id = ids.get(text)
                 if dep_id is None:
                     dep_id = ids[text] = next_id
                     next_id += 1
-                fp = evaluate(key)
+                fp = fp or evaluate(key)
                 old = dep_rows.get(dep_id)
                 if old is None or old[1] != fp:
                     changed_deps[dep_id] = (text, fp)

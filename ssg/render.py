@@ -15,7 +15,8 @@ import os
 import re
 import sysconfig
 import traceback
-from dataclasses import dataclass
+from collections.abc import Callable
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -53,7 +54,7 @@ class Rendered:
 
     index: int
     written: Written | None = None
-    keys: frozenset[deps.Key] = frozenset()
+    keys: dict[deps.Key, str] = field(default_factory=dict)   # what it read -> fingerprint ('': not yet known)
     error: SsgError | None = None
 
 
@@ -68,6 +69,7 @@ class RenderJob:
     journal: Path
     timeout: float = 0.0     # seconds per output; 0: no limit
     memory: int = 0          # MiB a render process may grow by while rendering; 0: no limit
+    evaluate: Callable[[deps.Key], str] | None = None   # fingerprints read keys where they were read (in parallel)
 
 
 _job: RenderJob | None = None        # set before forking: workers inherit it
@@ -182,7 +184,18 @@ class _Renderer:
                                         (record.sha, record.size, record.mtime_ns) if record else None)
         except SsgError as error:
             return Rendered(index, error=error)
-        return Rendered(index, written=written, keys=keys)
+        return Rendered(index, written=written, keys=_fingerprinted(keys, job.evaluate))
+
+
+_BY_PARENT = ("file", "asset")   # fingerprinted by hashing files; the build keeps those hashes, so it does that
+
+
+def _fingerprinted(keys: frozenset[deps.Key], evaluate: Callable[[deps.Key], str] | None) -> dict[deps.Key, str]:
+    """The keys an output read with their fingerprints, taken here: in a
+    render worker that spreads the work over the cores."""
+    if evaluate is None:
+        return dict.fromkeys(keys, "")
+    return {key: "" if key[0] in _BY_PARENT else evaluate(key) for key in keys}
 
 
 def produce(output: Output, context: dict[str, Any] | None, env: SiteEnvironment) -> tuple[bytes, frozenset]:
