@@ -51,10 +51,10 @@ def decide(outputs: list[Output], plans: list[str], records: dict[str, OutputRec
     """``everything``: a reason that makes every output dirty (settings changed),
     or None. ``deps`` is the state's id -> (key text, fingerprint)."""
     decision = Decision()
-    changed: dict[int, bool] = {}
+    changed = set() if everything else _changed_ids(deps, records, evaluate)
     folder = f"{os.fspath(root)}/"
     for index, (output, plan) in enumerate(zip(outputs, plans, strict=True)):
-        reason = everything or _reason(output, plan, records.get(output.path), deps, changed, evaluate, folder)
+        reason = everything or _reason(output, plan, records.get(output.path), deps, changed, folder)
         if reason is None:
             decision.clean[output.path] = records[output.path]
         else:
@@ -63,8 +63,17 @@ def decide(outputs: list[Output], plans: list[str], records: dict[str, OutputRec
     return decision
 
 
+def _changed_ids(deps: dict[int, tuple[str, str]], records: dict[str, OutputRecord], evaluate: Evaluator) -> set[int]:
+    """Ids of the recorded keys that fingerprint differently now, and of keys
+    an output recorded that the state no longer knows. Each key is evaluated
+    once; outputs are then checked against this set (a list page recorded tens
+    of thousands of keys)."""
+    changed = {dep for dep, (text, fp) in deps.items() if _changed(text, fp, evaluate)}
+    return changed | (set().union(*(record.deps for record in records.values())) - deps.keys())
+
+
 def _reason(output: Output, plan: str, record: OutputRecord | None, deps: dict[int, tuple[str, str]],
-            changed: dict[int, bool], evaluate: Evaluator, folder: str) -> str | None:
+            changed: set[int], folder: str) -> str | None:
     if record is None:
         return "new output"
     if not record.plan:
@@ -77,15 +86,10 @@ def _reason(output: Output, plan: str, record: OutputRecord | None, deps: dict[i
         return "the file is missing from the output folder"
     if stat.st_size != record.size or stat.st_mtime_ns != record.mtime_ns:
         return "the file in the output folder was changed since ssg wrote it"
-    for dep in record.deps:
-        is_changed = changed.get(dep)
-        if is_changed is None:
-            entry = deps.get(dep)
-            is_changed = changed[dep] = entry is None or _changed(entry[0], entry[1], evaluate)
-        if is_changed:
-            entry = deps.get(dep)
-            return f"{describe(text_key(entry[0])) if entry else 'a dependency'} changed"
-    return None
+    if changed.isdisjoint(record.deps):
+        return None
+    entry = deps.get(next(dep for dep in record.deps if dep in changed))
+    return f"{describe(text_key(entry[0])) if entry else 'a dependency'} changed"
 
 
 def _changed(text: str, fp: str, evaluate: Evaluator) -> bool:

@@ -188,7 +188,7 @@ def test_endless_recursion_fails_only_its_page(make_site, where):
 
 def test_a_hook_looping_forever_stops_the_build_and_is_named(make_site):
     site = make_site({**GOOD, "plugins/forever.py": "from ssg.api import hookimpl\n\n\n@hookimpl\n"
-                                                    "def ssg_site_loaded(site):\n    while True:\n        pass\n"},
+                                                    "def ssg_site_loaded(site):\n    while True: pass  # noqa\n"},
                      config=CONFIG + "[build]\nhook_timeout = 1\n")
     started = time.monotonic()
     result = build(site)
@@ -234,7 +234,7 @@ def test_a_render_worker_the_time_limit_cannot_stop_is_killed(make_site):
     would): its worker is killed after the page time limit plus a grace
     period, and the page is named with the code it was running."""
     stuck = ("import signal\n\nfrom ssg.api import hookimpl\n\n\ndef stuck(value):\n"
-             "    signal.pthread_sigmask(signal.SIG_BLOCK, {signal.SIGALRM})\n    while True:\n        pass\n")
+             "    signal.pthread_sigmask(signal.SIG_BLOCK, {signal.SIGALRM})\n    while True: pass  # noqa\n")
     site = make_site({**GOOD, **posts(MANY), **page("stuck", "<p>\n{{ page.title|stuck }}\n</p>\n"),
                       **plugin("stucker", "stuck", stuck)})
     started = time.monotonic()
