@@ -31,6 +31,10 @@ HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE))
 from gen_corpus import generate  # noqa: E402
 
+# Python caches compiled modules (__pycache__) on a user's machine; a shell that
+# sets PYTHONDONTWRITEBYTECODE would make every run compile ssg again.
+ENV = {name: value for name, value in os.environ.items() if name != "PYTHONDONTWRITEBYTECODE"}
+
 
 def files_state(root: Path) -> dict[str, tuple[int, int]]:
     state = {}
@@ -45,7 +49,7 @@ def run(command: list[str], cwd: Path, output: Path) -> dict:
     """Run ``command``; wall seconds, peak RSS in MiB and files written under ``output``."""
     before = files_state(output)
     started = time.perf_counter()
-    proc = subprocess.Popen(command, cwd=cwd, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+    proc = subprocess.Popen(command, cwd=cwd, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, env=ENV)
     _, status, usage = os.wait4(proc.pid, 0)
     seconds = time.perf_counter() - started
     if os.waitstatus_to_exitcode(status) != 0:
