@@ -1,6 +1,6 @@
 """Running work across cores: forked worker processes that inherit the
 parent's state (the site model, the Jinja environment) instead of pickling it.
-Small jobs run in the calling process.
+Small jobs run in the calling process, unless they ask to be isolated.
 
 The pool is ours rather than ``multiprocessing.Pool``, whose ``map`` waits
 forever for a worker that died (killed by SIGKILL or the kernel's OOM killer,
@@ -81,7 +81,7 @@ class RemoteTraceback(Exception):
 
 def pool_map(function: Callable[[T], R], items: Sequence[T], *, workers: int, chunksize: int = 0,
              initializer: Callable[[], None] | None = None, failed: Callable[[T, Lost], R] | None = None,
-             item_timeout: float | None = None) -> list[R]:
+             item_timeout: float | None = None, isolated: bool = False) -> list[R]:
     """``[function(item) for item in items]``, in order, in ``workers`` forked
     processes when more than one is asked for (else in this process, where
     ``initializer`` is not called). ``function`` and ``initializer`` (called
@@ -89,8 +89,10 @@ def pool_map(function: Callable[[T], R], items: Sequence[T], *, workers: int, ch
     parent had when the pool started; results and exceptions cross back by
     pickling. An exception ``function`` raises is raised here, after the
     workers are stopped. A worker lost in the middle of an item makes that
-    item's result ``failed(item, lost)`` (or raises WorkerLost without it)."""
-    if workers <= 1 or len(items) < 2:
+    item's result ``failed(item, lost)`` (or raises WorkerLost without it).
+    ``isolated``: even one item, or one worker, runs in a worker process, so
+    that nothing it does can crash or hang the caller."""
+    if not items or (not isolated and (workers <= 1 or len(items) < 2)):
         return [function(item) for item in items]
     batch = chunksize or max(1, min(64, len(items) // (workers * 8)))
     return _Pool(function, initializer, workers, item_timeout).map(items, batch, failed)

@@ -30,7 +30,7 @@ from ssg.state import OutputRecord
 from ssg.templates import SiteEnvironment, render, template_frame
 from ssg.writer import OutputWriter, Written
 
-PARALLEL_FROM = 300   # fewer dirty outputs than this render in the calling process
+PARALLEL_FROM = 300   # fewer dirty outputs than this render in one worker process
 STALL_GRACE = 10.0    # seconds past the page time limit after which a silent render worker is killed
 
 
@@ -77,20 +77,16 @@ _renderer: _Renderer | None = None   # in a render worker: its writer and memory
 
 
 def render_all(job: RenderJob, workers: int) -> list[Rendered]:
-    """Render, copy and write every dirty output, in order of ``job.dirty``:
-    in this process for a few, in forked workers for many."""
+    """Render, copy and write every dirty output, in order of ``job.dirty``,
+    in forked workers: one for a few outputs, ``workers`` for many. Never in
+    this process: a render that crashes its process, or is stuck where the
+    time limit cannot reach (inside a C extension), costs only its output."""
     global _job
-    if workers <= 1 or len(job.dirty) < PARALLEL_FROM:
-        renderer = _Renderer(job)
-        try:
-            return [renderer.render(index) for index in job.dirty]
-        finally:
-            renderer.close()
     _job = job
     try:
-        return pool_map(_render_in_worker, job.dirty, workers=workers, initializer=_start_worker,
-                        failed=lambda index, lost: _lost(job, index, lost),
-                        item_timeout=job.timeout + STALL_GRACE if job.timeout > 0 else None)
+        return pool_map(_render_in_worker, job.dirty, workers=workers if len(job.dirty) >= PARALLEL_FROM else 1,
+                        initializer=_start_worker, failed=lambda index, lost: _lost(job, index, lost),
+                        item_timeout=job.timeout + STALL_GRACE if job.timeout > 0 else None, isolated=True)
     finally:
         _job = None
 
@@ -159,7 +155,7 @@ def _template_line(env: SiteEnvironment, output: Output, filename: str, line: in
 
 
 class _Renderer:
-    """Renders outputs in this process: its writer announces each file in the
+    """Renders outputs in a render worker: its writer announces each file in the
     journal before writing it; every render is under the page limits, the
     memory ceiling measured from this process's size when it was made."""
 

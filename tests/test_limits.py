@@ -44,8 +44,8 @@ def plugin(name: str, filters: str, body: str) -> dict[str, str]:
     return {f"plugins/{name}.py": f"{body}\n\n@hookimpl\ndef ssg_jinja_environment(env):\n{install}"}
 
 
-def all_posts_built(site) -> bool:
-    return all((site / f"public/posts/p{n}/index.html").is_file() for n in range(MANY))
+def all_posts_built(site, count: int = MANY) -> bool:
+    return all((site / f"public/posts/p{n}/index.html").is_file() for n in range(count))
 
 
 def test_a_template_looping_forever_fails_only_its_page(make_site):
@@ -85,11 +85,11 @@ def hog(value):
 """
 
 
-@pytest.mark.parametrize("where", ["in the build process", "in render workers"])
+@pytest.mark.parametrize("where", ["one render worker", "parallel render workers"])
 def test_a_filter_allocating_without_bound_fails_only_its_page(make_site, where):
     """Incident 4: the runaway allocation is stopped at [build] page_memory
     MiB, long before it can take the machine's memory."""
-    many = where == "in render workers"
+    many = where == "parallel render workers"
     site = make_site({**GOOD, **(posts(MANY) if many else {}), **page("hog", "<p>\n{{ page.title|hog }}\n</p>\n"),
                       **plugin("hogger", "hog", HOG)}, config=CONFIG + "[build]\npage_memory = 200\n")
     started = time.monotonic()
@@ -133,16 +133,19 @@ def segv(value):
 """
 
 
-def test_a_render_worker_that_dies_fails_only_its_page(make_site):
+@pytest.mark.parametrize("where", ["one render worker", "parallel render workers"])
+def test_a_render_worker_that_dies_fails_only_its_page(make_site, where):
     """A plugin that kills its render worker (as the kernel's OOM killer
     would) or crashes it: the build neither hangs nor stops; the page is named
-    with its old file kept, and every other page is built."""
+    with its old file kept, and every other page is built. A small build
+    renders in one worker process, so this holds for it too."""
     site = make_site({**GOOD, **page("kill", "<p>{{ page.title|kill }}</p>\n"),
                       **page("segv", "<p>\n{{ page.title|segv }}\n</p>\n"), **plugin("crasher", "kill segv", CRASHER)})
     assert build(site).returncode == 0
     old = (site / "public/kill/index.html").read_bytes()
     (site / "content/posts").mkdir()
-    for rel, text in posts(MANY).items():   # enough new pages for render workers
+    count = MANY if where == "parallel render workers" else 3
+    for rel, text in posts(count).items():
         (site / rel).write_text(text)
     for name in ("kill", "segv"):    # changed, so rendered again
         (site / f"content/{name}.md").write_text(f"---\ntitle: {name} again\ntemplate: {name}.html\n---\nx\n")
@@ -158,7 +161,7 @@ def test_a_render_worker_that_dies_fails_only_its_page(make_site):
             "(content/segv.md); it was running plugins/crasher.py:16 in segv") in text
     assert result.stderr.count("error:") == 2
     assert (site / "public/kill/index.html").read_bytes() == old
-    assert all_posts_built(site) and (site / "public/good/index.html").is_file()
+    assert all_posts_built(site, count) and (site / "public/good/index.html").is_file()
     assert build(site).returncode == 0     # without the crash, the two pages are built again
 
 
@@ -170,9 +173,9 @@ RECURSIVE = {
 }
 
 
-@pytest.mark.parametrize("where", ["in the build process", "in render workers"])
+@pytest.mark.parametrize("where", ["one render worker", "parallel render workers"])
 def test_endless_recursion_fails_only_its_page(make_site, where):
-    many = where == "in render workers"
+    many = where == "parallel render workers"
     site = make_site({**GOOD, **(posts(MANY) if many else {}), **RECURSIVE})
     result = build(site, *(["--jobs", "2"] if many else []))
     assert result.returncode == 1
