@@ -387,29 +387,29 @@ class Build:
                 evaluate: Evaluator, dep_rows: dict[int, tuple[str, str]],
                 new: dict[str, tuple[OutputRecord, dict]], decision: Decision,
                 records: dict[str, OutputRecord], dropped: set[str], *, reset: bool) -> None:
-        from ssg.deps import key_text
+        from ssg.deps import text_key
 
+        fps: dict[str, str] = {}              # every key read this build (as text) -> its fingerprint
+        for _record, keys in new.values():
+            fps.update(keys)
         ids = {key: dep_id for dep_id, (key, _fp) in dep_rows.items()}
         next_id = max(dep_rows, default=0) + 1
         changed_deps: dict[int, tuple[str, str]] = {}
+        for text, fp in fps.items():         # each key once, however many outputs read it
+            if not fp:
+                fp = fps[text] = evaluate(text_key(text))
+            dep_id = ids.get(text)
+            if dep_id is None:
+                dep_id = ids[text] = next_id
+                next_id += 1
+            old = dep_rows.get(dep_id)
+            if old is None or old[1] != fp:
+                changed_deps[dep_id] = dep_rows[dep_id] = (text, fp)
         outputs: dict[str, OutputRecord] = {}
         for path, (record, keys) in new.items():
-            dep_ids = []
-            for key, fp in keys.items():
-                text = key_text(key)
-                dep_id = ids.get(text)
-                if dep_id is None:
-                    dep_id = ids[text] = next_id
-                    next_id += 1
-                fp = fp or evaluate(key)
-                old = dep_rows.get(dep_id)
-                if old is None or old[1] != fp:
-                    changed_deps[dep_id] = (text, fp)
-                    dep_rows[dep_id] = (text, fp)
-                dep_ids.append(dep_id)
-            record.deps = tuple(sorted(dep_ids))
+            record.deps = tuple(sorted(map(ids.__getitem__, keys)))
             outputs[path] = record
-        referenced = {d for r in outputs.values() for d in r.deps} | {d for r in decision.clean.values() for d in r.deps}
+        referenced = set().union(*(r.deps for r in outputs.values()), *(r.deps for r in decision.clean.values()))
         dropped_deps = set(dep_rows) - referenced
         meta = {"settings": settings, "inputs": inputs, "output_root": str(self.output_root),
                 "parser": self._parser_fingerprint(), "failed": "1" if site.errors else "0",

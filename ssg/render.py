@@ -54,7 +54,7 @@ class Rendered:
 
     index: int
     written: Written | None = None
-    keys: dict[deps.Key, str] = field(default_factory=dict)   # what it read -> fingerprint ('': not yet known)
+    keys: dict[str, str] = field(default_factory=dict)   # what it read (key text) -> fingerprint ('': not yet)
     error: SsgError | None = None
 
 
@@ -186,12 +186,14 @@ class _Renderer:
 _BY_PARENT = ("file", "asset")   # fingerprinted by hashing files; the build keeps those hashes, so it does that
 
 
-def _fingerprinted(keys: frozenset[deps.Key], evaluate: Callable[[deps.Key], str] | None) -> dict[deps.Key, str]:
-    """The keys an output read with their fingerprints, taken here: in a
-    render worker that spreads the work over the cores."""
+def _fingerprinted(keys: frozenset[deps.Key], evaluate: Callable[[deps.Key], str] | None) -> dict[str, str]:
+    """The keys an output read, as stored (``deps.key_text``), with their
+    fingerprints ('' for those the build takes itself), taken here: in a
+    render worker, which spreads the work over the cores."""
+    text = deps.key_text
     if evaluate is None:
-        return dict.fromkeys(keys, "")
-    return {key: "" if key[0] in _BY_PARENT else evaluate(key) for key in keys}
+        return dict.fromkeys(map(text, keys), "")
+    return {text(key): "" if key[0] in _BY_PARENT else evaluate(key) for key in keys}
 
 
 def produce(output: Output, context: dict[str, Any] | None, env: SiteEnvironment) -> tuple[bytes, frozenset]:
