@@ -6,15 +6,16 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, NamedTuple
 
 if TYPE_CHECKING:
     from ssg.config import SiteConfig
     from ssg.errors import SsgError
 
 
-@dataclass(frozen=True)
-class TocEntry:
+class TocEntry(NamedTuple):
+    """One heading of a page's table of contents."""
+
     level: int
     id: str
     title: str

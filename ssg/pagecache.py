@@ -112,14 +112,14 @@ def _parse(item: tuple[ParseJob, dict, str | None]) -> tuple[Any, str, bytes | S
 # plain text and its table of contents as tuples: half the time of
 # unpickling the objects themselves, for the ten thousand unchanged pages
 # every build reloads. FORMAT is part of the parser fingerprint.
-FORMAT = "2"
+FORMAT = "3"
 _FIELDS = tuple(field.name for field in dataclasses.fields(Page))
 _CONTENT, _SUMMARY, _TOC = (_FIELDS.index(name) for name in ("content", "summary", "toc"))
 
 
 def encode(page: Page) -> bytes:
     values = [getattr(page, name) for name in _FIELDS]
-    values[_TOC] = tuple((entry.level, entry.id, entry.title) for entry in page.toc)
+    values[_TOC] = tuple(map(tuple, page.toc))
     marked = (type(page.content) is Markup, type(page.summary) is Markup)
     values[_CONTENT], values[_SUMMARY] = str(page.content), str(page.summary)
     return pickle.dumps((values, marked), protocol=pickle.HIGHEST_PROTOCOL)
@@ -131,13 +131,7 @@ def decode(blob: bytes) -> Page:
         values[_CONTENT] = Markup(values[_CONTENT])
     if summary_marked:
         values[_SUMMARY] = Markup(values[_SUMMARY])
-    values[_TOC] = tuple(_toc_entry(*entry) for entry in values[_TOC])
+    values[_TOC] = tuple(map(TocEntry._make, values[_TOC]))
     page = Page.__new__(Page)
     page.__dict__.update(zip(_FIELDS, values, strict=True))
     return page
-
-
-def _toc_entry(level: int, id: str, title: str) -> TocEntry:
-    entry = TocEntry.__new__(TocEntry)
-    entry.__dict__.update(level=level, id=id, title=title)   # a frozen dataclass: its __init__ is slow
-    return entry
