@@ -270,3 +270,17 @@ def test_a_future_post_is_published_once_due_without_any_file_changing(site):
     time.sleep(3)
     result = build(site)
     assert "posts/soon/index.html" in result.written and "index.html" in result.written
+
+
+def test_a_page_linking_to_a_post_is_rebuilt_when_that_post_moves(site):
+    """A page's text is fingerprinted by what made it, including the URL of each
+    page it links to: when only the target's URL changes, the linking page's
+    own file is not changed, yet its output must be rebuilt with the new link."""
+    (site / "content/about.md").write_text("---\ntitle: About\n---\nSee [alpha](posts/a.md).\n")
+    rebuild(site)
+    assert 'href="/posts/a/"' in (site / "public/about/index.html").read_text()
+    (site / "content/posts/a.md").write_text("---\ntitle: Alpha\ndate: 2024-01-01\ntags: [x]\nslug: first\n"
+                                             "summary: About alpha.\n---\nAlpha body.\n")
+    result = rebuild(site)
+    assert "about/index.html" in result.written
+    assert 'href="/posts/first/"' in (site / "public/about/index.html").read_text()
