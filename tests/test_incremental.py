@@ -284,3 +284,22 @@ def test_a_page_linking_to_a_post_is_rebuilt_when_that_post_moves(site):
     result = rebuild(site)
     assert "about/index.html" in result.written
     assert 'href="/posts/first/"' in (site / "public/about/index.html").read_text()
+
+
+def test_a_page_whose_text_a_hook_replaced_is_fingerprinted_by_that_text(make_site, tmp_path):
+    """The digest standing in for a page's text holds only while the page holds
+    the text as parsed. A hook that rewrites it from an input outside the site
+    (here a file it reads, with changes_at saying so) gets the page rebuilt
+    when that input changes, though no site file did."""
+    outside = tmp_path / "banner.txt"
+    outside.write_text("first banner")
+    plugin = ("from markupsafe import Markup\nfrom ssg.api import hookimpl\n\n\n@hookimpl\n"
+              "def ssg_page_parsed(page, site):\n    site.changes_at(site.build_time)\n"
+              f"    page.content = Markup(page.content + open({str(outside)!r}).read())\n")
+    root = make_site({**SITE, "plugins/banner.py": plugin})
+    assert build(root).ok
+    assert "first banner" in (root / "public/posts/a/index.html").read_text()
+    outside.write_text("second banner")
+    result = rebuild(root)
+    assert "posts/a/index.html" in result.written
+    assert "second banner" in (root / "public/posts/a/index.html").read_text()
