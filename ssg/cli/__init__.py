@@ -76,6 +76,32 @@ def build(
 
 
 @app.command()
+def serve(
+    site: SiteOption = Path("."),
+    host: Annotated[str, typer.Option("--host", help="Address to listen on (127.0.0.1: this machine only).")] = "127.0.0.1",
+    port: Annotated[int | None, typer.Option("--port", "-p", min=0, max=65535,
+                                             help="Port to listen on; taken: an error (0: any free port). "
+                                                  "Default: 8000, or the next free one of 8000-8019.")] = None,
+    watch: Annotated[bool, typer.Option("--watch/--no-watch", help="Rebuild on every change and reload the "
+                                                                   "open pages (default).")] = True,
+    open_: Annotated[bool, typer.Option("--open", help="Open the site in the web browser.")] = False,
+    drafts: Annotated[bool, typer.Option("--drafts", help="Include pages marked draft.")] = False,
+    future: Annotated[bool, typer.Option("--future", help="Include pages dated in the future.")] = False,
+    verbose: Annotated[bool, typer.Option("--verbose", "-v", help="Log every request.")] = False,
+    debug: Annotated[bool, typer.Option("--debug", help="Show tracebacks for errors.")] = False,
+) -> None:
+    """Build the site, serve it, and rebuild and reload the open pages on every change."""
+    from ssg.build import BuildOptions
+    from ssg.cli.build_cmd import waiting
+    from ssg.cli.serve_cmd import run_serve
+    from ssg.serve import ServeOptions
+
+    options = ServeOptions(host=host, port=port, watch=watch, open_browser=open_, verbose=verbose,
+                           build=BuildOptions(drafts=drafts, future=future, on_wait=waiting))
+    run_serve(site, options, debug=debug)
+
+
+@app.command()
 def deploy(
     target: Annotated[str | None, typer.Argument(help="A [deploy.NAME] table of ssg.toml, or a target URL "
                                                       "(default: the only [deploy.*] table).")] = None,

@@ -1,0 +1,184 @@
+"""``ssg serve``: build the site, serve its output folder, and with ``watch``
+rebuild on every change and tell the open pages (live reload).
+
+Threads: builds run in the main thread, always (the time limits of
+ssg/limits.py use SIGALRM, which only the main thread gets); the HTTP server
+(ssg/serve/http.py, one thread per connection) and the file watcher
+(ssg/serve/watch.py) run in daemon threads. The watcher only marks the
+``Scheduler`` dirty; the main thread loops on ``Scheduler.wait()``, so one
+build runs at a time and changes made during it make exactly one more."""
+
+from __future__ import annotations
+
+import signal
+import threading
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Protocol
+from urllib.parse import urlsplit
+
+from ssg.build import BuildOptions, BuildResult, build
+from ssg.errors import ConfigError, SsgError
+from ssg.serve.events import Broker
+from ssg.serve.http import DevServer, Mount, bind
+from ssg.serve.watch import Scheduler, Watcher
+
+MAX_LISTED = 2000   # more changed files than this: the event says "everything" and pages reload
+
+
+@dataclass(frozen=True)
+class ServeOptions:
+    host: str = "127.0.0.1"
+    port: int | None = None     # None: 8000, or the next free port
+    watch: bool = True
+    open_browser: bool = False
+    verbose: bool = False       # log requests
+    build: BuildOptions = field(default_factory=BuildOptions)
+
+
+class Reporter(Protocol):
+    def built(self, result: BuildResult) -> None: ...
+    def failed(self, error: Exception) -> None: ...
+    def say(self, text: str) -> None: ...
+
+
+@dataclass(frozen=True)
+class Layout:
+    """What the server needs from ssg.toml besides the build: where the site
+    is mounted and which theme folder to watch. Read on its own, so that a
+    broken ssg.toml leaves the last good one in force."""
+
+    base_path: str = "/"
+    theme: Path | None = None
+
+
+def read_layout(site_root: Path) -> Layout | None:
+    from ssg.config import read_config
+    from ssg.themes import theme_dir
+
+    try:
+        raw = read_config(site_root)
+    except SsgError:
+        return None
+    path = urlsplit(str(raw.data.get("base_url", ""))).path or "/"
+    try:
+        theme = theme_dir(site_root, str(raw.data.get("theme", "default")), raw.path)
+    except SsgError:
+        theme = None
+    return Layout(path if path.endswith("/") else path + "/", theme)
+
+
+def output_url(rel: str, base_path: str) -> str:
+    """The URL a page is seen at: 'posts/a/index.html' -> '/posts/a/'."""
+    if rel == "index.html" or rel.endswith("/index.html"):
+        rel = rel[: -len("index.html")]
+    return base_path + rel
+
+
+def build_event(number: int, result: BuildResult | None, error: Exception | None, base_path: str) -> dict:
+    errors = [error] if error is not None else list(result.errors if result else [])
+    event = {"build": number, "ok": not errors, "finished": time.time() * 1000,
+             "errors": [{"text": str(e) if isinstance(e, SsgError) else f"internal error: {type(e).__name__}: {e}",
+                         **(e.as_dict() if isinstance(e, SsgError) else {})} for e in errors],
+             "changed": [], "deleted": [], "everything": False}
+    if result is not None:
+        event["seconds"] = round(result.seconds, 3)
+        if len(result.written) + len(result.deleted) > MAX_LISTED:
+            event["everything"] = True
+        else:
+            event["changed"] = [output_url(rel, base_path) for rel in result.written]
+            event["deleted"] = [output_url(rel, base_path) for rel in result.deleted]
+    return event
+
+
+class Session:
+    """One run of ``ssg serve``. ``run()`` returns when stopped (SIGINT, SIGTERM)."""
+
+    def __init__(self, site_root: Path, options: ServeOptions, reporter: Reporter):
+        self.site_root = site_root.resolve()
+        self.options, self.reporter = options, reporter
+        self.broker = Broker()
+        self.scheduler = Scheduler()
+        self.layout = Layout()
+        self.server: DevServer | None = None
+        self.builds = 0
+        self.building = False
+
+    def run(self) -> None:
+        from ssg.config import read_config
+
+        try:
+            read_config(self.site_root)      # no site at all: a usage error, nothing served
+        except ConfigError:
+            pass                             # a broken ssg.toml: served anyway, shown in the page
+        self.layout = read_layout(self.site_root) or Layout()
+        self.server = server = bind(self.options.host, self.options.port, self.broker, verbose=self.options.verbose,
+                                    on_busy=lambda taken, chosen: self.reporter.say(
+                                        f"port {taken} is in use; serving on port {chosen} instead"))
+        watcher = serving = None
+        handlers = {sig: signal.signal(sig, self._on_signal) for sig in (signal.SIGINT, signal.SIGTERM)}
+        try:
+            if self.options.watch:
+                watcher = Watcher(self.site_root, self.scheduler.mark, theme=lambda: self.layout.theme,
+                                  ignored=lambda: [r for r in (server.mount.root,) if r is not None])
+                watcher.start()      # before the first build: a change made during it is built next
+            self._build()
+            if self.scheduler.stopped:
+                return
+            serving = threading.Thread(target=server.serve_forever, kwargs={"poll_interval": 0.2},
+                                       name="ssg-http", daemon=True)
+            serving.start()
+            url = self.url()
+            self.reporter.say(f"serving {url}" + ("" if self.options.watch else " (not watching for changes)"))
+            if self.options.open_browser:
+                import webbrowser
+
+                threading.Thread(target=webbrowser.open, args=(url,), daemon=True).start()
+            while self.scheduler.wait():
+                self._build()
+                if watcher is not None:
+                    watcher.refresh()
+        except KeyboardInterrupt:
+            self.reporter.say("build abandoned (its files were written atomically; the next build redoes it)")
+        finally:
+            for sig, handler in handlers.items():
+                signal.signal(sig, handler)
+            if watcher is not None:
+                watcher.stop()
+            self.broker.close()
+            if serving is not None:
+                server.shutdown()
+            server.server_close()
+
+    def url(self) -> str:
+        assert self.server is not None
+        host, port = self.server.server_address[:2]
+        host = f"[{host}]" if ":" in host else host
+        return f"http://{host}:{port}{self.layout.base_path}"
+
+    def _on_signal(self, signum: int, frame) -> None:
+        if self.scheduler.stopped and self.building:
+            raise KeyboardInterrupt    # asked twice: abandon the running build
+        self.scheduler.stop()
+        if self.building:
+            self.reporter.say("stopping after the running build (press Ctrl-C again to abandon it)")
+
+    def _build(self) -> None:
+        assert self.server is not None
+        result = error = None
+        self.building = True
+        try:
+            result = build(self.site_root, self.options.build)
+        except Exception as failure:     # SsgError: config, plugin, lock; anything else: a bug, shown as one
+            error = failure
+        finally:
+            self.building = False
+        self.builds += 1
+        if result is not None:
+            self.layout = read_layout(self.site_root) or self.layout
+            self.server.mount = Mount(result.output_root, self.layout.base_path)
+            self.reporter.built(result)
+        else:
+            self.reporter.failed(error)
+        self.broker.publish("build", build_event(self.builds, result, error, self.server.mount.base_path))

@@ -1,0 +1,211 @@
+"""Watching the site's inputs and coalescing what the watcher sees into builds
+(incidents 2 and 3 of shared/INCIDENTS.md: one build running, at most one
+pending, every change built by some build).
+
+The watcher threads only call ``Scheduler.mark()``; the main thread waits in
+``Scheduler.wait()`` and runs one build each time it returns. Nothing here
+knows about HTTP or about builds, so it is tested on its own."""
+
+from __future__ import annotations
+
+import threading
+import time
+from collections.abc import Callable, Iterable
+from pathlib import Path
+
+from ssg.config import CONFIG_NAME
+from ssg.inputs import INPUT_FOLDERS, is_ignored
+
+
+class Scheduler:
+    """Dirty flag plus debounce. ``mark()`` from any thread (or a signal
+    handler); ``wait()`` from the one thread that builds: it returns True once
+    something changed and then ``quiet`` seconds passed without a change (or
+    ``longest`` since the first change), clearing the flag so that changes
+    made during the build mark exactly one more; False once stopped.
+
+    ``quiet`` is longer than the watcher takes to report a save (``step_ms``,
+    10 ms) plus the gap between saves of a burst; ``longest`` bounds how long a
+    steady stream of saves (an editor saving on every keystroke) defers its
+    build: such a stream is built about once a second, so 50 saves within a
+    second make at most two builds."""
+
+    def __init__(self, quiet: float = 0.06, longest: float = 1.0):
+        self.quiet, self.longest = quiet, longest
+        self._cond = threading.Condition(threading.RLock())   # reentrant: a signal handler may stop() us
+        self._first: float | None = None
+        self._last = 0.0
+        self._stopped = False
+
+    def mark(self) -> None:
+        with self._cond:
+            now = time.monotonic()
+            if self._first is None:
+                self._first = now
+            self._last = now
+            self._cond.notify_all()
+
+    def stop(self) -> None:
+        with self._cond:
+            self._stopped = True
+            self._cond.notify_all()
+
+    @property
+    def stopped(self) -> bool:
+        return self._stopped
+
+    def wait(self) -> bool:
+        with self._cond:
+            while not self._stopped:
+                if self._first is None:
+                    self._cond.wait(1.0)
+                    continue
+                due = min(self._last + self.quiet, self._first + self.longest)
+                left = due - time.monotonic()
+                if left <= 0:
+                    self._first = None
+                    return True
+                self._cond.wait(left)
+            return False
+
+
+def relevant(path: str | Path, watched: Path, ignored: Iterable[Path] = ()) -> bool:
+    """A change under ``watched`` that can matter to a build: not in an ignored
+    folder (the output, .ssg/), and no segment of it an editor's temporary file,
+    a hidden or VCS folder, or Python's bytecode cache."""
+    path = Path(path)
+    for folder in ignored:
+        if path == folder or folder in path.parents:
+            return False
+    try:
+        parts = path.relative_to(watched).parts
+    except ValueError:
+        return False
+    return not any(is_ignored(p) or p == "__pycache__" or p.endswith((".pyc", ".pyo")) for p in parts)
+
+
+class Watcher:
+    """Two watchfiles notifiers: the site folder itself, not recursively (ssg.toml,
+    input folders appearing or going), and the input folders that exist,
+    recursively (content, templates, static, data, plugins, the theme). When a
+    top-level folder appears or goes, the recursive one is made again. Any
+    relevant change calls ``on_change``; what changed does not matter (a build
+    finds out), so atomic saves and renames need nothing special."""
+
+    def __init__(self, site_root: Path, on_change: Callable[[], None],
+                 theme: Callable[[], Path | None] = lambda: None, ignored: Callable[[], Iterable[Path]] = tuple,
+                 step_ms: int = 10, debounce_ms: int = 50):
+        self.site_root = site_root.resolve()
+        self.on_change, self.theme, self.ignored = on_change, theme, ignored
+        self.step_ms, self.debounce_ms = step_ms, debounce_ms
+        self._stop = threading.Event()
+        self._refresh = threading.Event()
+        self._threads: list[threading.Thread] = []
+        self._folders: list[Path] = []
+
+    def folders(self) -> list[Path]:
+        """The folders watched recursively: those of the inputs that exist."""
+        found = [self.site_root / name for name in INPUT_FOLDERS]
+        theme = self.theme()
+        if theme is not None:
+            found.append(theme.resolve())
+        return sorted({f for f in found if f.is_dir()})
+
+    def top_names(self) -> set[str]:
+        names = {CONFIG_NAME, *INPUT_FOLDERS}
+        theme = self.theme()
+        if theme is not None:
+            try:
+                names.add(theme.resolve().relative_to(self.site_root).parts[0])
+            except (ValueError, IndexError):
+                pass   # a packaged theme, outside the site
+        return names
+
+    def start(self) -> None:
+        """Returns once both notifiers are in place: a change made after this is seen."""
+        from watchfiles._rust_notify import RustNotify
+
+        top = RustNotify([str(self.site_root)], False, False, 300, False, True)
+        self._folders = self.folders()
+        tree = self._tree_notifier(self._folders)
+        for target, notifier in ((self._top_loop, top), (self._tree_loop, tree)):
+            thread = threading.Thread(target=target, args=(notifier,), name=f"ssg-watch-{target.__name__}",
+                                      daemon=True)
+            thread.start()
+            self._threads.append(thread)
+
+    def refresh(self) -> None:
+        """Check the folder list again (after a build: the theme may have changed)."""
+        if self.folders() != self._folders:
+            self._refresh.set()
+
+    def stop(self) -> None:
+        self._stop.set()
+        for thread in self._threads:
+            thread.join(timeout=2)
+
+    def _tree_notifier(self, folders: list[Path]):
+        from watchfiles._rust_notify import RustNotify
+
+        if not folders:
+            return None
+        try:
+            return RustNotify([str(f) for f in folders], False, False, 300, True, True)
+        except FileNotFoundError:   # a folder went between the check and the watch: the next refresh retries
+            self._refresh.set()
+            return None
+
+    def _wait(self, notifier, waker: _Either) -> set[tuple[int, str]] | None:
+        if notifier is None:
+            waker.wait(0.5)
+            return None
+        result = notifier.watch(self.debounce_ms, self.step_ms, 0, waker)
+        return result if isinstance(result, set) else None
+
+    def _top_loop(self, notifier) -> None:
+        waker = _Either(self._stop)
+        with notifier:
+            while not self._stop.is_set():
+                changes = self._wait(notifier, waker)
+                if not changes:
+                    continue
+                hits = {Path(path).name for _change, path in changes if Path(path).parent == self.site_root}
+                if hits & self.top_names():
+                    if self.folders() != self._folders:
+                        self._refresh.set()   # an input folder came or went
+                    self.on_change()
+
+    def _tree_loop(self, notifier) -> None:
+        waker = _Either(self._stop, self._refresh)
+        while not self._stop.is_set():
+            if self._refresh.is_set():
+                self._refresh.clear()
+                if notifier is not None:
+                    notifier.close()
+                self._folders = self.folders()
+                notifier = self._tree_notifier(self._folders)
+                self.on_change()   # what changed while no notifier watched is found by the build
+            changes = self._wait(notifier, waker)
+            if not changes:
+                continue
+            ignored = [self.site_root / ".ssg", *self.ignored()]
+            if any(any(relevant(path, folder, ignored) for folder in self._folders if folder in Path(path).parents)
+                   for _change, path in changes):
+                self.on_change()
+        if notifier is not None:
+            notifier.close()
+
+
+class _Either:
+    """An event that is set when either of two is (watchfiles checks ``is_set``)."""
+
+    def __init__(self, *events: threading.Event):
+        self.events = events
+
+    def is_set(self) -> bool:
+        return any(e.is_set() for e in self.events)
+
+    def wait(self, seconds: float) -> None:
+        deadline = time.monotonic() + seconds
+        while not self.is_set() and time.monotonic() < deadline:
+            time.sleep(0.05)

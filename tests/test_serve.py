@@ -1,0 +1,379 @@
+"""`ssg serve`: the real server as a subprocess on 127.0.0.1, spoken to over
+HTTP and its server-sent events. Incidents 2 and 3 of shared/INCIDENTS.md
+(one build running, at most one pending, every change built by some build,
+errors shown and not lost) are what the coalescing and error tests check."""
+
+from __future__ import annotations
+
+import filecmp
+import os
+import shutil
+import signal
+import socket
+import threading
+import time
+from email.utils import formatdate
+from pathlib import Path
+
+import pytest
+from conftest import MINIMAL_CONFIG, write_files
+from serve_helpers import ServeProcess
+
+from ssg.errors import UsageError
+from ssg.serve.events import Broker
+from ssg.serve.http import bind
+from ssg.serve.watch import Scheduler, relevant
+
+SECRET = "TOP-SECRET-BYTES-6d1f"
+
+
+def post(title: str, body: str, date: str = "2024-01-01") -> str:
+    return f"---\ntitle: {title}\ndate: {date}\ntags: [x]\n---\n{body}\n"
+
+
+SITE = {
+    "ssg.toml": MINIMAL_CONFIG + f"# {SECRET}\n",
+    "secret.txt": SECRET + "\n",
+    "content/posts/a.md": post("Alpha", "Alpha body."),
+    "content/posts/b.md": post("Beta", "Beta body.", "2024-01-02"),
+    "content/about.md": "---\ntitle: About\n---\nWho we are.\n",
+    "static/files/data.json": '{"x": 1}\n',
+    "static/files/notes.txt": "plain\n",
+    "templates/page.html": '{% extends "theme/page.html" %}\n',
+}
+
+
+def make(tmp_path: Path, name: str = "site", extra: dict | None = None) -> Path:
+    root = tmp_path / name
+    write_files(root, {**SITE, **(extra or {})})
+    return root
+
+
+@pytest.fixture(scope="module")
+def served(tmp_path_factory):
+    """One server for the read-only HTTP tests (and a pristine copy of its site)."""
+    base = tmp_path_factory.mktemp("serve")
+    site = make(base)
+    shutil.copytree(site, base / "copy")
+    server = ServeProcess(site)
+    yield server, site, base / "copy"
+    assert server.stop() == 0
+
+
+# -- HTTP ---------------------------------------------------------------------
+
+def test_folders_serve_index_html_with_the_script_injected_only_in_the_response(served):
+    server, site, _ = served
+    page = server.request("/posts/a/")
+    assert page.status == 200
+    assert page.headers["Content-Type"] == "text/html; charset=utf-8"
+    assert "Alpha body." in page.text
+    assert page.text.count('<script src="/_ssg/livereload.js"></script></body>') == 1
+    assert int(page.headers["Content-Length"]) == len(page.body)
+    on_disk = (site / "public/posts/a/index.html").read_bytes()
+    assert b"livereload" not in on_disk and page.body.replace(b'<script src="/_ssg/livereload.js"></script>', b"") == on_disk
+    redirect = server.request("/posts/a?x=1")
+    assert redirect.status == 301 and redirect.headers["Location"] == "/posts/a/?x=1"
+    script = server.request("/_ssg/livereload.js")
+    assert script.status == 200 and script.headers["Content-Type"] == "text/javascript; charset=utf-8"
+    assert b"EventSource" in script.body
+
+
+def test_output_is_byte_identical_to_ssg_build(served, cli):
+    server, site, copy = served
+    assert cli("build", "-s", str(copy), "-q").exit_code == 0
+    compared = filecmp.dircmp(site / "public", copy / "public")
+    assert not compared.left_only and not compared.right_only
+    files = [p.relative_to(copy / "public") for p in (copy / "public").rglob("*") if p.is_file()]
+    match, mismatch, errors = filecmp.cmpfiles(site / "public", copy / "public", [str(f) for f in files], shallow=False)
+    assert not mismatch and not errors and len(match) > 5
+
+
+def test_content_types(served):
+    server, _, _ = served
+    assert server.request("/files/data.json").headers["Content-Type"] == "application/json; charset=utf-8"
+    assert server.request("/files/notes.txt").headers["Content-Type"] == "text/plain; charset=utf-8"
+    css = server.request("/css/style.css")
+    assert css.headers["Content-Type"] == "text/css; charset=utf-8" and b"script" not in css.body[-200:]
+    assert server.request("/index.xml").headers["Content-Type"] == "application/xml; charset=utf-8"
+
+
+def test_head_has_the_headers_of_get_and_no_body(served):
+    server, _, _ = served
+    get, head = server.request("/posts/a/"), server.request("/posts/a/", "HEAD")
+    assert head.status == 200 and head.body == b""
+    assert head.headers["Content-Length"] == get.headers["Content-Length"]
+    assert head.headers["ETag"] == get.headers["ETag"]
+
+
+def test_a_miss_gets_the_sites_404_page_with_status_404(served):
+    server, site, _ = served
+    miss = server.request("/no/such/page/")
+    assert miss.status == 404
+    assert "Page not found" in miss.text and "/_ssg/livereload.js" in miss.text
+    assert (site / "public/404.html").read_bytes() in miss.body.replace(b'<script src="/_ssg/livereload.js"></script>', b"")
+
+
+def test_etag_and_last_modified_answer_conditional_gets_with_304(served):
+    server, _, _ = served
+    page = server.request("/posts/a/")
+    etag, modified = page.headers["ETag"], page.headers["Last-Modified"]
+    assert etag and modified
+    assert server.request("/posts/a/", headers={"If-None-Match": etag}).status == 304
+    assert server.request("/posts/a/", headers={"If-None-Match": '"other"'}).status == 200
+    assert server.request("/posts/a/", headers={"If-Modified-Since": modified}).status == 304
+    assert server.request("/posts/a/", headers={"If-Modified-Since": formatdate(0, usegmt=True)}).status == 200
+    css = server.request("/css/style.css")
+    assert server.request("/css/style.css", headers={"If-None-Match": css.headers["ETag"]}).status == 304
+    assert css.headers["ETag"] != page.headers["ETag"]
+
+
+@pytest.mark.parametrize("path", ["/../ssg.toml", "/%2e%2e/ssg.toml", "/..%2fssg.toml", "/%2E%2E%2Fsecret.txt",
+                                  "/..\\secret.txt", "/..%5csecret.txt", "/posts/../../secret.txt",
+                                  "/%2e%2e/%2e%2e/secret.txt", "/secret.txt%00.html", "//../secret.txt"])
+def test_paths_leaving_the_output_folder_are_refused(served, path):
+    server, _, _ = served
+    answer = server.request(path)
+    assert answer.status in (400, 404)
+    assert SECRET.encode() not in answer.body
+
+
+def test_symlinks_and_temporary_files_in_the_output_are_not_served(served):
+    server, site, _ = served
+    public = site / "public"
+    os.symlink(site / "secret.txt", public / "leak.txt")
+    os.symlink(site, public / "leakdir")
+    os.symlink(public / "about", public / "inside")     # a link within the output is fine
+    (public / ".ssgtmp-123-x.html").write_text("half written")
+    try:
+        for path in ("/leak.txt", "/leakdir/secret.txt", "/leakdir/", "/.ssgtmp-123-x.html"):
+            answer = server.request(path)
+            assert answer.status == 404, path
+            assert SECRET.encode() not in answer.body and b"half written" not in answer.body
+        assert "Who we are." in server.request("/inside/").text
+    finally:
+        for name in ("leak.txt", "leakdir", "inside", ".ssgtmp-123-x.html"):
+            (public / name).unlink()
+
+
+def test_304_for_a_page_after_a_rebuild_that_did_not_change_it(served):
+    server, site, _ = served
+    before = server.request("/posts/a/")
+    events = server.events()
+    try:
+        path = site / "content/posts/b.md"
+        path.write_text(path.read_text().replace("Beta body.", "Beta body, edited."))
+        event, _ = events.until(lambda e: "/posts/b/" in e["changed"])
+        assert event["ok"] and "/posts/a/" not in event["changed"]
+        assert "Beta body, edited." in server.request("/posts/b/").text
+        again = server.request("/posts/a/", headers={"If-None-Match": before.headers["ETag"]})
+        assert again.status == 304 and again.headers["ETag"] == before.headers["ETag"]
+    finally:
+        events.close()
+
+
+def test_a_busy_explicit_port_is_an_error_naming_it(tmp_path):
+    site = make(tmp_path)
+    with socket.socket() as taken:
+        taken.bind(("127.0.0.1", 0))
+        taken.listen()
+        port = taken.getsockname()[1]
+        import subprocess
+        import sys
+
+        run = subprocess.run([sys.executable, "-m", "ssg", "serve", "-s", str(site), "--port", str(port)],
+                             capture_output=True, text=True, timeout=30)
+    assert run.returncode == 2
+    assert f"port {port} on 127.0.0.1 is in use" in run.stderr
+
+
+def test_a_busy_default_port_moves_to_the_next_free_one():
+    with socket.socket() as taken:
+        taken.bind(("127.0.0.1", 0))
+        taken.listen()
+        port = taken.getsockname()[1]
+        told = []
+        try:
+            server = bind("127.0.0.1", None, Broker(), default_port=port, on_busy=lambda *a: told.append(a))
+        except UsageError:
+            pytest.skip("the ports after the taken one are taken too")
+        try:
+            chosen = server.server_address[1]
+            assert chosen > port and told == [(port, chosen)]
+        finally:
+            server.server_close()
+
+
+# -- watching, coalescing, errors ---------------------------------------------
+
+def test_a_burst_of_50_edits_in_one_second_makes_at_most_two_builds_and_serves_the_last(tmp_path, cli):
+    site = make(tmp_path)
+    post_file = site / "content/posts/a.md"
+    with ServeProcess(site) as server:
+        events = server.events()
+        initial = server.builds
+        started = time.monotonic()
+        for n in range(50):
+            post_file.write_text(post("Alpha", f"Edit number {n}."))
+            time.sleep(0.02)    # the burst: 50 saves spread over one second
+        assert time.monotonic() - started < 1.5
+        event, seen = events.until(lambda e: e["ok"] and "/posts/a/" in e["changed"]
+                                   and "Edit number 49." in server.request("/posts/a/").text)
+        # Anything of the burst still pending is built before a later change's build.
+        (site / "content/about.md").write_text("---\ntitle: About\n---\nSentinel.\n")
+        _, after = events.until(lambda e: "/about/" in e["changed"])
+        burst_builds = len(seen) + len(after) - 1
+        assert 1 <= burst_builds <= 2, [e["changed"] for e in seen + after]
+        assert server.builds - initial == burst_builds + 1
+        assert "Edit number 49." in server.request("/posts/a/").text
+        events.close()
+        assert server.stop(signal.SIGINT) == 0
+    assert "stopped" in server.lines[-1]
+    # Stopped cleanly: the build state agrees with the output folder, nothing left to do.
+    result = cli("build", "-s", str(site))
+    assert result.exit_code == 0 and " 0 written" in result.stdout
+
+
+def test_editor_temporary_files_start_no_build(tmp_path):
+    site = make(tmp_path)
+    with ServeProcess(site) as server:
+        events = server.events()
+        posts = site / "content/posts"
+        for name in (".a.md.swp", "a.md~", "4913", "#a.md#", ".#a.md", "a.md.bck", ".a.md.tmp"):
+            (posts / name).write_text("junk")
+        (site / ".git").mkdir()
+        (site / ".git/index").write_text("x")
+        (site / "public/stray.html").write_text("x")
+        time.sleep(0.4)    # the one wait for nothing: far longer than the watcher's report + the 60 ms debounce
+        (posts / "b.md").write_text(post("Beta", "Beta after the junk.", "2024-01-02"))
+        event, seen = events.until(lambda e: "/posts/b/" in e["changed"])
+        assert len(seen) == 1, "a temporary file started a build"
+        events.close()
+        assert server.stop(signal.SIGTERM) == 0
+
+
+def test_an_atomic_save_is_seen(tmp_path):
+    """Editors write a temporary file and rename it over the original."""
+    site = make(tmp_path)
+    with ServeProcess(site) as server:
+        events = server.events()
+        temp = site / "content/posts/.a.md.tmp"
+        temp.write_text(post("Alpha", "Saved atomically."))
+        os.replace(temp, site / "content/posts/a.md")
+        events.until(lambda e: "/posts/a/" in e["changed"])
+        assert "Saved atomically." in server.request("/posts/a/").text
+        events.close()
+
+
+def test_a_template_error_is_sent_to_the_page_and_fixing_it_recovers(tmp_path):
+    site = make(tmp_path)
+    template = site / "templates/page.html"
+    with ServeProcess(site) as server:
+        events = server.events()
+        template.write_text('{% extends "theme/page.html" %}\n{% block main %}{% if %}{% endblock %}\n')
+        failed, _ = events.until(lambda e: not e["ok"])
+        text = "\n".join(e["text"] for e in failed["errors"])
+        assert "page.html" in text and ":2" in text
+        server.wait_for_line(r"^error: .*page\.html:2")
+        assert "Alpha body." in server.request("/posts/a/").text      # the last good output is still served
+        template.write_text('{% extends "theme/page.html" %}\n')
+        fixed, _ = events.until(lambda e: e["ok"])
+        assert "/posts/a/" in fixed["changed"] or fixed["changed"] == []
+        assert "Alpha body." in server.request("/posts/a/").text
+        # A page opened now learns the state from the hello of its stream.
+        late = server.events()
+        assert late.hello["last"]["ok"] and late.hello["last"]["build"] == fixed["build"]
+        late.close()
+        events.close()
+
+
+def test_a_broken_ssg_toml_keeps_the_server_serving_and_a_fix_rebuilds(tmp_path):
+    site = make(tmp_path)
+    config = site / "ssg.toml"
+    with ServeProcess(site) as server:
+        events = server.events()
+        config.write_text('title = "Test site\nbase_url = "https://example.org/"\n')
+        failed, _ = events.until(lambda e: not e["ok"])
+        assert "ssg.toml:1" in failed["errors"][0]["text"] and "invalid TOML" in failed["errors"][0]["text"]
+        assert "Alpha body." in server.request("/posts/a/").text
+        config.write_text('title = "Renamed site"\nbase_url = "https://example.org/"\n')
+        fixed, _ = events.until(lambda e: e["ok"])
+        assert "/posts/a/" in fixed["changed"]
+        assert "Renamed site" in server.request("/posts/a/").text
+        events.close()
+
+
+def test_a_site_plugin_edit_is_loaded_by_the_next_build(tmp_path):
+    plugin = ("from ssg.api import hookimpl\n\n@hookimpl\ndef ssg_jinja_environment(env, site):\n"
+              "    env.globals['greeting'] = '{}'\n")
+    site = make(tmp_path, extra={
+        "plugins/greet.py": plugin.format("Hello v1"),
+        "templates/page.html": '{% extends "theme/page.html" %}{% block page_kicker %}<p>{{ greeting }}</p>'
+                               '{% endblock %}\n'})
+    with ServeProcess(site) as server:
+        assert "Hello v1" in server.request("/posts/a/").text
+        events = server.events()
+        (site / "plugins/greet.py").write_text(plugin.format("Hello v2"))
+        events.until(lambda e: "/posts/a/" in e["changed"])
+        assert "Hello v2" in server.request("/posts/a/").text
+        events.close()
+
+
+def test_a_new_input_folder_is_watched(tmp_path):
+    site = make(tmp_path)
+    with ServeProcess(site) as server:
+        events = server.events()
+        write_files(site, {"data/menu.json": '{"x": 1}', "content/notes/n.md": "---\ntitle: Note\n---\nA note.\n"})
+        events.until(lambda e: "/notes/n/" in e["changed"])
+        (site / "content/notes/n.md").write_text("---\ntitle: Note\n---\nA note, edited.\n")
+        events.until(lambda e: "/notes/n/" in e["changed"])
+        assert "A note, edited." in server.request("/notes/n/").text
+        events.close()
+
+
+def test_no_watch_serves_without_rebuilding(tmp_path):
+    site = make(tmp_path)
+    with ServeProcess(site, "--no-watch") as server:
+        assert "not watching" in server.lines[-1]
+        assert server.request("/posts/a/").status == 200
+
+
+# -- the scheduler and the filter, without HTTP ------------------------------
+
+def test_scheduler_one_build_running_one_pending_every_change_built():
+    scheduler = Scheduler(quiet=0.01, longest=0.05)
+    version = {"now": 0}
+    built: list[int] = []
+
+    def builder():
+        while scheduler.wait():
+            seen = version["now"]
+            time.sleep(0.03)          # a build that takes a while; changes arrive during it
+            built.append(seen)
+
+    thread = threading.Thread(target=builder)
+    thread.start()
+    for n in range(1, 201):
+        version["now"] = n
+        scheduler.mark()
+        time.sleep(0.001)
+    deadline = time.monotonic() + 5
+    while (not built or built[-1] != 200) and time.monotonic() < deadline:
+        time.sleep(0.01)
+    scheduler.stop()
+    thread.join(5)
+    assert built[-1] == 200                     # the last change was built
+    assert len(built) < 20                      # 200 marks coalesced
+    assert built == sorted(built)
+
+
+@pytest.mark.parametrize("rel", ["content/posts/.a.md.swp", "content/posts/a.md~", "content/4913", "content/.#a.md",
+                                 "content/a.md.bck", "content/.a.md.tmp", "plugins/__pycache__/x.cpython-311.pyc",
+                                 "content/.git/HEAD", "content/x/.hg/store", "public/index.html", ".ssg/state.db"])
+def test_ignored_paths(tmp_path, rel):
+    assert not relevant(tmp_path / rel, tmp_path, [tmp_path / "public", tmp_path / ".ssg"])
+
+
+def test_relevant_paths(tmp_path):
+    for rel in ("content/posts/a.md", "templates/page.html", "static/css/a.css", "plugins/p.py", "data/x.json"):
+        assert relevant(tmp_path / rel, tmp_path, [tmp_path / "public"])
