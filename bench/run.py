@@ -1,7 +1,7 @@
 #!/usr/bin/env python3
 """The build benchmark: ssg against Hugo on the same corpus, in one run.
 
-    python bench/run.py [--sizes 1000,10000] [--hugo-site ../shared/bench/hugo-site] [--work bench/work]
+    python bench/run.py [--sizes 1000,10000] [--rounds 3] [--hugo-site ../shared/bench/hugo-site] [--work bench/work]
 
 For each size N: generate N posts (bench/gen_corpus.py) into an ssg site
 (bench/site: the page set of the Hugo reference site) and into a copy of the
@@ -12,7 +12,9 @@ Hugo reference site, then time, as whole processes:
 
 and print wall seconds, peak RSS (the largest process of the build) and files
 written (counted the same way for both tools: files whose inode or mtime
-changed), with each ssg figure as a ratio to Hugo's build. Results are also
+changed), with each ssg figure as a ratio to Hugo's build. ``--rounds R``
+repeats the whole sequence R times and reports medians: on a shared machine
+one run of Hugo's build varies by a third. Results are also
 written to WORK/results.json. Needs `hugo` on PATH (apt-get install hugo).
 """
 
@@ -22,6 +24,7 @@ import argparse
 import json
 import os
 import shutil
+import statistics
 import subprocess
 import sys
 import time
@@ -66,7 +69,11 @@ def edit(path: Path, old: str, new: str) -> None:
     path.write_text(text.replace(old, new, 1))
 
 
-def bench(n: int, work: Path, hugo_site: Path, with_hugo: bool = True) -> dict:
+def bench(n: int, work: Path, hugo_site: Path, with_hugo: bool = True, rounds: int = 1) -> dict:
+    """The runs for ``n`` posts, ``rounds`` times over on the same corpus (each
+    round from a clean output folder and state, editing another post); each
+    figure is the median of the rounds, each ratio the median of the rounds'
+    ratios (every round measures Hugo and ssg side by side)."""
     folder = work / str(n)
     shutil.rmtree(folder, ignore_errors=True)
     ssg_site, hugo = folder / "ssg", folder / "hugo"
@@ -74,31 +81,50 @@ def bench(n: int, work: Path, hugo_site: Path, with_hugo: bool = True) -> dict:
     generate(ssg_site / "content", n)
     shutil.copytree(hugo_site, hugo)
     shutil.copytree(ssg_site / "content", hugo / "content")
+    with_hugo = with_hugo and shutil.which("hugo") is not None
+    runs = [_round(n, index, ssg_site, hugo, with_hugo) for index in range(rounds)]
+    results: dict = {"n": n, "rounds": rounds}
+    for name in runs[0]:
+        rows = [run[name] for run in runs]
+        results[name] = {**rows[-1], "seconds": round(statistics.median(r["seconds"] for r in rows), 3),
+                         "rss_mib": max(r["rss_mib"] for r in rows), "each": [r["seconds"] for r in rows]}
+        if with_hugo:
+            results[name]["x_hugo"] = round(statistics.median(
+                run[name]["seconds"] / run["hugo build"]["seconds"] for run in runs), 3)
+    return results
+
+
+def _round(n: int, index: int, ssg_site: Path, hugo: Path, with_hugo: bool) -> dict:
     ssg = [sys.executable, "-m", "ssg", "build", "-s", str(ssg_site), "--future", "-q"]
-    results = {"n": n}
-    if with_hugo and shutil.which("hugo"):
+    results = {}
+    if with_hugo:
+        shutil.rmtree(hugo / "public", ignore_errors=True)
+        (hugo / "public").mkdir()
         results["hugo build"] = run(["hugo", "--quiet", "-d", "public"], hugo, hugo / "public")
         results["hugo rebuild"] = run(["hugo", "--quiet", "-d", "public"], hugo, hugo / "public")
     public = ssg_site / "public"
+    shutil.rmtree(public, ignore_errors=True)
+    shutil.rmtree(ssg_site / ".ssg", ignore_errors=True)
     public.mkdir()
     results["ssg cold"] = run(ssg, ssg_site, public)
     results["ssg no-op"] = run(ssg, ssg_site, public)
-    middle = ssg_site / f"content/posts/post-{n // 2:05d}.md"
+    number = n // 2 + index
+    middle = ssg_site / f"content/posts/post-{number:05d}.md"
     edit(middle, "### Details\n\n", "### Details\n\nAn edited sentence. ")
     results["ssg body edit"] = run(ssg, ssg_site, public)
-    edit(middle, f'title: "Post number {n // 2}"', f'title: "Post number {n // 2}, retitled"')
+    edit(middle, f'title: "Post number {number}"', f'title: "Post number {number}, retitled"')
     results["ssg title edit"] = run(ssg, ssg_site, public)
     return results
 
 
 def report(results: dict) -> str:
-    reference = results.get("hugo build", {}).get("seconds")
-    lines = [f"N = {results['n']:,} posts",
+    rounds = results.get("rounds", 1)
+    lines = [f"N = {results['n']:,} posts" + (f" (median of {rounds} rounds)" if rounds > 1 else ""),
              f"  {'run':<16}{'seconds':>9}{'x Hugo':>9}{'peak MiB':>10}{'written':>9}{'files':>8}"]
     for name, row in results.items():
-        if name == "n":
+        if not isinstance(row, dict):
             continue
-        ratio = f"{row['seconds'] / reference:.3f}" if reference else "-"
+        ratio = f"{row['x_hugo']:.3f}" if "x_hugo" in row else "-"
         lines.append(f"  {name:<16}{row['seconds']:>9.2f}{ratio:>9}{row['rss_mib']:>10.0f}{row['written']:>9}"
                      f"{row['files']:>8}")
     return "\n".join(lines)
@@ -110,12 +136,13 @@ def main() -> None:
     parser.add_argument("--hugo-site", type=Path, default=HERE.parent.parent / "shared/bench/hugo-site")
     parser.add_argument("--work", type=Path, default=HERE / "work")
     parser.add_argument("--no-hugo", action="store_true", help="ssg figures only (e.g. for 100,000 posts)")
+    parser.add_argument("--rounds", type=int, default=1, help="repeat the runs and report medians (machines vary)")
     args = parser.parse_args()
     if not shutil.which("hugo"):
         print("hugo not found (apt-get install hugo): ssg figures only, no ratios", file=sys.stderr)
     everything = []
     for n in (int(s) for s in args.sizes.split(",")):
-        results = bench(n, args.work, args.hugo_site, with_hugo=not args.no_hugo)
+        results = bench(n, args.work, args.hugo_site, with_hugo=not args.no_hugo, rounds=args.rounds)
         everything.append(results)
         print(report(results), flush=True)
     (args.work / f"results-{args.sizes.replace(',', '-')}.json").write_text(json.dumps(everything, indent=2))
