@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import difflib
 import importlib
+import importlib.machinery
 import importlib.util
 import inspect
 import linecache
@@ -420,9 +421,19 @@ def _entry_points() -> list:
     return sorted(entry_points(group=ENTRY_POINT_GROUP), key=lambda ep: (ep.name, ep.value))
 
 
+class _SourceLoader(importlib.machinery.SourceFileLoader):
+    """Compiles a site plugin from its source at every load. Python's bytecode
+    cache trusts a file's mtime in whole seconds and its size: a plugin saved
+    twice within a second at the same size (``ssg serve`` rebuilds that fast)
+    would run its older code."""
+
+    def get_code(self, fullname: str) -> Any:
+        return self.source_to_code(self.get_data(self.path), self.path)
+
+
 def _import_site_plugin(path: Path, site_root: Path) -> ModuleType:
     module_name = f"ssg_site_plugins.{path.stem}"
-    spec = importlib.util.spec_from_file_location(module_name, path)
+    spec = importlib.util.spec_from_file_location(module_name, path, loader=_SourceLoader(module_name, str(path)))
     assert spec is not None and spec.loader is not None
     module = importlib.util.module_from_spec(spec)
     try:

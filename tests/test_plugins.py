@@ -416,3 +416,32 @@ def test_builtin_config_table_unknown_key_suggests_the_right_one(make_site, cli)
     assert result.exit_code == 2
     assert "ssg.toml:4" in result.output and "unknown key 'feeds.limt'" in result.output
     assert "did you mean 'limit'?" in result.output
+
+
+def test_a_site_plugin_saved_twice_within_a_second_runs_its_new_code(make_site):
+    """Python's bytecode cache trusts mtime in whole seconds and the size: a
+    plugin edited to code of the same length within the same second must
+    still run as edited (ssg serve rebuilds that fast)."""
+    import os
+    import subprocess
+
+    def plugin(word: str) -> str:
+        return ("from ssg.api import hookimpl\n\n\n@hookimpl\ndef ssg_jinja_environment(env):\n"
+                f"    env.filters['word'] = lambda value: {word!r}\n")
+
+    site = make_site({"content/a.md": "---\ntitle: A\ntemplate: a.html\n---\nx\n",
+                      "templates/a.html": "{{ page.title|word }}\n", "plugins/words.py": plugin("one")})
+    source = site / "plugins/words.py"
+    stamp = source.stat().st_mtime_ns
+    env = {name: value for name, value in os.environ.items() if name != "PYTHONDONTWRITEBYTECODE"}
+
+    def build() -> str:
+        result = subprocess.run([sys.executable, "-m", "ssg", "build", "-s", str(site)], env=env,
+                                capture_output=True, text=True, timeout=120)
+        assert result.returncode == 0, result.stderr
+        return (site / "public/a/index.html").read_text().strip()
+
+    assert build() == "one"
+    source.write_text(plugin("two"))      # the same size
+    os.utime(source, ns=(stamp, stamp))   # and the same mtime: the bytecode cache would call it unchanged
+    assert build() == "two"
