@@ -158,17 +158,16 @@ class Build:
         same_root = state.meta("output_root") == str(self.output_root)
         same_settings = same_root and state.meta("settings") == settings
         unfinished = state.journal()    # files written by a build that did not finish: ours, state unknown
+        intact = None
         if (same_settings and state.meta("failed") == "0" and not unfinished
                 and _before(now, state.meta("next_change"))):
             # Nothing changed? The output folder is checked on the other core while this one scans the inputs.
             stamps = state.output_stamps()
             check = partial(outputs_intact, str(self.output_root), stamps, json.loads(state.meta("folders") or "{}"))
             intact = in_background(check, fork=self.workers > 1)
-            inputs = input_fingerprint(self.root, self.theme, self.config.path)
-            if intact() and state.meta("inputs") == inputs:
-                return self._nothing_changed([row[0] for row in stamps])
-        else:
-            inputs = input_fingerprint(self.root, self.theme, self.config.path)
+        inputs = input_fingerprint(self.root, self.theme, self.config.path)
+        if intact is not None and intact() and state.meta("inputs") == inputs:
+            return self._nothing_changed([row[0] for row in stamps])
         records = state.outputs() if same_root else {}
         self._lap("check")
 

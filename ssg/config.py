@@ -99,6 +99,12 @@ CORE_SCHEMA = Table({
 })
 
 
+def url_base_path(base_url: str) -> str:
+    """The path part of a base URL, always ending in '/': '/' or '/blog/'."""
+    path = urlsplit(base_url).path or "/"
+    return path if path.endswith("/") else path + "/"
+
+
 @dataclass(frozen=True)
 class SiteConfig:
     """Validated configuration. Core keys are attributes; plugin tables are in
@@ -124,8 +130,7 @@ class SiteConfig:
     @cached_property
     def base_path(self) -> str:
         """The path part of base_url, always ending in '/': '/' or '/blog/'."""
-        path = urlsplit(self.base_url).path or "/"
-        return path if path.endswith("/") else path + "/"
+        return url_base_path(self.base_url)
 
     def table(self, name: str) -> Mapping[str, Any]:
         return self.tables.get(name, MappingProxyType({}))

@@ -14,12 +14,9 @@ from ssg.state import SourceRecord, stamp_of
 INPUT_FOLDERS = ("content", "templates", "static", "data", "plugins")
 
 
-_IGNORED_ENDINGS = ("~", ".swp", ".swx", ".bck", ".tmp")
-
-
 def is_ignored(name: str) -> bool:
     """Hidden files, editor backups, swap and lock files never count as site files."""
-    return name.startswith((".", "#")) or name.endswith(_IGNORED_ENDINGS) or name == "4913"
+    return name.startswith((".", "#")) or name.endswith(("~", ".swp", ".swx", ".bck", ".tmp")) or name == "4913"
 
 
 def input_fingerprint(site_root: Path, theme: Path, config_path: Path | None) -> str:
@@ -33,26 +30,23 @@ def input_fingerprint(site_root: Path, theme: Path, config_path: Path | None) ->
 
 
 def _scan(folder: str, label: str, listing: list[str]) -> None:
-    """Appends 'LABEL/REL MTIME CTIME SIZE INODE' for every file under ``folder``
-    (the hot loop of a build where nothing changed: kept free of calls)."""
+    """Appends 'LABEL/REL STAMP' for every file under ``folder`` (the caller sorts)."""
     try:
         entries = os.scandir(folder)
     except (FileNotFoundError, NotADirectoryError):
         return
-    append = listing.append
     with entries:
         for entry in entries:
             name = entry.name
-            if name.startswith((".", "#")) or name.endswith(_IGNORED_ENDINGS) or name == "4913":
+            if is_ignored(name):
                 continue
             if entry.is_dir(follow_symlinks=False):
                 _scan(entry.path, f"{label}/{name}", listing)
                 continue
             try:
-                stat = entry.stat()
+                listing.append(f"{label}/{name} {stamp_of(entry.stat())}")
             except FileNotFoundError:
                 continue
-            append(f"{label}/{name} {stat.st_mtime_ns} {stat.st_ctime_ns} {stat.st_size} {stat.st_ino}")
 
 
 class FileDigests:

@@ -62,7 +62,7 @@ def rewrite_links(text: str, resolve: Callable[[str], str | None]) -> str:
         if at == 0 or not text[at - 1].isspace() or opening >= len(text) or text[opening] not in "\"'":
             continue
         closing = text.find(text[opening], opening + 1)
-        if closing < 0 or "\n" in text[opening + 1:closing]:     # the regex's '.' stops at a line end
+        if closing < 0 or "\n" in text[opening + 1:closing]:     # a URL is on one line
             continue
         new = resolve(text[opening + 1:closing])
         if new is not None:

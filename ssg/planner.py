@@ -68,7 +68,7 @@ def _changed_ids(deps: dict[int, tuple[str, str]], records: dict[str, OutputReco
     an output recorded that the state no longer knows. Each key is evaluated
     once; outputs are then checked against this set (a list page recorded tens
     of thousands of keys)."""
-    changed = {dep for dep, (text, fp) in deps.items() if _changed(text, fp, evaluate)}
+    changed = {dep for dep, (text, fp) in deps.items() if evaluate.changed(text, fp)}
     return changed | (set().union(*(record.deps for record in records.values())) - deps.keys())
 
 
@@ -90,12 +90,3 @@ def _reason(output: Output, plan: str, record: OutputRecord | None, deps: dict[i
         return None
     entry = deps.get(next(dep for dep in record.deps if dep in changed))
     return f"{describe(text_key(entry[0])) if entry else 'a dependency'} changed"
-
-
-def _changed(text: str, fp: str, evaluate: Evaluator) -> bool:
-    """Whether a recorded key fingerprints differently now. A field of a page
-    that did not change at all did not change (the common case, told without
-    splitting the key or reading the field)."""
-    if text.startswith("field\x1f") and not evaluate.page_changed(text[6:text.index("\x1f", 6)]):
-        return False
-    return evaluate(text_key(text)) != fp

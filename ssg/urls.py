@@ -75,7 +75,7 @@ def output_path(url: str, *, what: str) -> str:
     names, query strings or a scheme."""
     if type(url) is str and _PLAIN_FOLDER_URL.fullmatch(url):      # the common case, e.g. "/posts/hello/"
         inner = url[1:-1]
-        if not any(segment.split(".")[0].lower() in _WINDOWS_RESERVED for segment in inner.split("/")):
+        if not inner or all(map(plain_segment, inner.split("/"))):
             return f"{inner}/index.html" if inner else "index.html"
     if not isinstance(url, str) or not url:
         raise PathError(f"{what} is empty")

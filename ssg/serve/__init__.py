@@ -16,7 +16,6 @@ import time
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Protocol
-from urllib.parse import urlsplit
 
 from ssg.build import BuildOptions, BuildResult, build
 from ssg.errors import ConfigError, SsgError
@@ -54,19 +53,18 @@ class Layout:
 
 
 def read_layout(site_root: Path) -> Layout | None:
-    from ssg.config import read_config
+    from ssg.config import read_config, url_base_path
     from ssg.themes import theme_dir
 
     try:
         raw = read_config(site_root)
     except SsgError:
         return None
-    path = urlsplit(str(raw.data.get("base_url", ""))).path or "/"
     try:
         theme = theme_dir(site_root, str(raw.data.get("theme", "default")), raw.path)
     except SsgError:
         theme = None
-    return Layout(path if path.endswith("/") else path + "/", theme)
+    return Layout(url_base_path(str(raw.data.get("base_url", ""))), theme)
 
 
 def output_url(rel: str, base_path: str) -> str:
