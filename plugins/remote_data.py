@@ -196,10 +196,17 @@ def _fetch_once(url: str, timeout: float, configured: float) -> bytes:
     worker.start()
     worker.join(max(timeout, 0.01))
     if worker.is_alive():
-        raise _Unavailable(f"no complete answer within {configured:g} s")
+        raise _too_slow(configured)
     if "error" in outcome:
         raise outcome["error"]
     return outcome["body"]
+
+
+def _too_slow(configured: float) -> "_Unavailable":
+    """One message whichever timer fires first: the socket's (no byte for the
+    timeout) or the join's (no whole answer within it); a hanging server can
+    trip either, so they must read the same."""
+    return _Unavailable(f"no complete answer within {configured:g} s")
 
 
 def _request(url: str, timeout: float, configured: float) -> bytes:
@@ -225,7 +232,7 @@ def _request(url: str, timeout: float, configured: float) -> bytes:
     except urllib.error.URLError as error:
         raise _Unavailable(f"cannot connect: {getattr(error.reason, 'strerror', None) or error.reason}") from None
     except TimeoutError:
-        raise _Unavailable(f"no answer within {configured:g} s") from None
+        raise _too_slow(configured) from None
     except (OSError, ValueError, EOFError) as error:   # connection reset, incomplete or malformed answer
         raise _Unavailable(f"broken answer: {type(error).__name__}: {error}") from None
     if len(body) > MAX_BYTES:
