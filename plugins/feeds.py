@@ -21,6 +21,13 @@ from xml.sax import saxutils
 from ssg.api import ConfigError, Location, Option, Output, Page, Site, Table, absolute_url, hookimpl
 
 EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
+
+
+def page_text_read(config) -> tuple[str, ...]:
+    """The page text the feeds hold (docs/plugins.md): summaries, or whole pages."""
+    return ("content", "summary") if config.table("feeds").get("full_content", False) else ("summary",)
+
+
 _NOT_XML = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff]")   # characters XML 1.0 cannot hold
 
 

@@ -5,6 +5,8 @@ from __future__ import annotations
 
 from ssg.api import Output, Site, hookimpl
 
+page_text_read = ()   # its site-level hooks read no page text (docs/plugins.md)
+
 
 @hookimpl
 def ssg_generate_outputs(site: Site) -> list[Output]:

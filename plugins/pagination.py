@@ -10,6 +10,8 @@ from __future__ import annotations
 
 from ssg.api import Option, Output, Paginator, Site, Table, hookimpl, output_path
 
+page_text_read = ()   # its site-level hooks read no page text (docs/plugins.md)
+
 
 def _check_path(value: str) -> str | None:
     if not value or "/" in value or value in (".", ".."):

@@ -31,6 +31,8 @@ from urllib.parse import parse_qsl, unquote, urlencode, urlsplit, urlunsplit
 
 from ssg.api import ConfigError, ContentError, Location, Option, Site, Table, atomic_write, hookimpl
 
+page_text_read = ()   # its site-level hooks read no page text (docs/plugins.md)
+
 FORMATS = ("json", "yaml", "csv")
 MAX_BYTES = 16 * 1024 * 1024
 _EXTENSIONS = {".json": "json", ".yaml": "yaml", ".yml": "yaml", ".csv": "csv"}
@@ -202,7 +204,7 @@ def _fetch_once(url: str, timeout: float, configured: float) -> bytes:
     return outcome["body"]
 
 
-def _too_slow(configured: float) -> "_Unavailable":
+def _too_slow(configured: float) -> _Unavailable:
     """One message whichever timer fires first: the socket's (no byte for the
     timeout) or the join's (no whole answer within it); a hanging server can
     trip either, so they must read the same."""

@@ -11,6 +11,8 @@ from __future__ import annotations
 
 from ssg.api import Option, Output, Site, Table, absolute_url, hookimpl
 
+page_text_read = ()   # its site-level hooks read no page text (docs/plugins.md)
+
 
 @hookimpl
 def ssg_config_schema(register):

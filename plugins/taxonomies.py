@@ -29,6 +29,8 @@ from ssg.api import (
     slugify,
 )
 
+page_text_read = ()   # its site-level hooks read no page text (docs/plugins.md)
+
 
 def _check_url(value: str) -> str | None:
     if not value:

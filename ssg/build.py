@@ -7,7 +7,8 @@ import json
 import os
 import sys
 import time
-from collections.abc import Callable, Collection
+from collections.abc import Callable, Collection, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from functools import partial
@@ -18,14 +19,15 @@ from ssg import __version__
 from ssg.config import CORE_SCHEMA, SiteConfig, build_config, read_config
 from ssg.errors import ConfigError, SsgError
 from ssg.fingerprint import digest
-from ssg.inputs import input_fingerprint
+from ssg.inputs import Inputs
 from ssg.lock import Lock
-from ssg.model import Output, Site
+from ssg.model import TEXT_FIELDS, Output, Site
 from ssg.parallel import default_workers, in_background
 from ssg.pluginmanager import Plugins
 from ssg.prune import outputs_intact
 from ssg.state import JOURNAL, BuildState, OutputRecord, stamp_of
 from ssg.themes import theme_dir
+from ssg.warm import Model, Warm, new_token, rebuild
 
 if TYPE_CHECKING:
     from ssg.deps import Evaluator
@@ -67,6 +69,7 @@ class BuildResult:
     reasons: dict[str, str] = field(default_factory=dict)     # output path -> why it was rendered
     explained: dict[str, str] = field(default_factory=dict)   # --explain PATH -> answer
     timings: dict[str, float] = field(default_factory=dict)   # stage -> seconds
+    warm: bool = False        # rebuilt from the model a long-running process kept (ssg/warm.py)
 
     @property
     def ok(self) -> bool:
@@ -113,24 +116,49 @@ def resolve_output_root(site_root: Path, config: SiteConfig, out: Path | None) -
     return root
 
 
-def build(site_root: Path, options: BuildOptions = BuildOptions()) -> BuildResult:
+def build(site_root: Path, options: BuildOptions = BuildOptions(), warm: Warm | None = None,
+          changed: frozenset[str] | None = None) -> BuildResult:
     """Build the site in ``site_root``, rendering only what changed since the
     last build (a first build is a build from empty state). Configuration and
     plugin errors raise; per-page errors are collected in the result and
-    everything else is built."""
+    everything else is built.
+
+    A long-running process passes ``warm``, kept between its builds, and the
+    files ``changed`` since its last build when it knows them: an edit of
+    page text is then rebuilt from the model the last build kept."""
     started = time.perf_counter()
     site_root = site_root.resolve()
+    model = warm.model if warm is not None else None
+    if model is not None and changed is not None and model.root == site_root:
+        with _locked(site_root, options) as state:
+            result = rebuild(model, changed, options, state, started)
+        if result is not None:
+            if not result.ok:
+                warm.model = None    # failed outputs are retried by a full build
+            return _finished(result, options, started)
     plugins, config = load_plugins_and_config(site_root, options)
     output_root = resolve_output_root(site_root, config, options.out)
+    with _locked(site_root, options) as state:
+        result = Build(site_root, config, plugins, options, state, output_root, started, warm=warm).run()
+    return _finished(result, options, started)
+
+
+@contextmanager
+def _locked(site_root: Path, options: BuildOptions) -> Iterator[BuildState]:
+    """The site's build state, under its build lock."""
     with Lock(site_root / STATE_DIR / "build.lock", "build", wait=options.wait, on_wait=options.on_wait,
               hint="another build of this site is running; wait for it, or drop --no-wait to queue"):
         state = BuildState(site_root / STATE_DIR)
         try:
-            result = Build(site_root, config, plugins, options, state, output_root, started).run()
+            yield state
         finally:
             state.close()
+
+
+def _finished(result: BuildResult, options: BuildOptions, started: float) -> BuildResult:
     if options.strict:
-        result.errors.extend(SsgError(f"{warning} (a warning, fatal with --strict)") for warning in result.warnings)
+        result.errors = [*result.errors,   # a new list: the site's own may live on in a warm model
+                         *(SsgError(f"{warning} (a warning, fatal with --strict)") for warning in result.warnings)]
     result.seconds = time.perf_counter() - started
     return result
 
@@ -140,8 +168,9 @@ class Build:
     state the last build left. Read ``run`` top to bottom."""
 
     def __init__(self, root: Path, config: SiteConfig, plugins: Plugins, options: BuildOptions,
-                 state: BuildState, output_root: Path, started: float):
+                 state: BuildState, output_root: Path, started: float, warm: Warm | None = None):
         self.root, self.config, self.plugins, self.options = root, config, plugins, options
+        self.warm = warm                   # keep this build's model there for the next (ssg/warm.py)
         self.state, self.output_root, self.started = state, output_root, started
         self.workers = options.workers or default_workers()
         self.theme = theme_dir(root, config.theme, config.path)
@@ -159,14 +188,14 @@ class Build:
         same_settings = same_root and state.meta("settings") == settings
         unfinished = state.journal()    # files written by a build that did not finish: ours, state unknown
         intact = None
-        if (same_settings and state.meta("failed") == "0" and not unfinished
+        if (self.warm is None and same_settings and state.meta("failed") == "0" and not unfinished
                 and _before(now, state.meta("next_change"))):
             # Nothing changed? The output folder is checked on the other core while this one scans the inputs.
             stamps = state.output_stamps()
             check = partial(outputs_intact, str(self.output_root), stamps, json.loads(state.meta("folders") or "{}"))
             intact = in_background(check, fork=self.workers > 1)
-        inputs = input_fingerprint(self.root, self.theme, self.config.path)
-        if intact is not None and intact() and state.meta("inputs") == inputs:
+        inputs = Inputs.scan(self.root, self.theme, self.config.path)
+        if intact is not None and intact() and state.meta("inputs") == inputs.fingerprint():
             return self._nothing_changed([row[0] for row in stamps])
         records = state.outputs() if same_root else {}
         self._lap("check")
@@ -192,6 +221,7 @@ class Build:
         cache = PageCache(sources, state.meta("parser") == parser, self.workers, parser)
         load_site(site, self.plugins, cache)
         self.result.parsed = cache.parsed
+        parsed = {page.source: dict(vars(page)) for page in site.all_pages()} if self.warm is not None else {}
         self._lap("load")
         known = resolve_links(site, cache.known)
         self.plugins.call("ssg_site_loaded", site=site)
@@ -241,7 +271,15 @@ class Build:
         self._lap("commit")
         self.result.written.sort()
         self.result.unchanged = sorted(self.result.unchanged + list(decision.clean))
-        self.result.errors, self.result.warnings = site.errors, site.warnings
+        self.result.errors, self.result.warnings = list(site.errors), list(site.warnings)
+        if self.warm is not None:
+            self.warm.model = None if site.errors or self._failed else Model(
+                root=self.root, output_root=self.output_root, options=self.options, config=self.config,
+                plugins=self.plugins, site=site, env=env, parser=parser, jobs=cache.jobs, shas=cache.shas,
+                parsed=parsed, known=known, outputs=outputs, contexts=contexts, plans=plans,
+                records={**decision.clean, **self._committed}, deps=dep_rows, inputs=inputs,
+                folders=self._folders_committed, token=self.token,
+                free_text=frozenset(TEXT_FIELDS) - self.plugins.page_text_read(self.config))
         self.result.seconds = time.perf_counter() - self.started
         self.plugins.call("ssg_build_finished", site=site, result=self.result)
         return self.result
@@ -382,43 +420,59 @@ class Build:
         self._strays = sorted(reported | set(found))
         return gone
 
-    def _commit(self, site: Site, settings: str, inputs: str, sources: dict, cache: PageCache, files: FileDigests,
+    def _commit(self, site: Site, settings: str, inputs: Inputs, sources: dict, cache: PageCache, files: FileDigests,
                 evaluate: Evaluator, dep_rows: dict[int, tuple[str, str]],
                 new: dict[str, tuple[OutputRecord, dict]], decision: Decision,
                 records: dict[str, OutputRecord], dropped: set[str], *, reset: bool) -> None:
-        from ssg.deps import text_key
-
-        fps: dict[str, str] = {}              # every key read this build (as text) -> its fingerprint
-        for _record, keys in new.values():
-            fps.update(keys)
-        ids = {key: dep_id for dep_id, (key, _fp) in dep_rows.items()}
-        next_id = max(dep_rows, default=0) + 1
-        changed_deps: dict[int, tuple[str, str]] = {}
-        for text, fp in fps.items():         # each key once, however many outputs read it
-            if not fp:
-                fp = fps[text] = evaluate(text_key(text))
-            dep_id = ids.get(text)
-            if dep_id is None:
-                dep_id = ids[text] = next_id
-                next_id += 1
-            old = dep_rows.get(dep_id)
-            if old is None or old[1] != fp:
-                changed_deps[dep_id] = dep_rows[dep_id] = (text, fp)
-        outputs: dict[str, OutputRecord] = {}
-        for path, (record, keys) in new.items():
-            record.deps = tuple(sorted(map(ids.__getitem__, keys)))
-            outputs[path] = record
+        changed_deps, outputs = assign_key_ids(new, dep_rows, evaluate)
         referenced = set().union(*(r.deps for r in outputs.values()), *(r.deps for r in decision.clean.values()))
         dropped_deps = set(dep_rows) - referenced
-        meta = {"settings": settings, "inputs": inputs, "output_root": str(self.output_root),
+        for dep_id in dropped_deps:
+            del dep_rows[dep_id]
+        self.token = new_token()
+        self._folders_committed = self._folder_stamps({*outputs, *decision.clean})
+        meta = {"settings": settings, "inputs": inputs.fingerprint(), "output_root": str(self.output_root),
+                "token": self.token,
                 "parser": self._parser_fingerprint(), "failed": "1" if site.errors else "0",
                 "next_change": site.next_change.isoformat() if site.next_change else "",
                 "warnings": json.dumps([w for w in site.warnings if w not in self._once]), "strays": json.dumps(self._strays),
-                "folders": json.dumps(self._folder_stamps({*outputs, *decision.clean}))}
+                "folders": json.dumps(self._folders_committed)}
         self.state.commit(meta=meta, sources={**files.updated, **cache.updated},
                           dropped_sources=set(sources) - cache.seen - files.used,
                           outputs=outputs, dropped_outputs=dropped - set(outputs),
                           deps=changed_deps, dropped_deps=dropped_deps, reset=reset)
+        self._committed = outputs
+
+
+def assign_key_ids(new: dict[str, tuple[OutputRecord, dict]], dep_rows: dict[int, tuple[str, str]],
+                   evaluate: Evaluator) -> tuple[dict[int, tuple[str, str]], dict[str, OutputRecord]]:
+    """Give every key the rendered outputs read an id (new keys the next free
+    ones) and its fingerprint, each key once however many outputs read it.
+    Updates ``dep_rows``; returns the rows that changed and the output
+    records with their ``deps`` set."""
+    from ssg.deps import text_key
+
+    fps: dict[str, str] = {}              # every key read (as text) -> its fingerprint
+    for _record, keys in new.values():
+        fps.update(keys)
+    ids = {key: dep_id for dep_id, (key, _fp) in dep_rows.items()}
+    next_id = max(dep_rows, default=0) + 1
+    changed_deps: dict[int, tuple[str, str]] = {}
+    for text, fp in fps.items():
+        if not fp:
+            fp = fps[text] = evaluate(text_key(text))
+        dep_id = ids.get(text)
+        if dep_id is None:
+            dep_id = ids[text] = next_id
+            next_id += 1
+        old = dep_rows.get(dep_id)
+        if old is None or old[1] != fp:
+            changed_deps[dep_id] = dep_rows[dep_id] = (text, fp)
+    outputs: dict[str, OutputRecord] = {}
+    for path, (record, keys) in new.items():
+        record.deps = tuple(sorted(map(ids.__getitem__, keys)))
+        outputs[path] = record
+    return changed_deps, outputs
 
 
 def _before(now: datetime, stamp: str | None) -> bool:

@@ -19,7 +19,7 @@ import hashlib
 import operator
 from typing import Any
 
-from ssg.model import Page
+from ssg.model import TEXT_FIELDS, Page
 
 MISSING = "<missing>"
 _PLAIN = (str, int, float, bool, type(None))
@@ -50,8 +50,7 @@ class Fingerprinter:
         return found
 
 
-_BIG = ("content", "summary", "body", "toc")
-_REST = operator.attrgetter(*(f.name for f in dataclasses.fields(Page) if f.name not in _BIG))
+_REST = operator.attrgetter(*(f.name for f in dataclasses.fields(Page) if f.name not in TEXT_FIELDS))
 _FIELD_COUNT = len(dataclasses.fields(Page))
 
 

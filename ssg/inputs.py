@@ -20,13 +20,43 @@ def is_ignored(name: str) -> bool:
 
 
 def input_fingerprint(site_root: Path, theme: Path, config_path: Path | None) -> str:
-    listing: list[str] = []
-    for label, folder in [*((name, f"{site_root}/{name}") for name in INPUT_FOLDERS), ("theme", str(theme))]:
-        _scan(folder, label, listing)
-    listing.sort()
-    if config_path is not None:
-        listing.append(f"config {stamp_of(os.stat(config_path))}")
-    return digest("\n".join(listing))
+    return Inputs.scan(site_root, theme, config_path).fingerprint()
+
+
+class Inputs:
+    """The listing behind the input fingerprint: one 'LABEL/REL STAMP' line per
+    input file, sorted, and the config file's stamp. A warm process updates
+    the lines of the files it was told changed instead of scanning again
+    (ssg/warm.py); the order of lines does not depend on the stamps."""
+
+    def __init__(self, lines: list[str], config: str):
+        self.lines, self.config = lines, config
+        self._index: dict[str, int] | None = None
+
+    @classmethod
+    def scan(cls, site_root: Path, theme: Path, config_path: Path | None) -> Inputs:
+        listing: list[str] = []
+        for label, folder in [*((name, f"{site_root}/{name}") for name in INPUT_FOLDERS), ("theme", str(theme))]:
+            _scan(folder, label, listing)
+        listing.sort()
+        config = f"config {stamp_of(os.stat(config_path))}" if config_path is not None else ""
+        return cls(listing, config)
+
+    def fingerprint(self) -> str:
+        return digest("\n".join([*self.lines, self.config] if self.config else self.lines))
+
+    def listed(self, name: str) -> bool:
+        """Whether ``name`` ('content/posts/a.md') is a listed file."""
+        if self._index is None:
+            self._index = {line.rpartition(" (")[0]: at for at, line in enumerate(self.lines)}
+        return name in self._index
+
+    def update(self, name: str, stamp: tuple[int, ...]) -> None:
+        """Give the listed file ``name`` its new stamp."""
+        if not self.listed(name):
+            raise KeyError(name)
+        assert self._index is not None
+        self.lines[self._index[name]] = f"{name} {stamp}"
 
 
 def _scan(folder: str, label: str, listing: list[str]) -> None:

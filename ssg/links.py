@@ -31,16 +31,24 @@ def resolve_links(site: Site, known: Mapping[str, KnownText] | None = None) -> d
     path, the URL of each page linked to)."""
     resolved: dict[str, KnownText] = {}
     for page in site.all_pages():
-        before = known.get(page.source) if known else None
-        held = before if before is not None and before.holds(page) else None   # no hook changed the parsed text
-        targets: list[str] = []
-        resolve = _resolver(site, page, targets)
-        page.content = Markup(rewrite_links(str(page.content), resolve))
-        page.summary = Markup(rewrite_links(str(page.summary), resolve))
-        if held is not None:
-            resolved[page.source] = KnownText(page.content, page.summary, page.body, page.toc, digest(
-                f"{held.digest}\0{page.url}\0{site.config.base_path}\0{targets!r}"))
+        found = resolve_page_links(site, page, known.get(page.source) if known else None)
+        if found is not None:
+            resolved[page.source] = found
     return resolved
+
+
+def resolve_page_links(site: Site, page: Page, before: KnownText | None) -> KnownText | None:
+    """Rewrite one page's links; its text as known afterwards, when ``before``
+    (its text as parsed) is what the page held (no hook changed it)."""
+    held = before if before is not None and before.holds(page) else None
+    targets: list[str] = []
+    resolve = _resolver(site, page, targets)
+    page.content = Markup(rewrite_links(str(page.content), resolve))
+    page.summary = Markup(rewrite_links(str(page.summary), resolve))
+    if held is None:
+        return None
+    return KnownText(page.content, page.summary, page.body, page.toc, digest(
+        f"{held.digest}\0{page.url}\0{site.config.base_path}\0{targets!r}"))
 
 
 def rewrite_links(text: str, resolve: Callable[[str], str | None]) -> str:

@@ -66,7 +66,7 @@ def load_site(site: Site, plugins: Plugins, cache: PageCache | None = None) -> N
             site.errors.append(page)
             continue
         try:
-            if not _place(site, page, job):
+            if not place(site, page, job):
                 continue
         except SsgError as error:
             site.errors.append(error)
@@ -194,7 +194,7 @@ def _job(site: Site, path: str, rel: str, source: str) -> ParseJob | None:
     return ParseJob(path=path, source=source, section=section, slug=slugify(slug) or slug, kind=kind, folder=folder)
 
 
-def _place(site: Site, page: Page, job: ParseJob) -> bool:
+def place(site: Site, page: Page, job: ParseJob) -> bool:
     """Decide whether a parsed page is published in this build (drafts, future
     dates) and give it its URL and output path. False: left out."""
     if page.draft and not site.include_drafts:

@@ -56,6 +56,11 @@ class Page:
         return f"<Page {self.source}>"
 
 
+# A page's text: what parsing its markdown body made. Long; what lists show of
+# a page is its other fields (and the summary).
+TEXT_FIELDS = ("content", "summary", "body", "toc")
+
+
 @dataclass(eq=False)
 class Section:
     """A folder under content/: its pages (newest first) and optional ``_index.md``."""

@@ -45,6 +45,8 @@ class PageCache:
         self.seen: set[str] = set()
         self.parsed = 0
         self.known: dict[str, KnownText] = {}  # source -> the long fields as parsed, with their digest
+        self.jobs: dict[str, ParseJob] = {}    # source -> its job, for every file asked for
+        self.shas: dict[str, str] = {}         # source -> sha256 of its bytes as parsed
 
     def pages(self, jobs: list[ParseJob], markdown_options: Mapping[str, Any]) -> list[Page | SsgError]:
         """One Page (or the error parsing it) per job, in order."""
@@ -82,6 +84,7 @@ class PageCache:
             blobs[index], shas[index] = blob, sha
         pages = [decode(blob) if isinstance(blob, bytes) else blob for blob in blobs]
         for job, page, sha in zip(jobs, pages, shas, strict=True):
+            self.jobs[job.source], self.shas[job.source] = job, sha
             if isinstance(page, Page):
                 self.known[job.source] = KnownText(page.content, page.summary, page.body, page.toc, digest(
                     f"{self.parser}\0{sha}\0{job.source}\0{job.section}\0{job.slug}\0{job.kind}"))

@@ -88,5 +88,10 @@ def _reason(output: Output, plan: str, record: OutputRecord | None, deps: dict[i
         return "the file in the output folder was changed since ssg wrote it"
     if changed.isdisjoint(record.deps):
         return None
-    entry = deps.get(next(dep for dep in record.deps if dep in changed))
+    return dirty_reason(record.deps, deps, changed)
+
+
+def dirty_reason(read: tuple[int, ...], deps: dict[int, tuple[str, str]], changed: set[int]) -> str:
+    """Why an output that read the keys ``read`` is dirty: the first changed one."""
+    entry = deps.get(next(dep for dep in read if dep in changed))
     return f"{describe(text_key(entry[0])) if entry else 'a dependency'} changed"

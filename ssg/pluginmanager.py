@@ -27,9 +27,13 @@ import pluggy
 
 from ssg import hookspecs, limits
 from ssg.errors import ConfigError, Location, PluginError, SsgError
+from ssg.model import TEXT_FIELDS
 from ssg.schema import Option, Table
 
 ENTRY_POINT_GROUP = "ssg.plugins"
+# Hooks that see the whole site; what they read of pages is not recorded.
+SITE_HOOKS = ("ssg_site_loaded", "ssg_jinja_environment", "ssg_generate_outputs", "ssg_plan_outputs",
+              "ssg_template_context")
 HOOK_PREFIX = "ssg_"
 DEFAULT_PLUGINS = (
     "ssg_plugins.taxonomies",
@@ -218,6 +222,29 @@ class Plugins:
         """The source file of every loaded plugin module (its code is an input of the build)."""
         files = (getattr(plugin, "__file__", None) for _, plugin in self.pm.list_name_plugin())
         return sorted(f for f in files if f)
+
+    def page_text_read(self, config: Any) -> set[str]:
+        """The page text fields (``TEXT_FIELDS``) that some plugin's site-level
+        hooks may read. A plugin declares its own with a module attribute
+        ``page_text_read``: a collection of field names, or a function of the
+        site's config returning one. A plugin with site-level hooks that
+        declares nothing may read them all. ``ssg serve`` rebuilds an edit
+        that changed only other text fields without running those hooks again
+        (ssg/warm.py)."""
+        read: set[str] = set()
+        for name, plugin in self.pm.list_name_plugin():
+            callers = {caller.name for caller in self.pm.get_hookcallers(plugin) or ()}
+            if callers.isdisjoint(SITE_HOOKS):
+                continue
+            declared = getattr(plugin, "page_text_read", None)
+            if declared is None:
+                return set(TEXT_FIELDS)
+            try:
+                fields = set(declared(config) if callable(declared) else declared)
+            except Exception as error:
+                raise plugin_failure(name, "page_text_read", error, None, declared) from error
+            read |= fields if fields <= set(TEXT_FIELDS) else set(TEXT_FIELDS)   # a name we do not know: all
+        return read
 
     def infos(self) -> list[PluginInfo]:
         result = []

@@ -13,6 +13,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from ssg.build import BuildOptions, build
+from ssg.warm import Warm
 
 NAMES = ["a", "b", "c", "d", "e"]
 TAGS = ["red", "green", "blue"]
@@ -32,7 +33,9 @@ def post_text(title: str, day: int, tags: list[str], body: str) -> str:
 titles = st.sampled_from(["Alpha", "Beta", "Gamma", "Delta", "Same"])
 days = st.integers(min_value=1, max_value=28)
 tag_lists = st.lists(st.sampled_from(TAGS), unique=True, max_size=2)
-bodies = st.sampled_from(["One.", "Two words.", "## Head\n\nText.", "Link to [a](a.md).", "<!--more-->Tail."])
+bodies = st.sampled_from(["One.", "Two words.", "## Head\n\nText.", "Link to [a](a.md).", "<!--more-->Tail.",
+                          # the same (empty) summary: ssg serve rebuilds these warm
+                          "<!--more-->Other.", "<!--more-->## Head\n\nSee [b](b.md).", "<!--more-->[Gone](zz.md)."])
 
 operations = st.one_of(
     st.tuples(st.just("write"), st.sampled_from(NAMES), titles, days, tag_lists, bodies),
@@ -47,7 +50,20 @@ operations = st.one_of(
 )
 
 
-def apply(site: Path, op: tuple) -> None:
+def apply(site: Path, op: tuple) -> set[str]:
+    """Make the edit; the files it may have touched (as a file watcher reports them)."""
+    _apply(site, op)
+    posts = site / "content/posts"
+    touched = {
+        "write": lambda: [posts / f"{op[1]}.md"], "body": lambda: [posts / f"{op[1]}.md"],
+        "delete": lambda: [posts / f"{op[1]}.md"], "rename": lambda: [posts / f"{op[1]}.md", posts / f"{op[2]}.md"],
+        "template": lambda: [site / "templates/page.html"], "data": lambda: [site / "data/site.yaml"],
+        "config": lambda: [site / "ssg.toml"], "static": lambda: [site / "static" / op[1]],
+    }[op[0]]()
+    return {str(path) for path in touched}
+
+
+def _apply(site: Path, op: tuple) -> None:
     kind = op[0]
     posts = site / "content/posts"
     if kind == "write":
@@ -94,18 +110,25 @@ def tree(root: Path) -> dict[str, bytes]:
     return {str(p.relative_to(root)): p.read_bytes() for p in sorted(root.rglob("*")) if p.is_file()}
 
 
-def check_sequence(ops: list[tuple]) -> None:
+def check_sequence(ops: list[tuple], *, warm: bool = False) -> int:
+    """Apply ``ops`` one by one, each followed by a build checked against the
+    oracle. ``warm``: the builds are those of ``ssg serve``, which keeps the
+    model between builds and is told which files changed; after each, a cold
+    ``ssg build`` must find nothing to do. Returns how many builds were warm."""
+    kept = Warm() if warm else None
+    warm_builds = 0
     with tempfile.TemporaryDirectory() as tmp:
         site = Path(tmp) / "site"
         (site / "content/posts").mkdir(parents=True)
         (site / "ssg.toml").write_text(CONFIG)
         (site / "content/posts/a.md").write_text(post_text("Alpha", 1, ["red"], "First."))
         (site / "content/about.md").write_text("---\ntitle: About\n---\nHi.\n")
-        build(site)
+        build(site, warm=kept)
         for step, op in enumerate(ops):
-            apply(site, op)
+            changed = apply(site, op)
             before = tree(site / "public")
-            result = build(site)
+            result = build(site, warm=kept, changed=frozenset(changed) if warm else None)
+            warm_builds += result.warm
             after = tree(site / "public")
             changed = {rel for rel, data in after.items() if before.get(rel) != data}
             assert set(result.written) == changed, (step, op)
@@ -116,6 +139,11 @@ def check_sequence(ops: list[tuple]) -> None:
             assert [str(e).replace(str(site), "") for e in result.errors] == \
                 [str(e).replace(str(fresh), "") for e in clean.errors], (step, op)
             assert tree(fresh / "public") == after, f"after step {step} {op}: incremental != clean build"
+            if warm and not result.errors:
+                cold = build(site)
+                assert (cold.written, cold.deleted, "load" in cold.timings) == ([], [], False), \
+                    f"after step {step} {op}: the state a warm build left is not what the files are"
+    return warm_builds
 
 
 @settings(max_examples=8, deadline=None, suppress_health_check=[HealthCheck.too_slow])
@@ -129,6 +157,21 @@ def test_incremental_equals_clean_build(ops):
 @given(st.lists(operations, min_size=3, max_size=10))
 def test_incremental_equals_clean_build_long_sequences(ops):
     check_sequence(ops)
+
+
+@settings(max_examples=8, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(st.lists(operations, min_size=1, max_size=5))
+def test_warm_builds_equal_clean_builds(ops):
+    """ssg serve's builds: the same oracle, and the state they leave is exact."""
+    check_sequence(ops, warm=True)
+
+
+def test_warm_builds_happen_in_an_edit_sequence():
+    """The oracle above is not only checking full builds: body edits that keep
+    the summary (the feeds read it) are built warm."""
+    ops = [("write", "b", "Beta", 2, ["red"], "<!--more-->Tail."), ("body", "b", "<!--more-->One."),
+           ("body", "a", "First.\n\nSecond paragraph."), ("body", "b", "<!--more-->Link to [a](a.md).")]
+    assert check_sequence(ops, warm=True) == 3
 
 
 def test_options_are_part_of_the_state(make_site):

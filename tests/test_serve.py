@@ -265,6 +265,30 @@ def test_an_atomic_save_is_seen(tmp_path):
         events.close()
 
 
+def test_an_edit_of_page_text_is_built_warm_from_the_kept_model(tmp_path, cli):
+    """ssg/warm.py: the body of a post with a fixed summary (the feeds show
+    summaries) is rebuilt from the model the server keeps, atomic save or not."""
+    text = "---\ntitle: Gamma\ndate: 2024-01-03\nsummary: Fixed.\n---\n{body}\n"
+    site = make(tmp_path, extra={"content/posts/c.md": text.format(body="Gamma body.")})
+    with ServeProcess(site) as server:
+        events = server.events()
+        (site / "content/posts/c.md").write_text(text.format(body="Gamma, edited in place."))
+        event, _ = events.until(lambda e: "/posts/c/" in e["changed"])
+        assert event["changed"] == ["/posts/c/"]
+        temp = site / "content/posts/.c.md.tmp"
+        temp.write_text(text.format(body="Gamma, saved atomically."))
+        os.replace(temp, site / "content/posts/c.md")
+        events.until(lambda e: "/posts/c/" in e["changed"])
+        assert "Gamma, saved atomically." in server.request("/posts/c/").text
+        first = server.wait_for_line(r"^built in [\d.]+ s: 1 written, 0 deleted, 0 errors \(warm\)$")
+        server.wait_for_line(r"^built in [\d.]+ s: 1 written, 0 deleted, 0 errors \(warm\)$",
+                             start=server.lines.index(first.string) + 1)
+        events.close()
+        assert server.stop() == 0
+    result = cli("build", "-s", str(site))
+    assert result.exit_code == 0 and " 0 written" in result.stdout
+
+
 def test_a_template_error_is_sent_to_the_page_and_fixing_it_recovers(tmp_path):
     site = make(tmp_path)
     template = site / "templates/page.html"

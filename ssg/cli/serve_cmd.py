@@ -34,7 +34,7 @@ class TerminalReporter:
                 traceback.print_exception(error)
             typer.echo(f"error: {error}", err=True)
         typer.echo(f"built in {result.seconds:.2f} s: {len(result.written)} written, {len(result.deleted)} deleted, "
-                   f"{len(result.errors)} errors")
+                   f"{len(result.errors)} errors" + (" (warm)" if result.warm else ""))
 
     def failed(self, error: Exception) -> None:
         if self.debug:

@@ -6,7 +6,10 @@ ssg/limits.py use SIGALRM, which only the main thread gets); the HTTP server
 (ssg/serve/http.py, one thread per connection) and the file watcher
 (ssg/serve/watch.py) run in daemon threads. The watcher only marks the
 ``Scheduler`` dirty; the main thread loops on ``Scheduler.wait()``, so one
-build runs at a time and changes made during it make exactly one more."""
+build runs at a time and changes made during it make exactly one more.
+
+Builds are warm (ssg/warm.py): the session keeps the model of its last
+build, and an edit of page text is rebuilt from it in milliseconds."""
 
 from __future__ import annotations
 
@@ -22,6 +25,7 @@ from ssg.errors import ConfigError, SsgError
 from ssg.serve.events import Broker
 from ssg.serve.http import DevServer, Mount, bind
 from ssg.serve.watch import Scheduler, Watcher
+from ssg.warm import Warm
 
 MAX_LISTED = 2000   # more changed files than this: the event says "everything" and pages reload
 
@@ -102,6 +106,7 @@ class Session:
         self.server: DevServer | None = None
         self.builds = 0
         self.building = False
+        self.warm = Warm()     # the last build's model: an edit of page text is rebuilt from it
 
     def run(self) -> None:
         from ssg.config import read_config
@@ -121,7 +126,7 @@ class Session:
                 watcher = Watcher(self.site_root, self.scheduler.mark, theme=lambda: self.layout.theme,
                                   ignored=lambda: [r for r in (server.mount.root,) if r is not None])
                 watcher.start()      # before the first build: a change made during it is built next
-            self._build()
+            self._build(None)
             if self.scheduler.stopped:
                 return
             serving = threading.Thread(target=server.serve_forever, kwargs={"poll_interval": 0.2},
@@ -133,8 +138,8 @@ class Session:
                 import webbrowser
 
                 threading.Thread(target=webbrowser.open, args=(url,), daemon=True).start()
-            while self.scheduler.wait():
-                self._build()
+            while (batch := self.scheduler.wait()) is not None:
+                self._build(batch.paths)
                 if watcher is not None:
                     watcher.refresh()
         except KeyboardInterrupt:
@@ -162,14 +167,16 @@ class Session:
         if self.building:
             self.reporter.say("stopping after the running build (press Ctrl-C again to abandon it)")
 
-    def _build(self) -> None:
+    def _build(self, changed: frozenset[str] | None) -> None:
+        """One build; ``changed``: the files the watcher saw change (None: unknown)."""
         assert self.server is not None
         result = error = None
         self.building = True
         try:
-            result = build(self.site_root, self.options.build)
+            result = build(self.site_root, self.options.build, warm=self.warm, changed=changed)
         except Exception as failure:     # SsgError: config, plugin, lock; anything else: a bug, shown as one
             error = failure
+            self.warm.model = None
         finally:
             self.building = False
         self.builds += 1

@@ -11,6 +11,7 @@ from __future__ import annotations
 import threading
 import time
 from collections.abc import Callable, Iterable
+from dataclasses import dataclass
 from pathlib import Path
 
 from ssg.config import CONFIG_NAME
@@ -22,7 +23,10 @@ class Scheduler:
     handler); ``wait()`` from the one thread that builds: it returns True once
     something changed and then ``quiet`` seconds passed without a change (or
     ``longest`` since the first change), clearing the flag so that changes
-    made during the build mark exactly one more; False once stopped.
+    made during the build mark exactly one more; None once stopped.
+
+    Marks carry the paths that changed, collected into the ``Batch`` that
+    ``wait()`` returns.
 
     ``quiet`` is longer than the watcher takes to report a save (``step_ms``,
     10 ms) plus the gap between saves of a burst; ``longest`` bounds how long a
@@ -36,13 +40,19 @@ class Scheduler:
         self._first: float | None = None
         self._last = 0.0
         self._stopped = False
+        self._paths: set[str] | None = set()
 
-    def mark(self) -> None:
+    def mark(self, paths: Iterable[str] | None = None) -> None:
+        """Something changed: the files ``paths``, or (None) anything."""
         with self._cond:
             now = time.monotonic()
             if self._first is None:
                 self._first = now
             self._last = now
+            if paths is None or self._paths is None:
+                self._paths = None
+            else:
+                self._paths.update(paths)
             self._cond.notify_all()
 
     def stop(self) -> None:
@@ -54,7 +64,8 @@ class Scheduler:
     def stopped(self) -> bool:
         return self._stopped
 
-    def wait(self) -> bool:
+    def wait(self) -> Batch | None:
+        """The changes to build next, once due; None once stopped."""
         with self._cond:
             while not self._stopped:
                 if self._first is None:
@@ -63,10 +74,19 @@ class Scheduler:
                 due = min(self._last + self.quiet, self._first + self.longest)
                 left = due - time.monotonic()
                 if left <= 0:
-                    self._first = None
-                    return True
+                    batch = Batch(None if self._paths is None else frozenset(self._paths))
+                    self._first, self._paths = None, set()
+                    return batch
                 self._cond.wait(left)
-            return False
+            return None
+
+
+@dataclass(frozen=True)
+class Batch:
+    """What changed since the last build: absolute file paths as the watcher
+    reported them, or None when that is not known (the watcher started over)."""
+
+    paths: frozenset[str] | None
 
 
 def relevant(path: str | Path, watched: Path, ignored: Iterable[Path] = ()) -> bool:
@@ -89,10 +109,11 @@ class Watcher:
     input folders appearing or going), and the input folders that exist,
     recursively (content, templates, static, data, plugins, the theme). When a
     top-level folder appears or goes, the recursive one is made again. Any
-    relevant change calls ``on_change``; what changed does not matter (a build
-    finds out), so atomic saves and renames need nothing special."""
+    relevant change calls ``on_change`` with the paths that changed (None when
+    it cannot know: a notifier was made again). Atomic saves and renames need
+    nothing special: the saved file's path is among the paths."""
 
-    def __init__(self, site_root: Path, on_change: Callable[[], None],
+    def __init__(self, site_root: Path, on_change: Callable[[Iterable[str] | None], None],
                  theme: Callable[[], Path | None] = lambda: None, ignored: Callable[[], Iterable[Path]] = tuple,
                  step_ms: int = 10, debounce_ms: int = 50):
         self.site_root = site_root.resolve()
@@ -173,7 +194,7 @@ class Watcher:
                 if hits & self.top_names():
                     if self.folders() != self._folders:
                         self._refresh.set()   # an input folder came or went
-                    self.on_change()
+                    self.on_change([path for _change, path in changes])
 
     def _tree_loop(self, notifier) -> None:
         waker = _Either(self._stop, self._refresh)
@@ -184,14 +205,15 @@ class Watcher:
                     notifier.close()
                 self._folders = self.folders()
                 notifier = self._tree_notifier(self._folders)
-                self.on_change()   # what changed while no notifier watched is found by the build
+                self.on_change(None)   # what changed while no notifier watched is found by the build
             changes = self._wait(notifier, waker)
             if not changes:
                 continue
             ignored = [self.site_root / ".ssg", *self.ignored()]
-            if any(any(relevant(path, folder, ignored) for folder in self._folders if folder in Path(path).parents)
-                   for _change, path in changes):
-                self.on_change()
+            hits = [path for _change, path in changes
+                    if any(relevant(path, folder, ignored) for folder in self._folders if folder in Path(path).parents)]
+            if hits:
+                self.on_change(hits)
         if notifier is not None:
             notifier.close()
 

@@ -1,0 +1,310 @@
+"""Warm rebuilds: what a long-running process (``ssg serve``) keeps between
+builds, so that an edit of one page's text costs milliseconds, not a reload
+of the whole site model.
+
+After each full build (ssg/build.py) the process keeps the model that build
+made: the site with its pages, the Jinja environment, the planned outputs
+with their contexts and plans, and what the build committed to the state.
+When the next changes are all edits of page text, ``rebuild`` updates that
+model in place and renders only the outputs that read what changed.
+
+A warm rebuild applies when all of these hold; otherwise the build is a full
+incremental build, which keeps a new model:
+
+- the last build of this process was a full build without errors, with the
+  same options, and the build state is still the one it committed (no other
+  process built the site since: the state's ``token`` says so);
+- every changed file is the markdown file of a published page of that model;
+- each such page, parsed again, placed and passed through ``ssg_page_parsed``
+  (whose contract is to depend on the page and the configuration only),
+  differs from its last version in text fields only (``TEXT_FIELDS``), and
+  only in those no plugin's site-level hook reads (``page_text_read``, see
+  docs/plugins.md): the site hooks, the output plan and every other page are
+  then the same as a full build would make them;
+- neither the page's old nor its new version gave a warning, and no future
+  page's time has come.
+
+The page objects stay the same objects; their text fields are replaced and
+their links resolved again. The dependency keys of the changed pages are
+evaluated (the other pages did not change, so neither did their keys), the
+outputs that read a changed key are rendered, and the state is committed as
+a full build would leave it: a ``ssg build`` that follows writes nothing.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import secrets
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from ssg.errors import SsgError
+from ssg.fingerprint import KnownText, digest
+from ssg.links import resolve_page_links
+from ssg.model import TEXT_FIELDS, Output, Page, Site
+from ssg.state import JOURNAL, BuildState, OutputRecord, SourceRecord
+
+if TYPE_CHECKING:
+    from ssg.build import BuildOptions, BuildResult
+    from ssg.inputs import Inputs
+    from ssg.pagecache import ParseJob
+    from ssg.pluginmanager import Plugins
+    from ssg.templates import SiteEnvironment
+
+
+@dataclass
+class Model:
+    """The model of the last full build, and the state it committed."""
+
+    root: Path
+    output_root: Path
+    options: BuildOptions
+    config: Any
+    plugins: Plugins
+    site: Site
+    env: SiteEnvironment
+    parser: str                             # the parser fingerprint (a page's KnownText digest starts from it)
+    jobs: dict[str, ParseJob]               # source -> how its file is parsed
+    shas: dict[str, str]                    # source -> sha256 of the file as parsed
+    parsed: dict[str, dict[str, Any]]       # source -> the page's fields after ssg_page_parsed, before links
+    known: dict[str, KnownText]             # source -> the page's text as links made it, with its digest
+    outputs: list[Output]
+    contexts: list[dict[str, Any] | None]
+    plans: list[str]
+    records: dict[str, OutputRecord]        # as committed, for every planned output
+    deps: dict[int, tuple[str, str]]        # as committed: id -> (key text, fingerprint)
+    inputs: Inputs
+    folders: dict[str, int]                 # output folder mtimes, as committed
+    token: str                              # the state's token as committed
+    free_text: frozenset[str]               # text fields no site-level hook reads
+    _by_source: dict[str, list[int]] | None = field(default=None, repr=False)
+
+    def key_ids(self, source: str) -> list[int]:
+        """Ids of the recorded keys about the page of ``source`` (``page`` and
+        ``field`` keys), from an index made on first use."""
+        if self._by_source is None:
+            index: dict[str, list[int]] = {}
+            for dep_id, (text, _fp) in self.deps.items():
+                if text.startswith(("page\x1f", "field\x1f")):
+                    index.setdefault(text.split("\x1f", 2)[1], []).append(dep_id)
+            self._by_source = index
+        return self._by_source.get(source, [])
+
+    def note_key(self, dep_id: int, text: str) -> None:
+        if self._by_source is not None and text.startswith(("page\x1f", "field\x1f")):
+            self._by_source.setdefault(text.split("\x1f", 2)[1], []).append(dep_id)
+
+
+@dataclass
+class Warm:
+    """Held by a long-running process across builds; ``model`` is None until a
+    full build made one, and after any build that could not keep it."""
+
+    model: Model | None = None
+
+
+def new_token() -> str:
+    return secrets.token_hex(8)
+
+
+def rebuild(model: Model, paths: frozenset[str], options: BuildOptions, state: BuildState,
+            started: float) -> BuildResult | None:
+    """Rebuild the edits of ``paths`` on ``model``, or None when a warm rebuild
+    does not apply (the model is then untouched, and a full build must run)."""
+    if options != model.options or state.meta("token") != model.token or state.journal():
+        return None
+    now = datetime.now(UTC)
+    next_change = state.meta("next_change")
+    if next_change and now >= datetime.fromisoformat(next_change):
+        return None
+    edits = _edits(model, paths)
+    if edits is None:
+        return None
+    return _Rebuild(model, options, state, started, now).run(edits)
+
+
+@dataclass
+class _Edit:
+    source: str
+    stamp: tuple[int, ...]
+    sha: str
+    blob: bytes | None = None           # the parsed page as stored; None: the file's bytes did not change
+    page: Page | None = None            # the new version: placed, hooks run, links resolved
+    parsed: dict[str, Any] = field(default_factory=dict)   # its fields before links (the next edit compares)
+    known: KnownText | None = None      # its text after links, with the digest of what made it
+
+
+def _edits(model: Model, paths: frozenset[str]) -> list[_Edit] | None:
+    """The changed files as pages parsed again, placed, passed through
+    ``ssg_page_parsed`` and their links resolved, without touching the model;
+    None when any of them is not a text edit of a page."""
+    from ssg.pagecache import _parse, decode
+
+    content = f"{model.root}/content/"
+    edits = []
+    for path in sorted(paths):
+        source = "content/" + path[len(content):] if path.startswith(content) else None
+        job = model.jobs.get(source) if source is not None else None
+        if job is None or source not in model.parsed or any(source in w for w in model.site.warnings):
+            return None
+        stamp, sha, blob = _parse((job, dict(model.config.markdown), model.shas[source]))
+        if stamp is None or isinstance(blob, SsgError):
+            return None      # gone, unreadable or broken: a full build says so
+        edit = _Edit(source, stamp, sha, blob)
+        if blob is not None:
+            page = edit.page = decode(blob)
+            parsed = KnownText(page.content, page.summary, page.body, page.toc, digest(
+                f"{model.parser}\0{sha}\0{job.source}\0{job.section}\0{job.slug}\0{job.kind}"))
+            if not _placed_like_before(model, page, job):
+                return None
+            edit.parsed = dict(vars(page))
+            quiet, edit.known = _quietly(model.site, resolve_page_links, model.site, page, parsed)
+            if not quiet:
+                return None      # a link that matches no page: a full build reports it
+        edits.append(edit)
+    return edits
+
+
+def _quietly(site: Site, action: Callable[..., Any], *args: Any) -> tuple[bool, Any]:
+    """``action(*args)``, and whether it ran without a warning or an SsgError
+    (its warnings are taken back: a full build will give them)."""
+    warnings = len(site.warnings)
+    try:
+        value = action(*args)
+    except SsgError:
+        return False, None
+    finally:
+        quiet = len(site.warnings) == warnings
+        del site.warnings[warnings:]
+    return quiet, value
+
+
+def _placed_like_before(model: Model, page: Page, job: ParseJob) -> bool:
+    """Place the new page and run ``ssg_page_parsed`` on it; True when it then
+    differs from its last version only in text fields no site hook reads, and
+    gave no warning."""
+    from ssg.loader import place
+
+    site, before = model.site, model.parsed[job.source]
+
+    def run() -> None:
+        if not place(site, page, job):
+            raise SsgError("not published")
+        page.bundle_files = before["bundle_files"]
+        model.plugins.call("ssg_page_parsed", where=page.source, page=page, site=site)
+
+    if not _quietly(site, run)[0]:
+        return False
+    now = vars(page)
+    return now.keys() == before.keys() and all(
+        now[name] is value or now[name] == value for name, value in before.items() if name not in model.free_text)
+
+
+class _Rebuild:
+    def __init__(self, model: Model, options: BuildOptions, state: BuildState, started: float, now: datetime):
+        from ssg.build import Build
+
+        self.model, self.state, self.now = model, state, now
+        self.build = Build(model.root, model.config, model.plugins, options, state, model.output_root, started)
+
+    def run(self, edits: list[_Edit]) -> BuildResult | None:
+        from ssg.deps import Evaluator
+        from ssg.inputs import FileDigests
+        from ssg.planner import Decision, dirty_reason
+        from ssg.render import RenderJob, render_all
+
+        model, site, build = self.model, self.model.site, self.build
+        if not all(model.inputs.listed(edit.source) for edit in edits):
+            return None
+        # Only now is the model changed: the live pages take the new text (every list holding them still does).
+        for edit in edits:
+            model.inputs.update(edit.source, edit.stamp)
+            if edit.page is None:
+                continue
+            page = site.page_by_source(edit.source)
+            assert page is not None
+            for name in TEXT_FIELDS:
+                setattr(page, name, getattr(edit.page, name))
+            if edit.known is not None:
+                model.known[edit.source] = edit.known
+            else:
+                model.known.pop(edit.source, None)
+            model.parsed[edit.source] = edit.parsed
+            model.shas[edit.source] = edit.sha
+        build._lap("load")
+
+        # Which recorded keys of the edited pages fingerprint differently now, and who read them.
+        files = FileDigests({})
+        previous = {}
+        ids = [dep_id for edit in edits if edit.page is not None for dep_id in model.key_ids(edit.source)]
+        for dep_id in ids:
+            text, fp = model.deps[dep_id]
+            previous[text] = fp
+        evaluate = Evaluator(site, model.env, files, previous, model.known)
+        changed = {dep_id for dep_id in ids if evaluate.changed(*model.deps[dep_id])}
+        decision = Decision()
+        for index, output in enumerate(model.outputs):
+            record = model.records[output.path]
+            if changed.isdisjoint(record.deps):
+                decision.clean[output.path] = record
+            else:
+                decision.dirty.append(index)
+                decision.reasons[output.path] = dirty_reason(record.deps, model.deps, changed)
+        build.result.reasons = decision.reasons
+        build._lap("dirty check")
+        build._explain(decision, set(model.records))
+
+        config = model.config
+        options = build.options
+        rendered = render_all(RenderJob(
+            model.outputs, model.contexts, decision.dirty, model.env, site, model.records,
+            self.state.folder / JOURNAL,
+            options.page_timeout if options.page_timeout is not None else config.build["page_timeout"],
+            options.page_memory if options.page_memory is not None else config.build["page_memory"],
+            evaluate), build.workers)
+        new = build._collect(rendered, model.outputs, model.plans, model.records, site)
+        build._lap("render")
+        self._commit(edits, new, evaluate, site)
+        build._lap("commit")
+        result = build.result
+        result.warm = True
+        result.written.sort()
+        result.unchanged = sorted(result.unchanged + list(decision.clean))
+        result.errors, result.warnings = list(site.errors), list(site.warnings)
+        result.seconds = time.perf_counter() - build.started
+        model.plugins.call("ssg_build_finished", site=site, result=result)
+        return result
+
+    def _commit(self, edits: list[_Edit], new: dict[str, tuple[OutputRecord, dict]], evaluate: Any,
+                site: Site) -> None:
+        from ssg.build import assign_key_ids
+
+        model = self.model
+        before = max(model.deps, default=0)
+        changed_deps, records = assign_key_ids(new, model.deps, evaluate)
+        for dep_id in changed_deps:
+            if dep_id > before:
+                model.note_key(dep_id, model.deps[dep_id][0])
+        model.records.update(records)
+        for rel in self.build.result.written:
+            folder = rel.rpartition("/")[0]
+            try:
+                model.folders[folder] = os.stat(os.path.join(model.output_root, folder)).st_mtime_ns
+            except OSError:
+                continue
+        model.token = new_token()
+        meta = {"inputs": model.inputs.fingerprint(), "token": model.token, "folders": json.dumps(model.folders),
+                "failed": "1" if site.errors else "0"}
+        sources = {edit.source: SourceRecord(edit.stamp, edit.sha, edit.blob if edit.blob is not None
+                                             else self.state_blob(edit.source)) for edit in edits}
+        self.state.commit(meta=meta, sources=sources, dropped_sources=set(), outputs=records, dropped_outputs=set(),
+                          deps=changed_deps, dropped_deps=set())
+
+    def state_blob(self, source: str) -> bytes | None:
+        row = self.state.db.execute("SELECT parsed FROM sources WHERE path = ?", (source,)).fetchone()
+        return row[0] if row else None
