@@ -192,7 +192,7 @@ class Build:
                 and _before(now, state.meta("next_change"))):
             # Nothing changed? The output folder is checked on the other core while this one scans the inputs.
             stamps = state.output_stamps()
-            check = partial(outputs_intact, str(self.output_root), stamps, json.loads(state.meta("folders") or "{}"))
+            check = partial(outputs_intact, str(self.output_root), stamps, state.folders())
             intact = in_background(check, fork=self.workers > 1)
         inputs = Inputs.scan(self.root, self.theme, self.config.path)
         if intact is not None and intact() and state.meta("inputs") == inputs.fingerprint():
@@ -279,7 +279,7 @@ class Build:
                 parsed=parsed, known=known, outputs=outputs, contexts=contexts, plans=plans,
                 records={**decision.clean, **self._committed}, deps=dep_rows, inputs=inputs,
                 folders=self._folders_committed, token=self.token,
-                free_text=frozenset(TEXT_FIELDS) - self.plugins.page_text_read(self.config))
+                free_text=frozenset(TEXT_FIELDS) - self.plugins.page_text_read(self.config), pages=evaluate.pages)
         self.result.seconds = time.perf_counter() - self.started
         self.plugins.call("ssg_build_finished", site=site, result=self.result)
         return self.result
@@ -411,7 +411,7 @@ class Build:
         known = planned | set(records)
         reported = {rel for rel in json.loads(state.meta("strays") or "[]")
                     if rel not in known and os.path.lexists(self.output_root / rel)}
-        found = pruner.strays(known, json.loads(state.meta("folders") or "{}") if records else {})
+        found = pruner.strays(known, state.folders() if records else {})
         self._folders_seen = pruner.stamps
         for rel in found:
             if rel not in reported:
@@ -435,27 +435,29 @@ class Build:
                 "token": self.token,
                 "parser": self._parser_fingerprint(), "failed": "1" if site.errors else "0",
                 "next_change": site.next_change.isoformat() if site.next_change else "",
-                "warnings": json.dumps([w for w in site.warnings if w not in self._once]), "strays": json.dumps(self._strays),
-                "folders": json.dumps(self._folders_committed)}
+                "warnings": json.dumps([w for w in site.warnings if w not in self._once]), "strays": json.dumps(self._strays)}
         self.state.commit(meta=meta, sources={**files.updated, **cache.updated},
                           dropped_sources=set(sources) - cache.seen - files.used,
                           outputs=outputs, dropped_outputs=dropped - set(outputs),
-                          deps=changed_deps, dropped_deps=dropped_deps, reset=reset)
+                          deps=changed_deps, dropped_deps=dropped_deps, folders=self._folders_committed, reset=reset)
         self._committed = outputs
 
 
 def assign_key_ids(new: dict[str, tuple[OutputRecord, dict]], dep_rows: dict[int, tuple[str, str]],
-                   evaluate: Evaluator) -> tuple[dict[int, tuple[str, str]], dict[str, OutputRecord]]:
+                   evaluate: Evaluator, ids: dict[str, int] | None = None,
+                   ) -> tuple[dict[int, tuple[str, str]], dict[str, OutputRecord]]:
     """Give every key the rendered outputs read an id (new keys the next free
     ones) and its fingerprint, each key once however many outputs read it.
-    Updates ``dep_rows``; returns the rows that changed and the output
-    records with their ``deps`` set."""
+    Updates ``dep_rows`` (and ``ids``, key text -> id, when the caller keeps
+    one); returns the rows that changed and the output records with their
+    ``deps`` set."""
     from ssg.deps import text_key
 
     fps: dict[str, str] = {}              # every key read (as text) -> its fingerprint
     for _record, keys in new.values():
         fps.update(keys)
-    ids = {key: dep_id for dep_id, (key, _fp) in dep_rows.items()}
+    if ids is None:
+        ids = {key: dep_id for dep_id, (key, _fp) in dep_rows.items()}
     next_id = max(dep_rows, default=0) + 1
     changed_deps: dict[int, tuple[str, str]] = {}
     for text, fp in fps.items():

@@ -29,7 +29,7 @@ from typing import TYPE_CHECKING, Any
 from ssg.fingerprint import MISSING, Fingerprinter, KnownText, digest, page_state
 
 if TYPE_CHECKING:
-    from ssg.model import Site
+    from ssg.model import Page, Site
     from ssg.templates import SiteEnvironment
 
 Key = tuple[str, ...]
@@ -101,14 +101,14 @@ class Evaluator:
     """Fingerprints keys against one build's model; each key once per build."""
 
     def __init__(self, site: Site, env: SiteEnvironment, file_digest, previous: Mapping[str, str] | None = None,
-                 known: Mapping[str, KnownText] | None = None):
+                 known: Mapping[str, KnownText] | None = None, pages: Mapping[str, Page] | None = None):
         self.site = site
         self.known = known or {}            # source -> a page's long fields with their digest (see page_state)
         self.env = env
         self.file_digest = file_digest      # site-relative path -> content digest (stat-cached)
         self.previous = previous or {}      # key text -> fingerprint as of the last build
         self.fingerprint = Fingerprinter()
-        self.pages = {page.source: page for page in site._every_page()}
+        self.pages = pages if pages is not None else {page.source: page for page in site._every_page()}
         self.static = dict(site.static_files)
         self._done: dict[Key, str] = {}
         self._page_changed: dict[str, bool] = {}

@@ -59,7 +59,9 @@ def ssg_page_parsed(page: Page, site: Site) -> None:
     for regular pages, section ``_index.md`` pages and the home page; drafts and
     future pages excluded by the build are not passed. Returns nothing. All
     implementations are called, in plugin load order, so a site plugin sees
-    what the built-ins did (``page.taxonomies`` is filled).
+    what the built-ins did (``page.taxonomies`` is filled). Depend on the page
+    and ``site.config`` only: ``ssg serve`` runs it again on an edited page
+    alone (ssg/warm.py).
     """
 
 

@@ -8,6 +8,8 @@ Tables:
     outputs   per output file ssg wrote: plan fingerprint, sha256, size,
               mtime, and the dependency keys it read (ids into ``deps``)
     deps      dependency key -> its fingerprint as of the last build
+    folders   mtime of every output folder as the last build left it (a file
+              added or removed by hand changes its folder's mtime)
 
 Everything a build learns is committed in one transaction at its end; a build
 killed before that leaves the previous state, and the next build repairs the
@@ -24,7 +26,7 @@ import sqlite3
 from dataclasses import dataclass
 from pathlib import Path
 
-SCHEMA_VERSION = "3"
+SCHEMA_VERSION = "4"
 STATE_DB = "state.db"
 JOURNAL = "journal"
 
@@ -76,7 +78,7 @@ class BuildState:
     def _create(self) -> None:
         version = self.meta("schema")
         if version is not None and version != SCHEMA_VERSION:
-            for table in ("meta", "sources", "outputs", "deps"):
+            for table in ("meta", "sources", "outputs", "deps", "folders"):
                 self.db.execute(f"DROP TABLE IF EXISTS {table}")
         self.db.executescript("""
             CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT);
@@ -84,6 +86,7 @@ class BuildState:
             CREATE TABLE IF NOT EXISTS outputs (path TEXT PRIMARY KEY, plan TEXT, sha TEXT, size INTEGER,
                                                 mtime_ns INTEGER, deps BLOB);
             CREATE TABLE IF NOT EXISTS deps (id INTEGER PRIMARY KEY, key TEXT UNIQUE, fp TEXT);
+            CREATE TABLE IF NOT EXISTS folders (path TEXT PRIMARY KEY, mtime_ns INTEGER);
         """)
         self.db.execute("INSERT OR REPLACE INTO meta VALUES ('schema', ?)", (SCHEMA_VERSION,))
 
@@ -113,6 +116,10 @@ class BuildState:
         """id -> (key text, fingerprint)."""
         return {row[0]: (row[1], row[2]) for row in self.db.execute("SELECT id, key, fp FROM deps")}
 
+    def folders(self) -> dict[str, int]:
+        """Output folder (relative, "" for the root) -> its mtime after the last build."""
+        return dict(self.db.execute("SELECT path, mtime_ns FROM folders"))
+
     def journal(self) -> list[str]:
         """Output paths a build announced it would write and did not commit."""
         try:
@@ -122,10 +129,13 @@ class BuildState:
 
     def commit(self, *, meta: dict[str, str], sources: dict[str, SourceRecord], dropped_sources: set[str],
                outputs: dict[str, OutputRecord], dropped_outputs: set[str],
-               deps: dict[int, tuple[str, str]], dropped_deps: set[int], reset: bool = False) -> None:
+               deps: dict[int, tuple[str, str]], dropped_deps: set[int], folders: dict[str, int],
+               all_folders: bool = True, reset: bool = False) -> None:
         """Write everything a build learnt in one transaction, then forget the
         journal. ``reset`` first forgets every output and dependency (the
-        settings changed or the output folder moved)."""
+        settings changed or the output folder moved). ``folders`` are the
+        output folders' mtimes: all of them, or (``all_folders`` False) those
+        that changed."""
         db = self.db
         db.execute("BEGIN IMMEDIATE")
         try:
@@ -139,6 +149,9 @@ class BuildState:
             db.executemany("DELETE FROM deps WHERE id = ?", ((i,) for i in dropped_deps))
             db.executemany("INSERT OR REPLACE INTO deps VALUES (?, ?, ?)",
                            ((i, key, fp) for i, (key, fp) in deps.items()))
+            if all_folders:
+                db.execute("DELETE FROM folders")
+            db.executemany("INSERT OR REPLACE INTO folders VALUES (?, ?)", folders.items())
             db.executemany("DELETE FROM outputs WHERE path = ?", ((p,) for p in dropped_outputs))
             db.executemany("INSERT OR REPLACE INTO outputs VALUES (?, ?, ?, ?, ?, ?)",
                            ((p, r.plan, r.sha, r.size, r.mtime_ns, marshal.dumps(tuple(r.deps)))

@@ -363,7 +363,7 @@ def test_build_state_hashes_are_trusted_only_while_size_and_mtime_match(make_sit
     state = BuildState(site / ".ssg")
     state.commit(meta={"output_root": str(output)}, sources={}, dropped_sources=set(),
                  outputs={p: OutputRecord("plan", recorded[p], stats[p].st_size, stats[p].st_mtime_ns)
-                          for p in recorded}, dropped_outputs=set(), deps={}, dropped_deps=set())
+                          for p in recorded}, dropped_outputs=set(), deps={}, dropped_deps=set(), folders={})
     state.close()
     known = build_state_hashes(site, output)
     assert {p: sha for p, (sha, _size, _mtime) in known.items()} == recorded

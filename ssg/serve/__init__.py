@@ -187,3 +187,4 @@ class Session:
         else:
             self.reporter.failed(error)
         self.broker.publish("build", build_event(self.builds, result, error, self.server.mount.base_path))
+        self.warm.prepare()
