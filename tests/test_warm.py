@@ -38,11 +38,14 @@ class Serving:
         first = build(root, options, warm=self.warm)
         assert first.ok, first.errors
         assert self.warm.model is not None
+        self.warm.prepare()     # as ssg serve does after each build (the oracle test builds without it)
 
     def edit(self, rel: str, text: str):
         path = self.root / rel
         path.write_text(text)
-        return build(self.root, self.options, warm=self.warm, changed=frozenset([str(path)]))
+        result = build(self.root, self.options, warm=self.warm, changed=frozenset([str(path)]))
+        self.warm.prepare()
+        return result
 
 
 def assert_like_a_clean_build(root: Path, tmp_path: Path) -> None:
