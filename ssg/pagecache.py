@@ -69,7 +69,7 @@ class PageCache:
                 shas.append("")
         options = dict(markdown_options)
         known = [record.sha if record is not None and record.parsed is not None else None for _, _, record in todo]
-        results = pool_map(_parse, [(job, options, sha) for (_, job, _), sha in zip(todo, known, strict=True)],
+        results = pool_map(parse_file, [(job, options, sha) for (_, job, _), sha in zip(todo, known, strict=True)],
                            workers=self.workers if len(todo) >= 200 else 1,
                            failed=lambda item, lost: (None, "", ContentError(
                                f"the parse worker died ({lost}) while parsing this file", where=item[0].source,
@@ -91,7 +91,7 @@ class PageCache:
         return pages
 
 
-def _parse(item: tuple[ParseJob, dict, str | None]) -> tuple[Any, str, bytes | SsgError | None]:
+def parse_file(item: tuple[ParseJob, dict, str | None]) -> tuple[Any, str, bytes | SsgError | None]:
     """Read, hash and (unless the hash is ``known_sha``) parse one file."""
     job, options, known_sha = item
     try:

@@ -134,12 +134,16 @@ class Warm:
         process waits for changes, not in each warm rebuild: a full build
         compiled them in its render workers only, and a render worker's
         compiled templates die with it (15 ms a render at 10,000 pages; the
-        lookups take 0.2 s once)."""
+        lookups take 0.2 s once). One page is parsed, for the same reason."""
         model = self.model
         if model is None:
             return
         model.index  # noqa: B018 (made on first use)
         model.inputs.listed("")
+        if model.parsed:       # the first parse in this process imports the parser's parts (0.1 s)
+            from ssg.pagecache import parse_file
+
+            parse_file((model.jobs[next(iter(model.parsed))], dict(model.config.markdown), None))
         for name in model.env.list_templates(filter_func=lambda name: name.endswith((".html", ".xml", ".txt"))):
             try:
                 model.env.get_template(name)
@@ -182,7 +186,7 @@ def _edits(model: Model, paths: frozenset[str]) -> list[_Edit] | None:
     """The changed files as pages parsed again, placed, passed through
     ``ssg_page_parsed`` and their links resolved, without touching the model;
     None when any of them is not a text edit of a page."""
-    from ssg.pagecache import _parse, decode
+    from ssg.pagecache import decode, parse_file
 
     content = f"{model.root}/content/"
     edits = []
@@ -191,7 +195,7 @@ def _edits(model: Model, paths: frozenset[str]) -> list[_Edit] | None:
         job = model.jobs.get(source) if source is not None else None
         if job is None or source not in model.parsed or any(source in w for w in model.site.warnings):
             return None
-        stamp, sha, blob = _parse((job, dict(model.config.markdown), model.shas[source]))
+        stamp, sha, blob = parse_file((job, dict(model.config.markdown), model.shas[source]))
         if stamp is None or isinstance(blob, SsgError):
             return None      # gone, unreadable or broken: a full build says so
         edit = _Edit(source, stamp, sha, blob)
