@@ -34,8 +34,8 @@ class ServeProcess:
     """``python -m ssg serve -s SITE --port PORT ARGS`` (0: any free port) with its output collected
     line by line; ``url`` once it says ``serving http://...``."""
 
-    def __init__(self, site: Path, *args: str, port: int = 0, timeout: float = 30.0):
-        env = {**os.environ, "PYTHONUNBUFFERED": "1"}
+    def __init__(self, site: Path, *args: str, port: int = 0, timeout: float = 30.0, env: dict | None = None):
+        env = {**os.environ, "PYTHONUNBUFFERED": "1", **(env or {})}
         self.process = subprocess.Popen([sys.executable, "-m", "ssg", "serve", "-s", str(site), "--port", str(port), *args],
                                         cwd=REPO, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
         self.lines: list[str] = []           # stdout and stderr, in the order read

@@ -364,6 +364,46 @@ def test_no_watch_serves_without_rebuilding(tmp_path):
 
 # -- the scheduler and the filter, without HTTP ------------------------------
 
+def test_open_starts_the_users_browser_on_the_site_url(tmp_path):
+    site = make(tmp_path)
+    opened = tmp_path / "opened.txt"
+    browser = tmp_path / "browser.sh"
+    browser.write_text(f'#!/bin/sh\necho "$1" > {opened}\n')
+    browser.chmod(0o755)
+    with ServeProcess(site, "--open", env={"BROWSER": f"{browser} %s"}) as server:
+        deadline = time.monotonic() + 10
+        while not (opened.exists() and opened.read_text().strip()) and time.monotonic() < deadline:
+            time.sleep(0.05)
+        assert opened.read_text().strip() == server.url == f"http://127.0.0.1:{server.port}/"
+
+
+SLOW_PLUGIN = """
+import time
+
+def ssg_site_loaded(site):
+    if (site.root / "slow").exists():
+        time.sleep(30)
+"""
+
+
+def test_a_second_ctrl_c_abandons_the_running_build_and_the_state_stays_consistent(tmp_path, cli):
+    site = make(tmp_path, extra={"plugins/slow.py": SLOW_PLUGIN})
+    with ServeProcess(site) as server:
+        (site / "slow").write_text("")
+        (site / "content/posts/a.md").write_text(post("Alpha", "Edited while the build is slow."))
+        time.sleep(1.0)          # the build started and sleeps in the plugin
+        server.process.send_signal(signal.SIGINT)
+        server.wait_for_line(r"stopping after the running build \(press Ctrl-C again to abandon it\)")
+        started = time.monotonic()
+        assert server.stop(signal.SIGINT, timeout=10) == 0
+        assert time.monotonic() - started < 5, "the second Ctrl-C did not abandon the 30 s build"
+    assert any("build abandoned" in line for line in server.lines)
+    (site / "slow").unlink()
+    result = cli("build", "-s", str(site))
+    assert result.exit_code == 0, result.output
+    assert "Edited while the build is slow." in (site / "public/posts/a/index.html").read_text()
+
+
 def test_scheduler_one_build_running_one_pending_every_change_built():
     scheduler = Scheduler(quiet=0.01, longest=0.05)
     version = {"now": 0}
