@@ -382,6 +382,7 @@ import time
 
 def ssg_site_loaded(site):
     if (site.root / "slow").exists():
+        (site.root / "sleeping").write_text("")
         time.sleep(30)
 """
 
@@ -391,7 +392,9 @@ def test_a_second_ctrl_c_abandons_the_running_build_and_the_state_stays_consiste
     with ServeProcess(site) as server:
         (site / "slow").write_text("")
         (site / "content/posts/a.md").write_text(post("Alpha", "Edited while the build is slow."))
-        time.sleep(1.0)          # the build started and sleeps in the plugin
+        deadline = time.monotonic() + 20
+        while not (site / "sleeping").exists() and time.monotonic() < deadline:
+            time.sleep(0.05)     # until the build is running, asleep in the plugin
         server.process.send_signal(signal.SIGINT)
         server.wait_for_line(r"stopping after the running build \(press Ctrl-C again to abandon it\)")
         started = time.monotonic()
