@@ -8,7 +8,7 @@ from html import escape
 
 from ssg.api import FieldReader, Output, PathError, Site, hookimpl, join_base, output_path
 
-page_text_read = ()   # its site-level hooks read no page text (docs/plugins.md)
+page_fields_read = ()   # its site hooks read no page text or params (docs/plugins.md)
 
 REDIRECT = """<!doctype html>
 <html lang="{lang}">

@@ -23,8 +23,8 @@ from ssg.api import ConfigError, Location, Option, Output, Page, Site, Table, ab
 EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 
 
-def page_text_read(config) -> tuple[str, ...]:
-    """The page text the feeds hold (docs/plugins.md): summaries, or whole pages."""
+def page_fields_read(config) -> tuple[str, ...]:
+    """What the feeds hold of a page's text (docs/plugins.md): summaries, or whole pages."""
     return ("content", "summary") if config.table("feeds").get("full_content", False) else ("summary",)
 
 

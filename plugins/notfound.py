@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from ssg.api import Output, Site, hookimpl
 
-page_text_read = ()   # its site-level hooks read no page text (docs/plugins.md)
+page_fields_read = ()   # its site hooks read no page text or params (docs/plugins.md)
 
 
 @hookimpl

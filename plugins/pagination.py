@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from ssg.api import Option, Output, Paginator, Site, Table, hookimpl, output_path
 
-page_text_read = ()   # its site-level hooks read no page text (docs/plugins.md)
+page_fields_read = ()   # its site hooks read no page text or params (docs/plugins.md)
 
 
 def _check_path(value: str) -> str | None:

@@ -31,7 +31,7 @@ from urllib.parse import parse_qsl, unquote, urlencode, urlsplit, urlunsplit
 
 from ssg.api import ConfigError, ContentError, Location, Option, Site, Table, atomic_write, hookimpl
 
-page_text_read = ()   # its site-level hooks read no page text (docs/plugins.md)
+page_fields_read = ()   # its site hooks read no page text or params (docs/plugins.md)
 
 FORMATS = ("json", "yaml", "csv")
 MAX_BYTES = 16 * 1024 * 1024

@@ -14,7 +14,7 @@ from xml.sax.saxutils import escape
 
 from ssg.api import Option, Output, Page, Site, Table, absolute_url, hookimpl
 
-page_text_read = ()   # its site-level hooks read no page text (docs/plugins.md)
+page_fields_read = ()   # its site hooks read no page text or params (docs/plugins.md)
 
 URL_SAFE = ":/?#[]@!$&'()*+,;=%~"   # percent-encode only what is not already URL syntax (non-ASCII, spaces)
 

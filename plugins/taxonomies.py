@@ -29,7 +29,7 @@ from ssg.api import (
     slugify,
 )
 
-page_text_read = ()   # its site-level hooks read no page text (docs/plugins.md)
+page_fields_read = ()   # its site hooks read no page text or params (docs/plugins.md)
 
 
 def _check_url(value: str) -> str | None:

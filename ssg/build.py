@@ -21,7 +21,7 @@ from ssg.errors import ConfigError, SsgError
 from ssg.fingerprint import digest
 from ssg.inputs import Inputs
 from ssg.lock import Lock
-from ssg.model import TEXT_FIELDS, Output, Site
+from ssg.model import RENDER_ONLY_FIELDS, Output, Site
 from ssg.parallel import default_workers, in_background
 from ssg.pluginmanager import Plugins
 from ssg.prune import outputs_intact
@@ -279,7 +279,7 @@ class Build:
                 parsed=parsed, known=known, outputs=outputs, contexts=contexts, plans=plans,
                 records={**decision.clean, **self._committed}, deps=dep_rows, inputs=inputs,
                 folders=self._folders_committed, token=self.token,
-                free_text=frozenset(TEXT_FIELDS) - self.plugins.page_text_read(self.config), pages=evaluate.pages)
+                free=frozenset(RENDER_ONLY_FIELDS) - self.plugins.page_fields_read(self.config), pages=evaluate.pages)
         self.result.seconds = time.perf_counter() - self.started
         self.plugins.call("ssg_build_finished", site=site, result=self.result)
         return self.result

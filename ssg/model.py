@@ -59,6 +59,11 @@ class Page:
 # A page's text: what parsing its markdown body made. Long; what lists show of
 # a page is its other fields (and the summary).
 TEXT_FIELDS = ("content", "summary", "body", "toc")
+# The page fields ssg itself reads only when rendering, where every read is
+# recorded (never while loading, linking or planning the site): an edit that
+# changes only these, and only those no plugin's site hooks read, is rebuilt
+# warm by ssg serve (ssg/warm.py).
+RENDER_ONLY_FIELDS = (*TEXT_FIELDS, "params", "line_offset")
 
 
 @dataclass(eq=False)

@@ -27,7 +27,7 @@ import pluggy
 
 from ssg import hookspecs, limits
 from ssg.errors import ConfigError, Location, PluginError, SsgError
-from ssg.model import TEXT_FIELDS
+from ssg.model import RENDER_ONLY_FIELDS
 from ssg.schema import Option, Table
 
 ENTRY_POINT_GROUP = "ssg.plugins"
@@ -223,27 +223,28 @@ class Plugins:
         files = (getattr(plugin, "__file__", None) for _, plugin in self.pm.list_name_plugin())
         return sorted(f for f in files if f)
 
-    def page_text_read(self, config: Any) -> set[str]:
-        """The page text fields (``TEXT_FIELDS``) that some plugin's site-level
-        hooks may read. A plugin declares its own with a module attribute
-        ``page_text_read``: a collection of field names, or a function of the
-        site's config returning one. A plugin with site-level hooks that
-        declares nothing may read them all. ``ssg serve`` rebuilds an edit
-        that changed only other text fields without running those hooks again
-        (ssg/warm.py)."""
+    def page_fields_read(self, config: Any) -> set[str]:
+        """The fields among ``RENDER_ONLY_FIELDS`` (a page's text, its params)
+        that some plugin's site-level hooks may read. A plugin declares its
+        own with a module attribute ``page_fields_read``: a collection of
+        field names, or a function of the site's config returning one. A
+        plugin with site-level hooks that declares nothing may read them all.
+        ``ssg serve`` rebuilds an edit that changed only other such fields
+        without running those hooks again (ssg/warm.py)."""
+        every = set(RENDER_ONLY_FIELDS)
         read: set[str] = set()
         for name, plugin in self.pm.list_name_plugin():
             callers = {caller.name for caller in self.pm.get_hookcallers(plugin) or ()}
             if callers.isdisjoint(SITE_HOOKS):
                 continue
-            declared = getattr(plugin, "page_text_read", None)
+            declared = getattr(plugin, "page_fields_read", None)
             if declared is None:
-                return set(TEXT_FIELDS)
+                return every
             try:
                 fields = set(declared(config) if callable(declared) else declared)
             except Exception as error:
-                raise plugin_failure(name, "page_text_read", error, None, declared) from error
-            read |= fields if fields <= set(TEXT_FIELDS) else set(TEXT_FIELDS)   # a name we do not know: all
+                raise plugin_failure(name, "page_fields_read", error, None, declared) from error
+            read |= fields & every
         return read
 
     def infos(self) -> list[PluginInfo]:

@@ -17,15 +17,16 @@ incremental build, which keeps a new model:
 - every changed file is the markdown file of a published page of that model;
 - each such page, parsed again, placed and passed through ``ssg_page_parsed``
   (whose contract is to depend on the page and the configuration only),
-  differs from its last version in text fields only (``TEXT_FIELDS``), and
-  only in those no plugin's site-level hook reads (``page_text_read``, see
-  docs/plugins.md): the site hooks, the output plan and every other page are
-  then the same as a full build would make them;
+  differs from its last version only in fields ssg reads when rendering alone
+  (``RENDER_ONLY_FIELDS``: its text and params), and only in those no
+  plugin's site-level hook reads (``page_fields_read``, see docs/plugins.md):
+  the site hooks, the output plan and every other page are then the same as
+  a full build would make them;
 - neither the page's old nor its new version gave a warning, and no future
   page's time has come.
 
-The page objects stay the same objects; their text fields are replaced and
-their links resolved again. The dependency keys of the changed pages are
+The page objects stay the same objects; the fields that changed are replaced
+and their links resolved again. The dependency keys of the changed pages are
 evaluated (the other pages did not change, so neither did their keys), the
 outputs that read a changed key are rendered, and the state is committed as
 a full build would leave it: a ``ssg build`` that follows writes nothing.
@@ -80,7 +81,7 @@ class Model:
     inputs: Inputs
     folders: dict[str, int]                 # output folder mtimes, as committed
     token: str                              # the state's token as committed
-    free_text: frozenset[str]               # text fields no site-level hook reads
+    free: frozenset[str]                    # render-only fields no site-level hook reads
     pages: dict[str, Page] = field(default_factory=dict)   # source -> the live page (the evaluator's lookup)
     _index: _Index | None = field(default=None, repr=False)
 
@@ -229,8 +230,8 @@ def _quietly(site: Site, action: Callable[..., Any], *args: Any) -> tuple[bool, 
 
 def _placed_like_before(model: Model, page: Page, job: ParseJob) -> bool:
     """Place the new page and run ``ssg_page_parsed`` on it; True when it then
-    differs from its last version only in text fields no site hook reads, and
-    gave no warning."""
+    differs from its last version only in render-only fields no site hook
+    reads, and gave no warning."""
     from ssg.loader import place
 
     site, before = model.site, model.parsed[job.source]
@@ -245,7 +246,7 @@ def _placed_like_before(model: Model, page: Page, job: ParseJob) -> bool:
         return False
     now = vars(page)
     return now.keys() == before.keys() and all(
-        now[name] is value or now[name] == value for name, value in before.items() if name not in model.free_text)
+        now[name] is value or now[name] == value for name, value in before.items() if name not in model.free)
 
 
 class _Rebuild:
@@ -271,8 +272,10 @@ class _Rebuild:
                 continue
             page = site.page_by_source(edit.source)
             assert page is not None
-            for name in TEXT_FIELDS:
-                setattr(page, name, getattr(edit.page, name))
+            for name in {*TEXT_FIELDS, *model.free}:   # the text always: its KnownText holds those very objects
+                value = getattr(edit.page, name)
+                if name in TEXT_FIELDS or value is not getattr(page, name) and value != getattr(page, name):
+                    setattr(page, name, value)
             if edit.known is not None:
                 model.known[edit.source] = edit.known
             else:

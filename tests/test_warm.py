@@ -190,8 +190,8 @@ KICKER = '{% extends "theme/page.html" %}{% block page_kicker %}<p>longest: {{ l
 
 @pytest.mark.parametrize("declaration, warm", [
     pytest.param("", False, id="undeclared: may read the body"),
-    pytest.param('page_text_read = ("body",)', False, id="declares reading the body"),
-    pytest.param('page_text_read = lambda config: ["body"]', False, id="declares it from the config"),
+    pytest.param('page_fields_read = ("body",)', False, id="declares reading the body"),
+    pytest.param('page_fields_read = lambda config: ["body"]', False, id="declares it from the config"),
 ])
 def test_site_hooks_that_read_page_text_make_it_full(make_site, tmp_path, declaration, warm):
     root = make_site({**SITE, "plugins/longest.py": PLUGIN.format(declaration=declaration),
@@ -203,23 +203,53 @@ def test_site_hooks_that_read_page_text_make_it_full(make_site, tmp_path, declar
     assert_like_a_clean_build(root, tmp_path)
 
 
-def test_a_plugin_that_declares_no_page_text_read_keeps_it_warm(make_site):
-    plugin = PLUGIN.format(declaration="page_text_read = ()").replace("len(page.body)", "len(page.title)")
+def test_a_plugin_that_declares_no_page_fields_read_keeps_it_warm(make_site):
+    plugin = PLUGIN.format(declaration="page_fields_read = ()").replace("len(page.body)", "len(page.title)")
     serving = Serving(make_site({**SITE, "plugins/longest.py": plugin, "templates/page.html": KICKER}))
     result = serving.edit("content/posts/a.md", post("Alpha", "Another body.", day=1))
     assert result.warm and result.written == ["posts/a/index.html"]
 
 
-def test_a_page_hook_deriving_a_field_from_the_body_makes_it_full(make_site, tmp_path):
-    hook = ("def ssg_page_parsed(page):\n"
-            "    page.params['words'] = len(page.body.split())\n")
-    root = make_site({**SITE, "plugins/words.py": hook,
-                      "templates/page.html": '{% extends "theme/page.html" %}'
-                                             '{% block page_kicker %}<p>{{ page.params.words }} words</p>{% endblock %}'})
+WORDS_HOOK = "def ssg_page_parsed(page):\n    page.params['words'] = len(page.body.split())\n"
+WORDS_TEMPLATE = '{% extends "theme/page.html" %}{% block page_kicker %}<p>{{ page.params.words }} words</p>{% endblock %}'
+
+
+def test_params_a_page_hook_derives_from_the_body_are_rebuilt_warm(make_site, tmp_path):
+    """A reading-time plugin: the page hook runs again on the edited page, and
+    no site hook reads params."""
+    root = make_site({**SITE, "plugins/words.py": WORDS_HOOK, "templates/page.html": WORDS_TEMPLATE})
+    serving = Serving(root)
+    result = serving.edit("content/posts/a.md", post("Alpha", "Three more words now.", day=1))
+    assert result.warm and result.written == ["posts/a/index.html"]
+    assert "<p>4 words</p>" in (root / "public/posts/a/index.html").read_text()
+    assert_like_a_clean_build(root, tmp_path)
+    assert_state_is_exact(root)
+
+
+def test_a_front_matter_param_edit_is_rebuilt_warm(make_site, tmp_path):
+    template = '{% extends "theme/page.html" %}{% block page_kicker %}<p>{{ page.params.mood }}</p>{% endblock %}'
+    root = make_site({**SITE, "templates/page.html": template})
+    serving = Serving(root)
+    text = post("Alpha", "Alpha body.", day=1).replace("tags:", "mood: sunny\nextra: added line\ntags:")
+    result = serving.edit("content/posts/a.md", text)
+    assert result.warm and result.written == ["posts/a/index.html"]
+    assert "<p>sunny</p>" in (root / "public/posts/a/index.html").read_text()
+    assert_like_a_clean_build(root, tmp_path)
+
+
+def test_params_a_site_hook_reads_make_it_full(make_site, tmp_path):
+    plugin = ('page_fields_read = ("params",)\n\n'
+              'def ssg_site_loaded(site):\n'
+              '    site.state["words"] = sum(page.params.get("words", 0) for page in site.pages)\n\n'
+              'def ssg_template_context(context, site):\n'
+              '    context["total"] = site.state["words"]\n')
+    template = WORDS_TEMPLATE.replace("words</p>", "words of {{ total }}</p>")
+    root = make_site({**SITE, "plugins/words.py": WORDS_HOOK, "plugins/total.py": plugin,
+                      "templates/page.html": template})
     serving = Serving(root)
     result = serving.edit("content/posts/a.md", post("Alpha", "Three more words now.", day=1))
     assert not result.warm and result.ok
-    assert "<p>4 words</p>" in (root / "public/posts/a/index.html").read_text()
+    assert "words of 16</p>" in (root / "public/posts/b/index.html").read_text(), "4 + 5 + 4 + 3 (about)"
     assert_like_a_clean_build(root, tmp_path)
 
 
