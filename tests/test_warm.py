@@ -110,6 +110,34 @@ def test_the_table_of_contents_and_markdown_source_follow_the_edit(make_site, tm
     assert_like_a_clean_build(root, tmp_path)
 
 
+@pytest.mark.parametrize("rel, text, url", [
+    # the first paragraph (the summary, which the feeds show) stays
+    pytest.param("content/_index.md", "---\ntitle: Home\n---\nWelcome.\n\nEdit {n}.\n", "index.html", id="home"),
+    pytest.param("content/posts/_index.md", "---\ntitle: Posts\n---\nAll the posts.\n\nEdit {n}.\n",
+                 "posts/index.html", id="section-index"),
+    pytest.param("content/posts/bundle/index.md", post("Bundle", "Edit {n}, with ![a](photo.png).", day=5),
+                 "posts/bundle/index.html", id="page-bundle"),
+])
+def test_home_section_and_bundle_pages_are_rebuilt_warm(make_site, tmp_path, rel, text, url):
+    root = make_site({**SITE, rel: text.format(n=0), "content/posts/bundle/photo.png": b"\x89PNG"})
+    serving = Serving(root)
+    result = serving.edit(rel, text.format(n=1))
+    assert result.warm and result.written == [url]
+    assert "Edit 1" in (root / "public" / url).read_text()
+    assert_like_a_clean_build(root, tmp_path)
+    assert_state_is_exact(root)
+
+
+def test_two_pages_edited_in_one_batch(serving, tmp_path):
+    a, b = serving.root / "content/posts/a.md", serving.root / "content/posts/b.md"
+    a.write_text(post("Alpha", "Alpha, batch edit.", day=1))
+    b.write_text(post("Beta", "Beta, batch edit.", tags="x, y", day=2))
+    result = build(serving.root, warm=serving.warm, changed=frozenset([str(a), str(b)]))
+    assert result.warm and result.written == ["posts/a/index.html", "posts/b/index.html"]
+    assert_like_a_clean_build(serving.root, tmp_path)
+    assert_state_is_exact(serving.root)
+
+
 def test_touching_a_file_writes_nothing(serving):
     path = serving.root / "content/posts/a.md"
     result = serving.edit("content/posts/a.md", path.read_text())
