@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 import os
+import secrets
 import sys
 import time
 from collections.abc import Callable, Collection, Iterator
@@ -27,7 +28,6 @@ from ssg.pluginmanager import Plugins
 from ssg.prune import outputs_intact
 from ssg.state import JOURNAL, BuildState, OutputRecord, stamp_of
 from ssg.themes import theme_dir
-from ssg.warm import Model, Warm, new_token, rebuild
 
 if TYPE_CHECKING:
     from ssg.deps import Evaluator
@@ -35,6 +35,7 @@ if TYPE_CHECKING:
     from ssg.pagecache import PageCache
     from ssg.planner import Decision
     from ssg.render import Rendered
+    from ssg.warm import Warm
 
 STATE_DIR = ".ssg"
 
@@ -130,6 +131,8 @@ def build(site_root: Path, options: BuildOptions = BuildOptions(), warm: Warm | 
     site_root = site_root.resolve()
     model = warm.model if warm is not None else None
     if model is not None and changed is not None and model.root == site_root:
+        from ssg.warm import rebuild
+
         with _locked(site_root, options) as state:
             result = rebuild(model, changed, options, state, started)
         if result is not None:
@@ -273,6 +276,8 @@ class Build:
         self.result.unchanged = sorted(self.result.unchanged + list(decision.clean))
         self.result.errors, self.result.warnings = list(site.errors), list(site.warnings)
         if self.warm is not None:
+            from ssg.warm import Model
+
             self.warm.model = None if site.errors or self._failed else Model(
                 root=self.root, output_root=self.output_root, options=self.options, config=self.config,
                 plugins=self.plugins, site=site, env=env, parser=parser, jobs=cache.jobs, shas=cache.shas,
@@ -429,7 +434,7 @@ class Build:
         dropped_deps = set(dep_rows) - referenced
         for dep_id in dropped_deps:
             del dep_rows[dep_id]
-        self.token = new_token()
+        self.token = secrets.token_hex(8)   # who committed last: a warm model checks it is still its own
         self._folders_committed = self._folder_stamps({*outputs, *decision.clean})
         meta = {"settings": settings, "inputs": inputs.fingerprint(), "output_root": str(self.output_root),
                 "token": self.token,

@@ -152,10 +152,6 @@ class Warm:
                 continue
 
 
-def new_token() -> str:
-    return secrets.token_hex(8)
-
-
 def rebuild(model: Model, paths: frozenset[str], options: BuildOptions, state: BuildState,
             started: float) -> BuildResult | None:
     """Rebuild the edits of ``paths`` on ``model``, or None when a warm rebuild
@@ -341,7 +337,7 @@ class _Rebuild:
                 folders[folder] = model.folders[folder] = os.stat(os.path.join(model.output_root, folder)).st_mtime_ns
             except OSError:
                 continue
-        model.token = new_token()
+        model.token = secrets.token_hex(8)
         meta = {"inputs": model.inputs.fingerprint(), "token": model.token, "failed": "1" if site.errors else "0"}
         sources = {edit.source: SourceRecord(edit.stamp, edit.sha, edit.blob if edit.blob is not None
                                              else self.state_blob(edit.source)) for edit in edits}

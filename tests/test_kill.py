@@ -59,3 +59,42 @@ def test_kill_9_at_random_points_then_a_build_equals_a_clean_build(tmp_path):
     build(fresh)
     assert tree(fresh / "public") == after
     assert build(site).written == []
+
+
+@pytest.mark.slow
+def test_kill_9_of_ssg_serve_during_warm_rebuilds_then_a_build_equals_a_clean_build(tmp_path):
+    """ssg serve killed at random moments while it rebuilds body edits warm
+    (ssg/warm.py): the next `ssg build` repairs everything."""
+    from serve_helpers import ServeProcess
+
+    rng = random.Random(11)
+    site = tmp_path / "site"
+    (site / "content/posts").mkdir(parents=True)
+    (site / "ssg.toml").write_text('title = "K"\nbase_url = "https://example.org/"\n')
+    for number in range(200):
+        (site / f"content/posts/p{number}.md").write_text(post(number, "First"))
+    assert build(site).ok
+    warm_lines = 0
+    for round_ in range(6):
+        server = ServeProcess(site)
+        try:
+            for edit in range(3):   # bodies only: warm rebuilds
+                number = rng.randrange(200)
+                (site / f"content/posts/p{number}.md").write_text(
+                    post(number, "First").replace("Words here.", f"Round {round_} edit {edit}.", 1))
+                time.sleep(rng.uniform(0.0, 0.25))
+        finally:
+            warm_lines += sum(line.endswith("(warm)") for line in server.stdout)
+            server.process.send_signal(signal.SIGKILL)
+            server.process.wait()
+    assert warm_lines >= 3, "the servers were killed before any warm rebuild: the test checks nothing warm"
+    result = build(site)
+    assert result.ok, result.errors
+    after = tree(site / "public")
+    assert not [rel for rel in after if Path(rel).name.startswith(TEMP_PREFIX)]
+    fresh = tmp_path / "fresh"
+    shutil.copytree(site, fresh, ignore=shutil.ignore_patterns("public", ".ssg"))
+    build(fresh)
+    assert tree(fresh / "public") == after
+    again = build(site)
+    assert again.written == [] and "load" not in again.timings
