@@ -43,8 +43,8 @@ class ServeProcess:
         self._changed = threading.Condition()
         for stream, sink in ((self.process.stdout, self.stdout), (self.process.stderr, None)):
             threading.Thread(target=self._read, args=(stream, sink), daemon=True).start()
-        match = self.wait_for_line(r"serving (http://127\.0\.0\.1:(\d+)/\S*)", timeout)
-        self.url, self.port = match.group(1), int(match.group(2))
+        match = self.wait_for_line(r"serving (http://(127\.0\.0\.1|\[::1\]):(\d+)/\S*)", timeout)
+        self.url, self.host, self.port = match.group(1), match.group(2).strip("[]"), int(match.group(3))
 
     def _read(self, stream, sink: list[str] | None) -> None:
         for line in stream:
@@ -75,7 +75,7 @@ class ServeProcess:
             return sum(1 for line in self.stdout if line.startswith(("built in ", "build failed")))
 
     def request(self, path: str, method: str = "GET", headers: dict[str, str] | None = None) -> Response:
-        connection = http.client.HTTPConnection("127.0.0.1", self.port, timeout=10)
+        connection = http.client.HTTPConnection(self.host, self.port, timeout=10)
         try:
             connection.putrequest(method, path, skip_accept_encoding=True)
             for name, value in (headers or {}).items():

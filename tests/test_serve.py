@@ -364,6 +364,14 @@ def test_no_watch_serves_without_rebuilding(tmp_path):
 
 # -- the scheduler and the filter, without HTTP ------------------------------
 
+def test_ipv6_loopback(tmp_path):
+    site = make(tmp_path)
+    with ServeProcess(site, "--host", "::1") as server:
+        assert server.url == f"http://[::1]:{server.port}/"
+        response = server.request("/posts/a/")
+        assert response.status == 200 and "Alpha body." in response.text
+
+
 def test_open_starts_the_users_browser_on_the_site_url(tmp_path):
     site = make(tmp_path)
     opened = tmp_path / "opened.txt"
