@@ -23,6 +23,7 @@ stack."""
 from __future__ import annotations
 
 import faulthandler
+import gc
 import mmap
 import os
 import signal
@@ -228,8 +229,12 @@ class _Pool(Generic[T, R]):
         os.set_blocking(crash_reader, False)
         sys.stdout.flush()   # or the child would print what is buffered here again
         sys.stderr.flush()
+        gc.freeze()   # the child's collections leave what it inherits alone (walking it copies every page of it)
         pid = os.fork()
+        if pid:
+            gc.unfreeze()
         if pid == 0:   # the worker: never returns into the parent's code
+            gc.enable()     # a build turns collection off in its own process (build.py); workers collect theirs
             code = 1
             try:
                 for other in self.workers:   # or a worker would keep another's pipe open after the parent is gone
