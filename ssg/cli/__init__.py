@@ -3,6 +3,8 @@ engine lazily so ``ssg --help`` answers fast."""
 
 from __future__ import annotations
 
+import os
+import sys
 from pathlib import Path
 from typing import Annotated
 
@@ -167,4 +169,21 @@ def plugins(
 
 
 def main() -> None:
-    app()
+    """The console script (and ``python -m ssg``). It ends the process without
+    tearing the interpreter down: every file, lock and database is closed by
+    then, and freeing a 10,000-page model object by object would add 0.2 s to
+    every build. (The CLI tests call ``app`` directly, in their own process.)"""
+    try:
+        app()
+        code: object = 0
+    except SystemExit as stop:
+        code = stop.code
+    if code is not None and not isinstance(code, int):
+        print(code, file=sys.stderr)
+        code = 1
+    for stream in (sys.stdout, sys.stderr):
+        try:
+            stream.flush()
+        except (OSError, ValueError):   # a closed pipe: nothing more can be said
+            pass
+    os._exit(code or 0)
