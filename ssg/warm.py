@@ -165,7 +165,7 @@ def rebuild(model: Model, paths: frozenset[str], options: BuildOptions, state: B
     edits = _edits(model, paths)
     if edits is None:
         return None
-    return _Rebuild(model, options, state, started, now).run(edits)
+    return _Rebuild(model, options, state, started).run(edits)
 
 
 @dataclass
@@ -246,10 +246,13 @@ def _placed_like_before(model: Model, page: Page, job: ParseJob) -> bool:
 
 
 class _Rebuild:
-    def __init__(self, model: Model, options: BuildOptions, state: BuildState, started: float, now: datetime):
+    """One warm rebuild: the stages of ``Build.run`` that an edit of
+    render-only fields needs, on the kept model."""
+
+    def __init__(self, model: Model, options: BuildOptions, state: BuildState, started: float):
         from ssg.build import Build
 
-        self.model, self.state, self.now = model, state, now
+        self.model, self.state = model, state
         self.build = Build(model.root, model.config, model.plugins, options, state, model.output_root, started)
 
     def run(self, edits: list[_Edit]) -> BuildResult | None:
@@ -266,8 +269,7 @@ class _Rebuild:
             model.inputs.update(edit.source, edit.stamp)
             if edit.page is None:
                 continue
-            page = site.page_by_source(edit.source)
-            assert page is not None
+            page = model.pages[edit.source]
             for name in {*TEXT_FIELDS, *model.free}:   # the text always: its KnownText holds those very objects
                 value = getattr(edit.page, name)
                 if name in TEXT_FIELDS or value is not getattr(page, name) and value != getattr(page, name):
