@@ -212,7 +212,7 @@ class Build:
         same_settings = same_root and state.meta("settings") == settings
         unfinished = state.journal()    # files written by a build that did not finish: ours, state unknown
         intact = None
-        if (self.warm is None and same_settings and state.meta("failed") == "0" and not unfinished
+        if ((self.warm is None or not self.warm.load) and same_settings and state.meta("failed") == "0" and not unfinished
                 and _before(now, state.meta("next_change"))):
             # Nothing changed? The output folder is checked on the other core while this one scans the inputs.
             stamps = state.output_stamps()

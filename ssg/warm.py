@@ -129,6 +129,7 @@ class Warm:
     full build made one, and after any build that could not keep it."""
 
     model: Model | None = None
+    load: bool = True    # a build where nothing changed loads the model too (False: it may skip, as ssg build does)
 
     def prepare(self) -> None:
         """Make the model's lookups and compile its templates now, while the

@@ -289,6 +289,25 @@ def test_an_edit_of_page_text_is_built_warm_from_the_kept_model(tmp_path, cli):
     assert result.exit_code == 0 and " 0 written" in result.stdout
 
 
+def test_a_site_built_before_is_served_at_once_and_its_model_loaded_after(tmp_path, cli):
+    """The first build finds nothing to do and loads nothing (0.4 s, not 4 s, at
+    10,000 posts); the model is loaded once serving, so the first edit is warm."""
+    text = "---\ntitle: Gamma\ndate: 2024-01-03\nsummary: Fixed.\n---\n{body}\n"
+    site = make(tmp_path, extra={"content/posts/c.md": text.format(body="Gamma body.")})
+    assert cli("build", "-s", str(site)).exit_code == 0
+    with ServeProcess(site) as server:
+        first = server.wait_for_line(r"^built in [\d.]+ s: 0 written, 0 deleted, 0 errors$")
+        ready = server.wait_for_line(r"^ready: the site model is loaded \([\d.]+ s\); edits of page text are "
+                                     r"rebuilt from it$")
+        assert server.lines.index(first.string) < server.lines.index(ready.string)
+        assert server.builds == 1, "loading the model is not reported as a build"
+        events = server.events()
+        (site / "content/posts/c.md").write_text(text.format(body="Gamma, the first edit."))
+        events.until(lambda e: "/posts/c/" in e["changed"])
+        server.wait_for_line(r"^built in [\d.]+ s: 1 written, 0 deleted, 0 errors \(warm\)$")
+        events.close()
+
+
 def test_a_template_error_is_sent_to_the_page_and_fixing_it_recovers(tmp_path):
     site = make(tmp_path)
     template = site / "templates/page.html"

@@ -106,7 +106,10 @@ class Session:
         self.server: DevServer | None = None
         self.builds = 0
         self.building = False
-        self.warm = Warm()     # the last build's model: an edit of page text is rebuilt from it
+        # The last build's model: an edit of page text is rebuilt from it. The first
+        # build may find nothing changed and load nothing, so that serving starts at
+        # once; the model is loaded right after (_load_model).
+        self.warm = Warm(load=False)
 
     def run(self) -> None:
         from ssg.config import read_config
@@ -138,6 +141,8 @@ class Session:
                 import webbrowser
 
                 threading.Thread(target=webbrowser.open, args=(url,), daemon=True).start()
+            if self.options.watch:
+                self._load_model()
             while (batch := self.scheduler.wait()) is not None:
                 self._build(batch.paths)
                 if watcher is not None:
@@ -167,8 +172,19 @@ class Session:
         if self.building:
             self.reporter.say("stopping after the running build (press Ctrl-C again to abandon it)")
 
-    def _build(self, changed: frozenset[str] | None) -> None:
-        """One build; ``changed``: the files the watcher saw change (None: unknown)."""
+    def _load_model(self) -> None:
+        """After a first build that found nothing changed (and loaded nothing):
+        load the model now, while serving, so that the first edit is already
+        rebuilt warm. Said in one line, unless this build did find something
+        to do (a change made meanwhile): then it is reported as any build."""
+        self.warm.load = True
+        if self.warm.model is None:
+            self._build(None, quiet=True)
+
+    def _build(self, changed: frozenset[str] | None, *, quiet: bool = False) -> None:
+        """One build; ``changed``: the files the watcher saw change (None:
+        unknown). ``quiet``: a build that wrote, deleted and failed nothing is
+        not reported as a build (loading the model)."""
         assert self.server is not None
         result = error = None
         self.building = True
@@ -179,6 +195,11 @@ class Session:
             self.warm.model = None
         finally:
             self.building = False
+        if quiet and result is not None and not (result.written or result.deleted or result.errors):
+            self.reporter.say(f"ready: the site model is loaded ({result.seconds:.2f} s); edits of page text "
+                              "are rebuilt from it")
+            self.warm.prepare()
+            return
         self.builds += 1
         if result is not None:
             self.layout = read_layout(self.site_root) or self.layout
