@@ -6,7 +6,6 @@ from __future__ import annotations
 import gc
 import json
 import os
-import secrets
 import sys
 import time
 from collections.abc import Callable, Collection, Iterator
@@ -233,7 +232,6 @@ class Build:
         from ssg.outputs import drop_collisions, plan_core_outputs
         from ssg.pagecache import PageCache
         from ssg.planner import decide, plan_fingerprint
-        from ssg.render import RenderJob, render_all
         from ssg.templates import make_environment
 
         # Load: unchanged content files come from the parse cache.
@@ -276,13 +274,7 @@ class Build:
         self._explain(decision, {o.path for o in outputs})
 
         # Render what is dirty; write only what changed; delete what is no longer produced.
-        journal = state.folder / JOURNAL
-        timeout = self.options.page_timeout if self.options.page_timeout is not None \
-            else self.config.build["page_timeout"]
-        memory = self.options.page_memory if self.options.page_memory is not None \
-            else self.config.build["page_memory"]
-        rendered = render_all(RenderJob(outputs, contexts, decision.dirty, env, site, records, journal, timeout,
-                                        memory, evaluate), self.workers)
+        rendered = self._render(outputs, contexts, decision.dirty, env, site, records, evaluate)
         new_records = self._collect(rendered, outputs, plans, records, site)
         self._lap("render")
         planned = {o.path for o in outputs}
@@ -311,6 +303,18 @@ class Build:
         return self.result
 
     # -- the stages' details -------------------------------------------------
+
+    def _render(self, outputs: list[Output], contexts: list[dict | None], dirty: list[int], env: Any, site: Site,
+                records: dict[str, OutputRecord], evaluate: Evaluator) -> list[Rendered]:
+        """Render the ``dirty`` outputs in worker processes, under the page
+        limits of the options (or of ssg.toml), journaling new files."""
+        from ssg.render import RenderJob, render_all
+
+        options, build = self.options, self.config.build
+        timeout = options.page_timeout if options.page_timeout is not None else build["page_timeout"]
+        memory = options.page_memory if options.page_memory is not None else build["page_memory"]
+        return render_all(RenderJob(outputs, contexts, dirty, env, site, records, self.state.folder / JOURNAL,
+                                    timeout, memory, evaluate), self.workers)
 
     def _lap(self, stage: str) -> None:
         """Seconds spent since the last lap, reported in --json as ``timings``."""
@@ -455,14 +459,12 @@ class Build:
         dropped_deps = set(dep_rows) - referenced
         for dep_id in dropped_deps:
             del dep_rows[dep_id]
-        self.token = secrets.token_hex(8)   # who committed last: a warm model checks it is still its own
         self._folders_committed = self._folder_stamps({*outputs, *decision.clean})
         meta = {"settings": settings, "inputs": inputs.fingerprint(), "output_root": str(self.output_root),
-                "token": self.token,
                 "parser": self._parser_fingerprint(), "failed": "1" if site.errors else "0",
                 "next_change": site.next_change.isoformat() if site.next_change else "",
                 "warnings": json.dumps([w for w in site.warnings if w not in self._once]), "strays": json.dumps(self._strays)}
-        self.state.commit(meta=meta, sources={**files.updated, **cache.updated},
+        self.token = self.state.commit(meta=meta, sources={**files.updated, **cache.updated},
                           dropped_sources=set(sources) - cache.seen - files.used,
                           outputs=outputs, dropped_outputs=dropped - set(outputs),
                           deps=changed_deps, dropped_deps=dropped_deps, folders=self._folders_committed, reset=reset)

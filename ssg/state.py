@@ -22,6 +22,7 @@ from __future__ import annotations
 
 import marshal
 import os
+import secrets
 import sqlite3
 from dataclasses import dataclass
 from pathlib import Path
@@ -120,6 +121,11 @@ class BuildState:
         """Output folder (relative, "" for the root) -> its mtime after the last build."""
         return dict(self.db.execute("SELECT path, mtime_ns FROM folders"))
 
+    def parsed_page(self, path: str) -> bytes | None:
+        """The parse cache's page for the content file ``path``, if any."""
+        row = self.db.execute("SELECT parsed FROM sources WHERE path = ?", (path,)).fetchone()
+        return row[0] if row else None
+
     def journal(self) -> list[str]:
         """Output paths a build announced it would write and did not commit."""
         try:
@@ -130,12 +136,15 @@ class BuildState:
     def commit(self, *, meta: dict[str, str], sources: dict[str, SourceRecord], dropped_sources: set[str],
                outputs: dict[str, OutputRecord], dropped_outputs: set[str],
                deps: dict[int, tuple[str, str]], dropped_deps: set[int], folders: dict[str, int],
-               all_folders: bool = True, reset: bool = False) -> None:
+               all_folders: bool = True, reset: bool = False) -> str:
         """Write everything a build learnt in one transaction, then forget the
         journal. ``reset`` first forgets every output and dependency (the
         settings changed or the output folder moved). ``folders`` are the
         output folders' mtimes: all of them, or (``all_folders`` False) those
-        that changed."""
+        that changed. Returns the new ``token`` of the state: who committed
+        last (a warm model checks the state is still the one it committed)."""
+        token = secrets.token_hex(8)
+        meta = {**meta, "token": token}
         db = self.db
         db.execute("BEGIN IMMEDIATE")
         try:
@@ -164,6 +173,7 @@ class BuildState:
             self.journal_path.unlink()
         except FileNotFoundError:
             pass
+        return token
 
     def close(self) -> None:
         self.db.close()

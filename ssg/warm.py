@@ -34,8 +34,6 @@ a full build would leave it: a ``ssg build`` that follows writes nothing.
 
 from __future__ import annotations
 
-import os
-import secrets
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -47,7 +45,7 @@ from ssg.errors import SsgError
 from ssg.fingerprint import KnownText, digest
 from ssg.links import resolve_page_links
 from ssg.model import TEXT_FIELDS, Output, Page, Site
-from ssg.state import JOURNAL, BuildState, OutputRecord, SourceRecord
+from ssg.state import BuildState, OutputRecord, SourceRecord
 
 if TYPE_CHECKING:
     from ssg.build import BuildOptions, BuildResult
@@ -260,7 +258,6 @@ class _Rebuild:
         from ssg.deps import Evaluator
         from ssg.inputs import FileDigests
         from ssg.planner import Decision, dirty_reason
-        from ssg.render import RenderJob, render_all
 
         model, site, build = self.model, self.model.site, self.build
         if not all(model.inputs.listed(edit.source) for edit in edits):
@@ -298,14 +295,8 @@ class _Rebuild:
         build._lap("dirty check")
         build._explain(decision, set(model.records))
 
-        config = model.config
-        options = build.options
-        rendered = render_all(RenderJob(
-            model.outputs, model.contexts, decision.dirty, model.env, site, model.records,
-            self.state.folder / JOURNAL,
-            options.page_timeout if options.page_timeout is not None else config.build["page_timeout"],
-            options.page_memory if options.page_memory is not None else config.build["page_memory"],
-            evaluate), build.workers)
+        rendered = build._render(model.outputs, model.contexts, decision.dirty, model.env, site, model.records,
+                                 evaluate)
         new = build._collect(rendered, model.outputs, model.plans, model.records, site)
         build._lap("render")
         self._commit(edits, new, evaluate, site)
@@ -333,20 +324,11 @@ class _Rebuild:
         for path, record in records.items():
             index.read(path, model.records[path].deps, record.deps)
         model.records.update(records)
-        folders = {}
-        for rel in self.build.result.written:
-            folder = rel.rpartition("/")[0]
-            try:
-                folders[folder] = model.folders[folder] = os.stat(os.path.join(model.output_root, folder)).st_mtime_ns
-            except OSError:
-                continue
-        model.token = secrets.token_hex(8)
-        meta = {"inputs": model.inputs.fingerprint(), "token": model.token, "failed": "1" if site.errors else "0"}
+        folders = self.build._folder_stamps(set(self.build.result.written))   # a write changes its folder's mtime
+        model.folders.update(folders)
+        meta = {"inputs": model.inputs.fingerprint(), "failed": "1" if site.errors else "0"}
         sources = {edit.source: SourceRecord(edit.stamp, edit.sha, edit.blob if edit.blob is not None
-                                             else self.state_blob(edit.source)) for edit in edits}
-        self.state.commit(meta=meta, sources=sources, dropped_sources=set(), outputs=records, dropped_outputs=set(),
-                          deps=changed_deps, dropped_deps=set(), folders=folders, all_folders=False)
-
-    def state_blob(self, source: str) -> bytes | None:
-        row = self.state.db.execute("SELECT parsed FROM sources WHERE path = ?", (source,)).fetchone()
-        return row[0] if row else None
+                                             else self.state.parsed_page(edit.source)) for edit in edits}
+        model.token = self.state.commit(meta=meta, sources=sources, dropped_sources=set(), outputs=records,
+                                        dropped_outputs=set(), deps=changed_deps, dropped_deps=set(), folders=folders,
+                                        all_folders=False)
