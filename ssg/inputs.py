@@ -19,10 +19,6 @@ def is_ignored(name: str) -> bool:
     return name.startswith((".", "#")) or name.endswith(("~", ".swp", ".swx", ".bck", ".tmp")) or name == "4913"
 
 
-def input_fingerprint(site_root: Path, theme: Path, config_path: Path | None) -> str:
-    return Inputs.scan(site_root, theme, config_path).fingerprint()
-
-
 class Inputs:
     """The listing behind the input fingerprint: one 'LABEL/REL STAMP' line per
     input file, sorted, and the config file's stamp. A warm process updates
