@@ -43,6 +43,10 @@ SITE = {
 }
 
 
+# A post whose summary is fixed (the feeds show summaries): a body edit is rebuilt warm (ssg/warm.py).
+GAMMA = "---\ntitle: Gamma\ndate: 2024-01-03\nsummary: Fixed.\n---\n{body}\n"
+
+
 def make(tmp_path: Path, name: str = "site", extra: dict | None = None) -> Path:
     root = tmp_path / name
     write_files(root, {**SITE, **(extra or {})})
@@ -268,15 +272,14 @@ def test_an_atomic_save_is_seen(tmp_path):
 def test_an_edit_of_page_text_is_built_warm_from_the_kept_model(tmp_path, cli):
     """ssg/warm.py: the body of a post with a fixed summary (the feeds show
     summaries) is rebuilt from the model the server keeps, atomic save or not."""
-    text = "---\ntitle: Gamma\ndate: 2024-01-03\nsummary: Fixed.\n---\n{body}\n"
-    site = make(tmp_path, extra={"content/posts/c.md": text.format(body="Gamma body.")})
+    site = make(tmp_path, extra={"content/posts/c.md": GAMMA.format(body="Gamma body.")})
     with ServeProcess(site) as server:
         events = server.events()
-        (site / "content/posts/c.md").write_text(text.format(body="Gamma, edited in place."))
+        (site / "content/posts/c.md").write_text(GAMMA.format(body="Gamma, edited in place."))
         event, _ = events.until(lambda e: "/posts/c/" in e["changed"])
         assert event["changed"] == ["/posts/c/"]
         temp = site / "content/posts/.c.md.tmp"
-        temp.write_text(text.format(body="Gamma, saved atomically."))
+        temp.write_text(GAMMA.format(body="Gamma, saved atomically."))
         os.replace(temp, site / "content/posts/c.md")
         events.until(lambda e: "/posts/c/" in e["changed"])
         assert "Gamma, saved atomically." in server.request("/posts/c/").text
@@ -292,8 +295,7 @@ def test_an_edit_of_page_text_is_built_warm_from_the_kept_model(tmp_path, cli):
 def test_a_site_built_before_is_served_at_once_and_its_model_loaded_after(tmp_path, cli):
     """The first build finds nothing to do and loads nothing (0.4 s, not 4 s, at
     10,000 posts); the model is loaded once serving, so the first edit is warm."""
-    text = "---\ntitle: Gamma\ndate: 2024-01-03\nsummary: Fixed.\n---\n{body}\n"
-    site = make(tmp_path, extra={"content/posts/c.md": text.format(body="Gamma body.")})
+    site = make(tmp_path, extra={"content/posts/c.md": GAMMA.format(body="Gamma body.")})
     assert cli("build", "-s", str(site)).exit_code == 0
     with ServeProcess(site) as server:
         first = server.wait_for_line(r"^built in [\d.]+ s: 0 written, 0 deleted, 0 errors$")
@@ -302,7 +304,7 @@ def test_a_site_built_before_is_served_at_once_and_its_model_loaded_after(tmp_pa
         assert server.lines.index(first.string) < server.lines.index(ready.string)
         assert server.builds == 1, "loading the model is not reported as a build"
         events = server.events()
-        (site / "content/posts/c.md").write_text(text.format(body="Gamma, the first edit."))
+        (site / "content/posts/c.md").write_text(GAMMA.format(body="Gamma, the first edit."))
         events.until(lambda e: "/posts/c/" in e["changed"])
         server.wait_for_line(r"^built in [\d.]+ s: 1 written, 0 deleted, 0 errors \(warm\)$")
         events.close()
