@@ -15,7 +15,13 @@ written (counted the same way for both tools: files whose inode or mtime
 changed), with each ssg figure as a ratio to Hugo's build. ``--rounds R``
 repeats the whole sequence R times and reports medians: on a shared machine
 one run of Hugo's build varies by a third. Results are also
-written to WORK/results.json. Needs `hugo` on PATH (apt-get install hugo).
+written to WORK/results.json.
+
+Old output folders are moved aside into WORK/.trash and deleted only after the
+last run: on ext4, creating files right after deleting tens of thousands makes
+the kernel's inode allocator skip every recently freed inode, which doubled or
+tripled the system time of whichever build came next (Hugo's or ssg's,
+depending on the order). Needs `hugo` on PATH (apt-get install hugo).
 """
 
 from __future__ import annotations
@@ -69,20 +75,33 @@ def edit(path: Path, old: str, new: str) -> None:
     path.write_text(text.replace(old, new, 1))
 
 
+def discard(path: Path, work: Path) -> None:
+    """Move ``path`` out of the way, into WORK/.trash (deleted by ``empty_trash``
+    after the last run), so that no run follows a mass deletion."""
+    if path.exists():
+        trash = work / ".trash"
+        trash.mkdir(parents=True, exist_ok=True)
+        path.rename(trash / f"{time.monotonic_ns()}-{path.name}")
+
+
+def empty_trash(work: Path) -> None:
+    shutil.rmtree(work / ".trash", ignore_errors=True)
+
+
 def bench(n: int, work: Path, hugo_site: Path, with_hugo: bool = True, rounds: int = 1) -> dict:
     """The runs for ``n`` posts, ``rounds`` times over on the same corpus (each
     round from a clean output folder and state, editing another post); each
     figure is the median of the rounds, each ratio the median of the rounds'
     ratios (every round measures Hugo and ssg side by side)."""
     folder = work / str(n)
-    shutil.rmtree(folder, ignore_errors=True)
+    discard(folder, work)
     ssg_site, hugo = folder / "ssg", folder / "hugo"
     shutil.copytree(HERE / "site", ssg_site)
     generate(ssg_site / "content", n)
     shutil.copytree(hugo_site, hugo)
     shutil.copytree(ssg_site / "content", hugo / "content")
     with_hugo = with_hugo and shutil.which("hugo") is not None
-    runs = [_round(n, index, ssg_site, hugo, with_hugo) for index in range(rounds)]
+    runs = [_round(n, index, ssg_site, hugo, with_hugo, work) for index in range(rounds)]
     results: dict = {"n": n, "rounds": rounds}
     for name in runs[0]:
         rows = [run[name] for run in runs]
@@ -94,17 +113,17 @@ def bench(n: int, work: Path, hugo_site: Path, with_hugo: bool = True, rounds: i
     return results
 
 
-def _round(n: int, index: int, ssg_site: Path, hugo: Path, with_hugo: bool) -> dict:
+def _round(n: int, index: int, ssg_site: Path, hugo: Path, with_hugo: bool, work: Path) -> dict:
     ssg = [sys.executable, "-m", "ssg", "build", "-s", str(ssg_site), "--future", "-q"]
     results = {}
     if with_hugo:
-        shutil.rmtree(hugo / "public", ignore_errors=True)
+        discard(hugo / "public", work)
         (hugo / "public").mkdir()
         results["hugo build"] = run(["hugo", "--quiet", "-d", "public"], hugo, hugo / "public")
         results["hugo rebuild"] = run(["hugo", "--quiet", "-d", "public"], hugo, hugo / "public")
     public = ssg_site / "public"
-    shutil.rmtree(public, ignore_errors=True)
-    shutil.rmtree(ssg_site / ".ssg", ignore_errors=True)
+    discard(public, work)
+    discard(ssg_site / ".ssg", work)
     public.mkdir()
     results["ssg cold"] = run(ssg, ssg_site, public)
     results["ssg no-op"] = run(ssg, ssg_site, public)
@@ -141,10 +160,14 @@ def main() -> None:
     if not shutil.which("hugo"):
         print("hugo not found (apt-get install hugo): ssg figures only, no ratios", file=sys.stderr)
     everything = []
-    for n in (int(s) for s in args.sizes.split(",")):
-        results = bench(n, args.work, args.hugo_site, with_hugo=not args.no_hugo, rounds=args.rounds)
-        everything.append(results)
-        print(report(results), flush=True)
+    empty_trash(args.work)
+    try:
+        for n in (int(s) for s in args.sizes.split(",")):
+            results = bench(n, args.work, args.hugo_site, with_hugo=not args.no_hugo, rounds=args.rounds)
+            everything.append(results)
+            print(report(results), flush=True)
+    finally:
+        empty_trash(args.work)
     (args.work / f"results-{args.sizes.replace(',', '-')}.json").write_text(json.dumps(everything, indent=2))
 
 

@@ -38,51 +38,73 @@ class OutputWriter:
         self._root = str(self.root)
         self._folders: dict[str, str] = {"": self._root}   # relative folder -> where it really is (proven inside)
         self._made: set[str] = set()
+        self._fresh: set[str] = set()   # folders this writer created: nothing is in them but what it wrote
 
     def target(self, rel: str) -> Path:
         """The absolute path of ``rel``, proven to lie inside the output folder
         (also through symlinked folders already on disk)."""
         return Path(self._target(rel))
 
-    def _target(self, rel: str) -> str:
+    def _target(self, rel: str, create: bool = False) -> str:
         if "\x00" in rel or rel.startswith("/") or "\\" in rel:
             raise PathError(f"output path '{rel}' is not a relative posix path")
         folder, _, name = rel.rpartition("/")
         if name in ("", ".", ".."):
             raise PathError(f"output path '{rel}' does not name a file")
-        parent = self._folder(folder)
-        if parent != self._root and not parent.startswith(self._root + "/"):
+        parent = self._folder(folder, create)
+        if not self._inside(parent):
             raise PathError(f"output path '{rel}' would be written outside the output folder ({parent})",
                             hint=f"a folder on the way is a symlink leading out of {self.root}; remove the link")
         return f"{parent}/{name}"
 
-    def _folder(self, folder: str) -> str:
+    def _inside(self, path: str) -> bool:
+        return path == self._root or path.startswith(self._root + "/")
+
+    def _folder(self, folder: str, create: bool = False) -> str:
         """Where ``folder`` (relative, posix) really is: resolved one segment at a
-        time, each parent once per build, so symlinks on the way are followed."""
+        time, each parent once per build, so symlinks on the way are followed.
+        With ``create``, a missing folder inside the output folder is made on
+        the way (a folder just made is no symlink: no need to look)."""
         found = self._folders.get(folder)
         if found is None:
             head, _, last = folder.rpartition("/")
-            parent = self._folder(head)
+            parent = self._folder(head, create)
             if last in (".", ".."):
                 found = os.path.realpath(f"{parent}/{last}")
             else:
                 found = f"{parent}/{last}" if last else parent
-                if os.path.islink(found):
+                if not (create and last and self._made_here(found)) and os.path.islink(found):
                     found = os.path.realpath(found)
             self._folders[folder] = found
         return found
+
+    def _made_here(self, path: str) -> bool:
+        """Create ``path`` if its parent (resolved) is inside the output folder;
+        False when it was not made (it exists, or cannot be made: ``_ensure_dir``
+        then says why)."""
+        if not self._inside(path.rpartition("/")[0]):
+            return False
+        try:
+            os.mkdir(path)
+        except OSError:
+            return False
+        self._made.add(path)
+        self._fresh.add(path)
+        return True
 
     def write(self, rel: str, data: bytes, known: tuple[str, int, int] | None = None) -> Written:
         """Write ``data`` to ``rel`` unless the file already holds exactly these
         bytes. ``known`` is (sha256, size, mtime_ns) of what ssg last wrote
         there: when the file on disk still has that size and mtime, it is
         compared by hash instead of being read."""
-        path = self._target(rel)
+        path = self._target(rel, create=True)
         sha = hashlib.sha256(data).hexdigest()
-        try:
-            stat = os.stat(path)
-        except (FileNotFoundError, NotADirectoryError):
-            stat = None
+        stat = None
+        if path.rpartition("/")[0] not in self._fresh:
+            try:
+                stat = os.stat(path)
+            except (FileNotFoundError, NotADirectoryError):
+                pass
         if stat is not None and stat.st_size == len(data) and _same(path, stat, data, sha, known):
             self.unchanged.append(rel)
             return Written(rel, False, sha, stat.st_size, stat.st_mtime_ns)
