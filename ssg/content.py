@@ -23,6 +23,7 @@ from ssg.fields import DATE_HINT, FieldReader, _shown, decode, field_line, to_da
 from ssg.markdown import render_markdown
 from ssg.model import Page
 from ssg.schema import toml_error_position
+from ssg.simpleyaml import load_simple
 
 _YAML_LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 # A content file or its front matter beyond these sizes is refused before it is
@@ -90,7 +91,8 @@ YamlLoader.add_constructor("tag:yaml.org,2002:timestamp", _timestamp)
 
 class _YAML(YAMLHandler):
     def load(self, fm: str, **kwargs: object) -> Any:
-        return yaml.load(fm, Loader=YamlLoader)
+        simple = load_simple(fm, YamlLoader)     # flat front matter, without PyYAML's parser (same values)
+        return simple if simple is not None else yaml.load(fm, Loader=YamlLoader)
 
 
 class _TOML(BaseHandler):
