@@ -14,11 +14,11 @@ the clock.
 from __future__ import annotations
 
 import difflib
-import re
 from datetime import UTC, datetime
-from xml.sax import saxutils
 
 from ssg.api import ConfigError, Location, Option, Output, Page, Site, Table, absolute_url, hookimpl
+from ssg.api import xml_escape as escape
+from ssg.api import xml_quoteattr as quoteattr
 
 EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 
@@ -26,17 +26,6 @@ EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 def page_fields_read(config) -> tuple[str, ...]:
     """What the feeds hold of a page's text (docs/plugins.md): summaries, or whole pages."""
     return ("content", "summary") if config.table("feeds").get("full_content", False) else ("summary",)
-
-
-_NOT_XML = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff]")   # characters XML 1.0 cannot hold
-
-
-def escape(text: str) -> str:
-    return saxutils.escape(_NOT_XML.sub("", str(text)))
-
-
-def quoteattr(text: str) -> str:
-    return saxutils.quoteattr(_NOT_XML.sub("", str(text)))
 
 
 @hookimpl

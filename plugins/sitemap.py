@@ -10,9 +10,9 @@ from __future__ import annotations
 
 from datetime import datetime
 from urllib.parse import quote
-from xml.sax.saxutils import escape
 
 from ssg.api import Option, Output, Page, Site, Table, absolute_url, hookimpl
+from ssg.api import xml_escape as escape
 
 page_fields_read = ()   # its site hooks read no page text or params (docs/plugins.md)
 

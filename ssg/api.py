@@ -13,10 +13,12 @@ from ssg.model import Output, Page, Paginator, Section, Site, TocEntry
 from ssg.schema import Option, Table
 from ssg.urls import absolute_url, join_base, output_path, slugify
 from ssg.writer import atomic_write
+from ssg.xmltext import xml_escape, xml_quoteattr
 
 __all__ = [
     "ConfigError", "ContentError", "DeployError", "DeployTarget", "FieldReader", "Location", "Option", "Output",
     "Page", "Paginator", "PathError", "PluginError", "Section", "Site", "SsgError", "Table", "TemplateError", "TocEntry",
     "hookimpl", "join_base", "output_path", "slugify", "absolute_url", "temp_name", "atomic_write",
+    "xml_escape", "xml_quoteattr",
 ]
 

@@ -9,6 +9,8 @@ import time
 import xml.etree.ElementTree as ET
 from pathlib import Path
 
+import pytest
+
 ATOM = "{http://www.w3.org/2005/Atom}"
 SITEMAP = "{http://www.sitemaps.org/schemas/sitemap/0.9}"
 
@@ -516,3 +518,16 @@ def test_terms_differing_by_punctuation_keep_plus_and_warn_when_merged(make_site
     assert len(warnings) == 1 and "shares the URL /tags/c/" in warnings[0]
     assert "'C#'" in warnings[0] and "'C'" in warnings[0]
     assert 'href="/posts/a/"' in out(site, "tags/c++/index.html")
+
+
+@pytest.mark.parametrize("text", ["", "plain", "a & b < c > d", "say \"hi\"", "it's", "both \" and '",
+                                  "lines\nand\r\ttabs", "&amp; already", "\x00bell\x07 \ufffe gone", "é ✓ 漢"])
+def test_feed_escaping_matches_the_standard_library(text):
+    from xml.sax import saxutils
+
+    from ssg.api import xml_escape as escape
+    from ssg.api import xml_quoteattr as quoteattr
+
+    clean = re.sub("[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff]", "", text)
+    assert escape(text) == saxutils.escape(clean)
+    assert quoteattr(text) == saxutils.quoteattr(clean)
