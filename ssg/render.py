@@ -83,12 +83,17 @@ def render_all(job: RenderJob, workers: int) -> list[Rendered]:
     time limit cannot reach (inside a C extension), costs only its output."""
     global _job
     _job = job
+    # The longest lists first: handed out last, a list of ten thousand pages
+    # kept one worker busy for a second after the other had finished.
+    order = sorted(job.dirty, key=lambda index: -len(job.outputs[index].items or ()))
     try:
-        return pool_map(_render_in_worker, job.dirty, workers=workers if len(job.dirty) >= PARALLEL_FROM else 1,
-                        initializer=_start_worker, failed=lambda index, lost: _lost(job, index, lost),
-                        item_timeout=job.timeout + STALL_GRACE if job.timeout > 0 else None, isolated=True)
+        rendered = pool_map(_render_in_worker, order, workers=workers if len(job.dirty) >= PARALLEL_FROM else 1,
+                            initializer=_start_worker, failed=lambda index, lost: _lost(job, index, lost),
+                            item_timeout=job.timeout + STALL_GRACE if job.timeout > 0 else None, isolated=True)
     finally:
         _job = None
+    by_index = {outcome.index: outcome for outcome in rendered}
+    return [by_index[index] for index in job.dirty]
 
 
 def _start_worker() -> None:
