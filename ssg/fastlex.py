@@ -35,7 +35,7 @@ _LOCAL = re.IGNORECASE | re.MULTILINE | re.DOTALL | re.VERBOSE
 _Rule = tuple[Callable[..., Any], Any, Any]
 _Combined = tuple[Callable[..., Any], list]     # (the combined expression's match, group number -> rule)
 _States = dict[str, tuple[_Combined | None, list[_Rule]]]
-_TABLES: dict[int, tuple[dict, _States]] = {}     # id of a lexer's rule table -> (the table, its states)
+_TABLES: dict[int, tuple[dict, dict]] = {}     # id of a lexer's rule table -> (the table, its states)
 
 
 def accelerate(lexer: Any) -> Any:
@@ -46,7 +46,7 @@ def accelerate(lexer: Any) -> Any:
     tokens = lexer._tokens      # the class's, or (C#, per unicode level) the instance's
     known = _TABLES.get(id(tokens))
     if known is None or known[0] is not tokens:
-        known = _TABLES[id(tokens)] = (tokens, {name: (_combine(rules), rules) for name, rules in tokens.items()})
+        known = _TABLES[id(tokens)] = (tokens, _LazyStates(tokens))
     states = known[1]
 
     def get_tokens_unprocessed(text: str, stack: tuple[str, ...] = ("root",)) -> Iterator[tuple[int, Any, str]]:
@@ -54,6 +54,21 @@ def accelerate(lexer: Any) -> Any:
 
     lexer.get_tokens_unprocessed = get_tokens_unprocessed
     return lexer
+
+
+class _LazyStates(dict):
+    """State name -> (combined expression, rules), each state's expression
+    compiled when the lexer first enters it: a big state takes tens of
+    milliseconds to compile, and most code enters a few of them."""
+
+    def __init__(self, tokens: dict[str, list[_Rule]]):
+        super().__init__()
+        self.tokens = tokens
+
+    def __missing__(self, name: str) -> tuple[_Combined | None, list[_Rule]]:
+        rules = self.tokens[name]
+        found = self[name] = (_combine(rules), rules)
+        return found
 
 
 def _combine(rules: list[_Rule]) -> _Combined | None:

@@ -112,7 +112,7 @@ def _highlight_match(match: re.Match) -> str:
 def highlight_code(code: str, language: str) -> str | None:
     """Pygments HTML for ``code`` (CSS classes, wrapper ``div.highlight``), or
     None for a language Pygments does not know."""
-    lexer = _lexer(language.lower())
+    lexer = _lexer(language.lower(), _fast_lexers)
     if lexer is None:
         return None
     from pygments import highlight
@@ -120,12 +120,23 @@ def highlight_code(code: str, language: str) -> str | None:
     return highlight(code, lexer, _formatter()).rstrip("\n")
 
 
+_fast_lexers = False
+
+
+def use_fast_lexers() -> None:
+    """Highlight with ssg/fastlex.py's lexers in this process from now on: the
+    same tokens, twice as fast, for a one-off cost (each lexer state's combined
+    expression takes milliseconds to compile) that only many files repay. Parse
+    workers call it; a build that parses a few files does not."""
+    global _fast_lexers
+    _fast_lexers = True
+
+
 @cache
-def _lexer(language: str):
+def _lexer(language: str, fast: bool = False):
     """Pygments' own lexers are found in its table directly: get_lexer_by_name
     first scans every installed package's entry points for plugin lexers
-    (0.2 s), which only names outside the table need. Regex lexers tokenise
-    with combined expressions (ssg/fastlex.py: the same tokens, twice as fast)."""
+    (0.2 s), which only names outside the table need."""
     import importlib
 
     from pygments.lexers import get_lexer_by_name
@@ -136,11 +147,14 @@ def _lexer(language: str):
 
     for class_name, (module, _name, aliases, _files, _mimes) in LEXERS.items():
         if language in aliases:
-            return accelerate(getattr(importlib.import_module(module), class_name)())
-    try:
-        return accelerate(get_lexer_by_name(language))
-    except ClassNotFound:
-        return None
+            lexer = getattr(importlib.import_module(module), class_name)()
+            break
+    else:
+        try:
+            lexer = get_lexer_by_name(language)
+        except ClassNotFound:
+            return None
+    return accelerate(lexer) if fast else lexer
 
 
 @lru_cache(maxsize=1)

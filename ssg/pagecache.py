@@ -18,6 +18,7 @@ from markupsafe import Markup
 from ssg.content import parse_page
 from ssg.errors import ContentError, SsgError
 from ssg.fingerprint import KnownText, digest
+from ssg.markdown import use_fast_lexers
 from ssg.model import Page, TocEntry
 from ssg.parallel import pool_map
 from ssg.state import SourceRecord, stamp_of
@@ -70,7 +71,7 @@ class PageCache:
         options = dict(markdown_options)
         known = [record.sha if record is not None and record.parsed is not None else None for _, _, record in todo]
         results = pool_map(parse_file, [(job, options, sha) for (_, job, _), sha in zip(todo, known, strict=True)],
-                           workers=self.workers if len(todo) >= 200 else 1,
+                           workers=self.workers if len(todo) >= 200 else 1, initializer=use_fast_lexers,
                            failed=lambda item, lost: (None, "", ContentError(
                                f"the parse worker died ({lost}) while parsing this file", where=item[0].source,
                                hint="a parser crashed on it; please report it with the file")))

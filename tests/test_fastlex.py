@@ -93,3 +93,17 @@ def test_other_lexers_are_left_alone():
     console = get_lexer_by_name("pycon")
     assert accelerate(console) is console
     assert "get_tokens_unprocessed" not in vars(console)
+
+
+def test_highlighting_is_the_same_with_fast_lexers():
+    """Parse workers highlight with fast lexers (ssg.markdown.use_fast_lexers);
+    a page must come out the same whichever process parsed it."""
+    from pygments import highlight
+
+    from ssg.markdown import _formatter, _lexer
+
+    for language in ("python", "javascript", "html", "bash", "rust"):
+        plain, fast = _lexer(language, False), _lexer(language, True)
+        assert "get_tokens_unprocessed" in vars(fast) and "get_tokens_unprocessed" not in vars(plain)
+        for text in SAMPLES:
+            assert highlight(text, fast, _formatter()) == highlight(text, plain, _formatter())
