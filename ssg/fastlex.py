@@ -24,9 +24,13 @@ import re
 from collections.abc import Callable, Iterator
 from typing import Any
 
+import pygments
 from pygments.lexer import RegexLexer
 from pygments.token import Error, Whitespace, _TokenType
 
+# The driver below is RegexLexer.get_tokens_unprocessed of Pygments 2.x; another
+# major version may tokenise differently, and then keeps its own driver.
+_SAME_DRIVER = pygments.__version__.split(".")[0] == "2"
 _PREFIX = "ssgrule"
 _RENUMBERS = re.compile(r"\\[1-9]|\(\?P=|\(\?\(")    # backreferences and conditionals refer to group numbers
 _LEADING_FLAGS = re.compile(r"\A\(\?[aiLmsux]+\)")
@@ -41,7 +45,8 @@ _TABLES: dict[int, tuple[dict, dict]] = {}     # id of a lexer's rule table -> (
 def accelerate(lexer: Any) -> Any:
     """``lexer``, tokenising with combined expressions when it is a plain
     ``RegexLexer`` (its tokens are Pygments' own either way)."""
-    if not isinstance(lexer, RegexLexer) or type(lexer).get_tokens_unprocessed is not RegexLexer.get_tokens_unprocessed:
+    if (not _SAME_DRIVER or not isinstance(lexer, RegexLexer)
+            or type(lexer).get_tokens_unprocessed is not RegexLexer.get_tokens_unprocessed):
         return lexer
     tokens = lexer._tokens      # the class's, or (C#, per unicode level) the instance's
     known = _TABLES.get(id(tokens))
