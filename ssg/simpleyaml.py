@@ -26,7 +26,7 @@ _FLOW_PLAIN = r"[A-Za-z0-9_][A-Za-z0-9_.+/ -]*"                # in a flow list,
 _SCALAR = rf"(?:{_DOUBLE}|{_SINGLE}|{_PLAIN})"
 _ITEM_SCALAR = rf"(?:{_DOUBLE}|{_SINGLE}|{_FLOW_PLAIN})"
 _LINE = re.compile(rf"({_KEY}): +({_SCALAR}|\[ *(?:{_ITEM_SCALAR} *(?:, *{_ITEM_SCALAR} *)*)?\]) *")
-_ITEM = re.compile(rf"({_ITEM_SCALAR}) *(?:,|$)")
+_ITEM = re.compile(rf"({_ITEM_SCALAR}) *(?:, *|$)")
 _STR = "tag:yaml.org,2002:str"
 
 
@@ -109,6 +109,4 @@ def _items(typer: _Typer, inner: str) -> list[Any]:
             raise _NotSimple
         items.append(typer.scalar(match.group(1)))
         pos = match.end()
-        while pos < len(inner) and inner[pos] == " ":
-            pos += 1
     return items
