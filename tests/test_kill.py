@@ -38,11 +38,7 @@ def kill_build_after(site: Path, seconds: float) -> None:
 @pytest.mark.slow
 def test_kill_9_at_random_points_then_a_build_equals_a_clean_build(tmp_path):
     rng = random.Random(7)
-    site = tmp_path / "site"
-    (site / "content/posts").mkdir(parents=True)
-    (site / "ssg.toml").write_text('title = "K"\nbase_url = "https://example.org/"\n')
-    for number in range(300):
-        (site / f"content/posts/p{number}.md").write_text(post(number, "First"))
+    site = posts_site(tmp_path, 300)
     kill_build_after(site, 0.6)                            # an interrupted first build
     for round_ in range(4):
         for number in rng.sample(range(300), 40):          # titles change: pages and lists
@@ -51,6 +47,16 @@ def test_kill_9_at_random_points_then_a_build_equals_a_clean_build(tmp_path):
             (site / f"content/posts/p{number}.md").unlink(missing_ok=True)
         kill_build_after(site, rng.uniform(0.3, 2.5))
     assert_repaired(site, tmp_path)
+
+
+def posts_site(tmp_path: Path, count: int) -> Path:
+    """A site of ``count`` posts, p0.md to p{count-1}.md, titled "First"."""
+    site = tmp_path / "site"
+    (site / "content/posts").mkdir(parents=True)
+    (site / "ssg.toml").write_text('title = "K"\nbase_url = "https://example.org/"\n')
+    for number in range(count):
+        (site / f"content/posts/p{number}.md").write_text(post(number, "First"))
+    return site
 
 
 def assert_repaired(site: Path, tmp_path: Path) -> None:
@@ -74,11 +80,7 @@ def test_kill_9_of_ssg_serve_during_warm_rebuilds_then_a_build_equals_a_clean_bu
     from serve_helpers import ServeProcess
 
     rng = random.Random(11)
-    site = tmp_path / "site"
-    (site / "content/posts").mkdir(parents=True)
-    (site / "ssg.toml").write_text('title = "K"\nbase_url = "https://example.org/"\n')
-    for number in range(200):
-        (site / f"content/posts/p{number}.md").write_text(post(number, "First"))
+    site = posts_site(tmp_path, 200)
     assert build(site).ok
     warm_lines = 0
     for round_ in range(6):
