@@ -175,6 +175,18 @@ def test_date_filter_uses_date_format_or_an_explicit_format(make_site, cli):
     assert read(site, "posts/b/index.html") == "March 5, 2024|05/03/2024 10:20||2024-03-05T10:20:00+00:00"
 
 
+def test_date_filter_prints_each_date_in_its_own_zone_however_often_it_is_shown(make_site, cli):
+    # 10:20Z and 11:20+01:00 are the same instant (equal datetimes): each prints its own clock time,
+    # also the second time a list shows it.
+    site = site_with(make_site, {
+        "content/posts/c.md": "---\ntitle: C\ndate: 2024-03-05T11:20:00+01:00\n---\nx\n",
+        "templates/posts/list.html": "{% for p in section.pages|sort(attribute='title') %}"
+                                     "{{ p.date|date('%H:%M') }},{{ p.date|date('%H:%M') }},{{ p.date|date('%d') }};"
+                                     "{% endfor %}"})
+    built(cli, site)
+    assert read(site, "posts/index.html") == "10:20,10:20,05;11:20,11:20,05;"
+
+
 def test_url_for_links_to_a_content_file(make_site, cli):
     site = site_with(make_site, {"templates/page.html": "{{ url_for('posts/b.md') }}|{{ url_for('a.md') }}"},
                      config=CONFIG.replace("https://example.org/", "https://example.org/blog/"))
