@@ -6,6 +6,7 @@ from __future__ import annotations
 import gc
 import json
 import os
+import sqlite3
 import sys
 import time
 from collections.abc import Callable, Collection, Iterator
@@ -26,7 +27,7 @@ from ssg.model import RENDER_ONLY_FIELDS, Output, Site
 from ssg.parallel import default_workers, in_background
 from ssg.pluginmanager import Plugins
 from ssg.prune import outputs_intact
-from ssg.state import JOURNAL, BuildState, OutputRecord, stamp_of
+from ssg.state import JOURNAL, BuildState, OutputRecord, damaged, stamp_of
 from ssg.themes import theme_dir
 
 if TYPE_CHECKING:
@@ -150,11 +151,13 @@ def _build(site_root: Path, options: BuildOptions, warm: Warm | None, changed: f
     started = time.perf_counter()
     site_root = site_root.resolve()
     model = warm.model if warm is not None else None
+    recovered = None     # a damaged state found (and set aside) by the warm attempt
     if model is not None and changed is not None and model.root == site_root:
         from ssg.warm import rebuild
 
         with _locked(site_root, options) as state:
-            result = rebuild(model, changed, options, state, started)
+            result = _repairing(state, lambda: rebuild(model, changed, options, state, started))
+            recovered = state.recovered
         if result is not None:
             if not result.ok:
                 warm.model = None    # failed outputs are retried by a full build
@@ -162,8 +165,30 @@ def _build(site_root: Path, options: BuildOptions, warm: Warm | None, changed: f
     plugins, config = load_plugins_and_config(site_root, options)
     output_root = resolve_output_root(site_root, config, options.out)
     with _locked(site_root, options) as state:
-        result = Build(site_root, config, plugins, options, state, output_root, started, warm=warm).run()
+        result = _repairing(state, lambda: Build(site_root, config, plugins, options, state, output_root, started,
+                                                 warm=warm).run())
+    if recovered is not None:
+        result.warnings.insert(0, recovered)
     return _finished(result, options, started)
+
+
+def _repairing(state: BuildState, run: Callable[[], BuildResult | None]) -> BuildResult | None:
+    """``run()``; if it finds the state database damaged, again from an empty
+    state (set aside, said in a warning): every output is checked again."""
+    if state.recovered is None:
+        try:
+            return _recovered(state, run())
+        except sqlite3.DatabaseError as error:
+            if not damaged(error):
+                raise
+            state.start_over(error)
+    return _recovered(state, run())
+
+
+def _recovered(state: BuildState, result: BuildResult | None) -> BuildResult | None:
+    if result is not None and state.recovered is not None:
+        result.warnings.insert(0, state.recovered)
+    return result
 
 
 @contextmanager
@@ -467,7 +492,8 @@ class Build:
         self.token = self.state.commit(meta=meta, sources={**files.updated, **cache.updated},
                           dropped_sources=set(sources) - cache.seen - files.used,
                           outputs=outputs, dropped_outputs=dropped - set(outputs),
-                          deps=changed_deps, dropped_deps=dropped_deps, folders=self._folders_committed, reset=reset)
+                          deps=changed_deps, dropped_deps=dropped_deps, folders=self._folders_committed, reset=reset,
+                          durable=bool(sources or records))
         self._committed = outputs
 
 

@@ -22,6 +22,8 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable, Iterator
+from functools import cache
+from re import _parser  # type: ignore[attr-defined]
 from typing import Any
 
 import pygments
@@ -37,8 +39,7 @@ _LEADING_FLAGS = re.compile(r"\A\(\?[aiLmsux]+\)")
 _LETTERS = (("i", re.IGNORECASE), ("m", re.MULTILINE), ("s", re.DOTALL), ("x", re.VERBOSE))
 _LOCAL = re.IGNORECASE | re.MULTILINE | re.DOTALL | re.VERBOSE
 _Rule = tuple[Callable[..., Any], Any, Any]
-_Combined = tuple[Callable[..., Any], list]     # (the combined expression's match, group number -> rule)
-_States = dict[str, tuple[_Combined | None, list[_Rule]]]
+_Entry = tuple[Callable[..., Any], list, "_Rule | None"]   # (match, group number -> rule, the one rule)
 _TABLES: dict[int, tuple[dict, dict]] = {}     # id of a lexer's rule table -> (the table, its states)
 
 
@@ -62,44 +63,87 @@ def accelerate(lexer: Any) -> Any:
 
 
 class _LazyStates(dict):
-    """State name -> (combined expression, rules), each state's expression
-    compiled when the lexer first enters it: a big state takes tens of
-    milliseconds to compile, and most code enters a few of them."""
+    """State name -> ``_State``, each made when the lexer first enters it: a
+    big state takes tens of milliseconds to compile, and most code enters a
+    few of them."""
 
     def __init__(self, tokens: dict[str, list[_Rule]]):
         super().__init__()
         self.tokens = tokens
 
-    def __missing__(self, name: str) -> tuple[_Combined | None, list[_Rule]]:
-        rules = self.tokens[name]
-        found = self[name] = (_combine(rules), rules)
+    def __missing__(self, name: str) -> _State:
+        found = self[name] = _State(self.tokens[name])
         return found
 
 
-def _combine(rules: list[_Rule]) -> _Combined | None:
-    """One expression with every rule's pattern as a group of its own, in
-    order, and the rule of each group's number; None when the rules cannot be
-    combined."""
-    patterns = [getattr(rexmatch, "__self__", None) for rexmatch, _, _ in rules]
-    if not patterns or not all(isinstance(p, re.Pattern) and isinstance(p.pattern, str) for p in patterns):
-        return None
-    if any(_RENUMBERS.search(p.pattern) for p in patterns):
-        return None
-    base = max({p.flags for p in patterns}, key=[p.flags for p in patterns].count)
-    alternatives = []
-    for index, pattern in enumerate(patterns):
-        scoped = _scoped(pattern, base)
-        if scoped is None:
+_ASCII = 128
+
+
+class _State:
+    """One lexer state: its rules; ``full``, the expression combining all of
+    them (None when they cannot be combined: then Pygments' loop); and per
+    ASCII character, the expression combining only the rules whose match can
+    begin with that character (``by_char``, made on first use). Leaving out
+    rules that cannot match at a position does not change which rule is the
+    first to match there. Python's root state has 56 rules: one can begin
+    with ``x``, four with ``d``."""
+
+    __slots__ = ("rules", "base", "full", "by_char", "_firsts", "_subsets")
+
+    def __init__(self, rules: list[_Rule]):
+        self.rules = rules
+        patterns = [getattr(rexmatch, "__self__", None) for rexmatch, _, _ in rules]
+        self.full: _Entry | None = None
+        self.by_char: list[_Entry | None] = [None] * _ASCII
+        self._firsts: list[tuple[frozenset[int], bool]] | None = None
+        self._subsets: dict[tuple[int, ...], _Entry] = {}
+        if (not patterns or not all(isinstance(p, re.Pattern) and isinstance(p.pattern, str) for p in patterns)
+                or any(_RENUMBERS.search(p.pattern) for p in patterns)):
+            return
+        self.base = max({p.flags for p in patterns}, key=[p.flags for p in patterns].count)
+        self.full = self._combine(tuple(range(len(rules))))
+
+    def entry(self, code: int) -> _Entry:
+        """The expression for a position whose character is ``chr(code)`` (ASCII)."""
+        if self._firsts is None:
+            self._firsts = [first_chars(rexmatch.__self__) for rexmatch, _, _ in self.rules]
+        subset = tuple(index for index, (chars, empty) in enumerate(self._firsts) if empty or code in chars)
+        found = self._subsets.get(subset)
+        if found is None:
+            if not subset:
+                found = (_no_match, [], None)
+            elif len(subset) == 1:
+                rule = self.rules[subset[0]]
+                found = (rule[0], [], rule)
+            else:
+                found = self._combine(subset) or self.full
+            assert found is not None
+            self._subsets[subset] = found
+        self.by_char[code] = found
+        return found
+
+    def _combine(self, subset: tuple[int, ...]) -> _Entry | None:
+        """One expression with each rule of ``subset`` as a group of its own,
+        in order, and the rule of each group's number; None when the rules
+        cannot be combined."""
+        alternatives = []
+        for index in subset:
+            scoped = _scoped(self.rules[index][0].__self__, self.base)
+            if scoped is None:
+                return None
+            alternatives.append(f"(?P<{_PREFIX}{index}>{scoped})")
+        try:
+            combined = re.compile("|".join(alternatives), self.base)
+        except (re.error, OverflowError, RecursionError):
             return None
-        alternatives.append(f"(?P<{_PREFIX}{index}>{scoped})")
-    try:
-        combined = re.compile("|".join(alternatives), base)
-    except (re.error, OverflowError, RecursionError):
-        return None
-    by_group: list[_Rule | None] = [None] * (combined.groups + 1)
-    for index, rule in enumerate(rules):
-        by_group[combined.groupindex[f"{_PREFIX}{index}"]] = rule
-    return combined.match, by_group
+        by_group: list[_Rule | None] = [None] * (combined.groups + 1)
+        for index in subset:
+            by_group[combined.groupindex[f"{_PREFIX}{index}"]] = self.rules[index]
+        return combined.match, by_group, None
+
+
+def _no_match(text: str, pos: int) -> None:
+    return None
 
 
 def _scoped(pattern: re.Pattern, base: int) -> str | None:
@@ -117,26 +161,32 @@ def _scoped(pattern: re.Pattern, base: int) -> str | None:
     return f"(?{on}{'-' + off if off else ''}:{text})"
 
 
-def _tokens(lexer: Any, states: _States, text: str, stack: tuple[str, ...]) -> Iterator[tuple[int, Any, str]]:
+def _tokens(lexer: Any, states: _LazyStates, text: str, stack: tuple[str, ...]) -> Iterator[tuple[int, Any, str]]:
     """``RegexLexer.get_tokens_unprocessed`` of Pygments 2.x, with each
-    state's first matching rule found by its combined expression."""
-    pos = 0
+    state's first matching rule found by a combined expression."""
+    pos, end = 0, len(text)
     statestack = list(stack)
-    combined, rules = states[statestack[-1]]
+    state = states[statestack[-1]]
     while True:
-        if combined is not None:
-            m = combined[0](text, pos)
-            # The winning rule's group closes last; the whole match is its match.
-            rule = combined[1][m.lastindex] if m is not None else None
+        full = state.full
+        if full is not None:
+            code = ord(text[pos]) if pos < end else _ASCII
+            match, by_group, rule = (state.by_char[code] or state.entry(code)) if code < _ASCII else full
+            m = match(text, pos)
+            own = rule is not None       # m is the rule's own match, not a combined expression's
+            if m is not None and not own:
+                # The winning rule's group closes last; the whole match is its match.
+                rule = by_group[m.lastindex]
         else:
-            m, rule = _first(rules, text, pos)
+            m, rule = _first(state.rules, text, pos)
+            own = True
         if m is None:
             # No rule matched: a newline resets to root, anything else is an error token.
-            if pos >= len(text):
+            if pos >= end:
                 return
             if text[pos] == "\n":
                 statestack = ["root"]
-                combined, rules = states["root"]
+                state = states["root"]
                 yield pos, Whitespace, "\n"
             else:
                 yield pos, Error, text[pos]
@@ -146,7 +196,7 @@ def _tokens(lexer: Any, states: _States, text: str, stack: tuple[str, ...]) -> I
         if type(action) is _TokenType:
             yield pos, action, m.group()
         elif action is not None:
-            yield from action(lexer, m if combined is None else rexmatch(text, pos))
+            yield from action(lexer, m if own else rexmatch(text, pos))
         pos = m.end()
         if new_state is not None:
             if isinstance(new_state, tuple):
@@ -167,7 +217,7 @@ def _tokens(lexer: Any, states: _States, text: str, stack: tuple[str, ...]) -> I
                 statestack.append(statestack[-1])
             else:
                 raise AssertionError(f"wrong state def: {new_state!r}")
-            combined, rules = states[statestack[-1]]
+            state = states[statestack[-1]]
 
 
 def _first(rules: list[_Rule], text: str, pos: int) -> tuple[Any, _Rule | None]:
@@ -177,3 +227,84 @@ def _first(rules: list[_Rule], text: str, pos: int) -> tuple[Any, _Rule | None]:
         if m:
             return m, rule
     return None, None
+
+
+# -- which characters a pattern's match can begin with ------------------------
+
+_EVERY = frozenset(range(_ASCII))
+_CATEGORIES = {"CATEGORY_DIGIT": r"\d", "CATEGORY_NOT_DIGIT": r"\D", "CATEGORY_SPACE": r"\s",
+               "CATEGORY_NOT_SPACE": r"\S", "CATEGORY_WORD": r"\w", "CATEGORY_NOT_WORD": r"\W"}
+
+
+def first_chars(pattern: re.Pattern) -> tuple[frozenset[int], bool]:
+    """(the ASCII codes a match of ``pattern`` can begin with, whether it can
+    match the empty string), from its parse tree. Where unsure, every code
+    and True: a rule kept needlessly costs only speed. Characters are tested
+    with the regex engine itself under the pattern's flags, so case folding
+    (``(?i)``, even of non-ASCII letters such as the Kelvin sign) and classes
+    such as ``\\s`` mean exactly what they mean when matching."""
+    try:
+        parsed = _parser.parse(pattern.pattern, pattern.flags)
+        chars, empty = _first_of(parsed, parsed.state.flags)
+    except Exception:     # a pattern this analysis does not follow: the rule stays a candidate everywhere
+        return _EVERY, True
+    return frozenset(chars), empty
+
+
+def _first_of(items: Any, flags: int) -> tuple[set[int] | frozenset[int], bool]:
+    found: set[int] = set()
+    for op, av in items:
+        chars, empty = _first_of_item(str(op), av, flags)
+        found |= chars
+        if not empty:
+            return found, False
+    return found, True
+
+
+def _first_of_item(op: str, av: Any, flags: int) -> tuple[set[int] | frozenset[int], bool]:
+    if op == "LITERAL":
+        return _codes(re.escape(chr(av)), flags), False
+    if op == "IN":
+        parts = []
+        for kind, value in av:
+            kind = str(kind)
+            if kind == "NEGATE":
+                parts.insert(0, "^")
+            elif kind == "LITERAL":
+                parts.append(re.escape(chr(value)))
+            elif kind == "RANGE":
+                parts.append(f"\\U{value[0]:08x}-\\U{value[1]:08x}")
+            elif kind == "CATEGORY" and str(value) in _CATEGORIES:
+                parts.append(_CATEGORIES[str(value)])
+            else:
+                return _EVERY, False
+        return _codes(f"[{''.join(parts)}]", flags), False
+    if op in ("ANY", "NOT_LITERAL"):
+        return _EVERY, False
+    if op in ("AT", "ASSERT", "ASSERT_NOT"):      # zero width: what follows decides
+        return set(), True
+    if op == "SUBPATTERN":
+        _group, add, remove, items = av
+        return _first_of(items, (flags | add) & ~remove)
+    if op == "BRANCH":
+        found: set[int] = set()
+        empty = False
+        for items in av[1]:
+            chars, can_be_empty = _first_of(items, flags)
+            found |= chars
+            empty = empty or can_be_empty
+        return found, empty
+    if op in ("MAX_REPEAT", "MIN_REPEAT", "POSSESSIVE_REPEAT"):
+        least, _most, items = av
+        chars, empty = _first_of(items, flags)
+        return chars, empty or least == 0
+    if op == "ATOMIC_GROUP":
+        return _first_of(av, flags)
+    return _EVERY, True      # backreferences, conditionals, anything newer
+
+
+@cache
+def _codes(regex: str, flags: int) -> frozenset[int]:
+    """The ASCII codes that the one-character expression ``regex`` matches."""
+    test = re.compile(regex, flags & ~(re.MULTILINE | re.VERBOSE)).fullmatch
+    return frozenset(code for code in range(_ASCII) if test(chr(code)))

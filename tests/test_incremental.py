@@ -303,3 +303,56 @@ def test_a_page_whose_text_a_hook_replaced_is_fingerprinted_by_that_text(make_si
     result = rebuild(root)
     assert "posts/a/index.html" in result.written
     assert "second banner" in (root / "public/posts/a/index.html").read_text()
+
+
+# --- a damaged build state -----------------------------------------------------------------------
+
+def _damage_table(database: Path, table: str) -> None:
+    """Overwrite the root page of one table with garbage, as a torn write after a power cut might."""
+    import sqlite3
+
+    db = sqlite3.connect(database)
+    page_size = db.execute("PRAGMA page_size").fetchone()[0]
+    root_page = db.execute("SELECT rootpage FROM sqlite_master WHERE name = ?", (table,)).fetchone()[0]
+    db.close()
+    with open(database, "r+b") as file:
+        file.seek((root_page - 1) * page_size)
+        file.write(b"\xa5" * page_size)
+
+
+@pytest.mark.parametrize("damage", ["not a database", "outputs table torn"])
+def test_a_damaged_state_is_set_aside_and_the_build_starts_over(site, damage):
+    state = site / ".ssg/state.db"
+    assert not (site / ".ssg/state.db-wal").exists()     # the last build checkpointed everything into state.db
+    if damage == "not a database":
+        state.write_bytes(b"this is not an SQLite database, whatever happened to it" * 100)
+    else:
+        _damage_table(state, "outputs")
+    edit(site, "content/posts/a.md", "Alpha body.", "Alpha body, edited.")
+
+    result = rebuild(site)      # equals a clean build; writes exactly what changed
+    assert result.written == ["posts/a/index.html"]
+    assert result.warnings[0].startswith(f"{state} was damaged (")
+    assert "set aside as state.db.damaged and started over" in result.warnings[0]
+    assert (site / ".ssg/state.db.damaged").is_file()
+
+    again = build(site)
+    assert again.ok and again.written == [] and again.rendered == 0
+    assert not any("damaged" in warning for warning in again.warnings)
+
+
+def test_a_damaged_state_is_reported_by_the_cli_with_exit_0(site, cli):
+    (site / ".ssg/state.db").write_bytes(b"\0garbage" * 512)
+    result = cli("build", "-s", str(site))
+    assert result.exit_code == 0, result.output
+    assert "state.db was damaged" in result.output and "state.db.damaged" in result.output
+
+
+def test_after_a_damaged_state_files_it_knew_are_reported_not_deleted(site):
+    # Which files ssg wrote was in the lost state: a page no longer produced is left alone and reported.
+    (site / ".ssg/state.db").write_bytes(b"\0garbage" * 512)
+    (site / "content/posts/c.md").unlink()
+    result = build(site)
+    assert result.ok and result.deleted == []
+    assert (site / "public/posts/c/index.html").is_file()
+    assert "public/posts/c/index.html was not written by ssg; left alone" in result.warnings
