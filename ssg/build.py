@@ -266,8 +266,11 @@ class Build:
         sources = state.sources(parsed=True)
         parser = self._parser_fingerprint()
         cache = PageCache(sources, state.meta("parser") == parser, self.workers, parser)
+        dep_rows = state.deps() if same_settings else {}
         load_site(site, self.plugins, cache)
         self.result.parsed = cache.parsed
+        # Written while this thread plans; a state that held nothing loses nothing to a power cut.
+        state.stage_sources(cache.updated, durable=bool(sources or records))
         parsed = {page.source: dict(vars(page)) for page in site.all_pages()} if self.warm is not None else {}
         self._lap("load")
         known = resolve_links(site, cache.known)
@@ -290,7 +293,6 @@ class Build:
         for rel in unfinished:
             records.setdefault(rel, OutputRecord("", "", -1, -1))
         files = FileDigests(sources)
-        dep_rows = state.deps() if same_settings else {}
         evaluate = Evaluator(site, env, files, {key: fp for key, fp in dep_rows.values()}, known)
         decision = decide(outputs, plans, records, dep_rows, evaluate, self.output_root,
                           everything=None if same_settings else "the configuration, options or code changed")
@@ -489,11 +491,10 @@ class Build:
                 "parser": self._parser_fingerprint(), "failed": "1" if site.errors else "0",
                 "next_change": site.next_change.isoformat() if site.next_change else "",
                 "warnings": json.dumps([w for w in site.warnings if w not in self._once]), "strays": json.dumps(self._strays)}
-        self.token = self.state.commit(meta=meta, sources={**files.updated, **cache.updated},
+        self.token = self.state.commit(meta=meta, sources=files.updated,     # the parse cache's are staged
                           dropped_sources=set(sources) - cache.seen - files.used,
                           outputs=outputs, dropped_outputs=dropped - set(outputs),
-                          deps=changed_deps, dropped_deps=dropped_deps, folders=self._folders_committed, reset=reset,
-                          durable=bool(sources or records))
+                          deps=changed_deps, dropped_deps=dropped_deps, folders=self._folders_committed, reset=reset)
         self._committed = outputs
 
 

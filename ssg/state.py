@@ -25,6 +25,7 @@ import marshal
 import os
 import secrets
 import sqlite3
+import threading
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -84,6 +85,9 @@ class BuildState:
         self.folder = folder
         self.journal_path = folder / JOURNAL
         self.recovered: str | None = None
+        self._staging: threading.Thread | None = None      # writing the parse cache's rows (stage_sources)
+        self._staging_error: BaseException | None = None
+        self._begun = False            # this build's transaction is open (stage_sources began it)
         folder.mkdir(parents=True, exist_ok=True)
         try:
             self._open()
@@ -92,8 +96,20 @@ class BuildState:
                 raise
             self.start_over(error)
 
+    @property
+    def db(self) -> sqlite3.Connection:
+        """The connection, once rows being staged in the background are written."""
+        if self._staging is not None:
+            self._staging.join()
+            self._staging = None
+            if self._staging_error is not None:
+                error, self._staging_error = self._staging_error, None
+                raise error
+        return self._db
+
     def _open(self) -> None:
-        self.db = sqlite3.connect(self.folder / STATE_DB, isolation_level=None)
+        self._db = sqlite3.connect(self.folder / STATE_DB, isolation_level=None, check_same_thread=False)
+        self._begun = False
         self.db.execute("PRAGMA journal_mode=WAL")
         self.db.execute("PRAGMA synchronous=NORMAL")
         self._create()
@@ -103,9 +119,8 @@ class BuildState:
         an empty state: every output is checked again, nothing is deleted
         (only files the state knows as ssg's ever are), and the journal of
         files an interrupted build wrote is kept."""
-        db = getattr(self, "db", None)
-        if db is not None:
-            db.close()
+        if hasattr(self, "_db"):
+            self.close()
         database = self.folder / STATE_DB
         if database.exists():
             os.replace(database, self.folder / DAMAGED)
@@ -173,6 +188,31 @@ class BuildState:
         except FileNotFoundError:
             return []
 
+    def stage_sources(self, sources: dict[str, SourceRecord], *, durable: bool = True) -> None:
+        """Begin the build's transaction and write these source rows (the
+        parse cache: 38 MB at 10,000 pages) in a background thread, while the
+        build plans on this one (SQLite works without the GIL). They are
+        committed with everything else by ``commit``, or rolled back if the
+        build ends without it. Any other use of the state waits for them."""
+        db = self.db
+        self._relax(durable)
+        db.execute("BEGIN IMMEDIATE")
+        self._begun = True
+        rows = [(p, marshal.dumps(r.stamp), r.sha, r.parsed) for p, r in sources.items()]
+
+        def write() -> None:
+            try:
+                db.executemany("INSERT OR REPLACE INTO sources VALUES (?, ?, ?, ?)", rows)
+            except BaseException as error:    # raised where the state is next used
+                self._staging_error = error
+
+        self._staging = threading.Thread(target=write, name="ssg-state", daemon=True)
+        self._staging.start()
+
+    def _relax(self, durable: bool) -> None:
+        if not durable:
+            self.db.execute("PRAGMA synchronous=OFF")
+
     def commit(self, *, meta: dict[str, str], sources: dict[str, SourceRecord], dropped_sources: set[str],
                outputs: dict[str, OutputRecord], dropped_outputs: set[str],
                deps: dict[int, tuple[str, str]], dropped_deps: set[int], folders: dict[str, int],
@@ -192,9 +232,10 @@ class BuildState:
         token = secrets.token_hex(8)
         meta = {**meta, "token": token}
         db = self.db
-        if not durable:
-            db.execute("PRAGMA synchronous=OFF")
-        db.execute("BEGIN IMMEDIATE")
+        if not self._begun:
+            self._relax(durable)
+            db.execute("BEGIN IMMEDIATE")
+        self._begun = False
         try:
             if reset:
                 db.execute("DELETE FROM outputs")
@@ -218,8 +259,7 @@ class BuildState:
             db.execute("ROLLBACK")
             raise
         finally:
-            if not durable:
-                db.execute("PRAGMA synchronous=NORMAL")
+            db.execute("PRAGMA synchronous=NORMAL")
         try:
             self.journal_path.unlink()
         except FileNotFoundError:
@@ -227,7 +267,12 @@ class BuildState:
         return token
 
     def close(self) -> None:
-        self.db.close()
+        """Close (an open transaction, if the build did not commit, is rolled back)."""
+        try:
+            db = self.db
+        except BaseException:       # the staged rows failed: they are rolled back with the rest
+            db = self._db
+        db.close()
 
 
 def output_hashes(folder: Path, output_root: Path) -> dict[str, tuple[str, int, int]]:
