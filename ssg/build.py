@@ -269,8 +269,7 @@ class Build:
         dep_rows = state.deps() if same_settings else {}
         load_site(site, self.plugins, cache)
         self.result.parsed = cache.parsed
-        # Written while this thread plans; a state that held nothing loses nothing to a power cut.
-        state.stage_sources(cache.updated, durable=bool(sources or records))
+        state.stage_sources(cache.updated)     # written while this thread plans
         parsed = {page.source: dict(vars(page)) for page in site.all_pages()} if self.warm is not None else {}
         self._lap("load")
         known = resolve_links(site, cache.known)

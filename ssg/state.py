@@ -111,7 +111,12 @@ class BuildState:
         self._db = sqlite3.connect(self.folder / STATE_DB, isolation_level=None, check_same_thread=False)
         self._begun = False
         self.db.execute("PRAGMA journal_mode=WAL")
-        self.db.execute("PRAGMA synchronous=NORMAL")
+        # No fsync, ever: SQLite's checkpoints would flush 60 MB a first build of 10,000
+        # pages writes (0.4 s), or leave it to the next build's close. A killed process
+        # loses nothing this way; a power cut may damage the file, which the next build
+        # finds and starts over from (``start_over``): outputs are checked again and no
+        # file is deleted on the word of a damaged state. Output files are not fsynced either.
+        self.db.execute("PRAGMA synchronous=OFF")
         self._create()
 
     def start_over(self, error: BaseException) -> None:
@@ -144,7 +149,8 @@ class BuildState:
             CREATE TABLE IF NOT EXISTS deps (id INTEGER PRIMARY KEY, key TEXT, fp TEXT);
             CREATE TABLE IF NOT EXISTS folders (path TEXT PRIMARY KEY, mtime_ns INTEGER);
         """)
-        self.db.execute("INSERT OR REPLACE INTO meta VALUES ('schema', ?)", (SCHEMA_VERSION,))
+        if version != SCHEMA_VERSION:       # written only then: a build that changes nothing writes nothing
+            self.db.execute("INSERT OR REPLACE INTO meta VALUES ('schema', ?)", (SCHEMA_VERSION,))
 
     def meta(self, key: str) -> str | None:
         try:
@@ -188,14 +194,13 @@ class BuildState:
         except FileNotFoundError:
             return []
 
-    def stage_sources(self, sources: dict[str, SourceRecord], *, durable: bool = True) -> None:
+    def stage_sources(self, sources: dict[str, SourceRecord]) -> None:
         """Begin the build's transaction and write these source rows (the
         parse cache: 38 MB at 10,000 pages) in a background thread, while the
         build plans on this one (SQLite works without the GIL). They are
         committed with everything else by ``commit``, or rolled back if the
         build ends without it. Any other use of the state waits for them."""
         db = self.db
-        self._relax(durable)
         db.execute("BEGIN IMMEDIATE")
         self._begun = True
         rows = [(p, marshal.dumps(r.stamp), r.sha, r.parsed) for p, r in sources.items()]
@@ -209,31 +214,20 @@ class BuildState:
         self._staging = threading.Thread(target=write, name="ssg-state", daemon=True)
         self._staging.start()
 
-    def _relax(self, durable: bool) -> None:
-        if not durable:
-            self.db.execute("PRAGMA synchronous=OFF")
-
     def commit(self, *, meta: dict[str, str], sources: dict[str, SourceRecord], dropped_sources: set[str],
                outputs: dict[str, OutputRecord], dropped_outputs: set[str],
                deps: dict[int, tuple[str, str]], dropped_deps: set[int], folders: dict[str, int],
-               all_folders: bool = True, reset: bool = False, durable: bool = True) -> str:
+               all_folders: bool = True, reset: bool = False) -> str:
         """Write everything a build learnt in one transaction, then forget the
         journal. ``reset`` first forgets every output and dependency (the
         settings changed or the output folder moved). ``folders`` are the
         output folders' mtimes: all of them, or (``all_folders`` False) those
         that changed. Returns the new ``token`` of the state: who committed
-        last (a warm model checks the state is still the one it committed).
-
-        ``durable`` False skips the fsyncs of this commit's checkpoint (0.4 s
-        for the 60 MB a first build of 10,000 pages writes): for a state that
-        held nothing, which a power cut can at worst damage, which the next
-        build detects and starts over from (as it would from the empty state
-        it had). A killed process never loses a commit either way."""
+        last (a warm model checks the state is still the one it committed)."""
         token = secrets.token_hex(8)
         meta = {**meta, "token": token}
         db = self.db
         if not self._begun:
-            self._relax(durable)
             db.execute("BEGIN IMMEDIATE")
         self._begun = False
         try:
@@ -258,8 +252,6 @@ class BuildState:
         except BaseException:
             db.execute("ROLLBACK")
             raise
-        finally:
-            db.execute("PRAGMA synchronous=NORMAL")
         try:
             self.journal_path.unlink()
         except FileNotFoundError:
