@@ -9,7 +9,7 @@ import dataclasses
 import hashlib
 import os
 import pickle
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 from typing import Any
 
@@ -20,7 +20,7 @@ from ssg.errors import ContentError, SsgError
 from ssg.fingerprint import KnownText, digest
 from ssg.markdown import use_fast_lexers
 from ssg.model import Page, TocEntry
-from ssg.parallel import pool_map
+from ssg.parallel import pool_imap
 from ssg.state import SourceRecord, stamp_of
 
 
@@ -49,47 +49,47 @@ class PageCache:
         self.jobs: dict[str, ParseJob] = {}    # source -> its job, for every file asked for
         self.shas: dict[str, str] = {}         # source -> sha256 of its bytes as parsed
 
-    def pages(self, jobs: list[ParseJob], markdown_options: Mapping[str, Any]) -> list[Page | SsgError]:
-        """One Page (or the error parsing it) per job, in order."""
+    def pages(self, jobs: list[ParseJob], markdown_options: Mapping[str, Any]) -> Iterator[Page | SsgError]:
+        """One Page (or the error parsing it) per job, in order, each given as
+        soon as it is parsed: the caller places pages while the workers parse."""
         self.seen.update(job.source for job in jobs)
-        blobs: list[bytes | SsgError | None] = []
-        shas: list[str] = []
-        todo: list[tuple[int, ParseJob, SourceRecord | None]] = []
+        cached: list[SourceRecord | None] = []
+        todo: list[tuple[ParseJob, SourceRecord | None]] = []
         for job in jobs:
             record = self.records.get(job.source)
             try:
                 stamp = stamp_of(os.stat(job.path))
             except OSError:
                 stamp = None
-            if record is not None and record.parsed is not None and record.stamp == stamp:
-                blobs.append(record.parsed)
-                shas.append(record.sha)
-            else:
-                todo.append((len(blobs), job, record))
-                blobs.append(None)
-                shas.append("")
+            fresh = record is not None and record.parsed is not None and record.stamp == stamp
+            cached.append(record if fresh else None)
+            if not fresh:
+                todo.append((job, record))
         options = dict(markdown_options)
-        known = [record.sha if record is not None and record.parsed is not None else None for _, _, record in todo]
-        results = pool_map(parse_file, [(job, options, sha) for (_, job, _), sha in zip(todo, known, strict=True)],
-                           workers=self.workers if len(todo) >= 200 else 1, initializer=use_fast_lexers,
-                           failed=lambda item, lost: (None, "", ContentError(
-                               f"the parse worker died ({lost}) while parsing this file", where=item[0].source,
-                               hint="a parser crashed on it; please report it with the file")))
-        for (index, job, record), (stamp, sha, blob) in zip(todo, results, strict=True):
-            if blob is None:
-                blob = record.parsed           # touched, not changed
+        known = [record.sha if record is not None and record.parsed is not None else None for _, record in todo]
+        results = pool_imap(parse_file, [(job, options, sha) for (job, _), sha in zip(todo, known, strict=True)],
+                            workers=self.workers if len(todo) >= 200 else 1, initializer=use_fast_lexers,
+                            failed=lambda item, lost: (None, "", ContentError(
+                                f"the parse worker died ({lost}) while parsing this file", where=item[0].source,
+                                hint="a parser crashed on it; please report it with the file")))
+        for job, record in zip(jobs, cached, strict=True):
+            if record is not None:
+                blob, sha = record.parsed, record.sha
             else:
-                self.parsed += 1
-            if isinstance(blob, bytes):
-                self.updated[job.source] = SourceRecord(stamp, sha, blob)
-            blobs[index], shas[index] = blob, sha
-        pages = [decode(blob) if isinstance(blob, bytes) else blob for blob in blobs]
-        for job, page, sha in zip(jobs, pages, shas, strict=True):
+                stamp, sha, blob = next(results)
+                old = self.records.get(job.source)
+                if blob is None:
+                    blob = old.parsed if old is not None else None     # touched, not changed
+                else:
+                    self.parsed += 1
+                if isinstance(blob, bytes):
+                    self.updated[job.source] = SourceRecord(stamp, sha, blob)
             self.jobs[job.source], self.shas[job.source] = job, sha
+            page = decode(blob) if isinstance(blob, bytes) else blob
             if isinstance(page, Page):
                 self.known[job.source] = KnownText(page.content, page.summary, page.body, page.toc, digest(
                     f"{self.parser}\0{sha}\0{job.source}\0{job.section}\0{job.slug}\0{job.kind}"))
-        return pages
+            yield page
 
 
 def parse_file(item: tuple[ParseJob, dict, str | None]) -> tuple[Any, str, bytes | SsgError | None]:

@@ -32,7 +32,7 @@ import sys
 import time
 import traceback
 from collections import deque
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
 from multiprocessing.connection import Connection, Pipe, wait
 from typing import Any, Generic, TypeVar
@@ -44,6 +44,7 @@ _STOP_GRACE = 5.0   # seconds a worker told to stop may take before it is killed
 _DUMP_GRACE = 0.5   # seconds a stalled worker asked for its stack (SIGUSR1) has to write it before SIGKILL
 _SLOT = struct.Struct("q")   # a board slot: the position of the item its worker is on, or -1
 _IDLE = -1
+_PENDING = object()   # a result not in yet
 
 
 def default_workers() -> int:
@@ -93,10 +94,21 @@ def pool_map(function: Callable[[T], R], items: Sequence[T], *, workers: int, ch
     item's result ``failed(item, lost)`` (or raises WorkerLost without it).
     ``isolated``: even one item, or one worker, runs in a worker process, so
     that nothing it does can crash or hang the caller."""
+    return list(pool_imap(function, items, workers=workers, chunksize=chunksize, initializer=initializer,
+                          failed=failed, item_timeout=item_timeout, isolated=isolated))
+
+
+def pool_imap(function: Callable[[T], R], items: Sequence[T], *, workers: int, chunksize: int = 0,
+              initializer: Callable[[], None] | None = None, failed: Callable[[T, Lost], R] | None = None,
+              item_timeout: float | None = None, isolated: bool = False) -> Iterator[R]:
+    """``pool_map``, each result given as soon as it and all before it are
+    in, so that the caller works on them while the workers go on (workers
+    get their next batch before the caller is given anything). Closing the
+    iterator early stops the workers."""
     if not items or (not isolated and (workers <= 1 or len(items) < 2)):
-        return [function(item) for item in items]
+        return map(function, items)
     batch = chunksize or max(1, min(64, len(items) // (workers * 8)))
-    return _Pool(function, initializer, workers, item_timeout).map(items, batch, failed)
+    return _Pool(function, initializer, workers, item_timeout).imap(items, batch, failed)
 
 
 @dataclass
@@ -120,26 +132,13 @@ class _Pool(Generic[T, R]):
         self.workers: list[_Worker] = []
         self.board = mmap.mmap(-1, _SLOT.size * size)   # shared with the workers forked from here
 
-    def map(self, items: Sequence[T], batch: int, failed: Callable[[T, Lost], R] | None) -> list[R]:
-        results: list[Any] = [None] * len(items)
+    def imap(self, items: Sequence[T], batch: int, failed: Callable[[T, Lost], R] | None) -> Iterator[R]:
+        results: list[Any] = [_PENDING] * len(items)
         queue = deque(range(len(items)))
-        left = len(items)
+        left, given = len(items), 0
         try:
             while left:
-                wanted = min(self.size, -(-len(queue) // batch) + sum(1 for w in self.workers if w.batch))
-                while len(self.workers) < wanted:
-                    self.workers.append(self._start())
-                for worker in list(self.workers):
-                    if worker.ready and not worker.batch and queue:
-                        worker.batch = [queue.popleft() for _ in range(min(batch, len(queue)))]
-                        worker.since = time.monotonic()
-                        try:
-                            worker.tasks.send([(position, items[position]) for position in worker.batch])
-                        except OSError:   # it died while idle: nothing of the batch is its fault
-                            queue.extendleft(reversed(worker.batch))
-                            worker.batch = []
-                            self._end(worker)
-                            self.workers.remove(worker)
+                self._hand_out(items, queue, batch)
                 for worker in self._answering():
                     done, lost = self._read(worker, results)
                     left -= done
@@ -153,9 +152,30 @@ class _Pool(Generic[T, R]):
                         results[position] = failed(items[position], lost)
                         left -= 1
                         queue.extendleft(reversed([p for p in worker.batch if p != position]))
-            return results
+                self._hand_out(items, queue, batch)    # before the caller works on what came in
+                while given < len(items) and results[given] is not _PENDING:
+                    result, results[given] = results[given], None
+                    given += 1
+                    yield result
         finally:
             self._stop()
+
+    def _hand_out(self, items: Sequence[T], queue: deque[int], batch: int) -> None:
+        """Start the workers still wanted, and give each idle one a batch."""
+        wanted = min(self.size, -(-len(queue) // batch) + sum(1 for w in self.workers if w.batch))
+        while len(self.workers) < wanted:
+            self.workers.append(self._start())
+        for worker in list(self.workers):
+            if worker.ready and not worker.batch and queue:
+                worker.batch = [queue.popleft() for _ in range(min(batch, len(queue)))]
+                worker.since = time.monotonic()
+                try:
+                    worker.tasks.send([(position, items[position]) for position in worker.batch])
+                except OSError:   # it died while idle: nothing of the batch is its fault
+                    queue.extendleft(reversed(worker.batch))
+                    worker.batch = []
+                    self._end(worker)
+                    self.workers.remove(worker)
 
     def _position(self, worker: _Worker) -> int:
         """The item a dead worker was on: its board slot, or (if it died before

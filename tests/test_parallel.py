@@ -1,0 +1,58 @@
+"""ssg/parallel.py: results in order, and given as they come in (the build
+places parsed pages while the workers are still parsing)."""
+
+from __future__ import annotations
+
+import os
+import time
+from pathlib import Path
+
+from ssg.parallel import pool_imap, pool_map
+
+_MARK: Path | None = None    # set before the pool forks: the workers inherit it
+
+
+def _square(n: int) -> int:
+    return n * n
+
+
+def _last_waits_for_the_caller(n: int) -> str:
+    """The last item waits (up to 10 s) for the caller to have taken the first result."""
+    if n < 199:
+        return "early"
+    assert _MARK is not None
+    deadline = time.monotonic() + 10
+    while not _MARK.exists():
+        if time.monotonic() > deadline:
+            return "the caller got nothing before the last item was done"
+        time.sleep(0.01)
+    return "the caller had the first result while this item ran"
+
+
+def test_results_are_in_order_in_workers_and_in_process():
+    items = list(range(500))
+    assert pool_map(_square, items, workers=2) == [n * n for n in items]
+    assert list(pool_imap(_square, items, workers=2)) == [n * n for n in items]
+    assert list(pool_imap(_square, items, workers=1)) == [n * n for n in items]
+
+
+def test_results_are_given_while_the_workers_go_on(tmp_path):
+    global _MARK
+    _MARK = tmp_path / "first-result-taken"
+    results = pool_imap(_last_waits_for_the_caller, list(range(200)), workers=2, chunksize=10)
+    assert next(results) == "early"
+    _MARK.touch()
+    rest = list(results)
+    assert rest[-1] == "the caller had the first result while this item ran"
+    assert rest[:-1] == ["early"] * 198
+
+
+def test_closing_early_stops_the_workers():
+    results = pool_imap(_square, list(range(1000)), workers=2, chunksize=10)
+    assert next(results) == 0
+    results.close()
+    try:        # the workers were this process's children, reaped by close(): none is left
+        os.waitpid(-1, os.WNOHANG)
+    except ChildProcessError:
+        return
+    raise AssertionError("a worker process is still running after the iterator was closed")
