@@ -21,7 +21,10 @@ Old output folders are moved aside into WORK/.trash and deleted only after the
 last run: on ext4, creating files right after deleting tens of thousands makes
 the kernel's inode allocator skip every recently freed inode, which doubled or
 tripled the system time of whichever build came next (Hugo's or ssg's,
-depending on the order). Needs `hugo` on PATH (apt-get install hugo).
+depending on the order). For the same reason every run starts after ``sync``:
+the kernel writes back what the run before wrote (Hugo's two builds write
+20,000 files just before ssg's cold build) before the clock starts, not while
+the next run is timed. Needs `hugo` on PATH (apt-get install hugo).
 """
 
 from __future__ import annotations
@@ -57,6 +60,7 @@ def files_state(root: Path) -> dict[str, tuple[int, int]]:
 def run(command: list[str], cwd: Path, output: Path) -> dict:
     """Run ``command``; wall seconds, peak RSS in MiB and files written under ``output``."""
     before = files_state(output)
+    os.sync()     # what the run before wrote is flushed now, not while this one runs
     started = time.perf_counter()
     proc = subprocess.Popen(command, cwd=cwd, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, env=ENV)
     _, status, usage = os.wait4(proc.pid, 0)
