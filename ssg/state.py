@@ -133,8 +133,8 @@ class BuildState:
             Path(f"{database}{suffix}").unlink(missing_ok=True)
         self._open()
         self.recovered = (f"{database} was damaged ({error}); set aside as {DAMAGED} and started over: "
-                          "every output was checked again, and files in the output folder that no build "
-                          "since wrote are reported instead of deleted")
+                          "every output is checked again, and files ssg wrote before are no longer known as its "
+                          "own (one no longer produced is reported, not deleted)")
 
     def _create(self) -> None:
         version = self.meta("schema")
