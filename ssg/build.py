@@ -243,7 +243,8 @@ class Build:
             check = partial(outputs_intact, str(self.output_root), stamps, state.folders())
             intact = in_background(check, fork=self.workers > 1)
         inputs = Inputs.scan(self.root, self.theme, self.config.path)
-        if intact is not None and intact() and state.meta("inputs") == inputs.fingerprint():
+        on_disk = intact is not None and intact()    # every output file is as the last build left it
+        if on_disk and state.meta("inputs") == inputs.fingerprint():
             return self._nothing_changed([row[0] for row in stamps])
         records = state.outputs() if same_root else {}
         self._lap("check")
@@ -293,7 +294,7 @@ class Build:
             records.setdefault(rel, OutputRecord("", "", -1, -1))
         files = FileDigests(sources)
         evaluate = Evaluator(site, env, files, {key: fp for key, fp in dep_rows.values()}, known)
-        decision = decide(outputs, plans, records, dep_rows, evaluate, self.output_root,
+        decision = decide(outputs, plans, records, dep_rows, evaluate, self.output_root, checked=on_disk,
                           everything=None if same_settings else "the configuration, options or code changed")
         self.result.reasons = decision.reasons
         self._lap("dirty check")

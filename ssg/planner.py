@@ -47,12 +47,15 @@ class Decision:
 
 
 def decide(outputs: list[Output], plans: list[str], records: dict[str, OutputRecord],
-           deps: dict[int, tuple[str, str]], evaluate: Evaluator, root: os.PathLike, *, everything: str | None) -> Decision:
+           deps: dict[int, tuple[str, str]], evaluate: Evaluator, root: os.PathLike, *, everything: str | None,
+           checked: bool = False) -> Decision:
     """``everything``: a reason that makes every output dirty (settings changed),
-    or None. ``deps`` is the state's id -> (key text, fingerprint)."""
+    or None. ``deps`` is the state's id -> (key text, fingerprint).
+    ``checked``: this build already found every recorded output file as the
+    last build left it (size and mtime), so they are not looked at again."""
     decision = Decision()
     changed = set() if everything else _changed_ids(deps, records, evaluate)
-    folder = f"{os.fspath(root)}/"
+    folder = None if checked else f"{os.fspath(root)}/"
     for index, (output, plan) in enumerate(zip(outputs, plans, strict=True)):
         reason = everything or _reason(output, plan, records.get(output.path), deps, changed, folder)
         if reason is None:
@@ -73,19 +76,20 @@ def _changed_ids(deps: dict[int, tuple[str, str]], records: dict[str, OutputReco
 
 
 def _reason(output: Output, plan: str, record: OutputRecord | None, deps: dict[int, tuple[str, str]],
-            changed: set[int], folder: str) -> str | None:
+            changed: set[int], folder: str | None) -> str | None:
     if record is None:
         return "new output"
     if not record.plan:
         return "it failed or was interrupted last time"
     if record.plan != plan:
         return "its plan changed (templates, page, listed pages or context)"
-    try:
-        stat = os.stat(folder + output.path)
-    except OSError:
-        return "the file is missing from the output folder"
-    if stat.st_size != record.size or stat.st_mtime_ns != record.mtime_ns:
-        return "the file in the output folder was changed since ssg wrote it"
+    if folder is not None:    # None: checked already
+        try:
+            stat = os.stat(folder + output.path)
+        except OSError:
+            return "the file is missing from the output folder"
+        if stat.st_size != record.size or stat.st_mtime_ns != record.mtime_ns:
+            return "the file in the output folder was changed since ssg wrote it"
     if changed.isdisjoint(record.deps):
         return None
     return dirty_reason(record.deps, deps, changed)

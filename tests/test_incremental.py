@@ -172,13 +172,17 @@ def test_config_change_rerenders_everything_but_writes_only_differences(site):
     assert "posts/a/index.html" in result.written and "css/style.css" not in result.written
 
 
-def test_output_edited_or_deleted_by_hand_is_repaired(site):
+@pytest.mark.parametrize("with_content_edit", [False, True])
+def test_output_edited_or_deleted_by_hand_is_repaired(site, with_content_edit):
     page = site / "public/posts/a/index.html"
     good = page.read_bytes()
     page.write_text("vandalised")
     (site / "public/posts/b/index.html").unlink()
+    if with_content_edit:     # the build is not a no-op: it still finds the hand edits
+        edit(site, "content/posts/c.md", "Gamma body.", "Gamma body, edited.")
     result = rebuild(site)
-    assert set(result.written) == {"posts/a/index.html", "posts/b/index.html"}
+    assert set(result.written) == {"posts/a/index.html", "posts/b/index.html"} | (
+        {"posts/c/index.html"} if with_content_edit else set())
     assert page.read_bytes() == good
 
 
