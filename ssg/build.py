@@ -175,17 +175,13 @@ def _build(site_root: Path, options: BuildOptions, warm: Warm | None, changed: f
 def _repairing(state: BuildState, run: Callable[[], BuildResult | None]) -> BuildResult | None:
     """``run()``; if it finds the state database damaged, again from an empty
     state (set aside, said in a warning): every output is checked again."""
-    if state.recovered is None:
-        try:
-            return _recovered(state, run())
-        except sqlite3.DatabaseError as error:
-            if not damaged(error):
-                raise
-            state.start_over(error)
-    return _recovered(state, run())
-
-
-def _recovered(state: BuildState, result: BuildResult | None) -> BuildResult | None:
+    try:
+        result = run()
+    except sqlite3.DatabaseError as error:
+        if not damaged(error) or state.recovered is not None:
+            raise
+        state.start_over(error)
+        result = run()
     if result is not None and state.recovered is not None:
         result.warnings.insert(0, state.recovered)
     return result

@@ -53,21 +53,20 @@ class PageCache:
         """One Page (or the error parsing it) per job, in order, each given as
         soon as it is parsed: the caller places pages while the workers parse."""
         self.seen.update(job.source for job in jobs)
-        cached: list[SourceRecord | None] = []
-        todo: list[tuple[ParseJob, SourceRecord | None]] = []
+        cached: list[SourceRecord | None] = []     # per job: its parse cache row, if the file is as cached
+        todo: list[tuple[ParseJob, dict, str | None]] = []   # the rest, with the sha of a cached parse if any
+        options = dict(markdown_options)
         for job in jobs:
             record = self.records.get(job.source)
             try:
                 stamp = stamp_of(os.stat(job.path))
             except OSError:
                 stamp = None
-            fresh = record is not None and record.parsed is not None and record.stamp == stamp
-            cached.append(record if fresh else None)
-            if not fresh:
-                todo.append((job, record))
-        options = dict(markdown_options)
-        known = [record.sha if record is not None and record.parsed is not None else None for _, record in todo]
-        results = pool_imap(parse_file, [(job, options, sha) for (job, _), sha in zip(todo, known, strict=True)],
+            parsed = record is not None and record.parsed is not None
+            cached.append(record if parsed and record.stamp == stamp else None)
+            if cached[-1] is None:
+                todo.append((job, options, record.sha if parsed else None))
+        results = pool_imap(parse_file, todo,
                             workers=self.workers if len(todo) >= 200 else 1, initializer=use_fast_lexers,
                             failed=lambda item, lost: (None, "", ContentError(
                                 f"the parse worker died ({lost}) while parsing this file", where=item[0].source,
@@ -77,9 +76,8 @@ class PageCache:
                 blob, sha = record.parsed, record.sha
             else:
                 stamp, sha, blob = next(results)
-                old = self.records.get(job.source)
-                if blob is None:
-                    blob = old.parsed if old is not None else None     # touched, not changed
+                if blob is None:        # touched, not changed: the cached parse stands
+                    blob = self.records[job.source].parsed
                 else:
                     self.parsed += 1
                 if isinstance(blob, bytes):
