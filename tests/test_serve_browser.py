@@ -46,9 +46,15 @@ def site(tmp_path):
 def open_page(browser, url: str):
     page = browser.new_page()
     page.goto(url)
-    page.wait_for_function("window.__ssgLiveReload && window.__ssgLiveReload.connected", timeout=WAIT_MS)
-    page.evaluate("window.__sameDocument = true")   # gone after a full reload
+    connected(page)
     return page
+
+
+def connected(page) -> None:
+    """Wait until the page (just loaded or reloaded) has its live reload
+    stream open, then mark the document (the mark is gone after a full reload)."""
+    page.wait_for_function("window.__ssgLiveReload && window.__ssgLiveReload.connected", timeout=WAIT_MS)
+    page.evaluate("window.__sameDocument = true")
 
 
 def test_editing_a_post_shows_the_new_text_by_itself(browser, site):
@@ -57,8 +63,9 @@ def test_editing_a_post_shows_the_new_text_by_itself(browser, site):
         assert page.get_by_text("Alpha body.").is_visible()
         (site / "content/posts/a.md").write_text("---\ntitle: Alpha\ndate: 2024-01-01\n---\nAlpha, rewritten.\n")
         page.get_by_text("Alpha, rewritten.").wait_for(timeout=WAIT_MS)
-        # Another post's edit leaves this page alone.
-        page.evaluate("window.__sameDocument = true")
+        # Another post's edit leaves this page alone. (The reloaded page's script may not have run
+        # yet when its text shows: wait for it.)
+        connected(page)
         builds = page.evaluate("window.__ssgLiveReload.builds")
         (site / "content/posts/b.md").write_text("---\ntitle: Beta\ndate: 2024-01-02\n---\nBeta, rewritten.\n")
         page.wait_for_function(f"window.__ssgLiveReload.builds > {builds}", timeout=WAIT_MS)
