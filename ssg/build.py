@@ -72,6 +72,7 @@ class BuildResult:
     explained: dict[str, str] = field(default_factory=dict)   # --explain PATH -> answer
     timings: dict[str, float] = field(default_factory=dict)   # stage -> seconds
     warm: bool = False        # rebuilt from the model a long-running process kept (ssg/warm.py)
+    narrow: bool = False      # rebuilt from the state and a partial site (ssg/narrow.py)
 
     @property
     def ok(self) -> bool:
@@ -242,6 +243,12 @@ class Build:
         on_disk = intact is not None and intact()    # every output file is as the last build left it
         if on_disk and state.meta("inputs") == inputs.fingerprint():
             return self._nothing_changed([row[0] for row in stamps])
+        if on_disk:      # only page text edited? then without loading the site (ssg/narrow.py)
+            from ssg.narrow import rebuild
+
+            narrow = rebuild(self, inputs, [row[0] for row in stamps], now)
+            if narrow is not None:
+                return narrow
         records = state.outputs() if same_root else {}
         self._lap("check")
 
@@ -483,7 +490,8 @@ class Build:
         for dep_id in dropped_deps:
             del dep_rows[dep_id]
         self._folders_committed = self._folder_stamps({*outputs, *decision.clean})
-        meta = {"settings": settings, "inputs": inputs.fingerprint(), "output_root": str(self.output_root),
+        meta = {"settings": settings, "inputs": inputs.fingerprint(), "listing": inputs.text(),
+                "output_root": str(self.output_root),
                 "parser": self._parser_fingerprint(), "failed": "1" if site.errors else "0",
                 "next_change": site.next_change.isoformat() if site.next_change else "",
                 "warnings": json.dumps([w for w in site.warnings if w not in self._once]), "strays": json.dumps(self._strays)}

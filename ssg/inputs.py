@@ -41,6 +41,26 @@ class Inputs:
     def fingerprint(self) -> str:
         return digest("\n".join([*self.lines, self.config] if self.config else self.lines))
 
+    def text(self) -> str:
+        """The listing as stored with the state (a later build compares its own with it)."""
+        return "\n".join([*self.lines, self.config])
+
+    def changed_since(self, text: str) -> set[str] | None:
+        """The files whose stamp differs from the listing ``text`` (a ``text()``
+        of before); None when files were added or removed, or the config file
+        changed."""
+        before = text.split("\n")
+        if len(before) != len(self.lines) + 1 or before[-1] != self.config:
+            return None
+        changed = set()
+        for old, new in zip(before, self.lines, strict=False):
+            if old != new:
+                name = new.rpartition(" (")[0]
+                if old.rpartition(" (")[0] != name:
+                    return None
+                changed.add(name)
+        return changed
+
     def listed(self, name: str) -> bool:
         """Whether ``name`` ('content/posts/a.md') is a listed file."""
         if self._index is None:

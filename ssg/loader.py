@@ -91,7 +91,7 @@ def load_site(site: Site, plugins: Plugins, cache: PageCache | None = None) -> N
         if section.index is not None and section.index.title:
             section.title = section.index.title
     site.data = load_data(root / "data", site)
-    site.static_files = _static_files(site) + site.static_files
+    site.static_files = find_static_files(site) + site.static_files
     for page in list(site.all_pages()):
         try:
             plugins.call("ssg_page_parsed", where=page.source, page=page, site=site)
@@ -169,6 +169,12 @@ def _leaks(target: str, inside: str) -> bool:
     if not target.startswith(inside):
         return True
     return any(part.startswith(".") for part in target[len(inside):].split(os.sep))
+
+
+def page_job(site: Site, source: str) -> ParseJob | None:
+    """The parse job of the content file ``source`` ('content/posts/a.md'),
+    as a scan of content/ makes it (None: not a page file)."""
+    return _job(site, f"{site.root}/{source}", source[len("content/"):], source)
 
 
 def _job(site: Site, path: str, rel: str, source: str) -> ParseJob | None:
@@ -293,7 +299,7 @@ def _read_data(path: Path, root: Path) -> Any:
                            where=Location(source, mark.line + 1 if mark else None), hint=_DATA_HINT) from None
 
 
-def _static_files(site: Site) -> list[tuple[str, Path]]:
+def find_static_files(site: Site) -> list[tuple[str, Path]]:
     """The theme's static/ then the site's static/; the site's file wins."""
     chosen: dict[str, Path] = {}
     for folder in (theme_dir(site.root, site.config.theme, site.config.path) / "static", site.root / "static"):

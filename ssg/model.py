@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
@@ -193,6 +193,7 @@ class Site:
     build_time: datetime | None = None
     next_change: datetime | None = None                     # set with changes_at()
     offline: bool = False                                   # --offline: no network; use cached remote data
+    elsewhere: Callable[[str], Page | None] | None = field(default=None, repr=False)   # pages not loaded here
     _by_source: dict[str, Page] = field(default_factory=dict, repr=False)
 
     @property
@@ -210,7 +211,10 @@ class Site:
         from ssg.deps import record
 
         record(("field", key, "source"))   # a template that looked it up depends on whether it exists
-        return self._by_source.get(key)
+        found = self._by_source.get(key)
+        if found is None and self.elsewhere is not None:   # a partial site (ssg/narrow.py)
+            found = self.elsewhere(key)
+        return found
 
     def all_pages(self) -> Iterable[Page]:
         """Regular pages, then section index pages, then the home page."""

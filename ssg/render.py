@@ -56,6 +56,7 @@ class Rendered:
     written: Written | None = None
     keys: dict[str, str] = field(default_factory=dict)   # what it read (key text) -> fingerprint ('': not yet)
     error: SsgError | None = None
+    data: bytes | None = None        # the bytes, when the job does not write them (``RenderJob.write``)
 
 
 @dataclass
@@ -70,6 +71,7 @@ class RenderJob:
     timeout: float = 0.0     # seconds per output; 0: no limit
     memory: int = 0          # MiB a render process may grow by while rendering; 0: no limit
     evaluate: Callable[[deps.Key], str] | None = None   # fingerprints read keys where they were read (in parallel)
+    write: bool = True       # False: the bytes come back (``Rendered.data``) for the build to check, then write
 
 
 _job: RenderJob | None = None        # set before forking: workers inherit it
@@ -180,6 +182,8 @@ class _Renderer:
         try:
             with page_limits(output, job.timeout, self.ceiling, job.memory):
                 data, keys = produce(output, job.contexts[index], job.env)
+            if not job.write:
+                return Rendered(index, keys=_fingerprinted(keys, job.evaluate), data=data)
             record = job.records.get(output.path)
             written = self.writer.write(output.path, data,
                                         (record.sha, record.size, record.mtime_ns) if record else None)

@@ -178,6 +178,44 @@ class BuildState:
         """id -> (key text, fingerprint)."""
         return {row[0]: (row[1], row[2]) for row in self.db.execute("SELECT id, key, fp FROM deps")}
 
+    def source(self, path: str) -> SourceRecord | None:
+        """The row of one input file, with its parsed page if it has one."""
+        row = self.db.execute("SELECT stamp, sha, parsed FROM sources WHERE path = ?", (path,)).fetchone()
+        return SourceRecord(tuple(marshal.loads(row[0])), row[1], row[2]) if row else None
+
+    def outputs_reading(self, ids: set[int]) -> dict[str, OutputRecord]:
+        """The records of the outputs that read any of the keys ``ids``. Each
+        id is looked for by its four bytes in the stored (marshalled) lists
+        first, in SQLite, so only those rows are decoded and checked."""
+        if not ids:
+            return {}
+        found = {}
+        needles = [dep_id.to_bytes(4, "little", signed=True) for dep_id in ids]
+        rows = self.db.execute(f"SELECT * FROM outputs WHERE {' OR '.join(['instr(deps, ?) > 0'] * len(needles))}",
+                               needles)
+        for path, plan, sha, size, mtime, deps in rows:
+            record = OutputRecord(plan, sha, size, mtime, deps)
+            if not ids.isdisjoint(record.deps):
+                found[path] = record
+        return found
+
+    def page_deps(self, source: str) -> dict[int, tuple[str, str]]:
+        """id -> (key text, fingerprint) of the keys about the page ``source``:
+        the page as a whole and its single fields."""
+        whole, fields = f"page\x1f{source}", f"field\x1f{source}\x1f"
+        return {row[0]: (row[1], row[2]) for row in self.db.execute(
+            "SELECT id, key, fp FROM deps WHERE key = ? OR substr(key, 1, ?) = ?", (whole, len(fields), fields))}
+
+    def deps_of(self, ids: set[int]) -> dict[int, tuple[str, str]]:
+        """id -> (key text, fingerprint) of the keys ``ids`` (those the state has)."""
+        found: dict[int, tuple[str, str]] = {}
+        listed = sorted(ids)
+        for start in range(0, len(listed), 500):
+            chunk = listed[start:start + 500]
+            found.update((row[0], (row[1], row[2])) for row in self.db.execute(
+                f"SELECT id, key, fp FROM deps WHERE id IN ({','.join('?' * len(chunk))})", chunk))
+        return found
+
     def folders(self) -> dict[str, int]:
         """Output folder (relative, "" for the root) -> its mtime after the last build."""
         return dict(self.db.execute("SELECT path, mtime_ns FROM folders"))

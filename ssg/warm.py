@@ -326,7 +326,7 @@ class _Rebuild:
         model.records.update(records)
         folders = self.build._folder_stamps(set(self.build.result.written))   # a write changes its folder's mtime
         model.folders.update(folders)
-        meta = {"inputs": model.inputs.fingerprint(), "failed": "1" if site.errors else "0"}
+        meta = {"inputs": model.inputs.fingerprint(), "listing": model.inputs.text(), "failed": "1" if site.errors else "0"}
         sources = {edit.source: SourceRecord(edit.stamp, edit.sha, edit.blob if edit.blob is not None
                                              else self.state.parsed_page(edit.source)) for edit in edits}
         model.token = self.state.commit(meta=meta, sources=sources, dropped_sources=set(), outputs=records,

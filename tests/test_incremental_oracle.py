@@ -23,6 +23,8 @@ PAGE_TEMPLATES = [
     '{% extends "theme/page.html" %}'
     '{% block page_kicker %}{% if data.site %}<p>{{ data.site.motto }}</p>{% endif %}{% endblock %}',
     '{% extends "theme/page.html" %}{% block page_kicker %}<p>{{ site.pages|length }} posts</p>{% endblock %}',
+    # reads its page and its section only: body edits are rebuilt narrowly (ssg/narrow.py)
+    '<h1>{{ page.title }}</h1><p>{{ section.title }}</p>{{ page.content }}{{ page.toc|length }}\n',
 ]
 
 
@@ -110,13 +112,14 @@ def tree(root: Path) -> dict[str, bytes]:
     return {str(p.relative_to(root)): p.read_bytes() for p in sorted(root.rglob("*")) if p.is_file()}
 
 
-def check_sequence(ops: list[tuple], *, warm: bool = False) -> int:
+def check_sequence(ops: list[tuple], *, warm: bool = False) -> tuple[int, int]:
     """Apply ``ops`` one by one, each followed by a build checked against the
     oracle. ``warm``: the builds are those of ``ssg serve``, which keeps the
     model between builds and is told which files changed; after each, a cold
-    ``ssg build`` must find nothing to do. Returns how many builds were warm."""
+    ``ssg build`` must find nothing to do. Returns how many builds were warm,
+    and how many narrow."""
     kept = Warm() if warm else None
-    warm_builds = 0
+    warm_builds = narrow_builds = 0
     with tempfile.TemporaryDirectory() as tmp:
         site = Path(tmp) / "site"
         (site / "content/posts").mkdir(parents=True)
@@ -129,6 +132,7 @@ def check_sequence(ops: list[tuple], *, warm: bool = False) -> int:
             before = tree(site / "public")
             result = build(site, warm=kept, changed=frozenset(changed) if warm else None)
             warm_builds += result.warm
+            narrow_builds += result.narrow
             after = tree(site / "public")
             changed = {rel for rel, data in after.items() if before.get(rel) != data}
             assert set(result.written) == changed, (step, op)
@@ -139,11 +143,11 @@ def check_sequence(ops: list[tuple], *, warm: bool = False) -> int:
             assert [str(e).replace(str(site), "") for e in result.errors] == \
                 [str(e).replace(str(fresh), "") for e in clean.errors], (step, op)
             assert tree(fresh / "public") == after, f"after step {step} {op}: incremental != clean build"
-            if warm and not result.errors:
+            if (warm or result.narrow) and not result.errors:
                 cold = build(site)
                 assert (cold.written, cold.deleted, "load" in cold.timings) == ([], [], False), \
-                    f"after step {step} {op}: the state a warm build left is not what the files are"
-    return warm_builds
+                    f"after step {step} {op}: the state a warm or narrow build left is not what the files are"
+    return warm_builds, narrow_builds
 
 
 @settings(max_examples=8, deadline=None, suppress_health_check=[HealthCheck.too_slow])
@@ -171,7 +175,16 @@ def test_warm_builds_happen_in_an_edit_sequence():
     the summary (the feeds read it) are built warm."""
     ops = [("write", "b", "Beta", 2, ["red"], "<!--more-->Tail."), ("body", "b", "<!--more-->One."),
            ("body", "a", "First.\n\nSecond paragraph."), ("body", "b", "<!--more-->Link to [a](a.md).")]
-    assert check_sequence(ops, warm=True) == 3
+    assert check_sequence(ops, warm=True) == (3, 0)
+
+
+def test_narrow_builds_happen_in_an_edit_sequence():
+    """``ssg build`` rebuilds body edits narrowly when the page template reads
+    only its page and section; the oracle checks those builds too."""
+    ops = [("template", 3), ("write", "b", "Beta", 2, ["red"], "<!--more-->Tail."), ("body", "b", "<!--more-->One."),
+           ("body", "a", "First.\n\n## Second\n\nparagraph."), ("body", "b", "<!--more-->Link to [a](a.md)."),
+           ("body", "b", "<!--more-->[Gone](zz.md).")]
+    assert check_sequence(ops) == (0, 4)
 
 
 def test_options_are_part_of_the_state(make_site):
