@@ -42,8 +42,9 @@ class Inputs:
         return digest("\n".join([*self.lines, self.config] if self.config else self.lines))
 
     def text(self) -> str:
-        """The listing as stored with the state (a later build compares its own with it)."""
-        return "\n".join([*self.lines, self.config])
+        """The listing as stored with the state (a later build compares its own
+        with it); a file name that is not UTF-8 is stored with backslash escapes."""
+        return _storable("\n".join([*self.lines, self.config]))
 
     def changed_since(self, text: str) -> set[str] | None:
         """The files whose stamp differs from the listing ``text`` (a ``text()``
@@ -54,7 +55,7 @@ class Inputs:
             return None
         changed = set()
         for old, new in zip(before, self.lines, strict=False):
-            if old != new:
+            if old != new and old != _storable(new):
                 name = new.rpartition(" (")[0]
                 if old.rpartition(" (")[0] != name:
                     return None
@@ -73,6 +74,15 @@ class Inputs:
             raise KeyError(name)
         assert self._index is not None
         self.lines[self._index[name]] = f"{name} {stamp}"
+
+
+def _storable(text: str) -> str:
+    """``text`` as valid UTF-8 (names the file system gave as undecodable bytes, escaped)."""
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError:
+        return text.encode("utf-8", "surrogateescape").decode("utf-8", "backslashreplace")
+    return text
 
 
 def _scan(folder: str, label: str, listing: list[str]) -> None:

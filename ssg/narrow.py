@@ -214,11 +214,11 @@ class _Narrow:
                 raise _Decline(f"{source}: fields beyond its text changed")
             rows.update(state.page_deps(source))
             whole = next((fp for text, fp in rows.values() if text == f"page\x1f{source}"), None)
-            site.pages = [old]
+            site.pages, site._by_source = [old], {}
             old_known = self.linked(old, old_known)
             if whole is None or page_state(old, old_known) != whole:
                 raise _Decline(f"{source}: the partial site does not make its last version as the site did")
-            site.pages = [new]
+            site.pages, site._by_source = [new], {}
             edits.append(_Edit(source, stamp, sha, blob, new, self.linked(new, new_known)))
         build._lap("check edits")
 
@@ -341,7 +341,7 @@ class _Narrow:
         from ssg.loader import _new_section, find_static_files, load_data, sort_key
 
         cached = self.cached
-        site.pages = sorted(pages, key=sort_key)
+        site.pages, site._by_source = sorted(pages, key=sort_key), {}
         for page in site.pages:
             if page.section and page.section not in site.sections:
                 section = site.sections[page.section] = _new_section(site, page.section)
