@@ -335,16 +335,17 @@ class Build:
     # -- the stages' details -------------------------------------------------
 
     def _render(self, outputs: list[Output], contexts: list[dict | None], dirty: list[int], env: Any, site: Site,
-                records: dict[str, OutputRecord], evaluate: Evaluator) -> list[Rendered]:
+                records: dict[str, OutputRecord], evaluate: Evaluator, *, write: bool = True) -> list[Rendered]:
         """Render the ``dirty`` outputs in worker processes, under the page
-        limits of the options (or of ssg.toml), journaling new files."""
+        limits of the options (or of ssg.toml), journaling new files (or,
+        without ``write``, handing back the bytes)."""
         from ssg.render import RenderJob, render_all
 
         options, build = self.options, self.config.build
         timeout = options.page_timeout if options.page_timeout is not None else build["page_timeout"]
         memory = options.page_memory if options.page_memory is not None else build["page_memory"]
         return render_all(RenderJob(outputs, contexts, dirty, env, site, records, self.state.folder / JOURNAL,
-                                    timeout, memory, evaluate), self.workers)
+                                    timeout, memory, evaluate, write=write), self.workers)
 
     def _lap(self, stage: str) -> None:
         """Seconds spent since the last lap, reported in --json as ``timings``."""

@@ -65,12 +65,15 @@ def rebuild(build: Build, inputs: Inputs, paths: list[str], now: datetime) -> Bu
     written, nothing committed) when a full build must run. The caller has
     checked that the settings are the same, the last build succeeded and
     left every output as it is now, and no page's time has come."""
+    narrow = _Narrow(build, inputs, now)
     try:
-        return _Narrow(build, inputs, now).run(paths)
+        return narrow.run(paths)
     except _Decline as why:
         log.debug("a full build: %s", why)
         build._lap("narrow attempt")
         return None
+    finally:
+        narrow.close()
 
 
 @dataclass
@@ -138,6 +141,11 @@ class _Cached:
         row = self._db[1].execute("SELECT stamp, sha, parsed FROM sources WHERE path = ?", (source,)).fetchone()
         return SourceRecord(tuple(marshal.loads(row[0])), row[1], row[2]) if row else None
 
+    def close(self) -> None:
+        if self._db is not None and self._db[0] == os.getpid():
+            self._db[1].close()
+        self._db = None
+
     def job(self, source: str) -> ParseJob | None:
         """The parse job of a content file that is a page (not a bundle's resource)."""
         from ssg.loader import page_job
@@ -166,6 +174,11 @@ class _Narrow:
         self.build, self.inputs, self.now = build, inputs, now
         self.state, self.config, self.plugins = build.state, build.config, build.plugins
         self.parser = build._parser_fingerprint()
+        self.cached: _Cached | None = None
+
+    def close(self) -> None:
+        if self.cached is not None:
+            self.cached.close()
 
     def run(self, paths: list[str]) -> BuildResult:
         from ssg.pagecache import parse_file
@@ -270,7 +283,7 @@ class _Narrow:
         build._explain(decision, set(paths))
 
         # Render without writing; check every read; then write.
-        rendered = self._render(chosen, contexts, env, site, records, evaluate)
+        rendered = build._render(chosen, contexts, list(range(len(chosen))), env, site, records, evaluate, write=False)
         changed_texts = {recorded[dep_id][0] for dep_id in changed_ids}
         fps = {text: fp for text, fp in recorded.values()}
         for item in rendered:
@@ -387,17 +400,6 @@ class _Narrow:
             return action()
         except SsgError as error:
             raise _Decline(f"a site hook failed on the partial site: {error}") from None
-
-    def _render(self, outputs: list, contexts: list, env: Any, site: Site, records: dict[str, OutputRecord],
-                evaluate: Any) -> list:
-        from ssg.render import RenderJob, render_all
-
-        options, limits = self.build.options, self.config.build
-        timeout = options.page_timeout if options.page_timeout is not None else limits["page_timeout"]
-        memory = options.page_memory if options.page_memory is not None else limits["page_memory"]
-        job = RenderJob(outputs, contexts, list(range(len(outputs))), env, site, records,
-                        self.state.folder / JOURNAL, timeout, memory, evaluate, write=False)
-        return render_all(job, 1)
 
     def _write(self, rendered: list, outputs: list, records: dict[str, OutputRecord]) -> None:
         from ssg.writer import OutputWriter
