@@ -26,7 +26,9 @@ from ssg.api import (
     hookimpl,
     join_base,
     output_path,
+    record,
     slugify,
+    tracked,
 )
 
 page_fields_read = ()   # its site hooks read no page text or params (docs/plugins.md)
@@ -49,6 +51,7 @@ TAXONOMY = Table({
 DEFAULT = {"tags": {"title": "", "url": ""}}
 
 
+@tracked
 @dataclass(eq=False)
 class Term:
     name: str
@@ -56,6 +59,7 @@ class Term:
     url: str
     output_path: str
     pages: list[Page] = field(default_factory=list)
+    dependency_path: tuple[str, ...] = ()    # how templates' reads of it are recorded: site.taxonomies[N].terms[SLUG]
 
     @property
     def count(self) -> int:
@@ -65,20 +69,35 @@ class Term:
         return f"Term({self.name!r}, {self.slug!r}, {self.url!r}, {self.output_path!r}, {self.pages!r})"
 
 
+@tracked
 @dataclass(eq=False)
 class Taxonomy:
+    """Shows as its identity in fingerprints: what a template reads of it (its
+    title, a term's URL, its terms) is recorded read by read, so a page that
+    shows its own tags does not depend on every other page's."""
+
     name: str
     title: str
     url: str
     output_path: str
     terms: dict[str, Term] = field(default_factory=dict)
 
+    @property
+    def dependency_path(self) -> tuple[str, ...]:
+        return ("site", "taxonomies", self.name)
+
     def sorted_terms(self) -> list[Term]:
         """Most used first, then alphabetical."""
+        record((*self.dependency_path, "terms"))
         return sorted(self.terms.values(), key=lambda t: (-t.count, t.name.casefold(), t.slug))
 
     def term(self, name: str) -> Term | None:
-        return self.terms.get(term_slug(name))
+        slug = term_slug(name)
+        record((*self.dependency_path, "terms", slug, "slug"))    # whether it exists
+        return self.terms.get(slug)
+
+    def __repr__(self) -> str:
+        return f"<Taxonomy {self.name}>"
 
 
 def configured(site: Site) -> dict:
@@ -145,7 +164,8 @@ def ssg_site_loaded(site: Site) -> None:
                 if term is None:
                     term = taxonomy.terms[slug] = Term(name=term_name, slug=slug,
                                                        url=f"{taxonomy.url}{slug}/",
-                                                       output_path=f"{prefix.strip('/')}/{slug}/index.html")
+                                                       output_path=f"{prefix.strip('/')}/{slug}/index.html",
+                                                       dependency_path=(*taxonomy.dependency_path, "terms", slug))
                 elif _spelling(term.name) != _spelling(term_name) and (slug, term_name) not in merged:
                     merged.add((slug, term_name))
                     site.warn(f"{page.source}: {name} term {term_name!r} shares the URL {term.url} with "

@@ -5,6 +5,7 @@ API is missing a piece and it belongs here.
 """
 
 from ssg.deploy.target import DeployError, temp_name
+from ssg.deps import record, tracked
 from ssg.deploy.target import Target as DeployTarget
 from ssg.errors import ConfigError, ContentError, Location, PathError, PluginError, SsgError, TemplateError
 from ssg.fields import FieldReader
@@ -19,6 +20,6 @@ __all__ = [
     "ConfigError", "ContentError", "DeployError", "DeployTarget", "FieldReader", "Location", "Option", "Output",
     "Page", "Paginator", "PathError", "PluginError", "Section", "Site", "SsgError", "Table", "TemplateError", "TocEntry",
     "hookimpl", "join_base", "output_path", "slugify", "absolute_url", "temp_name", "atomic_write",
-    "xml_escape", "xml_quoteattr",
+    "xml_escape", "xml_quoteattr", "record", "tracked",
 ]
 

@@ -495,7 +495,8 @@ class Build:
                 "output_root": str(self.output_root),
                 "parser": self._parser_fingerprint(), "failed": "1" if site.errors else "0",
                 "next_change": site.next_change.isoformat() if site.next_change else "",
-                "warnings": json.dumps([w for w in site.warnings if w not in self._once]), "strays": json.dumps(self._strays)}
+                "warnings": json.dumps([w for w in site.warnings if w not in self._once]), "strays": json.dumps(self._strays),
+                "sections": json.dumps(list(site.sections))}     # in order: a narrow rebuild's partial site has them all
         self.token = self.state.commit(meta=meta, sources=files.updated,     # the parse cache's are staged
                           dropped_sources=set(sources) - cache.seen - files.used,
                           outputs=outputs, dropped_outputs=dropped - set(outputs),

@@ -10,6 +10,8 @@ strings that can be evaluated against any later build's model:
     ("field", source, name)       one field of a page, e.g. the title a list shows
     ("section", name, attr)       one attribute of a section (its page list, title...)
     ("site", attr)                one attribute of the site (pages, sections, taxonomies...)
+    ("site", attr, *path)         a value reached from it: ("site", "taxonomies", "tags", "url")
+                                  (reads of a ``tracked`` object's attributes, such as a taxonomy's)
     ("config", attr)              one config value
     ("data", name)                one top-level entry of data/ (a data file)
     ("template", name)            which file a template name resolves to, and its bytes
@@ -33,6 +35,22 @@ if TYPE_CHECKING:
     from ssg.templates import SiteEnvironment
 
 Key = tuple[str, ...]
+
+
+TRACKED: set[type] = set()    # classes whose attribute reads templates record (``tracked``)
+
+
+def tracked(cls: type) -> type:
+    """Class decorator for model objects a plugin adds to the site: a
+    template's read of an attribute of an instance is recorded as the key
+    ``(*instance.dependency_path, name)``, where ``dependency_path`` is how
+    the instance is reached from the site, e.g. ("site", "taxonomies", "tags")
+    (each step an attribute, or a key of a mapping). The instance can then
+    show as its identity in fingerprints (``<Taxonomy tags>``): what an
+    output read of it is a dependency of its own. Code of the class that
+    templates call (a method) records what it reads with ``record``."""
+    TRACKED.add(cls)
+    return cls
 
 
 class Recorder:
@@ -156,7 +174,10 @@ class Evaluator:
                 section = site.sections.get(key[1])
                 return self.fingerprint(getattr(section, key[2])) if section is not None else MISSING
             if kind == "site":
-                return self.fingerprint(getattr(site, key[1]))
+                value = getattr(site, key[1])
+                for step in key[2:]:
+                    value = value[step] if isinstance(value, Mapping) else getattr(value, step)
+                return self.fingerprint(value)
             if kind == "config":
                 return self.fingerprint(getattr(site.config, key[1]))
             if kind == "data":
@@ -168,7 +189,7 @@ class Evaluator:
             if kind == "asset":
                 source = self.static.get(key[1])
                 return digest(f"{source}\0{self.file_digest(str(source))}") if source is not None else MISSING
-        except AttributeError:
+        except (AttributeError, KeyError, TypeError):
             return MISSING
         return MISSING      # a key this version does not know: treat as changed
 
@@ -198,7 +219,7 @@ def describe(key: Key, root: Path | None = None) -> str:
         "page": lambda: f"{key[1]} (the page itself)",
         "field": lambda: f"the {key[2]} of {key[1]}",
         "section": lambda: f"the {key[2]} of section '{key[1]}'",
-        "site": lambda: f"site.{key[1]}",
+        "site": lambda: "site." + ".".join(key[1:]),
         "config": lambda: f"config value '{key[1]}'",
         "data": lambda: f"data.{key[1]}",
         "template": lambda: f"template '{key[1]}'",

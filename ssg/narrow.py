@@ -355,13 +355,15 @@ class _Narrow:
 
         cached = self.cached
         site.pages, site._by_source = sorted(pages, key=sort_key), {}
+        for name in json.loads(self.state.meta("sections") or "[]"):     # every section, in the site's order
+            section = site.sections[name] = _new_section(site, name)
+            section.index = cached.page(f"content/{name}/_index.md")
+            if section.index is not None and section.index.title:
+                section.title = section.index.title
         for page in site.pages:
-            if page.section and page.section not in site.sections:
-                section = site.sections[page.section] = _new_section(site, page.section)
-                section.index = cached.page(f"content/{page.section}/_index.md")
-                if section.index is not None and section.index.title:
-                    section.title = section.index.title
             if page.section:
+                if page.section not in site.sections:
+                    raise _Decline(f"{page.source}: its section is not one of the last build's")
                 site.sections[page.section].pages.append(page)
         site.home = cached.page("content/_index.md")
         site.data = load_data(site.root / "data", site)

@@ -78,6 +78,8 @@ def _note(obj: Any, name: str) -> None:
         recorder.keys.add(("section", obj.name, name))
     elif kind is Site and name not in ("config", "data"):
         recorder.keys.add(("site", name))
+    elif kind in deps.TRACKED:
+        recorder.keys.add((*obj.dependency_path, name))
 
 
 def make_environment(site: Site, theme: Path) -> SiteEnvironment:

@@ -98,6 +98,38 @@ def test_title_edit_writes_the_page_and_every_list_showing_the_title(site):
     assert not written & {"posts/a/index.html", "posts/c/index.html", "about/index.html", "tags/z/index.html"}
 
 
+def test_body_edit_with_the_default_theme_is_rebuilt_without_loading_the_site(site):
+    """The default theme's navigation reads the sections and the taxonomies;
+    their reads are recorded one by one, so a partial site can vouch for them."""
+    edit(site, "content/posts/b.md", "More.", "More, and then some.")
+    result = rebuild(site)
+    assert result.narrow and result.written == ["posts/b/index.html"] and "load" not in result.timings
+
+
+def test_a_tag_added_to_one_post_renders_only_what_shows_that_post_or_the_tag(site):
+    """Pages read their own terms' URLs and the taxonomy's title, not every
+    term's page list: the other posts' pages are not even rendered."""
+    edit(site, "content/posts/a.md", "tags: [x]", "tags: [x, w]")
+    result = rebuild(site)
+    assert {"posts/a/index.html", "tags/w/index.html", "tags/index.html", "tags/x/index.html"} <= set(result.written)
+    assert not {"posts/b/index.html", "posts/c/index.html", "about/index.html", "tags/z/index.html"} & \
+        set(result.reasons), result.reasons
+
+
+def test_a_template_reading_a_term_count_follows_it(site):
+    """A read through a taxonomy (a method, then an attribute) is a dependency too."""
+    (site / "templates").mkdir()
+    (site / "templates/page.html").write_text(
+        '{% extends "theme/page.html" %}{% block page_kicker %}'
+        '<p>x: {{ site.taxonomies.tags.term("x").count }}</p>{% endblock %}')
+    rebuild(site)
+    assert "<p>x: 2</p>" in (site / "public/posts/c/index.html").read_text()
+    edit(site, "content/posts/c.md", "tags: [z]", "tags: [z, x]")
+    result = rebuild(site)
+    assert "posts/a/index.html" in result.written and "about/index.html" in result.written
+    assert "<p>x: 3</p>" in (site / "public/posts/a/index.html").read_text()
+
+
 def test_new_post_writes_its_page_and_the_lists_it_appears_in(site):
     (site / "content/posts/d.md").write_text(post("Delta", "2024-01-04", "z", "About delta.", "Delta body."))
     result = rebuild(site)

@@ -127,6 +127,7 @@ def test_an_edit_back_to_the_same_bytes_writes_nothing(site):
 
 
 SITE_PAGES = '{{ page.content }}<p>{{ site.pages|length }} posts</p>\n'
+TERM_COUNT = '{{ page.content }}<p>{{ site.taxonomies.tags.terms.x.count }} tagged x</p>\n'
 NEXT_PLUGIN = """
 from ssg.api import hookimpl
 
@@ -141,8 +142,7 @@ NEXT_TEMPLATE = '{{ page.content }}<a href="{{ page.params.newer }}">newer</a>\n
 
 
 @pytest.mark.parametrize("files, edit", [
-    pytest.param({"templates/page.html": None}, {},
-                 id="the default theme reads site.taxonomies and site.sections"),
+    pytest.param({"templates/page.html": TERM_COUNT}, {}, id="the template reads a term's page count"),
     pytest.param({"templates/page.html": SITE_PAGES}, {}, id="the template reads the page list"),
     pytest.param({"plugins/newer.py": NEXT_PLUGIN, "templates/page.html": NEXT_TEMPLATE}, {},
                  id="a site hook changes the page"),
@@ -160,6 +160,19 @@ def test_whatever_the_partial_site_cannot_vouch_for_is_a_full_build(make_site, t
     result = site.edit({"content/posts/a.md": post("Alpha", "Edited body.", day=1), **edit})
     assert not result.narrow and "load" in result.timings
     assert "posts/a/index.html" in result.written or "content/posts/a.md" not in edit
+    site.assert_like_a_clean_build(tmp_path)
+    site.assert_state_is_exact()
+
+
+def test_the_default_theme_reads_nothing_a_partial_site_cannot_vouch_for(make_site, tmp_path):
+    """Its navigation lists every section and taxonomy, and its pages link their
+    terms: all of it reads the same in a partial site."""
+    site = Site(make_site({**{rel: text for rel, text in SITE.items() if rel != "templates/page.html"},
+                           "content/docs/intro.md": "---\ntitle: Intro\n---\nRead me.\n"}))
+    result = site.edit({"content/posts/b.md": post("Beta", "Beta, edited.", tags="x, y", day=2)})
+    assert result.narrow and result.written == ["posts/b/index.html"]
+    page = (site.root / "public/posts/b/index.html").read_text()
+    assert 'href="/tags/y/">y</a>' in page and ">The Posts</a>" in page and ">Docs</a>" in page
     site.assert_like_a_clean_build(tmp_path)
     site.assert_state_is_exact()
 
