@@ -5,8 +5,8 @@ API is missing a piece and it belongs here.
 """
 
 from ssg.deploy.target import DeployError, temp_name
-from ssg.deps import record, tracked
 from ssg.deploy.target import Target as DeployTarget
+from ssg.deps import record, tracked
 from ssg.errors import ConfigError, ContentError, Location, PathError, PluginError, SsgError, TemplateError
 from ssg.fields import FieldReader
 from ssg.hookspecs import hookimpl

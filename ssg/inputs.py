@@ -100,9 +100,11 @@ def _scan(folder: str, label: str, listing: list[str]) -> None:
                 _scan(entry.path, f"{label}/{name}", listing)
                 continue
             try:
-                listing.append(f"{label}/{name} {stamp_of(entry.stat())}")
+                stat = entry.stat()
             except FileNotFoundError:
                 continue
+            # stamp_of's tuple, written out: its repr costs a tenth of a build where nothing changed
+            listing.append(f"{label}/{name} ({stat.st_mtime_ns}, {stat.st_ctime_ns}, {stat.st_size}, {stat.st_ino})")
 
 
 class FileDigests:

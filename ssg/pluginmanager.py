@@ -15,6 +15,8 @@ import importlib.machinery
 import importlib.util
 import inspect
 import linecache
+import os
+import sys
 import traceback
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
@@ -444,9 +446,40 @@ def _definition(function: Any) -> Location | None:
 
 
 def _entry_points() -> list:
-    from importlib.metadata import entry_points
+    """The ``ssg.plugins`` entry points of the distributions on sys.path, as
+    ``importlib.metadata.entry_points(group=...)`` finds them (the first
+    distribution of a name on sys.path wins), reading only the
+    ``entry_points.txt`` files that name the group: importlib.metadata reads
+    every installed distribution's metadata, 50 ms of a 0.4 s build where
+    nothing changed. A sys.path entry that is not a folder (a zip) is left
+    to importlib.metadata."""
+    import re
+    from importlib.metadata import PathDistribution, entry_points
 
-    return sorted(entry_points(group=ENTRY_POINT_GROUP), key=lambda ep: (ep.name, ep.value))
+    found, seen = [], set()
+    for entry in sys.path:
+        try:
+            names = sorted(os.listdir(entry or "."))
+        except NotADirectoryError:
+            return sorted(entry_points(group=ENTRY_POINT_GROUP), key=lambda ep: (ep.name, ep.value))
+        except OSError:
+            continue
+        for name in names:
+            if not name.endswith((".dist-info", ".egg-info")):
+                continue
+            key = re.sub(r"[-_.]+", "_", name.rpartition(".")[0].partition("-")[0]).lower()
+            if key in seen:
+                continue
+            seen.add(key)
+            folder = os.path.join(entry or ".", name)
+            try:
+                with open(os.path.join(folder, "entry_points.txt"), encoding="utf-8") as file:
+                    if f"[{ENTRY_POINT_GROUP}]" not in file.read():
+                        continue
+            except OSError:
+                continue
+            found.extend(PathDistribution(Path(folder)).entry_points.select(group=ENTRY_POINT_GROUP))
+    return sorted(found, key=lambda ep: (ep.name, ep.value))
 
 
 class _SourceLoader(importlib.machinery.SourceFileLoader):
