@@ -80,20 +80,23 @@ _ASCII = 128
 
 
 class _State:
-    """One lexer state: its rules; ``full``, the expression combining all of
-    them (None when they cannot be combined: then Pygments' loop); and per
-    ASCII character, the expression combining only the rules whose match can
-    begin with that character (``by_char``, made on first use). Leaving out
-    rules that cannot match at a position does not change which rule is the
-    first to match there. Python's root state has 56 rules: one can begin
-    with ``x``, four with ``d``."""
+    """One lexer state: its rules; whether they can be combined (else
+    Pygments' loop); per ASCII character, the expression combining only the
+    rules whose match can begin with that character (``by_char``, made on
+    first use); and ``full()``, the expression combining all of them, for
+    other characters (compiled on first use: a big state's takes tens of
+    milliseconds, in every parse worker, and ASCII code never needs it).
+    Leaving out rules that cannot match at a position does not change which
+    rule is the first to match there. Python's root state has 56 rules: one
+    can begin with ``x``, four with ``d``."""
 
-    __slots__ = ("rules", "base", "full", "by_char", "_firsts", "_subsets")
+    __slots__ = ("rules", "base", "combinable", "_full", "by_char", "_firsts", "_subsets")
 
     def __init__(self, rules: list[_Rule]):
         self.rules = rules
         patterns = [getattr(rexmatch, "__self__", None) for rexmatch, _, _ in rules]
-        self.full: _Entry | None = None
+        self.combinable = False
+        self._full: _Entry | None | bool = False      # False: not compiled yet
         self.by_char: list[_Entry | None] = [None] * _ASCII
         self._firsts: list[tuple[frozenset[int], bool]] | None = None
         self._subsets: dict[tuple[int, ...], _Entry] = {}
@@ -101,10 +104,18 @@ class _State:
                 or any(_RENUMBERS.search(p.pattern) for p in patterns)):
             return
         self.base = max({p.flags for p in patterns}, key=[p.flags for p in patterns].count)
-        self.full = self._combine(tuple(range(len(rules))))
+        self.combinable = all(_scoped(pattern, self.base) is not None for pattern in patterns)
 
-    def entry(self, code: int) -> _Entry:
-        """The expression for a position whose character is ``chr(code)`` (ASCII)."""
+    def full(self) -> _Entry | None:
+        """The expression combining every rule; None when the regex engine
+        refuses it (then Pygments' loop)."""
+        if self._full is False:
+            self._full = self._combine(tuple(range(len(self.rules)))) if self.combinable else None
+        return self._full  # type: ignore[return-value]
+
+    def entry(self, code: int) -> _Entry | None:
+        """The expression for a position whose character is ``chr(code)``
+        (ASCII); None: Pygments' loop."""
         if self._firsts is None:
             self._firsts = [first_chars(rexmatch.__self__) for rexmatch, _, _ in self.rules]
         subset = tuple(index for index, (chars, empty) in enumerate(self._firsts) if empty or code in chars)
@@ -116,9 +127,10 @@ class _State:
                 rule = self.rules[subset[0]]
                 found = (rule[0], [], rule)
             else:
-                found = self._combine(subset) or self.full
-            assert found is not None
+                found = self._combine(subset) or self.full() or _REFUSED
             self._subsets[subset] = found
+        if found is _REFUSED:
+            return None
         self.by_char[code] = found
         return found
 
@@ -140,6 +152,9 @@ class _State:
         for index in subset:
             by_group[combined.groupindex[f"{_PREFIX}{index}"]] = self.rules[index]
         return combined.match, by_group, None
+
+
+_REFUSED: _Entry = (None, [], None)    # the regex engine refused to combine these rules: Pygments' loop
 
 
 def _no_match(text: str, pos: int) -> None:
@@ -168,10 +183,12 @@ def _tokens(lexer: Any, states: _LazyStates, text: str, stack: tuple[str, ...]) 
     statestack = list(stack)
     state = states[statestack[-1]]
     while True:
-        full = state.full
-        if full is not None:
+        entry = None
+        if state.combinable:
             code = ord(text[pos]) if pos < end else _ASCII
-            match, by_group, rule = (state.by_char[code] or state.entry(code)) if code < _ASCII else full
+            entry = (state.by_char[code] or state.entry(code)) if code < _ASCII else state.full()
+        if entry is not None:
+            match, by_group, rule = entry
             m = match(text, pos)
             own = rule is not None       # m is the rule's own match, not a combined expression's
             if m is not None and not own:

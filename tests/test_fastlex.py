@@ -73,10 +73,10 @@ def test_most_states_are_combined():
     to Pygments' loop is still right, only slower)."""
     for alias in REGEX_LEXERS:
         accelerate(get_lexer_by_name(alias))
-    states = [state.full for _, table in _TABLES.values() for state in table.values()]
+    states = [state.full() for _, table in _TABLES.values() for state in table.values()]
     assert sum(full is not None for full in states) > 0.9 * len(states)
     python = _TABLES[id(get_lexer_by_name("python")._tokens)][1]
-    assert all(state.full is not None for state in python.values())
+    assert all(state.full() is not None for state in python.values())
 
 
 @settings(max_examples=150, deadline=None)
