@@ -243,7 +243,8 @@ class Build:
         on_disk = intact is not None and intact()    # every output file is as the last build left it
         if on_disk and state.meta("inputs") == inputs.fingerprint():
             return self._nothing_changed([row[0] for row in stamps])
-        if on_disk:      # only page text edited? then without loading the site (ssg/narrow.py)
+        if on_disk and self.warm is None:   # only page text edited? without loading the site (ssg/narrow.py);
+            # ssg serve builds the model instead: it keeps it for warm rebuilds
             from ssg.narrow import rebuild
 
             narrow = rebuild(self, inputs, [row[0] for row in stamps], now)
