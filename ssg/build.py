@@ -247,6 +247,7 @@ class Build:
             # ssg serve builds the model instead: it keeps it for warm rebuilds
             from ssg.narrow import rebuild
 
+            self._lap("check")
             narrow = rebuild(self, inputs, [row[0] for row in stamps], now)
             if narrow is not None:
                 return narrow
@@ -349,9 +350,11 @@ class Build:
                                     timeout, memory, evaluate, write=write), self.workers)
 
     def _lap(self, stage: str) -> None:
-        """Seconds spent since the last lap, reported in --json as ``timings``."""
+        """Seconds spent since the last lap, reported in --json as ``timings`` (added up
+        when a stage comes round again)."""
         now = time.perf_counter()
-        self.result.timings[stage] = round(now - self._clock, 3)
+        timings = self.result.timings
+        timings[stage] = round(timings.get(stage, 0) + now - self._clock, 3)
         self._clock = now
 
     def _settings_fingerprint(self) -> str:
