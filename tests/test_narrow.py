@@ -139,6 +139,16 @@ def ssg_site_loaded(site):
         page.params["newer"] = newer.url
 """
 NEXT_TEMPLATE = '{{ page.content }}<a href="{{ page.params.newer }}">newer</a>\n'
+COUNT_PLUGIN = """
+from ssg.api import hookimpl
+
+page_fields_read = ()
+
+@hookimpl
+def ssg_template_context(output, context, site):
+    context["count"] = len(site.pages)
+"""
+COUNT_TEMPLATE = '{{ page.content }}<p>{{ count }} pages</p>\n'
 
 
 @pytest.mark.parametrize("files, edit", [
@@ -146,6 +156,8 @@ NEXT_TEMPLATE = '{{ page.content }}<a href="{{ page.params.newer }}">newer</a>\n
     pytest.param({"templates/page.html": SITE_PAGES}, {}, id="the template reads the page list"),
     pytest.param({"plugins/newer.py": NEXT_PLUGIN, "templates/page.html": NEXT_TEMPLATE}, {},
                  id="a site hook changes the page"),
+    pytest.param({"plugins/count.py": COUNT_PLUGIN, "templates/page.html": COUNT_TEMPLATE}, {},
+                 id="a plugin puts a site-wide value in the render context"),
     pytest.param({}, {"content/posts/a.md": post("Alpha", "New body.", summary="A new summary.", day=1)},
                  id="the summary the lists show changed"),
     pytest.param({}, {"content/posts/a.md": post("Alpha", "New body.", tags="x, z", day=1)}, id="tags changed"),
@@ -184,6 +196,22 @@ def test_the_page_list_template_is_rendered_right_after_the_attempt(make_site, t
     site = Site(make_site({**SITE, "templates/page.html": SITE_PAGES}))
     site.edit({"content/posts/a.md": post("Alpha", "Edited body.", day=1)})
     assert "<p>4 posts</p>" in (site.root / "public/posts/a/index.html").read_text()
+
+
+def test_other_pages_and_data_a_template_reads_come_from_the_cache(make_site, tmp_path):
+    """``url_for`` and ``site.page_by_source`` find pages the partial site
+    does not hold (from the parse cache), and data files are loaded: their
+    values read alike, so the edit is narrow and the page right."""
+    template = ('{{ page.content }}<a href="{{ url_for("posts/c.md") }}">'
+                '{{ site.page_by_source("posts/b.md").title }}</a><p>{{ data.site.motto }}</p>\n')
+    site = Site(make_site({**SITE, "templates/page.html": template, "data/site.yaml": "motto: Ship it.\n"}))
+    result = site.edit({"content/posts/a.md": post("Alpha", "Edited body.", day=1)})
+    assert result.narrow and result.written == ["posts/a/index.html"]
+    assert '<a href="/posts/c/">Beta</a><p>Ship it.</p>' in (site.root / "public/posts/a/index.html").read_text()
+    site.assert_like_a_clean_build(tmp_path)
+    result = site.edit({"content/posts/b.md": post("Beta renamed", "Beta body.", tags="x, y", day=2)})
+    assert not result.narrow and "posts/a/index.html" in result.written, "the title it shows changed"
+    site.assert_like_a_clean_build(tmp_path)
 
 
 def test_a_warning_about_the_edited_page_makes_it_full(make_site, tmp_path):
