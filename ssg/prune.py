@@ -64,7 +64,8 @@ class Pruner:
             for entry in entries:
                 if entry.is_dir(follow_symlinks=False):
                     if f"{prefix}{entry.name}" not in folders:    # a folder that is new since the last build
-                        self._check(list_files(entry.path, f"{prefix}{entry.name}/"), known, found)
+                        self.stamps[f"{prefix}{entry.name}"] = entry.stat(follow_symlinks=False).st_mtime_ns
+                        self._check(list_files(entry.path, f"{prefix}{entry.name}/", self.stamps), known, found)
                 else:
                     self._check([prefix + entry.name], known, found)
         return sorted(found)
@@ -115,8 +116,10 @@ def changed_folders(root: str, folders: dict[str, int], seen: dict[str, int] | N
     return changed
 
 
-def list_files(root: str, prefix: str = "") -> list[str]:
-    """Every file (and symlink) under ``root``, as posix paths relative to it."""
+def list_files(root: str, prefix: str = "", stamps: dict[str, int] | None = None) -> list[str]:
+    """Every file (and symlink) under ``root``, as posix paths relative to it.
+    ``stamps`` receives the mtime of every folder under it (relative paths,
+    ``prefix`` included): the build records them, and they were just read."""
     found: list[str] = []
     try:
         entries = list(os.scandir(root))
@@ -124,7 +127,9 @@ def list_files(root: str, prefix: str = "") -> list[str]:
         return found
     for entry in entries:
         if entry.is_dir(follow_symlinks=False):
-            found.extend(list_files(entry.path, f"{prefix}{entry.name}/"))
+            if stamps is not None:
+                stamps[f"{prefix}{entry.name}"] = entry.stat(follow_symlinks=False).st_mtime_ns
+            found.extend(list_files(entry.path, f"{prefix}{entry.name}/", stamps))
         else:
             found.append(prefix + entry.name)
     return found
