@@ -6,10 +6,11 @@ small the edit. When the only files that changed since the last build are
 content pages whose edit is one a warm rebuild takes (ssg/warm.py: the
 fields that changed are render-only ones no site hook reads), the outputs to
 render are found from the build state alone, and rendered in a *partial*
-site: the edited pages, their sections' index pages and the home page from
-the parse cache, with the data files, the static files and every site hook
-run over that small site. Pages a link or a template looks up are loaded
-from the parse cache when asked for.
+site: the edited pages; every section, in the site's order (the state keeps
+their names), with its index page from the parse cache; the home page; the
+data and static files; and every site hook run over that small site. Pages
+a link or a template looks up are loaded from the parse cache when asked
+for.
 
 A partial site is not the site, so nothing it makes is trusted until checked
 against what the last build recorded:
