@@ -11,7 +11,6 @@ from __future__ import annotations
 import fcntl
 import json
 import os
-import socket
 import sys
 import time
 from collections.abc import Callable
@@ -55,7 +54,7 @@ class Lock:
                 if self.on_wait is not None:
                     self.on_wait(holder)
                 fcntl.flock(fd, fcntl.LOCK_EX)
-            info = {"host": socket.gethostname(), "pid": os.getpid(), "command": " ".join(sys.argv[:3]),
+            info = {"host": os.uname().nodename, "pid": os.getpid(), "command": " ".join(sys.argv[:3]),
                     "since": datetime.now(UTC).isoformat(timespec="seconds"), "purpose": self.purpose}
             os.ftruncate(fd, 0)
             os.pwrite(fd, json.dumps(info).encode(), 0)

@@ -34,8 +34,10 @@ import traceback
 from collections import deque
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
-from multiprocessing.connection import Connection, Pipe, wait
-from typing import Any, Generic, TypeVar
+from typing import TYPE_CHECKING, Any, Generic, TypeVar
+
+if TYPE_CHECKING:     # multiprocessing is imported when a pool starts: a build where nothing changed has none
+    from multiprocessing.connection import Connection
 
 T = TypeVar("T")
 R = TypeVar("R")
@@ -205,6 +207,8 @@ class _Pool(Generic[T, R]):
                     worker.stalled = now
             timeout = max(0.0, min(w.stalled + _DUMP_GRACE - now if w.stalled else w.since + self.item_timeout - now
                                    for w in waiting))
+        from multiprocessing.connection import wait
+
         ready = wait([w.results for w in waiting], timeout)
         return [w for w in waiting if w.results in ready]
 
@@ -243,6 +247,8 @@ class _Pool(Generic[T, R]):
     def _start(self) -> _Worker:
         slot = min(set(range(self.size)) - {w.slot for w in self.workers})
         _SLOT.pack_into(self.board, slot * _SLOT.size, _IDLE)
+        from multiprocessing.connection import Pipe
+
         task_reader, task_writer = Pipe(duplex=False)
         result_reader, result_writer = Pipe(duplex=False)
         crash_reader, crash_writer = os.pipe()
