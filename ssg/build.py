@@ -23,7 +23,7 @@ from ssg.errors import ConfigError, SsgError
 from ssg.fingerprint import digest
 from ssg.inputs import Inputs
 from ssg.lock import Lock
-from ssg.model import RENDER_ONLY_FIELDS, Output, Site
+from ssg.model import Output, Site
 from ssg.parallel import default_workers, in_background
 from ssg.pluginmanager import Plugins
 from ssg.prune import outputs_intact
@@ -321,7 +321,7 @@ class Build:
         self.result.unchanged = sorted(self.result.unchanged + list(decision.clean))
         self.result.errors, self.result.warnings = list(site.errors), list(site.warnings)
         if self.warm is not None:
-            from ssg.warm import Model
+            from ssg.warm import Model, free_fields
 
             self.warm.model = None if site.errors or self._failed else Model(
                 root=self.root, output_root=self.output_root, options=self.options, config=self.config,
@@ -329,7 +329,7 @@ class Build:
                 parsed=parsed, known=known, outputs=outputs, contexts=contexts, plans=plans,
                 records={**decision.clean, **self._committed}, deps=dep_rows, inputs=inputs,
                 folders=self._folders_committed, token=self.token,
-                free=frozenset(RENDER_ONLY_FIELDS) - self.plugins.page_fields_read(self.config), pages=evaluate.pages)
+                free=free_fields(self.plugins, self.config), pages=evaluate.pages)
         self.result.seconds = time.perf_counter() - self.started
         self.plugins.call("ssg_build_finished", site=site, result=self.result)
         return self.result

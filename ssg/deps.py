@@ -154,15 +154,23 @@ class Evaluator:
             found = self._page_changed[source] = before is None or self(("page", source)) != before
         return found
 
+    def _page(self, source: str) -> Page | None:
+        """The page built from ``source``: one of the model's, or (in a partial
+        site, ssg/narrow.py) one the site finds elsewhere."""
+        page = self.pages.get(source)
+        if page is None and self.site.elsewhere is not None:
+            page = self.site.elsewhere(source)
+        return page
+
     def _evaluate(self, key: Key) -> str:
         kind = key[0]
         site = self.site
         try:
             if kind == "page":
-                page = self.pages.get(key[1])
+                page = self._page(key[1])
                 return page_state(page, self.known.get(key[1])) if page is not None else MISSING
             if kind == "field":
-                page = self.pages.get(key[1])
+                page = self._page(key[1])
                 if page is None:
                     return MISSING
                 if not self.page_changed(key[1]):

@@ -90,7 +90,7 @@ class _State:
     rule is the first to match there. Python's root state has 56 rules: one
     can begin with ``x``, four with ``d``."""
 
-    __slots__ = ("rules", "base", "combinable", "_full", "by_char", "_firsts", "_subsets")
+    __slots__ = ("rules", "base", "scoped", "combinable", "_full", "by_char", "_firsts", "_subsets")
 
     def __init__(self, rules: list[_Rule]):
         self.rules = rules
@@ -104,7 +104,8 @@ class _State:
                 or any(_RENUMBERS.search(p.pattern) for p in patterns)):
             return
         self.base = max({p.flags for p in patterns}, key=[p.flags for p in patterns].count)
-        self.combinable = all(_scoped(pattern, self.base) is not None for pattern in patterns)
+        self.scoped = [_scoped(pattern, self.base) for pattern in patterns]   # each rule's text, its flags local
+        self.combinable = None not in self.scoped
 
     def full(self) -> _Entry | None:
         """The expression combining every rule; None when the regex engine
@@ -135,15 +136,10 @@ class _State:
         return found
 
     def _combine(self, subset: tuple[int, ...]) -> _Entry | None:
-        """One expression with each rule of ``subset`` as a group of its own,
-        in order, and the rule of each group's number; None when the rules
-        cannot be combined."""
-        alternatives = []
-        for index in subset:
-            scoped = _scoped(self.rules[index][0].__self__, self.base)
-            if scoped is None:
-                return None
-            alternatives.append(f"(?P<{_PREFIX}{index}>{scoped})")
+        """One expression with each rule of ``subset`` (of a combinable state)
+        as a group of its own, in order, and the rule of each group's number;
+        None when the regex engine refuses it."""
+        alternatives = [f"(?P<{_PREFIX}{index}>{self.scoped[index]})" for index in subset]
         try:
             combined = re.compile("|".join(alternatives), self.base)
         except (re.error, OverflowError, RecursionError):

@@ -76,7 +76,7 @@ def load_site(site: Site, plugins: Plugins, cache: PageCache | None = None) -> N
         if page.kind == "home":
             site.home = page
         elif page.kind == "section":
-            site.sections.setdefault(page.section, _new_section(site, page.section)).index = page
+            site.sections.setdefault(page.section, new_section(site, page.section)).index = page
         else:
             regular.append(page)
     regular.sort(key=sort_key)
@@ -85,7 +85,7 @@ def load_site(site: Site, plugins: Plugins, cache: PageCache | None = None) -> N
     for page in regular:
         if page.section:
             if page.section not in sections:
-                sections[page.section] = _new_section(site, page.section)
+                sections[page.section] = new_section(site, page.section)
             sections[page.section].pages.append(page)
     for section in site.sections.values():
         if section.index is not None and section.index.title:
@@ -235,7 +235,7 @@ def place(site: Site, page: Page, job: ParseJob) -> bool:
     return True
 
 
-def _new_section(site: Site, name: str) -> Section:
+def new_section(site: Site, name: str) -> Section:
     url = join_base(site.config.base_path, f"/{name}/")
     return Section(name=name, title=name.replace("-", " ").replace("_", " ").title(), url=url,
                    output_path=f"{name}/index.html")

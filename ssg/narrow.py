@@ -36,18 +36,17 @@ from __future__ import annotations
 
 import json
 import logging
-import marshal
 import os
 import sqlite3
-from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
 from ssg.errors import SsgError
-from ssg.fingerprint import KnownText, digest, page_state
-from ssg.model import RENDER_ONLY_FIELDS, Page, Site
-from ssg.state import JOURNAL, STATE_DB, BuildState, OutputRecord, SourceRecord
+from ssg.fingerprint import KnownText, page_state
+from ssg.model import Page, Site
+from ssg.state import JOURNAL, STATE_DB, BuildState, OutputRecord, SourceRecord, read_source
+from ssg.warm import differs_only_in, free_fields
 
 if TYPE_CHECKING:
     from ssg.build import Build, BuildResult
@@ -87,28 +86,6 @@ class _Edit:
     known: KnownText | None     # the new page's text after links, with its digest
 
 
-class _Lookup(Mapping):
-    """source -> page for the evaluator: the partial site's pages, then the cache's."""
-
-    def __init__(self, site: Site, cached: _Cached):
-        self.site, self.cached = site, cached
-
-    def __getitem__(self, source: str) -> Page:
-        for page in self.site._every_page():
-            if page.source == source:
-                return page
-        page = self.cached.page(source)
-        if page is None:
-            raise KeyError(source)
-        return page
-
-    def __iter__(self) -> Iterator[str]:
-        return (page.source for page in self.site._every_page())
-
-    def __len__(self) -> int:
-        return sum(1 for _ in self.site._every_page())
-
-
 class _SourceRows:
     """The state's source rows, each read when asked for (a file or asset
     key's digest), not the ten thousand of them."""
@@ -139,8 +116,7 @@ class _Cached:
         if self._db is None or self._db[0] != os.getpid():
             database = (self.narrow.state.folder / STATE_DB).resolve().as_uri()
             self._db = (os.getpid(), sqlite3.connect(f"{database}?mode=ro", uri=True))
-        row = self._db[1].execute("SELECT stamp, sha, parsed FROM sources WHERE path = ?", (source,)).fetchone()
-        return SourceRecord(tuple(marshal.loads(row[0])), row[1], row[2]) if row else None
+        return read_source(self._db[1], source)
 
     def close(self) -> None:
         if self._db is not None and self._db[0] == os.getpid():
@@ -203,7 +179,7 @@ class _Narrow:
         cached = self.cached = _Cached(self, site, {line.rpartition(" (")[0] for line in self.inputs.lines
                                                     if line.startswith("content/")})
         site.elsewhere = cached.page
-        free = frozenset(RENDER_ONLY_FIELDS) - self.plugins.page_fields_read(self.config)
+        free = free_fields(self.plugins, self.config)
 
         # Each edited page: its old version as the last build made it, its new version, and what differs.
         edits, touched, rows = [], {}, {}
@@ -221,10 +197,7 @@ class _Narrow:
             new, new_known = self.settle(blob, job, sha)
             if old is None or new is None or old.bundle_files:
                 raise _Decline(f"{source} is not published, or is a bundle")
-            before, after = vars(old), vars(new)
-            if before.keys() != after.keys() or any(
-                    after[name] is not value and after[name] != value for name, value in before.items()
-                    if name not in free):
+            if not differs_only_in(vars(old), vars(new), free):
                 raise _Decline(f"{source}: fields beyond its text changed")
             rows.update(state.page_deps(source))
             whole = next((fp for text, fp in rows.values() if text == f"page\x1f{source}"), None)
@@ -249,7 +222,7 @@ class _Narrow:
 
         files = FileDigests(_SourceRows(state))
         known = {edit.source: edit.known for edit in edits if edit.known is not None}
-        evaluate = Evaluator(site, env, files, {text: fp for text, fp in rows.values()}, known, pages=_Lookup(site, cached))
+        evaluate = Evaluator(site, env, files, {text: fp for text, fp in rows.values()}, known)
         changed_ids = {dep_id for dep_id, (text, fp) in rows.items() if evaluate.changed(text, fp)}
         records = state.outputs_reading(changed_ids)
         decision = Decision()
@@ -319,11 +292,10 @@ class _Narrow:
         ``ssg_page_parsed``; None when not published. Its text as parsed comes
         with it. A warning or an error means a full build, which reports it."""
         from ssg.loader import place
-        from ssg.pagecache import decode
+        from ssg.pagecache import decode, parsed_text
 
         page = decode(blob)
-        parsed = KnownText(page.content, page.summary, page.body, page.toc, digest(
-            f"{self.parser}\0{sha}\0{job.source}\0{job.section}\0{job.slug}\0{job.kind}"))
+        parsed = parsed_text(page, job, sha, self.parser)
         site = self.site
 
         def settle() -> bool:
@@ -352,12 +324,12 @@ class _Narrow:
         return value
 
     def _fill(self, site: Site, pages: list[Page]) -> None:
-        from ssg.loader import _new_section, find_static_files, load_data, sort_key
+        from ssg.loader import find_static_files, load_data, new_section, sort_key
 
         cached = self.cached
         site.pages, site._by_source = sorted(pages, key=sort_key), {}
         for name in json.loads(self.state.meta("sections") or "[]"):     # every section, in the site's order
-            section = site.sections[name] = _new_section(site, name)
+            section = site.sections[name] = new_section(site, name)
             section.index = cached.page(f"content/{name}/_index.md")
             if section.index is not None and section.index.title:
                 section.title = section.index.title
@@ -405,11 +377,10 @@ class _Narrow:
             raise _Decline(f"a site hook failed on the partial site: {error}") from None
 
     def _write(self, rendered: list, outputs: list, records: dict[str, OutputRecord]) -> None:
-        from ssg.writer import OutputWriter
+        from ssg.render import journaled_writer
 
-        journal = os.open(self.state.folder / JOURNAL, os.O_WRONLY | os.O_APPEND | os.O_CREAT | os.O_CLOEXEC, 0o644)
+        writer, journal = journaled_writer(self.build.output_root, self.state.folder / JOURNAL)
         try:
-            writer = OutputWriter(self.build.output_root, announce=lambda rel: os.write(journal, (rel + "\n").encode()))
             for item in rendered:
                 path = outputs[item.index].path
                 record = records[path]

@@ -85,9 +85,15 @@ class PageCache:
             self.jobs[job.source], self.shas[job.source] = job, sha
             page = decode(blob) if isinstance(blob, bytes) else blob
             if isinstance(page, Page):
-                self.known[job.source] = KnownText(page.content, page.summary, page.body, page.toc, digest(
-                    f"{self.parser}\0{sha}\0{job.source}\0{job.section}\0{job.slug}\0{job.kind}"))
+                self.known[job.source] = parsed_text(page, job, sha, self.parser)
             yield page
+
+
+def parsed_text(page: Page, job: ParseJob, sha: str, parser: str) -> KnownText:
+    """A page's long fields as parsed, with the digest of what made them: the
+    parser, the file's bytes and where the file sits (``ParseJob``)."""
+    return KnownText(page.content, page.summary, page.body, page.toc, digest(
+        f"{parser}\0{sha}\0{job.source}\0{job.section}\0{job.slug}\0{job.kind}"))
 
 
 def parse_file(item: tuple[ParseJob, dict, str | None]) -> tuple[Any, str, bytes | SsgError | None]:

@@ -161,6 +161,13 @@ def _template_line(env: SiteEnvironment, output: Output, filename: str, line: in
     return Location(filename)
 
 
+def journaled_writer(root: Path, journal: Path) -> tuple[OutputWriter, int]:
+    """A writer into ``root`` that notes each file it creates in the build's
+    journal before writing it, and the journal's descriptor (the caller closes it)."""
+    fd = os.open(journal, os.O_WRONLY | os.O_APPEND | os.O_CREAT | os.O_CLOEXEC, 0o644)
+    return OutputWriter(root, announce=lambda rel: os.write(fd, (rel + "\n").encode())), fd
+
+
 class _Renderer:
     """Renders outputs in a render worker: its writer announces each file in the
     journal before writing it; every render is under the page limits, the
@@ -169,9 +176,7 @@ class _Renderer:
     def __init__(self, job: RenderJob):
         self.job = job
         self.ceiling = limits.memory_ceiling(job.memory)
-        self.journal = os.open(job.journal, os.O_WRONLY | os.O_APPEND | os.O_CREAT | os.O_CLOEXEC, 0o644)
-        self.writer = OutputWriter(job.site.output_root,
-                                   announce=lambda rel: os.write(self.journal, (rel + "\n").encode()))
+        self.writer, self.journal = journaled_writer(job.site.output_root, job.journal)
 
     def close(self) -> None:
         os.close(self.journal)

@@ -180,8 +180,7 @@ class BuildState:
 
     def source(self, path: str) -> SourceRecord | None:
         """The row of one input file, with its parsed page if it has one."""
-        row = self.db.execute("SELECT stamp, sha, parsed FROM sources WHERE path = ?", (path,)).fetchone()
-        return SourceRecord(tuple(marshal.loads(row[0])), row[1], row[2]) if row else None
+        return read_source(self.db, path)
 
     def outputs_reading(self, ids: set[int]) -> dict[str, OutputRecord]:
         """The records of the outputs that read any of the keys ``ids``. Each
@@ -303,6 +302,12 @@ class BuildState:
         except BaseException:       # the staged rows failed: they are rolled back with the rest
             db = self._db
         db.close()
+
+
+def read_source(db: sqlite3.Connection, path: str) -> SourceRecord | None:
+    """The ``sources`` row of one input file, through the connection ``db``."""
+    row = db.execute("SELECT stamp, sha, parsed FROM sources WHERE path = ?", (path,)).fetchone()
+    return SourceRecord(tuple(marshal.loads(row[0])), row[1], row[2]) if row else None
 
 
 def output_hashes(folder: Path, output_root: Path) -> dict[str, tuple[str, int, int]]:

@@ -42,9 +42,9 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from ssg.errors import SsgError
-from ssg.fingerprint import KnownText, digest
+from ssg.fingerprint import KnownText
 from ssg.links import resolve_page_links
-from ssg.model import TEXT_FIELDS, Output, Page, Site
+from ssg.model import RENDER_ONLY_FIELDS, TEXT_FIELDS, Output, Page, Site
 from ssg.state import BuildState, OutputRecord, SourceRecord
 
 if TYPE_CHECKING:
@@ -182,7 +182,7 @@ def _edits(model: Model, paths: frozenset[str]) -> list[_Edit] | None:
     """The changed files as pages parsed again, placed, passed through
     ``ssg_page_parsed`` and their links resolved, without touching the model;
     None when any of them is not a text edit of a page."""
-    from ssg.pagecache import decode, parse_file
+    from ssg.pagecache import decode, parse_file, parsed_text
 
     content = f"{model.root}/content/"
     edits = []
@@ -197,8 +197,7 @@ def _edits(model: Model, paths: frozenset[str]) -> list[_Edit] | None:
         edit = _Edit(source, stamp, sha, blob)
         if blob is not None:
             page = edit.page = decode(blob)
-            parsed = KnownText(page.content, page.summary, page.body, page.toc, digest(
-                f"{model.parser}\0{sha}\0{job.source}\0{job.section}\0{job.slug}\0{job.kind}"))
+            parsed = parsed_text(page, job, sha, model.parser)
             if not _placed_like_before(model, page, job):
                 return None
             edit.parsed = dict(vars(page))
@@ -237,11 +236,20 @@ def _placed_like_before(model: Model, page: Page, job: ParseJob) -> bool:
         page.bundle_files = before["bundle_files"]
         model.plugins.call("ssg_page_parsed", where=page.source, page=page, site=site)
 
-    if not _quietly(site, run)[0]:
-        return False
-    now = vars(page)
-    return now.keys() == before.keys() and all(
-        now[name] is value or now[name] == value for name, value in before.items() if name not in model.free)
+    return _quietly(site, run)[0] and differs_only_in(before, vars(page), model.free)
+
+
+def differs_only_in(before: dict[str, Any], after: dict[str, Any], free: frozenset[str]) -> bool:
+    """Whether a page's fields ``after`` differ from ``before`` only in the
+    ``free`` ones (render-only fields no site-level hook reads)."""
+    return after.keys() == before.keys() and all(
+        after[name] is value or after[name] == value for name, value in before.items() if name not in free)
+
+
+def free_fields(plugins: Plugins, config: Any) -> frozenset[str]:
+    """The render-only fields no plugin's site-level hook reads: an edit of
+    them alone leaves the site hooks' work as it was."""
+    return frozenset(RENDER_ONLY_FIELDS) - plugins.page_fields_read(config)
 
 
 class _Rebuild:
