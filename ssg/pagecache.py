@@ -58,12 +58,8 @@ class PageCache:
         options = dict(markdown_options)
         for job in jobs:
             record = self.records.get(job.source)
-            try:
-                stamp = stamp_of(os.stat(job.path))
-            except OSError:
-                stamp = None
             parsed = record is not None and record.parsed is not None
-            cached.append(record if parsed and record.stamp == stamp else None)
+            cached.append(record if parsed and record.stamp == _stamp(job.path) else None)
             if cached[-1] is None:
                 todo.append((job, options, record.sha if parsed else None))
         results = pool_imap(parse_file, todo,
@@ -87,6 +83,13 @@ class PageCache:
             if isinstance(page, Page):
                 self.known[job.source] = parsed_text(page, job, sha, self.parser)
             yield page
+
+
+def _stamp(path: str) -> tuple[int, ...] | None:
+    try:
+        return stamp_of(os.stat(path))
+    except OSError:
+        return None
 
 
 def parsed_text(page: Page, job: ParseJob, sha: str, parser: str) -> KnownText:

@@ -4,12 +4,14 @@ Small jobs run in the calling process, unless they ask to be isolated.
 
 The pool is ours rather than ``multiprocessing.Pool``, whose ``map`` waits
 forever for a worker that died (killed by SIGKILL or the kernel's OOM killer,
-or crashed in C code). A worker gets its items in small batches, sends each
-batch's results back in one message, and before each item writes the item's
+or crashed in C code). A worker inherits the items too, so it is handed
+only their positions, in small batches, two ahead (nothing is pickled on the
+way out, and a worker never waits for the parent); it sends each batch's
+results back in one message, and before each item writes the item's
 number on a board shared with the parent (an anonymous shared mmap: no system
 call per item). When a worker dies, the board says which item it was on: that
 item alone fails (the caller's ``failed`` turns the loss into the item's
-result), the rest of its batch goes back to the queue (items it had finished
+result), the rest of its batches go back to the queue (items it had finished
 are done again), and a new worker takes the dead one's place. A worker whose
 board does not move for ``item_timeout`` seconds is stopped the same way.
 Results come back in the order of the items.
@@ -23,6 +25,7 @@ stack."""
 from __future__ import annotations
 
 import faulthandler
+import fcntl
 import gc
 import mmap
 import os
@@ -44,6 +47,9 @@ R = TypeVar("R")
 
 _STOP_GRACE = 5.0   # seconds a worker told to stop may take before it is killed
 _DUMP_GRACE = 0.5   # seconds a stalled worker asked for its stack (SIGUSR1) has to write it before SIGKILL
+_F_SETPIPE_SZ = getattr(fcntl, "F_SETPIPE_SZ", 1031)   # Linux; elsewhere the call fails, harmlessly
+_PIPE_SIZE = 1 << 20
+_AHEAD = 2     # batches a worker is given ahead
 _SLOT = struct.Struct("q")   # a board slot: the position of the item its worker is on, or -1
 _IDLE = -1
 _PENDING = object()   # a result not in yet
@@ -90,8 +96,8 @@ def pool_map(function: Callable[[T], R], items: Sequence[T], *, workers: int, ch
     processes when more than one is asked for (else in this process, where
     ``initializer`` is not called). ``function`` and ``initializer`` (called
     once in each worker as it starts) run in the worker with the state the
-    parent had when the pool started; results and exceptions cross back by
-    pickling. An exception ``function`` raises is raised here, after the
+    parent had when the pool started, ``items`` included (they are not
+    pickled); results and exceptions cross back by pickling. An exception ``function`` raises is raised here, after the
     workers are stopped. A worker lost in the middle of an item makes that
     item's result ``failed(item, lost)`` (or raises WorkerLost without it).
     ``isolated``: even one item, or one worker, runs in a worker process, so
@@ -117,11 +123,11 @@ def pool_imap(function: Callable[[T], R], items: Sequence[T], *, workers: int, c
 class _Worker:
     pid: int
     slot: int                # its place on the board
-    tasks: Connection        # parent -> worker: a list of (position, item), or None to stop
+    tasks: Connection        # parent -> worker: a list of positions in the items, or None to stop
     results: Connection      # worker -> parent: ("ready",), ("done", results) or ("raise", error, traceback)
     crashes: int             # read end of the pipe its faulthandler writes to (-1 once read)
     ready: bool = False
-    batch: list[int] = field(default_factory=list)   # positions of the batch it is working on
+    batches: deque[list[int]] = field(default_factory=deque)   # positions of the batches it has, in order
     seen: int = _IDLE        # the board's last value, and since when it has not moved:
     since: float = 0.0
     stalled: float = 0.0     # when the pool asked for its stack because the board stood still
@@ -132,9 +138,11 @@ class _Pool(Generic[T, R]):
                  item_timeout: float | None):
         self.function, self.initializer, self.size, self.item_timeout = function, initializer, size, item_timeout
         self.workers: list[_Worker] = []
+        self.items: Sequence[T] = ()    # a forked worker has them: it is handed positions, not pickled items
         self.board = mmap.mmap(-1, _SLOT.size * size)   # shared with the workers forked from here
 
     def imap(self, items: Sequence[T], batch: int, failed: Callable[[T, Lost], R] | None) -> Iterator[R]:
+        self.items = items
         results: list[Any] = [_PENDING] * len(items)
         queue = deque(range(len(items)))
         left, given = len(items), 0
@@ -147,13 +155,13 @@ class _Pool(Generic[T, R]):
                     if lost is None:
                         continue
                     self.workers.remove(worker)
-                    if worker.batch:
+                    if worker.batches:
                         position = self._position(worker)
                         if failed is None:
                             raise WorkerLost(f"a worker process died ({lost}) while working on item {position}")
                         results[position] = failed(items[position], lost)
                         left -= 1
-                        queue.extendleft(reversed([p for p in worker.batch if p != position]))
+                        queue.extendleft(reversed([p for batch in worker.batches for p in batch if p != position]))
                 self._hand_out(items, queue, batch)    # before the caller works on what came in
                 while given < len(items) and results[given] is not _PENDING:
                     result, results[given] = results[given], None
@@ -163,33 +171,39 @@ class _Pool(Generic[T, R]):
             self._stop()
 
     def _hand_out(self, items: Sequence[T], queue: deque[int], batch: int) -> None:
-        """Start the workers still wanted, and give each idle one a batch."""
-        wanted = min(self.size, -(-len(queue) // batch) + sum(1 for w in self.workers if w.batch))
+        """Start the workers still wanted, and give each one batches until it
+        has ``_AHEAD``: a worker that finishes a batch goes on with the next
+        without waiting for this process, busy with the caller's work."""
+        wanted = min(self.size, -(-len(queue) // batch) + sum(1 for w in self.workers if w.batches))
         while len(self.workers) < wanted:
             self.workers.append(self._start())
         for worker in list(self.workers):
-            if worker.ready and not worker.batch and queue:
-                worker.batch = [queue.popleft() for _ in range(min(batch, len(queue)))]
-                worker.since = time.monotonic()
+            ahead = _AHEAD if len(queue) > batch * self.size * _AHEAD else 1    # near the end: evenly
+            while worker.ready and len(worker.batches) < ahead and queue:
+                given = [queue.popleft() for _ in range(min(batch, len(queue)))]
+                if not worker.batches:
+                    worker.since = time.monotonic()
                 try:
-                    worker.tasks.send([(position, items[position]) for position in worker.batch])
-                except OSError:   # it died while idle: nothing of the batch is its fault
-                    queue.extendleft(reversed(worker.batch))
-                    worker.batch = []
-                    self._end(worker)
-                    self.workers.remove(worker)
+                    worker.tasks.send(given)
+                except OSError:   # it died: nothing of this batch is its fault
+                    queue.extendleft(reversed(given))
+                    if not worker.batches:     # nor of any (else its end is read as a loss)
+                        self._end(worker)
+                        self.workers.remove(worker)
+                    break
+                worker.batches.append(given)
 
     def _position(self, worker: _Worker) -> int:
         """The item a dead worker was on: its board slot, or (if it died before
-        starting one) the first of its batch."""
+        starting one) the first of its first batch."""
         on = _SLOT.unpack_from(self.board, worker.slot * _SLOT.size)[0]
-        return on if on in worker.batch else worker.batch[0]
+        return on if on in worker.batches[0] else worker.batches[0][0]
 
     def _answering(self) -> list[_Worker]:
         """The workers with something to read (a message, or their end), once
         one has. A worker whose board has not moved for ``item_timeout``
         seconds (on an item, or while starting) is stopped first."""
-        waiting = [w for w in self.workers if w.batch or not w.ready]
+        waiting = [w for w in self.workers if w.batches or not w.ready]
         if not waiting:
             raise RuntimeError("worker pool: items are left but no worker has any")
         timeout = None
@@ -220,10 +234,10 @@ class _Pool(Generic[T, R]):
         except (EOFError, OSError):
             return 0, self._end(worker)
         if message[0] == "done":
-            for position, result in zip(worker.batch, message[1], strict=True):
+            batch = worker.batches.popleft()
+            for position, result in zip(batch, message[1], strict=True):
                 results[position] = result
-            done, worker.batch = len(worker.batch), []
-            return done, None
+            return len(batch), None
         if message[0] == "ready":
             worker.ready = True
             return 0, None
@@ -251,6 +265,10 @@ class _Pool(Generic[T, R]):
 
         task_reader, task_writer = Pipe(duplex=False)
         result_reader, result_writer = Pipe(duplex=False)
+        try:    # room for a batch's results: a worker does not wait for this process to read them
+            fcntl.fcntl(result_writer.fileno(), _F_SETPIPE_SZ, _PIPE_SIZE)
+        except OSError:
+            pass
         crash_reader, crash_writer = os.pipe()
         os.set_blocking(crash_reader, False)
         sys.stdout.flush()   # or the child would print what is buffered here again
@@ -273,7 +291,7 @@ class _Pool(Generic[T, R]):
                 os.close(crash_reader)
                 faulthandler.enable(file=crash_writer, all_threads=False)
                 faulthandler.register(signal.SIGUSR1, file=crash_writer, all_threads=False, chain=False)
-                _serve(self.function, self.initializer, task_reader, result_writer, self.board, slot)
+                _serve(self.function, self.items, self.initializer, task_reader, result_writer, self.board, slot)
                 code = 0
             finally:
                 try:
@@ -292,7 +310,7 @@ class _Pool(Generic[T, R]):
         for worker in self.workers:
             if worker.pid:
                 try:
-                    if worker.batch:
+                    if worker.batches:
                         os.kill(worker.pid, signal.SIGKILL)
                     else:
                         worker.tasks.send(None)
@@ -337,8 +355,8 @@ def _status(code: int) -> str:
     return f"exited with code {code}"
 
 
-def _serve(function: Callable, initializer: Callable[[], None] | None, tasks: Connection, results: Connection,
-           board: mmap.mmap, slot: int) -> None:
+def _serve(function: Callable, items: Sequence, initializer: Callable[[], None] | None, tasks: Connection,
+           results: Connection, board: mmap.mmap, slot: int) -> None:
     """A worker's life: start, then answer batches until told to stop (or the
     parent is gone)."""
     signal.signal(signal.SIGINT, signal.SIG_IGN)   # Ctrl-C is the parent's to handle; it stops us
@@ -355,9 +373,9 @@ def _serve(function: Callable, initializer: Callable[[], None] | None, tasks: Co
             if batch is None:
                 return
             done = []
-            for position, item in batch:
+            for position in batch:
                 _SLOT.pack_into(board, offset, position)
-                done.append(function(item))
+                done.append(function(items[position]))
             results.send(("done", done))
             _SLOT.pack_into(board, offset, _IDLE)
     except BaseException as error:   # handed to the parent, which raises it
