@@ -293,26 +293,20 @@ class Build:
         self._failed |= {o.path for o in outputs} - {o.path for o in kept}   # the old file stays
         outputs, contexts = self._contexts(kept, site)
         self._lap("plan")
-        # Every output is rendered when the settings changed: their plans are then taken where they render.
-        everything = None if same_settings else "the configuration, options or code changed"
         fingerprint = Fingerprinter()
-        plans = [plan_fingerprint(o, c, fingerprint) if everything is None else ""
-                 for o, c in zip(outputs, contexts, strict=True)]
+        plans = [plan_fingerprint(o, c, fingerprint) for o, c in zip(outputs, contexts, strict=True)]
         for rel in unfinished:
             records.setdefault(rel, OutputRecord("", "", -1, -1))
         files = FileDigests(sources)
         evaluate = Evaluator(site, env, files, {key: fp for key, fp in dep_rows.values()}, known)
         decision = decide(outputs, plans, records, dep_rows, evaluate, self.output_root, checked=on_disk,
-                          everything=everything)
+                          everything=None if same_settings else "the configuration, options or code changed")
         self.result.reasons = decision.reasons
         self._lap("dirty check")
         self._explain(decision, {o.path for o in outputs})
 
         # Render what is dirty; write only what changed; delete what is no longer produced.
-        rendered = self._render(outputs, contexts, decision.dirty, env, site, records, evaluate,
-                                plan=everything is not None)
-        for item in rendered if everything is not None else ():
-            plans[item.index] = item.plan
+        rendered = self._render(outputs, contexts, decision.dirty, env, site, records, evaluate)
         new_records = self._collect(rendered, outputs, plans, records, site)
         self._lap("render")
         planned = {o.path for o in outputs}
@@ -343,19 +337,17 @@ class Build:
     # -- the stages' details -------------------------------------------------
 
     def _render(self, outputs: list[Output], contexts: list[dict | None], dirty: list[int], env: Any, site: Site,
-                records: dict[str, OutputRecord], evaluate: Evaluator, *, write: bool = True,
-                plan: bool = False) -> list[Rendered]:
+                records: dict[str, OutputRecord], evaluate: Evaluator, *, write: bool = True) -> list[Rendered]:
         """Render the ``dirty`` outputs in worker processes, under the page
         limits of the options (or of ssg.toml), journaling new files (or,
-        without ``write``, handing back the bytes); ``plan``: taking their
-        plan fingerprints there too."""
+        without ``write``, handing back the bytes)."""
         from ssg.render import RenderJob, render_all
 
         options, build = self.options, self.config.build
         timeout = options.page_timeout if options.page_timeout is not None else build["page_timeout"]
         memory = options.page_memory if options.page_memory is not None else build["page_memory"]
         return render_all(RenderJob(outputs, contexts, dirty, env, site, records, self.state.folder / JOURNAL,
-                                    timeout, memory, evaluate, write=write, plan=plan), self.workers)
+                                    timeout, memory, evaluate, write=write), self.workers)
 
     def _lap(self, stage: str) -> None:
         """Seconds spent since the last lap, reported in --json as ``timings`` (added up

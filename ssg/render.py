@@ -23,10 +23,8 @@ from typing import Any
 from ssg import deps, limits
 from ssg.errors import Location, SsgError, TemplateError
 from ssg.fields import decode, field_line
-from ssg.fingerprint import Fingerprinter
 from ssg.model import Output, Paginator, Site
 from ssg.parallel import Lost, pool_map
-from ssg.planner import plan_fingerprint
 from ssg.pluginmanager import Plugins
 from ssg.state import OutputRecord
 from ssg.templates import SiteEnvironment, render, template_frame
@@ -59,7 +57,6 @@ class Rendered:
     keys: dict[str, str] = field(default_factory=dict)   # what it read (key text) -> fingerprint ('': not yet)
     error: SsgError | None = None
     data: bytes | None = None        # the bytes, when the job does not write them (``RenderJob.write``)
-    plan: str = ""                   # its plan fingerprint, when the job asks for it (``RenderJob.plan``)
 
 
 @dataclass
@@ -75,7 +72,6 @@ class RenderJob:
     memory: int = 0          # MiB a render process may grow by while rendering; 0: no limit
     evaluate: Callable[[deps.Key], str] | None = None   # fingerprints read keys where they were read (in parallel)
     write: bool = True       # False: the bytes come back (``Rendered.data``) for the build to check, then write
-    plan: bool = False       # each output's plan fingerprint is taken where it renders (``Rendered.plan``)
 
 
 _job: RenderJob | None = None        # set before forking: workers inherit it
@@ -181,7 +177,6 @@ class _Renderer:
         self.job = job
         self.ceiling = limits.memory_ceiling(job.memory)
         self.writer, self.journal = journaled_writer(job.site.output_root, job.journal)
-        self.fingerprint = Fingerprinter()
 
     def close(self) -> None:
         os.close(self.journal)
@@ -189,8 +184,6 @@ class _Renderer:
     def render(self, index: int) -> Rendered:
         job = self.job
         output = job.outputs[index]
-        # before rendering: as the parent takes it, on the model as planned
-        plan = plan_fingerprint(output, job.contexts[index], self.fingerprint) if job.plan else ""
         try:
             with page_limits(output, job.timeout, self.ceiling, job.memory):
                 data, keys = produce(output, job.contexts[index], job.env)
@@ -201,7 +194,7 @@ class _Renderer:
                                         (record.sha, record.size, record.mtime_ns) if record else None)
         except SsgError as error:
             return Rendered(index, error=error)
-        return Rendered(index, written=written, keys=_fingerprinted(keys, job.evaluate), plan=plan)
+        return Rendered(index, written=written, keys=_fingerprinted(keys, job.evaluate))
 
 
 _BY_PARENT = ("file", "asset")   # fingerprinted by hashing files; the build keeps those hashes, so it does that
