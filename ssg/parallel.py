@@ -97,9 +97,10 @@ def pool_map(function: Callable[[T], R], items: Sequence[T], *, workers: int, ch
     ``initializer`` is not called). ``function`` and ``initializer`` (called
     once in each worker as it starts) run in the worker with the state the
     parent had when the pool started, ``items`` included (they are not
-    pickled); results and exceptions cross back by pickling. An exception ``function`` raises is raised here, after the
-    workers are stopped. A worker lost in the middle of an item makes that
-    item's result ``failed(item, lost)`` (or raises WorkerLost without it).
+    pickled); results and exceptions cross back by pickling. An exception
+    ``function`` raises is raised here, after the workers are stopped. A
+    worker lost in the middle of an item makes that item's result
+    ``failed(item, lost)`` (or raises WorkerLost without it).
     ``isolated``: even one item, or one worker, runs in a worker process, so
     that nothing it does can crash or hang the caller."""
     return list(pool_imap(function, items, workers=workers, chunksize=chunksize, initializer=initializer,
@@ -148,7 +149,7 @@ class _Pool(Generic[T, R]):
         left, given = len(items), 0
         try:
             while left:
-                self._hand_out(items, queue, batch)
+                self._hand_out(queue, batch)
                 for worker in self._answering():
                     done, lost = self._read(worker, results)
                     left -= done
@@ -162,7 +163,7 @@ class _Pool(Generic[T, R]):
                         results[position] = failed(items[position], lost)
                         left -= 1
                         queue.extendleft(reversed([p for batch in worker.batches for p in batch if p != position]))
-                self._hand_out(items, queue, batch)    # before the caller works on what came in
+                self._hand_out(queue, batch)    # before the caller works on what came in
                 while given < len(items) and results[given] is not _PENDING:
                     result, results[given] = results[given], None
                     given += 1
@@ -170,7 +171,7 @@ class _Pool(Generic[T, R]):
         finally:
             self._stop()
 
-    def _hand_out(self, items: Sequence[T], queue: deque[int], batch: int) -> None:
+    def _hand_out(self, queue: deque[int], batch: int) -> None:
         """Start the workers still wanted, and give each one batches until it
         has ``_AHEAD``: a worker that finishes a batch goes on with the next
         without waiting for this process, busy with the caller's work."""
