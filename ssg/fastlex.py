@@ -77,13 +77,15 @@ class _LazyStates(dict):
 
 
 _ASCII = 128
+_END = _ASCII     # where ``_State.by_char`` keeps the expression for the end of the text
 
 
 class _State:
     """One lexer state: its rules; whether they can be combined (else
     Pygments' loop); per ASCII character, the expression combining only the
     rules whose match can begin with that character (``by_char``, made on
-    first use); and ``full()``, the expression combining all of them, for
+    first use), and at the end of the text the rules that can match the
+    empty string; and ``full()``, the expression combining all of them, for
     other characters (compiled on first use: a big state's takes tens of
     milliseconds, in every parse worker, and ASCII code never needs it).
     Leaving out rules that cannot match at a position does not change which
@@ -97,7 +99,7 @@ class _State:
         patterns = [getattr(rexmatch, "__self__", None) for rexmatch, _, _ in rules]
         self.combinable = False
         self._full: _Entry | None | bool = False      # False: not compiled yet
-        self.by_char: list[_Entry | None] = [None] * _ASCII
+        self.by_char: list[_Entry | None] = [None] * (_ASCII + 1)
         self._firsts: list[tuple[frozenset[int], bool]] | None = None
         self._subsets: dict[tuple[int, ...], _Entry] = {}
         if (not patterns or not all(isinstance(p, re.Pattern) and isinstance(p.pattern, str) for p in patterns)
@@ -116,7 +118,8 @@ class _State:
 
     def entry(self, code: int) -> _Entry | None:
         """The expression for a position whose character is ``chr(code)``
-        (ASCII); None: Pygments' loop."""
+        (ASCII), or for the end of the text (``_END``: the rules that can
+        match the empty string); None: Pygments' loop."""
         if self._firsts is None:
             self._firsts = [first_chars(rexmatch.__self__) for rexmatch, _, _ in self.rules]
         subset = tuple(index for index, (chars, empty) in enumerate(self._firsts) if empty or code in chars)
@@ -181,8 +184,11 @@ def _tokens(lexer: Any, states: _LazyStates, text: str, stack: tuple[str, ...]) 
     while True:
         entry = None
         if state.combinable:
-            code = ord(text[pos]) if pos < end else _ASCII
-            entry = (state.by_char[code] or state.entry(code)) if code < _ASCII else state.full()
+            if pos < end:
+                code = ord(text[pos])
+                entry = (state.by_char[code] or state.entry(code)) if code < _ASCII else state.full()
+            else:       # the end of the text: only rules that can match nothing can match here
+                entry = state.by_char[_END] or state.entry(_END)
         if entry is not None:
             match, by_group, rule = entry
             m = match(text, pos)

@@ -1,38 +1,24 @@
 """ssg/fastlex.py finds tokens with one combined expression per lexer state:
-the tokens must be exactly Pygments' own, for every installed regex lexer."""
+the tokens must be exactly Pygments' own, for every installed regex lexer.
+ssg.markdown.format_html writes them as HTML with its own loop: the HTML
+must be byte for byte what Pygments' HtmlFormatter writes (the theme's
+pygments.css is made for it), for every installed lexer's tokens."""
 
 from __future__ import annotations
 
 import pytest
+from code_samples import SAMPLES
 from hypothesis import given, settings
 from hypothesis import strategies as st
+from pygments import format
+from pygments.formatters import HtmlFormatter
 from pygments.lexer import RegexLexer
 from pygments.lexers import get_all_lexers, get_lexer_by_name
 
 from ssg.fastlex import _TABLES, accelerate
+from ssg.markdown import format_html
 
-SAMPLES = [
-    'def f1(x):\n    """Doc."""\n    return x * 2  # twice\n\nclass A(B, metaclass=M):\n    @property\n'
-    '    def y(self) -> int: return f"{self.x!r:>10}" + rb\'\\x00\' + 0x1F + 1_000.5e-3j\n',
-    'import os\nfrom a.b import (c as d, e)\nasync def g():\n    await h(*args, **kw)\n    lambda: None\n',
-    'function f(a, b) { return a === b ? `t ${a}` : /re[g]ex/gi.test(b); }\nconst x = {a: 1, "b": [2, 3]};\n',
-    '#include <stdio.h>\nint main(int argc, char **argv) { printf("%d\\n", argc); /* c */ return 0; }\n',
-    '<!doctype html>\n<html lang="en"><head><style>a { color: #fff; }</style>'
-    '<script>var x = 1 < 2;</script></head><body><p class=x>Hi &amp; bye</p></body></html>\n',
-    'SELECT a, COUNT(*) FROM t WHERE b = \'x\' AND c IN (1, 2) GROUP BY a; -- comment\n',
-    '#!/bin/sh\nfor f in *.md; do echo "$f" | sed -e \'s/a/b/\' > "${f%.md}.txt"; done\nexport X=1\n',
-    '{"key": [1, 2.5, true, null, "s\\u00e9"], "nested": {"a": {}}}\n',
-    'key: value\nlist:\n  - a\n  - "b"\nanchor: &x {a: 1}\nref: *x\n# comment\n',
-    'fn main() { let mut v: Vec<u8> = Vec::new(); v.push(b\'a\'); println!("{:?}", v); }\n',
-    'package main\nimport "fmt"\nfunc main() { ch := make(chan int); go func() { ch <- 1 }(); fmt.Println(<-ch) }\n',
-    '\\documentclass{article}\n\\begin{document} $x^2$ \\end{document}\n',
-    '(define (f x) (if (< x 2) x (+ (f (- x 1)) (f (- x 2)))))\n',
-    'unterminated "string\n\'also\n/* comment never closed\n<<<EOF\n',
-    'Ünïcödé ✓ 漢字 \t\ttabs\r\nwindows line\x0cform feed\n',
-    '',
-    '\n\n\n',
-    '@@@ ### $$$ %%% ^^^ &&& *** ((( ))) [[[ ]]] {{{ }}} ||| \\\\\\ ;;; ::: ,,, ... ??? !!! ~~~ ```\n',
-]
+REFERENCE = HtmlFormatter(cssclass="highlight", wrapcode=True)    # the options ssg.markdown highlights with
 
 
 def _regex_lexers() -> list[str]:
@@ -61,11 +47,26 @@ def test_most_installed_lexers_are_plain_regex_lexers():
 
 
 @pytest.mark.parametrize("alias", REGEX_LEXERS)
-def test_tokens_equal_pygments_own(alias):
+def test_tokens_and_html_equal_pygments_own(alias):
     plain, fast = _both(alias)
     assert fast.get_tokens_unprocessed is not plain.get_tokens_unprocessed
     for text in SAMPLES:
-        assert list(fast.get_tokens(text)) == list(plain.get_tokens(text)), (alias, text)
+        tokens = list(plain.get_tokens(text))
+        assert list(fast.get_tokens(text)) == tokens, (alias, text)
+        assert format_html(iter(tokens)) == format(iter(tokens), REFERENCE), (alias, text)
+
+
+OTHER_LEXERS = [aliases[0] for _name, aliases, _files, _mimes in get_all_lexers(plugins=False)
+                if aliases and aliases[0] not in REGEX_LEXERS]
+
+
+@pytest.mark.parametrize("alias", OTHER_LEXERS)
+def test_html_of_other_lexers_equals_pygments_own(alias):
+    """Lexers fastlex leaves alone (their own tokenising) are formatted by format_html too."""
+    lexer = get_lexer_by_name(alias)
+    for text in SAMPLES:
+        tokens = list(lexer.get_tokens(text))
+        assert format_html(iter(tokens)) == format(iter(tokens), REFERENCE), (alias, text)
 
 
 def test_most_states_are_combined():
