@@ -7,7 +7,9 @@ and ``Site`` lookups report what they read in Python. A key is a tuple of
 strings that can be evaluated against any later build's model:
 
     ("page", source)              everything about one page (an output's own page)
-    ("field", source, name)       one field of a page, e.g. the title a list shows
+    ("field", source, names)      fields of a page, e.g. the title and date a list shows: one
+                                  name, or the names an output read of that page, sorted and
+                                  joined by FIELDS (one key per listed page, not per field read)
     ("section", name, attr)       one attribute of a section (its page list, title...)
     ("site", attr)                one attribute of the site (pages, sections, taxonomies...)
     ("site", attr, *path)         a value reached from it: ("site", "taxonomies", "tags", "url")
@@ -19,13 +21,14 @@ strings that can be evaluated against any later build's model:
     ("asset", path)               which static file a path resolves to, and its bytes (asset())
 
 Each key's fingerprint is stored with the build state; an output is dirty when
-any of its keys now fingerprints differently (see ssg/planner.py).
+any of its keys now fingerprints differently (see ssg/planner.py). A key of
+several fields fingerprints as the fingerprints of its fields joined by
+``FIELDS``, so --explain can say which of them changed.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Mapping
-from pathlib import Path
+from collections.abc import Iterable, Iterator, Mapping
 from typing import TYPE_CHECKING, Any
 
 from ssg.fingerprint import MISSING, Fingerprinter, KnownText, digest, page_state
@@ -35,6 +38,8 @@ if TYPE_CHECKING:
     from ssg.templates import SiteEnvironment
 
 Key = tuple[str, ...]
+FIELDS = "\x1e"    # joins the field names of one ("field", source, names) key, and their fingerprints
+BY_BUILD = ("file", "asset")   # fingerprinted by hashing files: the build keeps those hashes, so it takes these
 
 
 TRACKED: set[type] = set()    # classes whose attribute reads templates record (``tracked``)
@@ -55,11 +60,29 @@ def tracked(cls: type) -> type:
 
 class Recorder:
     """The keys one output read. Reads of ``own_page``'s fields are not noted
-    one by one: the output depends on its own page as a whole."""
+    one by one: the output depends on its own page as a whole. The fields
+    read of other pages are gathered per page (``fields``) and become one key
+    per page (``read``): a list of ten thousand pages showing four fields of
+    each has ten thousand keys to fingerprint and store, not forty."""
 
     def __init__(self, own_page: str | None = None) -> None:
         self.own_page = own_page
         self.keys: set[Key] = set() if own_page is None else {("page", own_page)}
+        self.fields: dict[str, set[str]] = {}     # source -> names of its fields read
+
+    def field(self, source: str, name: str) -> None:
+        if source != self.own_page:
+            names = self.fields.get(source)
+            if names is None:
+                self.fields[source] = {name}
+            else:
+                names.add(name)
+
+    def read(self) -> frozenset[Key]:
+        """Every key read."""
+        join = FIELDS.join
+        return frozenset((*self.keys, *(("field", source, join(sorted(names)) if len(names) > 1 else next(iter(names)))
+                                         for source, names in self.fields.items())))
 
 
 _current: Recorder | None = None
@@ -72,7 +95,10 @@ def current() -> Recorder | None:
 def record(key: Key) -> None:
     """Note that the output being rendered read ``key`` (no-op outside a render)."""
     if _current is not None:
-        _current.keys.add(key)
+        if key[0] == "field" and len(key) == 3:
+            _current.field(key[1], key[2])
+        else:
+            _current.keys.add(key)
 
 
 class recording:
@@ -129,6 +155,7 @@ class Evaluator:
         self.pages = pages if pages is not None else {page.source: page for page in site._every_page()}
         self.static = dict(site.static_files)
         self._done: dict[Key, str] = {}
+        self._stored: dict[Key, tuple[str, str]] = {}     # key -> (its text, its fingerprint or '') as stored
         self._page_changed: dict[str, bool] = {}
 
     def __call__(self, key: Key) -> str:
@@ -136,6 +163,16 @@ class Evaluator:
         if value is None:
             value = self._done[key] = self._evaluate(key)
         return value
+
+    def stored(self, keys: Iterable[Key]) -> dict[str, str]:
+        """``keys`` as the state stores them: key text -> fingerprint, ''
+        for the keys of files (``BY_BUILD``). Each key's entry is made once
+        and shared: the dict of a list that read thousands of keys is built
+        in C, and a batch of results pickles each text once."""
+        entries = self._stored
+        for key in [key for key in keys if key not in entries]:
+            entries[key] = (key_text(key), "" if key[0] in BY_BUILD else self(key))
+        return dict(map(entries.__getitem__, keys))
 
     def changed(self, text: str, fp: str) -> bool:
         """Whether a recorded key (as stored) fingerprints differently from
@@ -175,9 +212,11 @@ class Evaluator:
                     return MISSING
                 if not self.page_changed(key[1]):
                     known = self.previous.get(key_text(key))
-                    if known is not None:    # the page did not change at all: neither did this field
+                    if known is not None:    # the page did not change at all: neither did these fields
                         return known
-                return self.fingerprint(getattr(page, key[2]))
+                if FIELDS not in key[2]:
+                    return self.fingerprint(getattr(page, key[2]))
+                return FIELDS.join(self._field(page, name) for name in key[2].split(FIELDS))
             if kind == "section":
                 section = site.sections.get(key[1])
                 return self.fingerprint(getattr(section, key[2])) if section is not None else MISSING
@@ -201,6 +240,12 @@ class Evaluator:
             return MISSING
         return MISSING      # a key this version does not know: treat as changed
 
+    def _field(self, page: Page, name: str) -> str:
+        try:
+            return self.fingerprint(getattr(page, name))
+        except (AttributeError, KeyError, TypeError):
+            return MISSING
+
     def _template(self, name: str) -> str:
         import jinja2
 
@@ -220,12 +265,14 @@ def text_key(text: str) -> Key:
     return tuple(text.split("\x1f"))
 
 
-def describe(key: Key, root: Path | None = None) -> str:
-    """For --explain: 'the title of content/posts/a.md'."""
+def describe(key: Key, before: str | None = None, now: str | None = None) -> str:
+    """For --explain: 'the title of content/posts/a.md'. For a key of several
+    fields, given its fingerprints ``before`` and ``now``, only the fields
+    whose fingerprints differ are named."""
     kind = key[0]
     return {
         "page": lambda: f"{key[1]} (the page itself)",
-        "field": lambda: f"the {key[2]} of {key[1]}",
+        "field": lambda: f"the {_names(key[2], before, now)} of {key[1]}",
         "section": lambda: f"the {key[2]} of section '{key[1]}'",
         "site": lambda: "site." + ".".join(key[1:]),
         "config": lambda: f"config value '{key[1]}'",
@@ -234,3 +281,14 @@ def describe(key: Key, root: Path | None = None) -> str:
         "file": lambda: f"file {key[1]}",
         "asset": lambda: f"static file '{key[1]}'",
     }.get(kind, lambda: " ".join(key))()
+
+
+def _names(names: str, before: str | None, now: str | None) -> str:
+    """'title', 'title and date', 'date, title and url': the fields of a key
+    whose fingerprints differ (all of them when that cannot be told)."""
+    listed = names.split(FIELDS)
+    if before is not None and now is not None:
+        old, new = before.split(FIELDS), now.split(FIELDS)
+        if len(old) == len(new) == len(listed):
+            listed = [name for name, a, b in zip(listed, old, new, strict=True) if a != b] or listed
+    return listed[0] if len(listed) == 1 else f"{', '.join(listed[:-1])} and {listed[-1]}"

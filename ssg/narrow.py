@@ -252,7 +252,7 @@ class _Narrow:
             plans.append(plan)
         recorded = state.deps_of(set().union(*(records[path].deps for path in dirty_paths)) | set(rows))
         for path in dirty_paths:
-            decision.reasons[path] = dirty_reason(records[path].deps, recorded, changed_ids)
+            decision.reasons[path] = dirty_reason(records[path].deps, recorded, changed_ids, evaluate)
         build.result.reasons = decision.reasons
         build._explain(decision, set(paths))
 

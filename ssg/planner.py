@@ -57,7 +57,7 @@ def decide(outputs: list[Output], plans: list[str], records: dict[str, OutputRec
     changed = set() if everything else _changed_ids(deps, records, evaluate)
     folder = None if checked else f"{os.fspath(root)}/"
     for index, (output, plan) in enumerate(zip(outputs, plans, strict=True)):
-        reason = everything or _reason(output, plan, records.get(output.path), deps, changed, folder)
+        reason = everything or _reason(output, plan, records.get(output.path), deps, changed, folder, evaluate)
         if reason is None:
             decision.clean[output.path] = records[output.path]
         else:
@@ -76,7 +76,7 @@ def _changed_ids(deps: dict[int, tuple[str, str]], records: dict[str, OutputReco
 
 
 def _reason(output: Output, plan: str, record: OutputRecord | None, deps: dict[int, tuple[str, str]],
-            changed: set[int], folder: str | None) -> str | None:
+            changed: set[int], folder: str | None, evaluate: Evaluator) -> str | None:
     if record is None:
         return "new output"
     if not record.plan:
@@ -92,10 +92,15 @@ def _reason(output: Output, plan: str, record: OutputRecord | None, deps: dict[i
             return "the file in the output folder was changed since ssg wrote it"
     if changed.isdisjoint(record.deps):
         return None
-    return dirty_reason(record.deps, deps, changed)
+    return dirty_reason(record.deps, deps, changed, evaluate)
 
 
-def dirty_reason(read: tuple[int, ...], deps: dict[int, tuple[str, str]], changed: set[int]) -> str:
-    """Why an output that read the keys ``read`` is dirty: the first changed one."""
+def dirty_reason(read: tuple[int, ...], deps: dict[int, tuple[str, str]], changed: set[int],
+                 evaluate: Evaluator) -> str:
+    """Why an output that read the keys ``read`` is dirty: the first changed
+    one (of a key of several fields, the fields that changed)."""
     entry = deps.get(next(dep for dep in read if dep in changed))
-    return f"{describe(text_key(entry[0])) if entry else 'a dependency'} changed"
+    if entry is None:
+        return "a dependency changed"
+    key = text_key(entry[0])
+    return f"{describe(key, entry[1], evaluate(key) if key[0] == 'field' else None)} changed"

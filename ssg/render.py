@@ -15,7 +15,6 @@ import os
 import re
 import sysconfig
 import traceback
-from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -70,7 +69,7 @@ class RenderJob:
     journal: Path
     timeout: float = 0.0     # seconds per output; 0: no limit
     memory: int = 0          # MiB a render process may grow by while rendering; 0: no limit
-    evaluate: Callable[[deps.Key], str] | None = None   # fingerprints read keys where they were read (in parallel)
+    evaluate: deps.Evaluator | None = None   # fingerprints read keys where they were read (in parallel)
     write: bool = True       # False: the bytes come back (``Rendered.data``) for the build to check, then write
 
 
@@ -197,17 +196,13 @@ class _Renderer:
         return Rendered(index, written=written, keys=_fingerprinted(keys, job.evaluate))
 
 
-_BY_PARENT = ("file", "asset")   # fingerprinted by hashing files; the build keeps those hashes, so it does that
-
-
-def _fingerprinted(keys: frozenset[deps.Key], evaluate: Callable[[deps.Key], str] | None) -> dict[str, str]:
+def _fingerprinted(keys: frozenset[deps.Key], evaluate: deps.Evaluator | None) -> dict[str, str]:
     """The keys an output read, as stored (``deps.key_text``), with their
     fingerprints ('' for those the build takes itself), taken here: in a
     render worker, which spreads the work over the cores."""
-    text = deps.key_text
     if evaluate is None:
-        return dict.fromkeys(map(text, keys), "")
-    return {text(key): "" if key[0] in _BY_PARENT else evaluate(key) for key in keys}
+        return dict.fromkeys(map(deps.key_text, keys), "")
+    return evaluate.stored(keys)
 
 
 def produce(output: Output, context: dict[str, Any] | None, env: SiteEnvironment) -> tuple[bytes, frozenset]:
@@ -230,7 +225,7 @@ def produce(output: Output, context: dict[str, Any] | None, env: SiteEnvironment
         if error.where is None and page is not None and page.template and page.template in output.templates:
             error.where = _field_location(env.globals["site"].root, page.source, "template")
         raise
-    return text.encode("utf-8"), frozenset(recorder.keys)
+    return text.encode("utf-8"), recorder.read()
 
 
 def _field_location(root: Path, source: str, name: str) -> Location:

@@ -72,8 +72,7 @@ def _note(obj: Any, name: str) -> None:
         return
     kind = type(obj)
     if kind is Page:
-        if obj.source != recorder.own_page:   # the output's own page is a dependency as a whole
-            recorder.keys.add(("field", obj.source, name))
+        recorder.field(obj.source, name)
     elif kind is Section:
         recorder.keys.add(("section", obj.name, name))
     elif kind is Site and name not in ("config", "data"):

@@ -298,7 +298,7 @@ class _Rebuild:
         decision.dirty = sorted(set().union(*(index.readers.get(dep_id, ()) for dep_id in changed)))
         for at in decision.dirty:
             path = model.outputs[at].path
-            decision.reasons[path] = dirty_reason(model.records[path].deps, model.deps, changed)
+            decision.reasons[path] = dirty_reason(model.records[path].deps, model.deps, changed, evaluate)
         build.result.reasons = decision.reasons
         build._lap("dirty check")
         build._explain(decision, set(model.records))

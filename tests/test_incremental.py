@@ -259,6 +259,26 @@ def test_explain_says_why(site):
     assert result.explained["nowhere/"] == "not an output of this build"
 
 
+def test_explain_names_each_field_of_a_listed_page_that_changed(site):
+    """A list records the fields it shows of each page as one key per page:
+    --explain still names only the fields that changed."""
+    edit(site, "content/posts/b.md", "title: Beta\ndate: 2024-01-02", "title: Beta 2\ndate: 2024-01-05")
+    result = build(site, BuildOptions(explain=("tags/x/",)))
+    assert result.explained["tags/x/"] == "rebuilt: the date and title of content/posts/b.md changed"
+
+
+def test_a_field_a_list_reads_that_no_page_has_does_not_hide_one_it_has(make_site):
+    """A list reading a field pages lack (``p.subtitle``) beside their title:
+    a title edit still rebuilds the list."""
+    root = make_site({**SITE, "templates/term.html":
+                      "{% for p in pages %}{{ p.subtitle }}|{{ p.title }};{% endfor %}"})
+    assert build(root).ok
+    edit(root, "content/posts/b.md", "title: Beta", "title: Beta 3")
+    result = rebuild(root)
+    assert "tags/x/index.html" in result.written
+    assert "Beta 3" in (root / "public/tags/x/index.html").read_text()
+
+
 def test_cli_json_reports_counts(site, cli):
     edit(site, "content/posts/b.md", "More.", "Less.")
     result = cli("build", "-s", str(site), "--json")
