@@ -11,10 +11,10 @@ from dataclasses import dataclass
 from functools import cache, lru_cache
 from typing import Any
 
-import cmarkgfm
 from cmarkgfm.cmark import Options
 from markupsafe import Markup
 
+from ssg.cmark import to_html
 from ssg.model import TocEntry
 from ssg.urls import slugify
 
@@ -26,7 +26,7 @@ _FOOTNOTE_REF = re.compile(r'<sup class="footnote-ref">.*?</sup>', re.DOTALL)
 _FOOTNOTES = re.compile(r'<section class="footnotes".*?</section>', re.DOTALL)
 _FOOTNOTE_DEF = re.compile(r"^ {0,3}\[\^[^\]\s]+\]:.*$", re.MULTILINE)
 MORE_MARKER = "<!--more-->"
-_EXTENSIONS = ["table", "autolink", "strikethrough", "tasklist"]
+_EXTENSIONS = ("table", "autolink", "strikethrough", "tasklist")
 
 
 @dataclass(frozen=True)
@@ -51,7 +51,7 @@ def _to_html(text: str, flags: int) -> str:
     # GFM's tagfilter turns <script>, <style>, <iframe>... into visible "&lt;script>"
     # text even when raw HTML is allowed; trusted authors need those (embeds), and
     # without CMARK_OPT_UNSAFE cmark omits all raw HTML anyway.
-    return cmarkgfm.markdown_to_html_with_extensions(text, options=flags, extensions=_EXTENSIONS)
+    return to_html(text, flags, _EXTENSIONS)
 
 
 def render_markdown(text: str, options: Mapping) -> Rendered:
