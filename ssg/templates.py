@@ -11,11 +11,43 @@ from pathlib import Path
 from typing import Any
 
 import jinja2
+import markupsafe
+from jinja2 import nodes
+from jinja2.compiler import CodeGenerator, Frame
 
 from ssg import deps
 from ssg.errors import Location, TemplateError
 from ssg.model import Page, Section, Site
 from ssg.urls import absolute_url, site_url
+
+try:
+    from markupsafe import _escape_inner  # the C function markupsafe.escape (3.x) wraps in Markup
+except ImportError:        # markupsafe 2.x
+    def _escape_inner(text: str) -> str:
+        return str(markupsafe.escape(text))
+
+
+def escape_text(value: Any) -> str:
+    """What ``markupsafe.escape(value)`` holds, as a plain str: what a
+    template writes for ``{{ value }}``. Jinja escapes every output expression
+    with markupsafe.escape, whose Markup result only ever goes into the
+    output's join; making that Markup was a quarter of rendering a list."""
+    if type(value) is str:
+        return _escape_inner(value)
+    html = getattr(value, "__html__", None)
+    return html() if html is not None else _escape_inner(str(value))
+
+
+class _CodeGenerator(CodeGenerator):
+    """Jinja's code generator, writing ``{{ x }}`` of an autoescaped template
+    as ``environment.escape_text(x)`` (the same text as ``escape(x)``)."""
+
+    def _output_child_pre(self, node: nodes.Expr, frame: Frame, finalize: Any) -> None:
+        if frame.eval_ctx.volatile or not frame.eval_ctx.autoescape:
+            return super()._output_child_pre(node, frame, finalize)
+        self.write("environment.escape_text(")
+        if finalize.src is not None:
+            self.write(finalize.src)
 
 
 class SiteEnvironment(jinja2.Environment):
@@ -28,6 +60,9 @@ class SiteEnvironment(jinja2.Environment):
     tried and not found too) and every attribute a template reads from a page,
     a section or the site. Jinja compiles ``a.b`` and ``a[b]`` (and the
     ``attribute=`` of filters such as sort and map) into these two methods."""
+
+    code_generator_class = _CodeGenerator
+    escape_text = staticmethod(escape_text)
 
     def __init__(self, **options: Any):
         super().__init__(auto_reload=False, cache_size=-1, **options)
@@ -57,8 +92,29 @@ class SiteEnvironment(jinja2.Environment):
         return super()._load_template(name, globals)
 
     def getattr(self, obj: Any, attribute: str) -> Any:
-        _note(obj, attribute)
-        return super().getattr(obj, attribute)
+        """Jinja's ``getattr`` (the attribute, else the item, else undefined),
+        noting the read; a page's field, read tens of thousands of times by
+        the lists of a big site, is noted inline."""
+        recorder = deps._current
+        if recorder is not None:
+            if type(obj) is Page:
+                source = obj.source
+                if source != recorder.own_page:
+                    names = recorder.fields.get(source)
+                    if names is None:
+                        recorder.fields[source] = {attribute}
+                    else:
+                        names.add(attribute)
+            else:
+                _note(obj, attribute)
+        try:
+            return getattr(obj, attribute)
+        except AttributeError:
+            pass
+        try:
+            return obj[attribute]
+        except (TypeError, LookupError, AttributeError):
+            return self.undefined(obj=obj, name=attribute)
 
     def getitem(self, obj: Any, argument: Any) -> Any:
         if isinstance(argument, str):
