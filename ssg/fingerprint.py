@@ -19,7 +19,7 @@ import hashlib
 import operator
 from typing import Any
 
-from ssg.model import TEXT_FIELDS, Page
+from ssg.model import TEXT_FIELDS, Page, listing_repr
 
 MISSING = "<missing>"
 _PLAIN = (str, int, float, bool, type(None))
@@ -45,7 +45,7 @@ class Fingerprinter:
         key = id(value)
         found = self._memo.get(key)
         if found is None:
-            found = self._memo[key] = digest(repr(value))
+            found = self._memo[key] = digest(listing_repr(value))
             self._keep.append(value)
         return found
 
