@@ -124,7 +124,7 @@ def format_html(tokens: Iterable[tuple[Any, str]]) -> str:
     ``tokens``, without its five layers of generators (half the time of a
     short snippet). The loop is ``HtmlFormatter._format_lines`` writing into
     one list; the token classes, the escaping and the wrapping around the
-    lines are the installed formatter's own. ``tests/test_markdown.py``
+    lines are the installed formatter's own. ``tests/test_fastlex.py``
     checks the bytes equal Pygments' for every installed lexer."""
     formatter = _formatter()
     openers, translate, separator = formatter.span_element_openers, formatter._translate_parts, formatter.lineseparator
