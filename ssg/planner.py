@@ -83,16 +83,23 @@ def _reason(output: Output, plan: str, record: OutputRecord | None, deps: dict[i
         return "it failed or was interrupted last time"
     if record.plan != plan:
         return "its plan changed (templates, page, listed pages or context)"
-    if folder is not None:    # None: checked already
-        try:
-            stat = os.stat(folder + output.path)
-        except OSError:
-            return "the file is missing from the output folder"
-        if stat.st_size != record.size or stat.st_mtime_ns != record.mtime_ns:
-            return "the file in the output folder was changed since ssg wrote it"
+    if folder is not None and (reason := hand_edit(folder + output.path, record)):    # None: checked already
+        return reason
     if changed.isdisjoint(record.deps):
         return None
     return dirty_reason(record.deps, deps, changed, evaluate)
+
+
+def hand_edit(path: str, record: OutputRecord) -> str | None:
+    """Why the output file at ``path`` is not what ssg last wrote there
+    (``record``: its size and mtime then), or None when it is."""
+    try:
+        stat = os.stat(path)
+    except OSError:
+        return "the file is missing from the output folder"
+    if stat.st_size != record.size or stat.st_mtime_ns != record.mtime_ns:
+        return "the file in the output folder was changed since ssg wrote it"
+    return None
 
 
 def dirty_reason(read: tuple[int, ...], deps: dict[int, tuple[str, str]], changed: set[int],

@@ -35,7 +35,7 @@ a full build would leave it: a ``ssg build`` that follows writes nothing.
 from __future__ import annotations
 
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Collection, Iterable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
@@ -151,20 +151,55 @@ class Warm:
                 continue
 
 
+    def changed_outputs(self, paths: frozenset[str] | None) -> frozenset[str]:
+        """Of the files ``paths`` in the output folder (absolute; None: any),
+        those of the model's outputs that are not as its last build left them:
+        edited or deleted by hand. Without a model, none: the next build is a
+        full build, which looks at every output file."""
+        model = self.model
+        if model is None or paths is not None and not paths:
+            return frozenset()
+        return frozenset(f"{model.output_root}/{rel}" for rel in hand_edits(model, paths))
+
+
+def hand_edits(model: Model, paths: Collection[str] | None) -> dict[str, str]:
+    """Output path -> why it must be built again, for the model's outputs at or
+    under the files and folders ``paths`` (absolute; None: all of them) whose
+    file is not as the last build left it."""
+    from ssg.planner import hand_edit
+
+    folder = f"{model.output_root}/"
+    if paths is None:
+        rels: Iterable[str] = model.records
+    else:
+        rels = set()
+        for path in paths:
+            if path == folder[:-1]:       # the output folder itself, moved or deleted
+                return hand_edits(model, None)
+            rel = path[len(folder):] if path.startswith(folder) else None
+            if rel in model.records:
+                rels.add(rel)
+            elif rel in model.folders:    # a folder of outputs, moved or deleted as one
+                rels.update(r for r in model.records if r.startswith(f"{rel}/"))
+    return {rel: reason for rel in rels if (reason := hand_edit(folder + rel, model.records[rel]))}
+
+
 def rebuild(model: Model, paths: frozenset[str], options: BuildOptions, state: BuildState,
             started: float) -> BuildResult | None:
-    """Rebuild the edits of ``paths`` on ``model``, or None when a warm rebuild
-    does not apply (the model is then untouched, and a full build must run)."""
+    """Rebuild the edits of ``paths`` (inputs, and files in the output folder)
+    on ``model``, or None when a warm rebuild does not apply (the model is then
+    untouched, and a full build must run)."""
     if options != model.options or state.meta("token") != model.token or state.journal():
         return None
     now = datetime.now(UTC)
     next_change = state.meta("next_change")
     if next_change and now >= datetime.fromisoformat(next_change):
         return None
-    edits = _edits(model, paths)
+    outputs = {path for path in paths if path.startswith(f"{model.output_root}/") or path == str(model.output_root)}
+    edits = _edits(model, paths - outputs)
     if edits is None:
         return None
-    return _Rebuild(model, options, state, started).run(edits)
+    return _Rebuild(model, options, state, started).run(edits, hand_edits(model, outputs))
 
 
 @dataclass
@@ -262,7 +297,7 @@ class _Rebuild:
         self.model, self.state = model, state
         self.build = Build(model.root, model.config, model.plugins, options, state, model.output_root, started)
 
-    def run(self, edits: list[_Edit]) -> BuildResult | None:
+    def run(self, edits: list[_Edit], by_hand: dict[str, str]) -> BuildResult | None:
         from ssg.deps import Evaluator
         from ssg.inputs import FileDigests
         from ssg.planner import Decision, dirty_reason
@@ -295,10 +330,12 @@ class _Rebuild:
         evaluate = Evaluator(site, model.env, FileDigests({}), previous, model.known, pages=model.pages)
         changed = {dep_id for dep_id in ids if evaluate.changed(*model.deps[dep_id])}
         decision = Decision()
-        decision.dirty = sorted(set().union(*(index.readers.get(dep_id, ()) for dep_id in changed)))
+        decision.dirty = sorted(set().union(*(index.readers.get(dep_id, ()) for dep_id in changed),
+                                            (index.position[path] for path in by_hand)))
         for at in decision.dirty:
             path = model.outputs[at].path
-            decision.reasons[path] = dirty_reason(model.records[path].deps, model.deps, changed, evaluate)
+            decision.reasons[path] = by_hand.get(path) or dirty_reason(model.records[path].deps, model.deps, changed,
+                                                                       evaluate)
         build.result.reasons = decision.reasons
         build._lap("dirty check")
         build._explain(decision, set(model.records))

@@ -292,6 +292,54 @@ def test_an_edit_of_page_text_is_built_warm_from_the_kept_model(tmp_path, cli):
     assert result.exit_code == 0 and " 0 written" in result.stdout
 
 
+def test_output_files_edited_moved_or_deleted_by_hand_are_rebuilt_warm_and_own_writes_start_no_build(tmp_path, cli):
+    """The output folder is watched: a page or a copied static file not as the
+    last build left it is built again from the kept model, a file put there by
+    hand is left alone, and the builds' own writes start no build."""
+    site = make(tmp_path)
+    public = site / "public"
+    with ServeProcess(site) as server:
+        events = server.events()
+        original = {rel: (public / rel).read_bytes() for rel in ("posts/a/index.html", "files/notes.txt",
+                                                                 "posts/b/index.html", "index.html")}
+        stamp = (public / "index.html").stat().st_mtime_ns
+        (public / "posts/a/index.html").write_text("defaced by hand")
+        event, _ = events.until(lambda e: e["changed"])
+        assert event["changed"] == ["/posts/a/"]
+        (public / "files/notes.txt").unlink()
+        event, _ = events.until(lambda e: e["changed"])
+        assert event["changed"] == ["/files/notes.txt"]
+        (public / "posts/b").rename(tmp_path / "b-moved")
+        event, _ = events.until(lambda e: e["changed"])
+        assert event["changed"] == ["/posts/b/"]
+        assert {rel: (public / rel).read_bytes() for rel in original} == original
+        assert (public / "index.html").stat().st_mtime_ns == stamp, "a page not touched by hand was rewritten"
+        repairs = [line for line in server.stdout if line.startswith("built in ")][1:]
+        assert len(repairs) == 3 and all(line.endswith("1 written, 0 deleted, 0 errors (warm)") for line in repairs)
+        (public / "stray.html").write_text("mine")
+        time.sleep(0.5)    # the one wait for nothing: the watcher's report, the debounce, a stat of each output
+        assert server.builds == 4, "the builds' own writes or a stray file started a build"
+        events.close()
+        assert server.stop() == 0
+    assert (public / "stray.html").read_text() == "mine"
+    result = cli("build", "-s", str(site), "--json")
+    assert result.exit_code == 0 and '"files_written": 0' in result.stdout, result.stdout
+
+
+def test_a_deleted_output_folder_is_built_again(tmp_path):
+    site = make(tmp_path)
+    with ServeProcess(site) as server:
+        events = server.events()
+        before = sorted(p.relative_to(site / "public") for p in (site / "public").rglob("*"))
+        shutil.rmtree(site / "public")
+        events.until(lambda e: "/posts/a/" in e["changed"] or e["everything"])
+        assert sorted(p.relative_to(site / "public") for p in (site / "public").rglob("*")) == before
+        (site / "public/index.html").write_text("defaced after the folder came back")
+        events.until(lambda e: e["changed"] == ["/"])
+        assert "defaced" not in (site / "public/index.html").read_text()
+        events.close()
+
+
 def test_a_site_built_before_is_served_at_once_and_its_model_loaded_after(tmp_path, cli):
     """The first build finds nothing to do and loads nothing (0.4 s, not 4 s, at
     10,000 posts); the model is loaded once serving, so the first edit is warm."""

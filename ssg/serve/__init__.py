@@ -9,7 +9,9 @@ ssg/limits.py use SIGALRM, which only the main thread gets); the HTTP server
 build runs at a time and changes made during it make exactly one more.
 
 Builds are warm (ssg/warm.py): the session keeps the model of its last
-build, and an edit of page text is rebuilt from it in milliseconds."""
+build, and an edit of page text is rebuilt from it in milliseconds. The output
+folder is watched too: a file there edited or deleted by hand (not as the last
+build left it) is rebuilt warm; the builds' own writes start no build."""
 
 from __future__ import annotations
 
@@ -127,7 +129,8 @@ class Session:
         try:
             if self.options.watch:
                 watcher = Watcher(self.site_root, self.scheduler.mark, theme=lambda: self.layout.theme,
-                                  ignored=lambda: [r for r in (server.mount.root,) if r is not None])
+                                  output=lambda: server.mount.root, on_output=self.scheduler.mark_outputs,
+                                  warn=self.reporter.say)
                 watcher.start()      # before the first build: a change made during it is built next
             self._build(None)
             if self.scheduler.stopped:
@@ -144,7 +147,12 @@ class Session:
             if self.options.watch:
                 self._load_model()
             while (batch := self.scheduler.wait()) is not None:
-                self._build(batch.paths)
+                # Output files not as the last build left them were changed by hand: built again.
+                # The rest are the builds' own writes, which start no build.
+                suspects = self.warm.changed_outputs(batch.outputs)
+                if batch.paths is not None and not batch.paths and not suspects:
+                    continue
+                self._build(None if batch.paths is None else batch.paths | suspects)
                 if watcher is not None:
                     watcher.refresh()
         except KeyboardInterrupt:

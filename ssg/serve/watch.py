@@ -41,19 +41,27 @@ class Scheduler:
         self._last = 0.0
         self._stopped = False
         self._paths: set[str] | None = set()
+        self._outputs: set[str] | None = set()
 
     def mark(self, paths: Iterable[str] | None = None) -> None:
-        """Something changed: the files ``paths``, or (None) anything."""
+        """Something changed: the input files ``paths``, or (None) anything."""
         with self._cond:
-            now = time.monotonic()
-            if self._first is None:
-                self._first = now
-            self._last = now
-            if paths is None or self._paths is None:
-                self._paths = None
-            else:
-                self._paths.update(paths)
-            self._cond.notify_all()
+            self._paths = None if paths is None or self._paths is None else self._paths | set(paths)
+            self._marked()
+
+    def mark_outputs(self, paths: Iterable[str] | None = None) -> None:
+        """Files in the output folder changed: ``paths``, or (None) any of them.
+        Mostly the builds' own writes; whoever builds tells them from a hand's."""
+        with self._cond:
+            self._outputs = None if paths is None or self._outputs is None else self._outputs | set(paths)
+            self._marked()
+
+    def _marked(self) -> None:
+        now = time.monotonic()
+        if self._first is None:
+            self._first = now
+        self._last = now
+        self._cond.notify_all()
 
     def stop(self) -> None:
         with self._cond:
@@ -74,8 +82,8 @@ class Scheduler:
                 due = min(self._last + self.quiet, self._first + self.longest)
                 left = due - time.monotonic()
                 if left <= 0:
-                    batch = Batch(None if self._paths is None else frozenset(self._paths))
-                    self._first, self._paths = None, set()
+                    batch = Batch(_frozen(self._paths), _frozen(self._outputs))
+                    self._first, self._paths, self._outputs = None, set(), set()
                     return batch
                 self._cond.wait(left)
             return None
@@ -83,10 +91,16 @@ class Scheduler:
 
 @dataclass(frozen=True)
 class Batch:
-    """What changed since the last build: absolute file paths as the watcher
-    reported them, or None when that is not known (the watcher started over)."""
+    """What changed since the last build, as absolute file paths the watcher
+    reported: ``paths`` of inputs (None: not known, the watcher started over)
+    and ``outputs`` in the output folder (None: any may have)."""
 
     paths: frozenset[str] | None
+    outputs: frozenset[str] | None = frozenset()
+
+
+def _frozen(paths: set[str] | None) -> frozenset[str] | None:
+    return None if paths is None else frozenset(paths)
 
 
 def relevant(path: str | Path, watched: Path, ignored: Iterable[Path] = ()) -> bool:
@@ -105,24 +119,30 @@ def relevant(path: str | Path, watched: Path, ignored: Iterable[Path] = ()) -> b
 
 
 class Watcher:
-    """Two watchfiles notifiers: the site folder itself, not recursively (ssg.toml,
-    input folders appearing or going), and the input folders that exist,
-    recursively (content, templates, static, data, plugins, the theme). When a
-    top-level folder appears or goes, the recursive one is made again. Any
-    relevant change calls ``on_change`` with the paths that changed (None when
-    it cannot know: a notifier was made again). Atomic saves and renames need
-    nothing special: the saved file's path is among the paths."""
+    """Three watchfiles notifiers: the site folder itself, not recursively
+    (ssg.toml, input folders appearing or going); the input folders that exist,
+    recursively (content, templates, static, data, plugins, the theme); and the
+    output folder, recursively, once a build made it. When a top-level folder
+    appears or goes, the recursive one is made again. Any relevant change of an
+    input calls ``on_change`` with the paths that changed (None when it cannot
+    know: a notifier was made again); any change in the output folder calls
+    ``on_output`` likewise. Atomic saves and renames need nothing special: the
+    saved file's path is among the paths."""
 
     def __init__(self, site_root: Path, on_change: Callable[[Iterable[str] | None], None],
-                 theme: Callable[[], Path | None] = lambda: None, ignored: Callable[[], Iterable[Path]] = tuple,
-                 step_ms: int = 10, debounce_ms: int = 50):
+                 theme: Callable[[], Path | None] = lambda: None, output: Callable[[], Path | None] = lambda: None,
+                 on_output: Callable[[Iterable[str] | None], None] = lambda paths: None,
+                 warn: Callable[[str], None] = lambda text: None, step_ms: int = 10, debounce_ms: int = 50):
         self.site_root = site_root.resolve()
-        self.on_change, self.theme, self.ignored = on_change, theme, ignored
+        self.on_change, self.theme, self.output, self.on_output = on_change, theme, output, on_output
+        self.warn = warn
         self.step_ms, self.debounce_ms = step_ms, debounce_ms
         self._stop = threading.Event()
         self._refresh = threading.Event()
+        self._output_moved = threading.Event()
         self._threads: list[threading.Thread] = []
         self._folders: list[Path] = []
+        self._output: Path | None = None      # the output folder watched now
 
     def folders(self) -> list[Path]:
         """The folders watched recursively: those of the inputs that exist."""
@@ -149,7 +169,7 @@ class Watcher:
         top = RustNotify([str(self.site_root)], False, False, 300, False, True)
         self._folders = self.folders()
         tree = self._tree_notifier(self._folders)
-        for target, notifier in ((self._top_loop, top), (self._tree_loop, tree)):
+        for target, notifier in ((self._top_loop, top), (self._tree_loop, tree), (self._output_loop, None)):
             thread = threading.Thread(target=target, args=(notifier,), name=f"ssg-watch-{target.__name__}",
                                       daemon=True)
             thread.start()
@@ -159,6 +179,8 @@ class Watcher:
         """Check the folder list again (after a build: the theme may have changed)."""
         if self.folders() != self._folders:
             self._refresh.set()
+        if self.output() != self._output:
+            self._output_moved.set()
 
     def stop(self) -> None:
         self._stop.set()
@@ -209,13 +231,44 @@ class Watcher:
             changes = self._wait(notifier, waker)
             if not changes:
                 continue
-            ignored = [self.site_root / ".ssg", *self.ignored()]
+            ignored = [self.site_root / ".ssg", *filter(None, [self.output()])]
             hits = [path for _change, path in changes
                     if any(relevant(path, folder, ignored) for folder in self._folders if folder in Path(path).parents)]
             if hits:
                 self.on_change(hits)
         if notifier is not None:
             notifier.close()
+
+    def _output_loop(self, _none: None) -> None:
+        """Watch the output folder while it exists. When it is watched anew (a
+        build made it, it moved, or it went and came back), any file in it may
+        have changed unseen: ``on_output(None)``."""
+        from watchfiles._rust_notify import RustNotify
+
+        waker = _Either(self._stop, self._output_moved)
+        while not self._stop.is_set():
+            self._output_moved.clear()
+            root = self._output = self.output()
+            try:
+                notifier = RustNotify([str(root)], False, False, 300, True, True) if root and root.is_dir() else None
+            except FileNotFoundError:   # gone between the check and the watch
+                notifier = None
+            except Exception as error:  # noqa: BLE001 (the inotify watch limit: ENOSPC, or what notify makes of it)
+                self.warn(f"the output folder is not watched for edits by hand ({error}); `ssg build` repairs "
+                          "them (on Linux, fs.inotify.max_user_watches raises the limit)")
+                waker.wait(float("inf"))     # until the output folder moves (or we stop)
+                continue
+            if notifier is None:
+                waker.wait(0.5)
+                continue
+            self.on_output(None)
+            with notifier:
+                while not waker.is_set():
+                    changes = self._wait(notifier, waker)
+                    if changes:
+                        self.on_output([path for _change, path in changes])
+                        if any(path == str(root) for _change, path in changes) or not root.is_dir():
+                            break     # the folder itself went: watched again once a build makes it
 
 
 class _Either:
