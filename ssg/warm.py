@@ -35,7 +35,7 @@ a full build would leave it: a ``ssg build`` that follows writes nothing.
 from __future__ import annotations
 
 import time
-from collections.abc import Callable, Collection, Iterable
+from collections.abc import Callable, Collection
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
@@ -150,7 +150,6 @@ class Warm:
             except Exception:  # noqa: BLE001,S112 (a broken template fails the render that uses it, which says so)
                 continue
 
-
     def changed_outputs(self, paths: frozenset[str] | None) -> frozenset[str]:
         """Of the files ``paths`` in the output folder (absolute; None: any),
         those of the model's outputs that are not as its last build left them:
@@ -162,26 +161,43 @@ class Warm:
         return frozenset(f"{model.output_root}/{rel}" for rel in hand_edits(model, paths))
 
 
+def _output_rel(model: Model, path: str) -> str | None:
+    """``path`` relative to the output folder ('' for the folder itself), or
+    None when it is not in it."""
+    root = str(model.output_root)
+    if path == root:
+        return ""
+    return path[len(root) + 1:] if path.startswith(root) and path[len(root):len(root) + 1] == "/" else None
+
+
 def hand_edits(model: Model, paths: Collection[str] | None) -> dict[str, str]:
     """Output path -> why it must be built again, for the model's outputs at or
     under the files and folders ``paths`` (absolute; None: all of them) whose
     file is not as the last build left it."""
     from ssg.planner import hand_edit
 
-    folder = f"{model.output_root}/"
-    if paths is None:
-        rels: Iterable[str] = model.records
-    else:
-        rels = set()
-        for path in paths:
-            if path == folder[:-1]:       # the output folder itself, moved or deleted
-                return hand_edits(model, None)
-            rel = path[len(folder):] if path.startswith(folder) else None
-            if rel in model.records:
-                rels.add(rel)
-            elif rel in model.folders:    # a folder of outputs, moved or deleted as one
-                rels.update(r for r in model.records if r.startswith(f"{rel}/"))
-    return {rel: reason for rel in rels if (reason := hand_edit(folder + rel, model.records[rel]))}
+    rels: set[str] = set()
+    folders: set[str] = set()      # folders of outputs, moved or deleted as one
+    for path in () if paths is None else paths:
+        rel = _output_rel(model, path)
+        if rel in model.records:
+            rels.add(rel)
+        elif rel == "" or rel in model.folders:
+            folders.add(rel)
+    if paths is None or "" in folders:
+        rels = set(model.records)
+    elif folders:
+        rels.update(rel for rel in model.records if _under(rel, folders))
+    return {rel: reason for rel in rels if (reason := hand_edit(f"{model.output_root}/{rel}", model.records[rel]))}
+
+
+def _under(rel: str, folders: set[str]) -> bool:
+    """Whether the output ``rel`` lies in one of ``folders`` (at any depth)."""
+    while "/" in rel:
+        rel = rel.rpartition("/")[0]
+        if rel in folders:
+            return True
+    return False
 
 
 def rebuild(model: Model, paths: frozenset[str], options: BuildOptions, state: BuildState,
@@ -195,7 +211,7 @@ def rebuild(model: Model, paths: frozenset[str], options: BuildOptions, state: B
     next_change = state.meta("next_change")
     if next_change and now >= datetime.fromisoformat(next_change):
         return None
-    outputs = {path for path in paths if path.startswith(f"{model.output_root}/") or path == str(model.output_root)}
+    outputs = {path for path in paths if _output_rel(model, path) is not None}
     edits = _edits(model, paths - outputs)
     if edits is None:
         return None
