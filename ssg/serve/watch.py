@@ -246,9 +246,13 @@ class Watcher:
         from watchfiles._rust_notify import RustNotify
 
         waker = _Either(self._stop, self._output_moved)
+        missing = None     # the output folder found gone, reported once
         while not self._stop.is_set():
             self._output_moved.clear()
             root = self._output = self.output()
+            if root is not None and root != missing and not root.is_dir():
+                missing = root
+                self.on_output([str(root)])    # gone before it was watched (or since): built again
             try:
                 notifier = RustNotify([str(root)], False, False, 300, True, True) if root and root.is_dir() else None
             except FileNotFoundError:   # gone between the check and the watch
@@ -261,6 +265,7 @@ class Watcher:
             if notifier is None:
                 waker.wait(0.5)
                 continue
+            missing = None
             self.on_output(None)
             with notifier:
                 while not waker.is_set():
