@@ -60,7 +60,14 @@ class FtpTarget(DeployTarget):
             self.ftp.login(user, config["password"] or unquote(url.password or ""))
         except ftplib.error_perm as error:
             raise DeployError(f"the FTP server refused the login of '{user}': {error}",
-                              hint="check user and password (password = \"${FTP_PASSWORD}\" in the target)") from None
+                              hint="check user and password (password = \"${FTP_PASSWORD}\" in the target)"
+                                   + ("" if self.tls else "; a server that requires FTPS needs tls = true "
+                                                          "or an ftps:// URL")) from None
+        except ssl.SSLCertVerificationError as error:      # AUTH TLS happens in login()
+            raise DeployError(f"cannot verify the certificate of the FTPS server {url.hostname}: "
+                              f"{error.verify_message or error}",
+                              hint="give the certificate of its authority (or its self-signed certificate) as "
+                                   "ca_file; verify_tls = false turns the check off") from None
         if self.tls:
             self.ftp.prot_p()
         self.ftp.set_pasv(config["passive"])

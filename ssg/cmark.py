@@ -5,14 +5,19 @@ cmarkgfm's ``markdown_to_html_with_extensions`` frees the parser but never the
 document tree ``cmark_parser_finish`` hands over, nor the HTML string
 ``cmark_render_html`` returns: about 21 KB leaked per page, 100 MB per parse
 worker at 10,000 posts, 2 GB at 100,000. The same calls are made here on the
-same compiled library (its symbols are public), and both are freed. Without
-those symbols (another build of cmarkgfm), cmarkgfm's own function is used.
+same compiled library (its symbols are public, the module ``cmarkgfm._cmark``
+that holds them is not), and both are freed. cmarkgfm's own function renders
+instead when speed-ups are off, when ``ssg.speedups`` does not find the
+compiled module as tested (it bundles another cmark-gfm than 0.29.0.gfm), or
+when a symbol is missing (another build of cmarkgfm).
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
 from functools import cache
+
+from ssg import speedups
 
 _DECLARATIONS = """
     typedef struct cmark_parser cmark_parser;
@@ -41,23 +46,42 @@ _DECLARATIONS = """
 def to_html(text: str, options: int, extensions: Sequence[str]) -> str:
     """``text`` rendered with the cmark ``options`` and the named GFM
     ``extensions`` (what cmarkgfm.markdown_to_html_with_extensions returns)."""
-    return _renderer(tuple(extensions))(text, options)
+    return renderer(tuple(extensions))(text, options)
+
+
+def renderer(extensions: tuple[str, ...]) -> Callable[[str, int], str]:
+    """What ``to_html`` renders with: cmark-gfm's functions called here, or
+    cmarkgfm's own function (speed-ups off, an untested cmarkgfm, a symbol
+    missing)."""
+    if speedups.enabled() and speedups.safe("cmark"):
+        from cmarkgfm import _cmark
+
+        direct = _direct(extensions, _cmark.__file__)
+        if direct is not None:
+            return direct
+    return _public(extensions)
+
+
+def calls_library(extensions: Sequence[str]) -> bool:
+    """Whether ``to_html`` calls cmark-gfm's functions itself (else cmarkgfm's own function)."""
+    return renderer(tuple(extensions)) is not _public(tuple(extensions))
 
 
 @cache
-def _renderer(extensions: tuple[str, ...]) -> Callable[[str, int], str]:
+def _direct(extensions: tuple[str, ...], library: str) -> Callable[[str, int], str] | None:
+    """The renderer calling the functions of the compiled ``library``; None
+    when it lacks one."""
     try:
         import cffi
-        from cmarkgfm import _cmark
 
         ffi = cffi.FFI()
         ffi.cdef(_DECLARATIONS)
-        lib = ffi.dlopen(_cmark.__file__)
+        lib = ffi.dlopen(library)
         lib.cmark_gfm_core_extensions_ensure_registered()
         found = [lib.cmark_find_syntax_extension(name.encode()) for name in extensions]
         free = lib.cmark_get_default_mem_allocator().free
     except Exception:   # not this build of cmarkgfm (a symbol missing...): its own function, leaks and all
-        return _leaking(extensions)
+        return None
     if any(extension == ffi.NULL for extension in found):
         raise ValueError(f"unknown cmark-gfm extension in {extensions}")
 
@@ -83,7 +107,8 @@ def _renderer(extensions: tuple[str, ...]) -> Callable[[str, int], str]:
     return render
 
 
-def _leaking(extensions: tuple[str, ...]) -> Callable[[str, int], str]:
+@cache
+def _public(extensions: tuple[str, ...]) -> Callable[[str, int], str]:
     import cmarkgfm
 
     return lambda text, options: cmarkgfm.markdown_to_html_with_extensions(text, options=options,

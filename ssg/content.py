@@ -18,6 +18,7 @@ import yaml
 from frontmatter.default_handlers import BaseHandler, YAMLHandler
 from markupsafe import Markup, escape
 
+from ssg import speedups
 from ssg.errors import ContentError, Location
 from ssg.fields import DATE_HINT, FieldReader, _shown, decode, field_line, to_datetime  # noqa: F401 (re-exported)
 from ssg.markdown import render_markdown
@@ -52,8 +53,26 @@ def _check_yaml_depth(stream: Any) -> None:
     # with fewer of those than the limit, no event needs reading.
     if sum(map(stream.count, _INDICATORS[type(stream)])) < MAX_YAML_DEPTH:
         return
+    try:
+        _walk_depth(stream, _YAML_LOADER)
+    except YamlTooDeep:
+        raise
+    except yaml.YAMLError as error:
+        # Newer libyaml stops at a nesting limit of its own, reading ahead of the
+        # events: the pure-Python parser (no limit; run only on this error) tells
+        # whether nesting is what is wrong, so the message is ssg's on every version.
+        try:
+            _walk_depth(stream, yaml.SafeLoader)
+        except YamlTooDeep as too_deep:
+            raise too_deep from None
+        except yaml.YAMLError:
+            pass
+        raise error
+
+
+def _walk_depth(stream: str | bytes, loader: type) -> None:
     depth = 0
-    for event in yaml.parse(stream, Loader=_YAML_LOADER):
+    for event in yaml.parse(stream, Loader=loader):
         if isinstance(event, yaml.CollectionStartEvent):
             depth += 1
             if depth > MAX_YAML_DEPTH:
@@ -89,9 +108,25 @@ def _timestamp(loader: YamlLoader, node: yaml.Node) -> Any:
 YamlLoader.add_constructor("tag:yaml.org,2002:timestamp", _timestamp)
 
 
+class UnknownTag(yaml.constructor.ConstructorError):
+    pass
+
+
+def _unknown_tag(loader: YamlLoader, node: yaml.Node) -> Any:
+    """A tag the safe loader does not know (``!!python/object:...``, ``!custom``):
+    ssg's own message naming the tag, not the library's."""
+    tag = node.tag.replace("tag:yaml.org,2002:", "!!", 1)
+    raise UnknownTag(None, None, f"the tag '{tag}' is not allowed: ssg reads plain values, lists and mappings",
+                     node.start_mark)
+
+
+YamlLoader.add_constructor(None, _unknown_tag)
+
+
 class _YAML(YAMLHandler):
     def load(self, fm: str, **kwargs: object) -> Any:
-        simple = load_simple(fm, YamlLoader)     # flat front matter, without PyYAML's parser (same values)
+        # Flat front matter without PyYAML's parser (the same values), unless speed-ups are off.
+        simple = load_simple(fm, YamlLoader) if speedups.enabled() else None
         return simple if simple is not None else yaml.load(fm, Loader=YamlLoader)
 
 
@@ -143,6 +178,7 @@ def split_front_matter(text: str, source: str) -> tuple[dict, str, int]:
             problem += f" ({context} that starts on line {fm_line + context_mark.line})"
         hint = (DATE_HINT if isinstance(error, InvalidDate)
                 else "put structured data in data/ files" if isinstance(error, YamlTooDeep)
+                else "remove the tag, or quote the value to keep it as text" if isinstance(error, UnknownTag)
                 else "check quoting and indentation; values with ':' need quotes")
         raise ContentError(f"invalid YAML front matter: {problem}", where=Location(source, line), hint=hint) from None
     except tomllib.TOMLDecodeError as error:

@@ -16,23 +16,26 @@ patterns with backreferences or conditionals (the wrapping groups renumber
 them), or anything the regex compiler refuses. Lexers that drive their own
 tokenising (``ExtendedRegexLexer``, delegating lexers...) are left alone.
 ``tests/test_fastlex.py`` checks the tokens equal Pygments' own for every
-installed regex lexer."""
+installed regex lexer.
+
+The driver is a copy of Pygments' ``RegexLexer.get_tokens_unprocessed``, and
+patterns are read with the standard library's private ``re._parser``: unless
+``ssg.speedups`` finds both as tested (a tested Pygments version, the copied
+function's source unchanged), ``accelerate`` leaves lexers as they are."""
 
 from __future__ import annotations
 
 import re
 from collections.abc import Callable, Iterator
 from functools import cache
-from re import _parser  # type: ignore[attr-defined]
 from typing import Any
 
-import pygments
 from pygments.lexer import RegexLexer
-from pygments.token import Error, Whitespace, _TokenType
+from pygments.token import Error, Whitespace
 
-# The driver below is RegexLexer.get_tokens_unprocessed of Pygments 2.x; another
-# major version may tokenise differently, and then keeps its own driver.
-_SAME_DRIVER = pygments.__version__.split(".")[0] == "2"
+from ssg import speedups
+
+_TokenType = type(Error)     # the class of token types, as Pygments' driver tests actions
 _PREFIX = "ssgrule"
 _RENUMBERS = re.compile(r"\\[1-9]|\(\?P=|\(\?\(")    # backreferences and conditionals refer to group numbers
 _LEADING_FLAGS = re.compile(r"\A\(\?[aiLmsux]+\)")
@@ -45,8 +48,9 @@ _TABLES: dict[int, tuple[dict, dict]] = {}     # id of a lexer's rule table -> (
 
 def accelerate(lexer: Any) -> Any:
     """``lexer``, tokenising with combined expressions when it is a plain
-    ``RegexLexer`` (its tokens are Pygments' own either way)."""
-    if (not _SAME_DRIVER or not isinstance(lexer, RegexLexer)
+    ``RegexLexer`` and the installed Pygments is one this driver copies (its
+    tokens are Pygments' own either way)."""
+    if (not speedups.safe("fastlex") or not isinstance(lexer, RegexLexer)
             or type(lexer).get_tokens_unprocessed is not RegexLexer.get_tokens_unprocessed):
         return lexer
     tokens = lexer._tokens      # the class's, or (C#, per unicode level) the instance's
@@ -176,7 +180,7 @@ def _scoped(pattern: re.Pattern, base: int) -> str | None:
 
 
 def _tokens(lexer: Any, states: _LazyStates, text: str, stack: tuple[str, ...]) -> Iterator[tuple[int, Any, str]]:
-    """``RegexLexer.get_tokens_unprocessed`` of Pygments 2.x, with each
+    """``RegexLexer.get_tokens_unprocessed`` of the Pygments releases ssg.speedups lists, with each
     state's first matching rule found by a combined expression."""
     pos, end = 0, len(text)
     statestack = list(stack)
@@ -263,7 +267,7 @@ def first_chars(pattern: re.Pattern) -> tuple[frozenset[int], bool]:
     (``(?i)``, even of non-ASCII letters such as the Kelvin sign) and classes
     such as ``\\s`` mean exactly what they mean when matching."""
     try:
-        parsed = _parser.parse(pattern.pattern, pattern.flags)
+        parsed = re._parser.parse(pattern.pattern, pattern.flags)  # type: ignore[attr-defined]
         chars, empty = _first_of(parsed, parsed.state.flags)
     except Exception:     # a pattern this analysis does not follow: the rule stays a candidate everywhere
         return _EVERY, True

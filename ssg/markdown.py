@@ -14,6 +14,7 @@ from typing import Any
 from cmarkgfm.cmark import Options
 from markupsafe import Markup
 
+from ssg import speedups
 from ssg.cmark import to_html
 from ssg.model import TocEntry
 from ssg.urls import slugify
@@ -112,11 +113,17 @@ def _highlight_match(match: re.Match) -> str:
 
 def highlight_code(code: str, language: str) -> str | None:
     """Pygments HTML for ``code`` (CSS classes, wrapper ``div.highlight``), or
-    None for a language Pygments does not know."""
-    lexer = _lexer(language.lower(), _fast_lexers)
+    None for a language Pygments does not know. With speed-ups off
+    (``ssg.speedups``), Pygments' own ``highlight`` and plain lexers."""
+    on = speedups.enabled()
+    lexer = _lexer(language.lower(), on and _fast_lexers and speedups.safe("fastlex"))
     if lexer is None:
         return None
-    return format_html(lexer.get_tokens(code)).rstrip("\n")
+    if on:
+        return format_html(lexer.get_tokens(code)).rstrip("\n")
+    from pygments import highlight
+
+    return highlight(code, lexer, _formatter()).rstrip("\n")
 
 
 def format_html(tokens: Iterable[tuple[Any, str]]) -> str:
@@ -125,8 +132,14 @@ def format_html(tokens: Iterable[tuple[Any, str]]) -> str:
     short snippet). The loop is ``HtmlFormatter._format_lines`` writing into
     one list; the token classes, the escaping and the wrapping around the
     lines are the installed formatter's own. ``tests/test_fastlex.py``
-    checks the bytes equal Pygments' for every installed lexer."""
+    checks the bytes equal Pygments' for every installed lexer. With a
+    Pygments ``ssg.speedups`` does not find tested (another version, a private
+    name missing, ``_format_lines`` changed), Pygments' own ``format``."""
     formatter = _formatter()
+    if not speedups.safe("format_html"):
+        from pygments import format
+
+        return format(tokens, formatter)
     openers, translate, separator = formatter.span_element_openers, formatter._translate_parts, formatter.lineseparator
     opening, closing = _wrapping()
     out = [opening]
@@ -181,34 +194,30 @@ def use_fast_lexers() -> None:
     """Highlight with ssg/fastlex.py's lexers in this process from now on: the
     same tokens, twice as fast, for a one-off cost (each lexer state's combined
     expression takes milliseconds to compile) that only many files repay. Parse
-    workers call it; a build that parses a few files does not."""
+    workers call it; a build that parses a few files does not. Nothing changes
+    while speed-ups are off (``ssg.speedups``)."""
     global _fast_lexers
     _fast_lexers = True
 
 
 @cache
 def _lexer(language: str, fast: bool = False):
-    """Pygments' own lexers are found in its table directly: get_lexer_by_name
-    first scans every installed package's entry points for plugin lexers
-    (0.2 s), which only names outside the table need."""
-    import importlib
-
+    """Pygments' lexer for ``language`` (None if it has none), driven by
+    ssg/fastlex.py when ``fast``. get_lexer_by_name looks in Pygments' own
+    table first; only a name outside it has it scan every installed package's
+    entry points for plugin lexers (0.2 s)."""
     from pygments.lexers import get_lexer_by_name
-    from pygments.lexers._mapping import LEXERS
     from pygments.util import ClassNotFound
 
+    try:
+        lexer = get_lexer_by_name(language)
+    except ClassNotFound:
+        return None
+    if not fast:
+        return lexer
     from ssg.fastlex import accelerate
 
-    for class_name, (module, _name, aliases, _files, _mimes) in LEXERS.items():
-        if language in aliases:
-            lexer = getattr(importlib.import_module(module), class_name)()
-            break
-    else:
-        try:
-            lexer = get_lexer_by_name(language)
-        except ClassNotFound:
-            return None
-    return accelerate(lexer) if fast else lexer
+    return accelerate(lexer)
 
 
 @lru_cache(maxsize=1)

@@ -179,6 +179,7 @@ class Plugins:
         try:
             self.pm.register(plugin, name=name)
         except pluggy.PluginValidationError as error:
+            self._check_arguments(plugin, name, source)       # the usual mistake, in ssg's words
             hook = next((h for h in hook_names() if f"'{h}'" in str(error)), None)
             function = getattr(plugin, hook, None) if hook else None
             detail = " ".join(str(error).split())
@@ -196,6 +197,23 @@ class Plugins:
                     raise PluginError(f"plugin '{name}' ({source}) declares {caller.name} as a hook wrapper, "
                                       "which ssg does not support", where=_definition(impl.function),
                                       hint="drop wrapper=True/hookwrapper=True; use tryfirst or trylast to order it")
+
+    def _check_arguments(self, plugin: object, name: str, source: str) -> None:
+        """Run when pluggy refused the plugin: a hook implementation that asks for
+        an argument its hook does not pass, said in ssg's words at the function's
+        line (pluggy's message is its own, and names neither for sure)."""
+        for hook in hook_names():
+            function = getattr(plugin, hook, None)
+            opts = self.pm.parse_hookimpl_opts(plugin, hook) if function is not None else None
+            if opts is None or opts.get("specname"):
+                continue
+            passed = _required_arguments(getattr(hookspecs, hook))
+            unknown = [argument for argument in _required_arguments(function) if argument not in passed]
+            if unknown:
+                raise PluginError(f"plugin '{name}' ({source}): {hook} asks for "
+                                  f"{', '.join(repr(a) for a in unknown)}, which the hook does not pass",
+                                  where=_definition(function),
+                                  hint=f"{hook} passes {', '.join(passed)}; a hook takes any of them, by name")
 
     def _check_pending(self) -> None:
         """Every ``ssg_*`` hook implementation must match a hook in the contract.
@@ -429,6 +447,16 @@ def _plugin_frame(error: BaseException, function: Callable | None) -> traceback.
         if own:
             return own[-1]
     return frames[-1] if frames else None
+
+
+def _required_arguments(function: Any) -> list[str]:
+    """The arguments of a hook function without a default: those pluggy passes by name."""
+    try:
+        parameters = inspect.signature(function).parameters.values()
+    except (TypeError, ValueError):
+        return []
+    return [p.name for p in parameters
+            if p.kind in (p.POSITIONAL_ONLY, p.POSITIONAL_OR_KEYWORD) and p.default is p.empty]
 
 
 def _definition(function: Any) -> Location | None:

@@ -8,7 +8,8 @@ flow list of those. Plain scalars are typed by PyYAML's own resolver and
 constructors (so ``yes``, ``0x1F``, ``1:20`` and dates mean what they mean in
 YAML 1.1). Anything else (nesting, block lists, comments after values,
 escapes, anchors, tags, duplicate keys, a key that is not a plain string...)
-returns None and is read by PyYAML, which also gives errors their line."""
+returns None and is read by PyYAML, which also gives errors their line. So
+does everything with a PyYAML that ``ssg.speedups`` does not find tested."""
 
 from __future__ import annotations
 
@@ -16,6 +17,8 @@ import re
 from typing import Any
 
 import yaml
+
+from ssg import speedups
 
 _KEY = r"[A-Za-z_][A-Za-z0-9_-]*"
 _PLAIN = r"[A-Za-z0-9_](?:[A-Za-z0-9_.+/ -]|:(?=[^\s]))*"   # no ': ', no '#', no flow indicators or quotes
@@ -77,7 +80,7 @@ _typers: dict[type, _Typer] = {}
 def load_simple(text: str, loader: type) -> dict[str, Any] | None:
     """The mapping ``yaml.load(text, Loader=loader)`` returns, when ``text`` is
     flat simple front matter; None when it is not (PyYAML must read it)."""
-    if "\r" in text or "\t" in text:
+    if "\r" in text or "\t" in text or not speedups.safe("simpleyaml"):
         return None
     typer = _typers.get(loader)
     if typer is None:

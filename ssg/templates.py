@@ -50,6 +50,19 @@ class _CodeGenerator(CodeGenerator):
             self.write(finalize.src)
 
 
+class SiteUndefined(jinja2.Undefined):
+    """Jinja's lenient Undefined (a missing value prints nothing, and is empty
+    to loops and text filters), except that ``round`` and ``abs`` of one are
+    an undefined-value error, as ``int``, ``float`` and arithmetic already are,
+    instead of a TypeError that would not say a value is missing."""
+
+    __slots__ = ()
+    __round__ = __abs__ = jinja2.Undefined._fail_with_undefined_error
+
+
+UNDEFINED_HINT = "check the name; guard a value that may be missing with {% if x is defined %} or x|default(...)"
+
+
 class SiteEnvironment(jinja2.Environment):
     """A Jinja2 environment for one build. Templates do not change during a
     build, so nothing is re-checked on disk and each candidate list is
@@ -143,7 +156,7 @@ def make_environment(site: Site, theme: Path) -> SiteEnvironment:
     env = SiteEnvironment(
         loader=loader,
         autoescape=jinja2.select_autoescape(("html", "htm", "xml"), default_for_string=True, default=True),
-        undefined=jinja2.Undefined,
+        undefined=SiteUndefined,
         trim_blocks=True,
         lstrip_blocks=True,
         keep_trailing_newline=True,
@@ -244,6 +257,9 @@ def render(env: SiteEnvironment, candidates: tuple[str, ...], context: dict[str,
                                  "extends the theme's file of the same name must say 'theme/NAME'") from None
     except TemplateError:
         raise
+    except jinja2.UndefinedError as error:
+        raise TemplateError(f"the template uses a value that is not defined: {error} (while rendering {what})",
+                            where=template_frame(sys.exc_info()[2]), hint=UNDEFINED_HINT) from None
     except Exception as error:
         raise TemplateError(f"{type(error).__name__}: {error} (while rendering {what})",
                             where=template_frame(sys.exc_info()[2])) from None

@@ -23,6 +23,7 @@ S3_BUCKET = "ssg-deploy-tests"
 S3_ENV = {"AWS_ACCESS_KEY_ID": "testing-key-id", "AWS_SECRET_ACCESS_KEY": "testing-secret-key",
           "AWS_DEFAULT_REGION": "us-east-1", "AWS_EC2_METADATA_DISABLED": "true"}
 STATE = ".ssg-deploy"
+STARTUP_SECONDS = 60          # for a server to start or stop: generous, a loaded machine is slow, never this slow
 
 
 @dataclass
@@ -91,9 +92,21 @@ def self_signed_certificate(folder: Path) -> Path:
 
 
 class FtpServer:
+    """pyftpdlib's threaded server on its own IO loop and thread.
+
+    Left to its defaults, every pyftpdlib server of a process shares one global
+    IO loop and one class-wide stop event: a second server (this module's FTP
+    beside FTPS, or a test's own server beside them) was polled by the first
+    one's thread too, which could close its socket before it listened, answer
+    a connection from two threads (replies out of step) or refuse it, and
+    stopping any server closed the loop under all the others. So each server
+    here gets its own loop and its own stop event, its thread alone polls that
+    loop, and the thread closes it when told to stop."""
+
     def __init__(self, home: Path, certificate: Path | None = None, **handler_attributes):
         from pyftpdlib.authorizers import DummyAuthorizer
         from pyftpdlib.handlers import FTPHandler
+        from pyftpdlib.ioloop import IOLoop
         from pyftpdlib.servers import ThreadedFTPServer
 
         logging.getLogger("pyftpdlib").setLevel(logging.ERROR)
@@ -109,13 +122,26 @@ class FtpServer:
             handler = type("Handler", (FTPHandler,), handler_attributes)
         handler.authorizer = authorizer
         handler.banner = "test server"
-        self.server = ThreadedFTPServer(("127.0.0.1", 0), handler)
+        # The stop event and the lock are class attributes of ThreadedFTPServer (one for every server).
+        server_class = type("Server", (ThreadedFTPServer,), {"_exit": threading.Event(), "_lock": threading.Lock()})
+        self.server = server_class(("127.0.0.1", 0), handler, ioloop=IOLoop.factory())
         self.port = self.server.address[1]
-        self.thread = threading.Thread(target=self.server.serve_forever, kwargs={"handle_exit": False}, daemon=True)
+        self._stopping = threading.Event()
+        self.thread = threading.Thread(target=self._serve, name=f"ftp-server-{self.port}", daemon=True)
         self.thread.start()
 
+    def _serve(self) -> None:
+        try:
+            while not self._stopping.is_set():
+                # One poll of at most 0.2 s, then the stop flag is looked at again.
+                self.server.serve_forever(timeout=0.2, blocking=False, handle_exit=False)
+        finally:
+            self.server.close_all()     # on this thread, the only one that polls the loop
+
     def stop(self) -> None:
-        self.server.close_all()
+        self._stopping.set()
+        self.thread.join(STARTUP_SECONDS)
+        assert not self.thread.is_alive(), f"the FTP server did not stop within {STARTUP_SECONDS} s"
 
     def remote(self, kind: str, certificate: Path | None = None) -> Remote:
         folder = uuid.uuid4().hex[:10]
@@ -164,7 +190,7 @@ class SftpServer:
 
         self.thread = threading.Thread(target=run, daemon=True)
         self.thread.start()
-        ready.wait(10)
+        assert ready.wait(STARTUP_SECONDS), f"the SFTP server did not start within {STARTUP_SECONDS} s"
         self.fingerprint = self.key.get_fingerprint("sha256")
         self.known_hosts = folder / "known_hosts"
         public = self.key.export_public_key().decode().split()
@@ -179,7 +205,7 @@ class SftpServer:
                 task.cancel()
             await asyncio.gather(*sessions, return_exceptions=True)
 
-        asyncio.run_coroutine_threadsafe(close(), self.loop).result(10)
+        asyncio.run_coroutine_threadsafe(close(), self.loop).result(STARTUP_SECONDS)
         self.loop.call_soon_threadsafe(self.loop.stop)
 
     def remote(self) -> Remote:
@@ -198,9 +224,12 @@ class S3Server:
 
         for key, value in S3_ENV.items():
             os.environ.setdefault(key, value)
-        self.port = free_port()
-        self.server = ThreadedMotoServer(ip_address="127.0.0.1", port=self.port, verbose=False)
+        # Port 0 (the system picks a free one as it binds) where moto tells which it got: a port found
+        # free beforehand may be taken by another process first, and moto's start() then waits forever.
+        told = hasattr(ThreadedMotoServer, "get_host_and_port")
+        self.server = ThreadedMotoServer(ip_address="127.0.0.1", port=0 if told else free_port(), verbose=False)
         self.server.start()
+        self.port = self.server.get_host_and_port()[1] if told else self.server._port
         self.endpoint = f"http://127.0.0.1:{self.port}"
         self.client().create_bucket(Bucket=S3_BUCKET)
 

@@ -17,6 +17,17 @@ from dataclasses import dataclass
 from pathlib import Path
 
 REPO = Path(__file__).resolve().parent.parent
+WAIT = 30.0    # seconds a test waits for what it expects: generous, for a busy machine
+
+
+def wait_until(predicate, what: str, timeout: float = WAIT):
+    """``predicate()`` once it is true (polled); an AssertionError naming ``what`` if it is not in time."""
+    deadline = time.monotonic() + timeout
+    while not (value := predicate()):
+        if time.monotonic() > deadline:
+            raise AssertionError(f"not within {timeout} s: {what}")
+        time.sleep(0.02)
+    return value
 
 
 @dataclass
@@ -32,16 +43,24 @@ class Response:
 
 class ServeProcess:
     """``python -m ssg serve -s SITE --port PORT ARGS`` (0: any free port) with its output collected
-    line by line; ``url`` once it says ``serving http://...``."""
+    line by line; ``url`` once it says ``serving http://...``.
 
-    def __init__(self, site: Path, *args: str, port: int = 0, timeout: float = 30.0, env: dict | None = None):
+    stdout and stderr are two pipes read by two threads, so ``lines`` has
+    each in order but not one against the other; ``merged``: stderr goes to
+    stdout, one pipe, and ``lines`` is in the order written."""
+
+    def __init__(self, site: Path, *args: str, port: int = 0, timeout: float = WAIT, env: dict | None = None,
+                 merged: bool = False, wrapper: tuple[str, ...] = ()):
         env = {**os.environ, "PYTHONUNBUFFERED": "1", **(env or {})}
-        self.process = subprocess.Popen([sys.executable, "-m", "ssg", "serve", "-s", str(site), "--port", str(port), *args],
-                                        cwd=REPO, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+        command = [*wrapper, sys.executable, "-m", "ssg", "serve", "-s", str(site), "--port", str(port), *args]
+        self.process = subprocess.Popen(command, cwd=REPO, env=env, stdout=subprocess.PIPE,
+                                        stderr=subprocess.STDOUT if merged else subprocess.PIPE, text=True)
         self.lines: list[str] = []           # stdout and stderr, in the order read
         self.stdout: list[str] = []
         self._changed = threading.Condition()
-        for stream, sink in ((self.process.stdout, self.stdout), (self.process.stderr, None)):
+        streams = [(self.process.stdout, self.stdout)] + ([] if merged else [(self.process.stderr, None)])
+        self._open = len(streams)            # pipes not read to their end yet
+        for stream, sink in streams:
             threading.Thread(target=self._read, args=(stream, sink), daemon=True).start()
         match = self.wait_for_line(r"serving (http://(127\.0\.0\.1|\[::1\]):(\d+)/\S*)", timeout)
         self.url, self.host, self.port = match.group(1), match.group(2).strip("[]"), int(match.group(3))
@@ -54,9 +73,10 @@ class ServeProcess:
                     sink.append(line.rstrip("\n"))
                 self._changed.notify_all()
         with self._changed:
+            self._open -= 1
             self._changed.notify_all()
 
-    def wait_for_line(self, pattern: str, timeout: float = 10.0, start: int = 0) -> re.Match:
+    def wait_for_line(self, pattern: str, timeout: float = WAIT, start: int = 0) -> re.Match:
         deadline = time.monotonic() + timeout
         with self._changed:
             while True:
@@ -64,15 +84,24 @@ class ServeProcess:
                     if match := re.search(pattern, line):
                         return match
                 left = deadline - time.monotonic()
-                if left <= 0 or (self.process.poll() is not None and not self._changed.wait(0.2)):
+                if left <= 0 or not self._open:     # all read: the process ended without saying it
                     raise AssertionError(f"no line matching {pattern!r}; output so far:\n" + "\n".join(self.lines))
                 self._changed.wait(min(left, 0.5))
 
     @property
     def builds(self) -> int:
-        """Builds finished so far (each prints 'built in ...' or 'build failed')."""
+        """Builds finished so far (each prints 'built in ...' or 'build failed'), as far as read:
+        a build's event can arrive before its line is read."""
         with self._changed:
             return sum(1 for line in self.stdout if line.startswith(("built in ", "build failed")))
+
+    def wait_for_builds(self, count: int, timeout: float = WAIT) -> int:
+        """The number of builds once at least ``count`` are read."""
+        try:
+            wait_until(lambda: self.builds >= count, f"{count} builds", timeout)
+        except AssertionError as error:
+            raise AssertionError(f"{error}; output so far:\n" + "\n".join(self.lines)) from None
+        return self.builds
 
     def request(self, path: str, method: str = "GET", headers: dict[str, str] | None = None) -> Response:
         connection = http.client.HTTPConnection(self.host, self.port, timeout=10)
@@ -89,7 +118,7 @@ class ServeProcess:
     def events(self) -> EventStream:
         return EventStream(self.port)
 
-    def stop(self, sig: int = signal.SIGINT, timeout: float = 10.0) -> int:
+    def stop(self, sig: int = signal.SIGINT, timeout: float = WAIT) -> int:
         if self.process.poll() is None:
             self.process.send_signal(sig)
         try:
@@ -136,7 +165,7 @@ class EventStream:
             pass
         self.queue.put(("closed", None))
 
-    def next(self, name: str = "build", timeout: float = 10.0) -> dict:
+    def next(self, name: str = "build", timeout: float = WAIT) -> dict:
         deadline = time.monotonic() + timeout
         while True:
             try:
@@ -148,7 +177,7 @@ class EventStream:
             if kind == name:
                 return data
 
-    def until(self, predicate, timeout: float = 10.0) -> tuple[dict, list[dict]]:
+    def until(self, predicate, timeout: float = WAIT) -> tuple[dict, list[dict]]:
         """Build events up to the first one for which ``predicate`` holds: (it, all of them)."""
         seen: list[dict] = []
         deadline = time.monotonic() + timeout

@@ -5,6 +5,7 @@ user error and a full one with --debug."""
 from __future__ import annotations
 
 import json
+import re
 import subprocess
 import sys
 import tomllib
@@ -32,22 +33,27 @@ def test_python_dash_m_ssg(tmp_path):
     assert result.stdout == f"ssg {__version__}\n"
 
 
+def listed_commands(help_text: str) -> set[str]:
+    """The first word of each line of a help text (a box drawn around it or not):
+    the command names, however click or typer lays the help out."""
+    return {found.group(1) for line in help_text.splitlines() if (found := re.match(r"[\W_]*(\w+)\b", line))}
+
+
 def test_help_lists_the_commands(cli):
     result = cli("--help")
     assert result.exit_code == 0
-    for command in ("build", "new", "clean", "plugins"):
-        assert f"  {command} " in result.stdout
+    assert {"build", "new", "clean", "plugins", "deploy", "serve"} <= listed_commands(result.stdout)
 
 
 def test_no_arguments_shows_help(cli):
     result = cli()
-    assert "Usage:" in result.output and "build" in result.output
+    assert {"build", "new", "clean", "plugins"} <= listed_commands(result.output)
 
 
 def test_unknown_option_is_a_usage_error(cli):
     result = cli("build", "--colour")
     assert result.exit_code == 2
-    assert "No such option: --colour" in result.output
+    assert "--colour" in result.output            # named; the sentence around it is click's
 
 
 # --- ssg new ----------------------------------------------------------------------------------------

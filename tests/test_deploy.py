@@ -16,6 +16,7 @@ import pytest
 from deploy_servers import Remote, Servers
 
 from ssg.config import read_config
+from ssg.deploy import runner
 from ssg.deploy.lease import Lease
 from ssg.deploy.redact import Redactor
 from ssg.deploy.registry import deploy_targets
@@ -181,7 +182,7 @@ def test_verify_uploads_again_what_was_lost_on_the_target(make_site, cli, remote
 def test_a_live_lock_refuses_a_deploy_until_broken(make_site, cli, remote):
     """Incident 1: the lock is released only by its holder; others are refused."""
     site = deploy_site(make_site, remote)
-    holder = Lease(open_target(site), 60, "f" * 32)
+    holder = Lease(open_target(site), 600, "f" * 32)
     holder.acquire(wait=False)
     refused = deploy(cli, site)
     assert refused.exit_code == 1
@@ -212,11 +213,12 @@ def race(count: int, action) -> list:
         except Exception as error:  # noqa: BLE001 - collected for the assertion
             results[index] = error
 
-    threads = [threading.Thread(target=run, args=(i,)) for i in range(count)]
+    threads = [threading.Thread(target=run, args=(i,), daemon=True) for i in range(count)]
     for thread in threads:
         thread.start()
     for thread in threads:
-        thread.join(30)
+        thread.join(120)
+        assert not thread.is_alive(), "a racer did not finish within 120 s"
     return results
 
 
@@ -231,7 +233,7 @@ def test_exclusive_create_of_a_lease_slot_has_exactly_one_winner(make_site, atom
 
 def test_deployers_racing_for_the_lock_exactly_one_gets_it(make_site, atomic_remote):
     site = deploy_site(make_site, atomic_remote)
-    leases = [Lease(open_target(site), 60, f"{i:032d}") for i in range(5)]
+    leases = [Lease(open_target(site), 600, f"{i:032d}") for i in range(5)]
     results = race(5, lambda i: leases[i].acquire(wait=False) or "acquired")
     assert results.count("acquired") == 1, results
     assert all(isinstance(r, LockedError) for r in results if r != "acquired"), results
@@ -263,17 +265,36 @@ def test_s3_renews_a_lease_slot_only_if_it_is_unchanged(make_site, servers, tmp_
     assert holder.read_slot("0000000001") == b"holder renewed"
 
 
-def test_wait_queues_behind_the_holder_instead_of_failing(make_site, cli, tmp_path):
+def test_wait_queues_behind_the_holder_instead_of_failing(make_site, cli, tmp_path, monkeypatch):
     remote = Servers(tmp_path).remote("file", tmp_path)
     site = deploy_site(make_site, remote)
-    holder = Lease(open_target(site), 60, "a" * 32)
+    holder = Lease(open_target(site), 600, "a" * 32)
     holder.acquire(wait=False)
-    releaser = threading.Timer(1.5, holder.release)
+    waiting = threading.Event()
+
+    class Observed(Lease):
+        """The deploy's lease, telling the test when the deploy starts to wait."""
+
+        def acquire(self, *, wait: bool, on_wait=None):
+            def announce(who) -> None:
+                if on_wait is not None:
+                    on_wait(who)
+                waiting.set()
+            return super().acquire(wait=wait, on_wait=announce)
+
+    monkeypatch.setattr(runner, "Lease", Observed)
+
+    def release_once_waited() -> None:     # not after a fixed delay: a slow deploy might not be waiting yet
+        waiting.wait(120)
+        holder.release()
+
+    releaser = threading.Thread(target=release_once_waited, daemon=True)
     releaser.start()
     try:
         result = deploy(cli, site, "--wait")
     finally:
-        releaser.join()
+        waiting.set()
+        releaser.join(120)
     assert result.exit_code == 0, result.output
     assert f"waiting for the deploy lock, held by {socket.gethostname()} pid " in result.output
     assert remote.files() == published(site)
@@ -282,7 +303,7 @@ def test_wait_queues_behind_the_holder_instead_of_failing(make_site, cli, tmp_pa
 def test_json_reports_a_refusal_and_the_status(make_site, cli, tmp_path):
     remote = Servers(tmp_path).remote("file", tmp_path)
     site = deploy_site(make_site, remote)
-    holder = Lease(open_target(site), 60, "b" * 32)
+    holder = Lease(open_target(site), 600, "b" * 32)
     holder.acquire(wait=False)
     refused = deploy(cli, site, "--json")
     assert refused.exit_code == 1

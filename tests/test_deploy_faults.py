@@ -12,6 +12,7 @@ from __future__ import annotations
 import hashlib
 import json
 import os
+import re
 import shutil
 import signal
 import socket
@@ -29,6 +30,14 @@ pytestmark = [pytest.mark.slow, pytest.mark.filterwarnings("ignore::DeprecationW
 
 KINDS = ["file", "ftp", "ftps", "sftp", "s3"]
 HOST = socket.gethostname()
+# Leases: long wherever a lease must not run out while the test works (however
+# slow the machine); short only where the test wants it to run out, and even
+# then renewed every 1.3 s and given up 0.7 s before its end, so a deployer
+# stalled by the machine for about two seconds still reaches its pause point.
+# Whatever waits for a lease to run out asks the target (`ssg deploy --status`)
+# instead of sleeping a fixed time.
+LONG_LEASE, SHORT_LEASE = "120", "4"
+DEADLINE = 120                     # seconds; a loaded machine gets there long before
 
 
 def site_files(version: str, pages: int = 120) -> dict[str, str]:
@@ -70,7 +79,7 @@ def start(remote: Remote, site: Path, *args: str, stop_after: int | None = None)
 
 def run(remote: Remote, site: Path, *args: str) -> subprocess.CompletedProcess:
     process = start(remote, site, *args)
-    stdout, stderr = process.communicate(timeout=120)
+    stdout, stderr = process.communicate(timeout=DEADLINE)
     return subprocess.CompletedProcess(process.args, process.returncode, stdout, stderr)
 
 
@@ -81,7 +90,7 @@ def paused(process: subprocess.Popen) -> bool:
         return False
 
 
-def wait_stopped(process: subprocess.Popen, timeout: float = 60) -> None:
+def wait_stopped(process: subprocess.Popen, timeout: float = DEADLINE) -> None:
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
         assert process.poll() is None, process.communicate()
@@ -89,6 +98,24 @@ def wait_stopped(process: subprocess.Popen, timeout: float = 60) -> None:
             return
         time.sleep(0.02)
     raise AssertionError("the deployer never reached its pause point")
+
+
+def wait_lease_out(remote: Remote, site: Path, timeout: float = DEADLINE) -> None:
+    """Until the target's status says the lock is free: the lease of a deployer
+    that is paused or dead has run out (the lease itself, not a guess at it)."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        status = run(remote, site, "--status", "--json")
+        assert status.returncode == 0, status.stderr
+        if not json.loads(status.stdout)["locked"]:
+            return
+        time.sleep(0.2)
+    raise AssertionError(f"the lease did not run out within {timeout} s")
+
+
+def set_lease(site: Path, seconds: str) -> None:
+    config = site / "ssg.toml"
+    config.write_text(re.sub(r"(?m)^lease_seconds = .*$", f"lease_seconds = {seconds}", config.read_text()))
 
 
 def assert_remote_is(remote: Remote, site: Path) -> None:
@@ -105,8 +132,8 @@ def assert_remote_is(remote: Remote, site: Path) -> None:
 def test_second_deploy_is_refused_while_the_first_runs(make_site, remote):
     """Incident 1, steps 5-7: a retry while a deploy runs must be refused, on the
     same machine (local lock) and from another checkout or machine (remote lease)."""
-    first = make(make_site, remote, "v1", lease="30")
-    other_checkout = make(make_site, remote, "v1", lease="30")
+    first = make(make_site, remote, "v1", lease=LONG_LEASE)
+    other_checkout = make(make_site, remote, "v1", lease=LONG_LEASE)
     running = start(remote, first, stop_after=3)
     try:
         wait_stopped(running)
@@ -118,16 +145,16 @@ def test_second_deploy_is_refused_while_the_first_runs(make_site, remote):
         assert status.returncode == 0 and f"locked by {HOST} pid {running.pid}" in status.stdout
     finally:
         running.send_signal(signal.SIGCONT)
-    assert running.wait(60) == 0, running.communicate()
+    assert running.wait(DEADLINE) == 0, running.communicate()
     assert_remote_is(remote, first)
 
 
 def test_deploys_started_at_once_from_three_checkouts_exactly_one_publishes(make_site, remote):
     """Incident 1: two (here three) deploys racing for one target. Each would
     pause after its first upload; only the one holding the lock gets there."""
-    sites = [make(make_site, remote, "v1", lease="30") for _ in range(3)]
+    sites = [make(make_site, remote, "v1", lease=LONG_LEASE) for _ in range(3)]
     racers = [start(remote, site, stop_after=1) for site in sites]
-    deadline = time.monotonic() + 60
+    deadline = time.monotonic() + DEADLINE
     while time.monotonic() < deadline and not all(r.poll() is not None or paused(r) for r in racers):
         time.sleep(0.02)
     winners = [r for r in racers if r.poll() is None]
@@ -135,13 +162,13 @@ def test_deploys_started_at_once_from_three_checkouts_exactly_one_publishes(make
         assert len(winners) == 1, [r.poll() for r in racers]
         for loser in racers:
             if loser is not winners[0]:
-                _out, errors = loser.communicate(timeout=30)
+                _out, errors = loser.communicate(timeout=DEADLINE)
                 assert loser.returncode == 1 and f"locked by {HOST} pid {winners[0].pid} since " in errors, errors
     finally:
         for racer in racers:
             if racer.poll() is None:
                 racer.send_signal(signal.SIGCONT)
-    assert winners[0].wait(60) == 0, winners[0].communicate()
+    assert winners[0].wait(DEADLINE) == 0, winners[0].communicate()
     assert_remote_is(remote, sites[0])
 
 
@@ -149,18 +176,18 @@ def test_incident_1_replayed_a_paused_deployer_is_fenced_after_a_takeover(make_s
     """Incident 1: deployer A stalls mid-upload (SIGSTOP) past its lease; B takes
     over and publishes a newer build; A resumes and must stop before writing
     again, so no file holds A's (older) bytes."""
-    old = make(make_site, remote, "v1", lease="2")
-    new = make(make_site, remote, "v2", lease="2")
+    old = make(make_site, remote, "v1", lease=SHORT_LEASE)
+    new = make(make_site, remote, "v2", lease=LONG_LEASE)     # B's own lease: it must not run out while B works
     stalled = start(remote, old, stop_after=5)
     try:
         wait_stopped(stalled)
-        time.sleep(2.5)                                        # A's lease runs out while it is paused
+        wait_lease_out(remote, new)                            # A's lease runs out while it is paused
         taker = run(remote, new)
         assert taker.returncode == 0, taker.stderr
         assert f"took over the expired lock of {HOST} pid {stalled.pid}" in taker.stderr
     finally:
         stalled.send_signal(signal.SIGCONT)
-    _out, errors = stalled.communicate(timeout=60)
+    _out, errors = stalled.communicate(timeout=DEADLINE)
     assert stalled.returncode == 1, errors
     assert "lost the deploy lock" in errors and "stopped before writing again" in errors
     assert_remote_is(remote, new)
@@ -170,11 +197,11 @@ def test_incident_1_replayed_a_paused_deployer_is_fenced_after_a_takeover(make_s
 def test_kill_9_mid_deploy_then_the_next_deploy_uploads_only_the_rest(make_site, remote):
     """Incident 1's other half: a deployer that dies holding the lock is
     recovered from, and the next deploy completes its work without starting over."""
-    site = make(make_site, remote, "v1", lease="30")
+    site = make(make_site, remote, "v1", lease=LONG_LEASE)
     killed = start(remote, site, stop_after=70)
     wait_stopped(killed)
     killed.kill()
-    killed.wait(30)
+    killed.wait(DEADLINE)
     stored = remote.read_all()
     journaled = set()
     for path, body in stored.items():
@@ -193,14 +220,15 @@ def test_kill_9_mid_deploy_then_the_next_deploy_uploads_only_the_rest(make_site,
 
 def test_an_interrupted_copy_of_the_site_is_not_needed_to_finish(make_site, remote, tmp_path):
     """The next deploy may come from another checkout (another CI runner)."""
-    site = make(make_site, remote, "v1", lease="2")
+    site = make(make_site, remote, "v1", lease=SHORT_LEASE)
     killed = start(remote, site, stop_after=10)
     wait_stopped(killed)
     killed.kill()
-    killed.wait(30)
+    killed.wait(DEADLINE)
     elsewhere = tmp_path / "checkout-2"
     shutil.copytree(site, elsewhere)
-    time.sleep(2.2)                                            # another host cannot see that A died: wait the lease out
+    set_lease(elsewhere, LONG_LEASE)                           # the finisher's own lease must not run out while it works
+    wait_lease_out(remote, elsewhere)                          # another host cannot see that A died: wait the lease out
     finisher = run(remote, elsewhere)
     assert finisher.returncode == 0, finisher.stderr
     assert_remote_is(remote, elsewhere)

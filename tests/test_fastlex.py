@@ -2,7 +2,11 @@
 the tokens must be exactly Pygments' own, for every installed regex lexer.
 ssg.markdown.format_html writes them as HTML with its own loop: the HTML
 must be byte for byte what Pygments' HtmlFormatter writes (the theme's
-pygments.css is made for it), for every installed lexer's tokens."""
+pygments.css is made for it), for every installed lexer's tokens.
+
+These equivalence tests (marker ``equivalence``) are what a Pygments version
+must pass before ssg.speedups lets the two speed-ups run with it; they test
+them whatever SSG_SPEEDUPS says."""
 
 from __future__ import annotations
 
@@ -15,6 +19,7 @@ from pygments.formatters import HtmlFormatter
 from pygments.lexer import RegexLexer
 from pygments.lexers import get_all_lexers, get_lexer_by_name
 
+from ssg import speedups
 from ssg.fastlex import _TABLES, accelerate
 from ssg.markdown import format_html
 
@@ -39,6 +44,8 @@ REGEX_LEXERS = _regex_lexers()
 
 
 def _both(alias: str) -> tuple:
+    assert speedups.safe("fastlex") and speedups.safe("format_html"), (
+        speedups.problem("fastlex") or speedups.problem("format_html"))
     return get_lexer_by_name(alias), accelerate(get_lexer_by_name(alias))
 
 
@@ -46,6 +53,7 @@ def test_most_installed_lexers_are_plain_regex_lexers():
     assert len(REGEX_LEXERS) > 300
 
 
+@pytest.mark.equivalence
 @pytest.mark.parametrize("alias", REGEX_LEXERS)
 def test_tokens_and_html_equal_pygments_own(alias):
     plain, fast = _both(alias)
@@ -60,6 +68,7 @@ OTHER_LEXERS = [aliases[0] for _name, aliases, _files, _mimes in get_all_lexers(
                 if aliases and aliases[0] not in REGEX_LEXERS]
 
 
+@pytest.mark.equivalence
 @pytest.mark.parametrize("alias", OTHER_LEXERS)
 def test_html_of_other_lexers_equals_pygments_own(alias):
     """Lexers fastlex leaves alone (their own tokenising) are formatted by format_html too."""
@@ -69,6 +78,7 @@ def test_html_of_other_lexers_equals_pygments_own(alias):
         assert format_html(iter(tokens)) == format(iter(tokens), REFERENCE), (alias, text)
 
 
+@pytest.mark.equivalence
 def test_most_states_are_combined():
     """The speed comes from combined states: most must combine (a state left
     to Pygments' loop is still right, only slower)."""
@@ -80,6 +90,7 @@ def test_most_states_are_combined():
     assert all(state.full() is not None for state in python.values())
 
 
+@pytest.mark.equivalence
 @settings(max_examples=150, deadline=None)
 @given(alias=st.sampled_from(["python", "javascript", "c", "html", "bash", "sql", "yaml", "rust", "css", "ruby"]),
        text=st.text(alphabet=st.sampled_from(list("abcxyz019_ \n\t'\"`\\/*#<>=+-(){}[]:;,.$@!?&|%^~ré✓")),
@@ -96,6 +107,7 @@ def test_other_lexers_are_left_alone():
     assert "get_tokens_unprocessed" not in vars(console)
 
 
+@pytest.mark.equivalence
 def test_highlighting_is_the_same_with_fast_lexers():
     """Parse workers highlight with fast lexers (ssg.markdown.use_fast_lexers);
     a page must come out the same whichever process parsed it."""

@@ -105,7 +105,7 @@ def test_yaml_never_runs_code(make_site, cli, tmp_path, where, text, line):
     result = build(cli, site)
     assert result.exit_code == 1
     assert f"error: {where}:{line}: invalid YAML" in result.stderr
-    assert "could not determine a constructor for the tag 'tag:yaml.org,2002:python/object" in result.stderr
+    assert "the tag '!!python/object/" in result.stderr and "' is not allowed" in result.stderr
     assert not marker.exists()
 
 

@@ -17,7 +17,7 @@ from pathlib import Path
 
 import pytest
 from conftest import MINIMAL_CONFIG, write_files
-from serve_helpers import ServeProcess
+from serve_helpers import WAIT, ServeProcess, wait_until
 
 from ssg.errors import UsageError
 from ssg.serve.events import Broker
@@ -45,6 +45,12 @@ SITE = {
 
 # A post whose summary is fixed (the feeds show summaries): a body edit is rebuilt warm (ssg/warm.py).
 GAMMA = "---\ntitle: Gamma\ndate: 2024-01-03\nsummary: Fixed.\n---\n{body}\n"
+
+
+def deface(path: Path) -> None:
+    """Edit an output file by hand in one write: the watcher never sees it half done."""
+    with path.open("a") as file:
+        file.write("<p>defaced by hand</p>\n")
 
 
 def make(tmp_path: Path, name: str = "site", extra: dict | None = None) -> Path:
@@ -210,7 +216,10 @@ def test_a_busy_default_port_moves_to_the_next_free_one():
 
 # -- watching, coalescing, errors ---------------------------------------------
 
-def test_a_burst_of_50_edits_in_one_second_makes_at_most_two_builds_and_serves_the_last(tmp_path, cli):
+def test_a_burst_of_50_edits_is_coalesced_and_serves_the_last(tmp_path, cli):
+    """How few builds a burst makes is the Scheduler's, checked below on a
+    clock the test moves: here the machine may be busy, the saves late and
+    the watcher's reports too."""
     site = make(tmp_path)
     post_file = site / "content/posts/a.md"
     with ServeProcess(site) as server:
@@ -219,20 +228,21 @@ def test_a_burst_of_50_edits_in_one_second_makes_at_most_two_builds_and_serves_t
         started = time.monotonic()
         for n in range(50):
             post_file.write_text(post("Alpha", f"Edit number {n}."))
-            time.sleep(0.02)    # the burst: 50 saves spread over one second
-        assert time.monotonic() - started < 1.5
+            time.sleep(0.02)    # the burst's shape: 50 saves spread over about a second
+        seconds = time.monotonic() - started
         event, seen = events.until(lambda e: e["ok"] and "/posts/a/" in e["changed"]
                                    and "Edit number 49." in server.request("/posts/a/").text)
         # Anything of the burst still pending is built before a later change's build.
         (site / "content/about.md").write_text("---\ntitle: About\n---\nSentinel.\n")
         _, after = events.until(lambda e: "/about/" in e["changed"])
         burst_builds = len(seen) + len(after) - 1
-        assert 1 <= burst_builds <= 2, [e["changed"] for e in seen + after]
-        assert server.builds - initial == burst_builds + 1
+        # About one build a second of saves, and the last; one more if the busy machine paused the saves or the watcher.
+        assert 1 <= burst_builds <= 2 + int(seconds), ([e["changed"] for e in seen + after], seconds)
+        assert server.wait_for_builds(initial + burst_builds + 1) == initial + burst_builds + 1
         assert "Edit number 49." in server.request("/posts/a/").text
         events.close()
         assert server.stop(signal.SIGINT) == 0
-    assert "stopped" in server.lines[-1]
+    server.wait_for_line(r"^stopped$")
     # Stopped cleanly: the build state agrees with the output folder, nothing left to do.
     result = cli("build", "-s", str(site))
     assert result.exit_code == 0 and " 0 written" in result.stdout
@@ -248,7 +258,9 @@ def test_editor_temporary_files_start_no_build(tmp_path):
         (site / ".git").mkdir()
         (site / ".git/index").write_text("x")
         (site / "public/stray.html").write_text("x")
-        time.sleep(0.4)    # the one wait for nothing: far longer than the watcher's report + the 60 ms debounce
+        # A pause, not a wait for anything: it gives a build the junk wrongly started the time to show up
+        # before the edit's. A busy machine can only make the junk share the edit's build (and pass).
+        time.sleep(0.4)
         (posts / "b.md").write_text(post("Beta", "Beta after the junk.", "2024-01-02"))
         event, seen = events.until(lambda e: "/posts/b/" in e["changed"])
         assert len(seen) == 1, "a temporary file started a build"
@@ -300,25 +312,31 @@ def test_output_files_edited_moved_or_deleted_by_hand_are_rebuilt_warm_and_own_w
     public = site / "public"
     with ServeProcess(site) as server:
         events = server.events()
+        initial = server.builds
         original = {rel: (public / rel).read_bytes() for rel in ("posts/a/index.html", "files/notes.txt",
-                                                                 "posts/b/index.html", "index.html")}
+                                                                 "posts/b/index.html", "index.html", "about/index.html")}
         stamp = (public / "index.html").stat().st_mtime_ns
-        (public / "posts/a/index.html").write_text("defaced by hand")
-        event, _ = events.until(lambda e: e["changed"])
-        assert event["changed"] == ["/posts/a/"]
-        (public / "files/notes.txt").unlink()
-        event, _ = events.until(lambda e: e["changed"])
-        assert event["changed"] == ["/files/notes.txt"]
-        (public / "posts/b").rename(tmp_path / "b-moved")
-        event, _ = events.until(lambda e: e["changed"])
-        assert event["changed"] == ["/posts/b/"]
+        # One hand edit at a time, each after the last one's repair: one build each, its own writes start none.
+        for edit, url in ((lambda: deface(public / "posts/a/index.html"), "/posts/a/"),
+                          (lambda: (public / "files/notes.txt").unlink(), "/files/notes.txt"),
+                          (lambda: (public / "posts/b").rename(tmp_path / "b-moved"), "/posts/b/")):
+            edit()
+            event, seen = events.until(lambda e: e["changed"])
+            assert event["changed"] == [url] and len(seen) == 1, seen
         assert {rel: (public / rel).read_bytes() for rel in original} == original
         assert (public / "index.html").stat().st_mtime_ns == stamp, "a page not touched by hand was rewritten"
-        repairs = [line for line in server.stdout if line.startswith("built in ")][1:]
+        server.wait_for_builds(initial + 3)
+        repairs = [line for line in server.stdout if line.startswith("built in ")][initial:]
         assert len(repairs) == 3 and all(line.endswith("1 written, 0 deleted, 0 errors (warm)") for line in repairs)
         (public / "stray.html").write_text("mine")
-        time.sleep(0.5)    # the one wait for nothing: the watcher's report, the debounce, a stat of each output
-        assert server.builds == 4, "the builds' own writes or a stray file started a build"
+        # A pause, not a wait for anything: a build the stray file wrongly started has the time to show up
+        # before the next repair's (a busy machine can only make them one build, and pass).
+        time.sleep(0.4)
+        deface(public / "about/index.html")
+        event, seen = events.until(lambda e: e["changed"])
+        assert event["changed"] == ["/about/"] and len(seen) == 1, "the stray file started a build"
+        assert server.wait_for_builds(initial + 4) == initial + 4, "the builds' own writes started a build"
+        assert (public / "about/index.html").read_bytes() == original["about/index.html"]
         events.close()
         assert server.stop() == 0
     assert (public / "stray.html").read_text() == "mine"
@@ -328,15 +346,26 @@ def test_output_files_edited_moved_or_deleted_by_hand_are_rebuilt_warm_and_own_w
 
 def test_a_deleted_output_folder_is_built_again(tmp_path):
     site = make(tmp_path)
+    public = site / "public"
+
+    def files() -> dict | None:
+        try:
+            return {p.relative_to(public): p.read_bytes() if p.is_file() else None for p in public.rglob("*")}
+        except FileNotFoundError:
+            return None      # a build is writing
+
     with ServeProcess(site) as server:
         events = server.events()
-        before = sorted(p.relative_to(site / "public") for p in (site / "public").rglob("*"))
-        shutil.rmtree(site / "public")
+        before = files()
+        # Moved away, then deleted: the server sees it gone at once. An `rm -rf` the server sees
+        # half done races it: the files it puts back can make rm fail ("Directory not empty").
+        public.rename(tmp_path / "gone")
+        shutil.rmtree(tmp_path / "gone")
         events.until(lambda e: "/posts/a/" in e["changed"] or e["everything"])
-        assert sorted(p.relative_to(site / "public") for p in (site / "public").rglob("*")) == before
-        (site / "public/index.html").write_text("defaced after the folder came back")
-        events.until(lambda e: e["changed"] == ["/"])
-        assert "defaced" not in (site / "public/index.html").read_text()
+        wait_until(lambda: files() == before, "the output folder built again as it was")
+        deface(public / "index.html")          # the folder that came back is watched
+        events.until(lambda e: "/" in e["changed"])
+        wait_until(lambda: files() == before, "the page defaced by hand built again")
         events.close()
 
 
@@ -345,7 +374,7 @@ def test_a_site_built_before_is_served_at_once_and_its_model_loaded_after(tmp_pa
     10,000 posts); the model is loaded once serving, so the first edit is warm."""
     site = make(tmp_path, extra={"content/posts/c.md": GAMMA.format(body="Gamma body.")})
     assert cli("build", "-s", str(site)).exit_code == 0
-    with ServeProcess(site) as server:
+    with ServeProcess(site, merged=True) as server:       # one pipe: the lines in the order written
         first = server.wait_for_line(r"^built in [\d.]+ s: 0 written, 0 deleted, 0 errors$")
         ready = server.wait_for_line(r"^ready: the site model is loaded \([\d.]+ s\); edits of page text are "
                                      r"rebuilt from it$")
@@ -427,8 +456,71 @@ def test_a_new_input_folder_is_watched(tmp_path):
 def test_no_watch_serves_without_rebuilding(tmp_path):
     site = make(tmp_path)
     with ServeProcess(site, "--no-watch") as server:
-        assert "not watching" in server.lines[-1]
+        server.wait_for_line(r"^serving http://\S+ \(not watching for changes\)$")
         assert server.request("/posts/a/").status == 200
+
+
+def test_poll_rebuilds_an_edit_and_repairs_the_output(tmp_path):
+    """``--poll``: every watcher polls, for network mounts and containers where file events never arrive."""
+    site = make(tmp_path)
+    with ServeProcess(site, "--poll") as server:
+        events = server.events()
+        # Early in a second, so that the second save is likely within the same second as the first:
+        # the poller of watchfiles compares modification times in whole seconds; ssg/serve/watch.py makes up for it.
+        wait_until(lambda: time.time() % 1 < 0.2, "the start of a second")
+        for text in ("Seen by polling.", "Seen by polling, saved again."):
+            (site / "content/posts/a.md").write_text(post("Alpha", text))
+            events.until(lambda e: "/posts/a/" in e["changed"])
+        assert "Seen by polling, saved again." in server.request("/posts/a/").text
+        assert "Seen by polling, saved again." in (site / "public/posts/a/index.html").read_text()
+        (site / "public/files/notes.txt").unlink()
+        events.until(lambda e: "/files/notes.txt" in e["changed"])
+        assert server.request("/files/notes.txt").body == (site / "static/files/notes.txt").read_bytes()
+        events.close()
+        assert server.stop() == 0
+
+
+def inotify_limited(name: str, value: int) -> tuple[str, ...]:
+    """A command prefix: the rest runs in a user namespace whose inotify limit ``name`` is ``value``
+    (skips the test where there are no user namespaces to make)."""
+    import subprocess
+
+    wrapper = ("unshare", "--user", "--map-root-user", "sh", "-c",
+               f'echo {value} > /proc/sys/user/{name} && exec "$@"', "sh")
+    try:
+        usable = subprocess.run([*wrapper, "true"], capture_output=True, timeout=WAIT).returncode == 0
+    except FileNotFoundError:
+        usable = False
+    if not usable:
+        pytest.skip("no user namespaces here (unshare) to limit inotify in")
+    return wrapper
+
+
+def test_without_file_events_serve_says_so_and_poll_rebuilds(tmp_path):
+    """No inotify instance allowed: file events never arrive, as on some network mounts."""
+    no_events = inotify_limited("max_inotify_instances", 0)
+    site = make(tmp_path)
+    with ServeProcess(site, wrapper=no_events) as server:
+        server.wait_for_line(r"^changes are not watched \(.+\); `ssg serve --poll` watches by polling instead$")
+        assert server.stop() == 0
+    with ServeProcess(site, "--poll", wrapper=no_events) as server:
+        events = server.events()
+        (site / "content/posts/a.md").write_text(post("Alpha", "Polled, with no file events."))
+        events.until(lambda e: "/posts/a/" in e["changed"])
+        assert "Polled, with no file events." in server.request("/posts/a/").text
+        events.close()
+        assert server.stop() == 0
+    assert not any("not watched" in line for line in server.lines)
+
+
+def test_folders_beyond_the_inotify_watch_limit_are_said_not_watched(tmp_path):
+    site = make(tmp_path)
+    with ServeProcess(site, wrapper=inotify_limited("max_inotify_watches", 1)) as server:
+        server.wait_for_line(r"^some input folders are not watched, their changes are not built \(.+\); on Linux, "
+                             r"fs\.inotify\.max_user_watches raises the limit; `ssg serve --poll` watches by polling instead$")
+        server.wait_for_line(r"^the output folder is not watched for edits by hand \(.+\); `ssg build` repairs them; "
+                             r"on Linux, fs\.inotify\.max_user_watches raises the limit; `ssg serve --poll` watches")
+        assert server.stop() == 0
 
 
 # -- the scheduler and the filter, without HTTP ------------------------------
@@ -448,9 +540,7 @@ def test_open_starts_the_users_browser_on_the_site_url(tmp_path):
     browser.write_text(f'#!/bin/sh\necho "$1" > {opened}\n')
     browser.chmod(0o755)
     with ServeProcess(site, "--open", env={"BROWSER": f"{browser} %s"}) as server:
-        deadline = time.monotonic() + 10
-        while not (opened.exists() and opened.read_text().strip()) and time.monotonic() < deadline:
-            time.sleep(0.05)
+        wait_until(lambda: opened.exists() and opened.read_text().strip(), "the browser started")
         assert opened.read_text().strip() == server.url == f"http://127.0.0.1:{server.port}/"
 
 
@@ -469,15 +559,13 @@ def test_a_second_ctrl_c_abandons_the_running_build_and_the_state_stays_consiste
     with ServeProcess(site) as server:
         (site / "slow").write_text("")
         (site / "content/posts/a.md").write_text(post("Alpha", "Edited while the build is slow."))
-        deadline = time.monotonic() + 20
-        while not (site / "sleeping").exists() and time.monotonic() < deadline:
-            time.sleep(0.05)     # until the build is running, asleep in the plugin
+        wait_until((site / "sleeping").exists, "the build running, asleep in the plugin")
         server.process.send_signal(signal.SIGINT)
         server.wait_for_line(r"stopping after the running build \(press Ctrl-C again to abandon it\)")
         started = time.monotonic()
-        assert server.stop(signal.SIGINT, timeout=10) == 0
-        assert time.monotonic() - started < 5, "the second Ctrl-C did not abandon the 30 s build"
-    assert any("build abandoned" in line for line in server.lines)
+        assert server.stop(signal.SIGINT, timeout=20) == 0
+        assert time.monotonic() - started < 20, "the second Ctrl-C did not abandon the 30 s build"
+    server.wait_for_line("build abandoned")
     (site / "slow").unlink()
     result = cli("build", "-s", str(site))
     assert result.exit_code == 0, result.output
@@ -485,30 +573,55 @@ def test_a_second_ctrl_c_abandons_the_running_build_and_the_state_stays_consiste
 
 
 def test_scheduler_one_build_running_one_pending_every_change_built():
+    """Each build runs until the test lets it end, so nothing depends on how fast the machine is."""
     scheduler = Scheduler(quiet=0.01, longest=0.05)
-    version = {"now": 0}
-    built: list[int] = []
+    batches = []
+    running, ended = threading.Semaphore(0), threading.Semaphore(0)
 
     def builder():
-        while scheduler.wait():
-            seen = version["now"]
-            time.sleep(0.03)          # a build that takes a while; changes arrive during it
-            built.append(seen)
+        while (batch := scheduler.wait()) is not None:
+            batches.append(batch)
+            running.release()
+            ended.acquire()
 
     thread = threading.Thread(target=builder)
     thread.start()
-    for n in range(1, 201):
-        version["now"] = n
-        scheduler.mark()
-        time.sleep(0.001)
-    deadline = time.monotonic() + 5
-    while (not built or built[-1] != 200) and time.monotonic() < deadline:
-        time.sleep(0.01)
-    scheduler.stop()
-    thread.join(5)
-    assert built[-1] == 200                     # the last change was built
-    assert len(built) < 20                      # 200 marks coalesced
-    assert built == sorted(built)
+    try:
+        scheduler.mark(["first"])
+        assert running.acquire(timeout=WAIT)
+        during = {f"during-{n}" for n in range(200)}
+        for path in sorted(during):
+            scheduler.mark([path])
+        ended.release()
+        assert running.acquire(timeout=WAIT)        # one more build: every change made during the first
+        scheduler.mark(["last"])
+        ended.release()
+        assert running.acquire(timeout=WAIT)
+    finally:
+        scheduler.stop()
+        ended.release()
+        thread.join(WAIT)
+    assert [batch.paths for batch in batches] == [{"first"}, during, {"last"}]
+
+
+def test_scheduler_a_steady_stream_of_saves_is_built_about_once_a_second():
+    """The defaults, on a clock the test moves: saves spread over less than
+    ``longest`` make at most two builds, a longer stream one build per
+    ``longest``, and every save is in exactly one build."""
+    for seconds, most in ((1, 2), (3, 3)):
+        now = [0.0]
+        scheduler = Scheduler(clock=lambda now=now: now[0])
+        builds = []
+        saves = [f"save-{n}" for n in range(50 * seconds)]
+        for n, path in enumerate(saves):
+            now[0] = n * 0.02
+            if (due := scheduler.due()) is not None and due <= now[0]:
+                builds.append(scheduler.wait())
+            scheduler.mark([path])
+        now[0] = scheduler.due()
+        builds.append(scheduler.wait())
+        assert len(builds) <= most
+        assert sorted(path for batch in builds for path in batch.paths) == sorted(saves)
 
 
 @pytest.mark.parametrize("rel", ["content/posts/.a.md.swp", "content/posts/a.md~", "content/4913", "content/.#a.md",

@@ -33,8 +33,8 @@ def _version(value: bool) -> None:
 
 @app.callback()
 def main_options(
-    version: Annotated[bool | None, typer.Option("--version", callback=_version, is_eager=True,
-                                                    help="Print the version and exit.")] = None,
+    version: Annotated[bool, typer.Option("--version", callback=_version, is_eager=True,
+                                          help="Print the version and exit.")] = False,
 ) -> None:
     """ssg: build, preview and publish static sites."""
 
@@ -86,6 +86,8 @@ def serve(
                                                   "Default: 8000, or the next free one of 8000-8019.")] = None,
     watch: Annotated[bool, typer.Option("--watch/--no-watch", help="Rebuild on every change and reload the "
                                                                    "open pages (default).")] = True,
+    poll: Annotated[bool, typer.Option("--poll", help="Watch by polling the files: for network mounts and "
+                                                      "containers, where file events never arrive.")] = False,
     open_: Annotated[bool, typer.Option("--open", help="Open the site in the web browser.")] = False,
     drafts: Annotated[bool, typer.Option("--drafts", help="Include pages marked draft.")] = False,
     future: Annotated[bool, typer.Option("--future", help="Include pages dated in the future.")] = False,
@@ -98,7 +100,7 @@ def serve(
     from ssg.cli.serve_cmd import run_serve
     from ssg.serve import ServeOptions
 
-    options = ServeOptions(host=host, port=port, watch=watch, open_browser=open_, verbose=verbose,
+    options = ServeOptions(host=host, port=port, watch=watch, poll=poll, open_browser=open_, verbose=verbose,
                            build=BuildOptions(drafts=drafts, future=future, on_wait=waiting))
     run_serve(site, options, debug=debug)
 

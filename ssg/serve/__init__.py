@@ -37,6 +37,7 @@ class ServeOptions:
     host: str = "127.0.0.1"
     port: int | None = None     # None: 8000, or the next free port
     watch: bool = True
+    poll: bool = False          # the watcher polls: file events never arrive (network mounts, containers)
     open_browser: bool = False
     verbose: bool = False       # log requests
     build: BuildOptions = field(default_factory=BuildOptions)
@@ -130,7 +131,7 @@ class Session:
             if self.options.watch:
                 watcher = Watcher(self.site_root, self.scheduler.mark, theme=lambda: self.layout.theme,
                                   output=lambda: server.mount.root, on_output=self.scheduler.mark_outputs,
-                                  warn=self.reporter.say)
+                                  warn=self.reporter.say, poll=self.options.poll)
                 watcher.start()      # before the first build: a change made during it is built next
             self._build(None)
             if self.scheduler.stopped:
