@@ -235,12 +235,17 @@ class Build:
         intact = None
         if ((self.warm is None or not self.warm.load) and same_settings and state.meta("failed") == "0" and not unfinished
                 and _before(now, state.meta("next_change"))):
-            # Nothing changed? The output folder is checked on the other core while this one scans the inputs.
+            # Nothing changed? The other core checks the output folders and half the
+            # output files while this one scans the inputs, then checks the other half.
             stamps = state.output_stamps()
-            check = partial(outputs_intact, str(self.output_root), stamps, state.folders())
+            half = len(stamps) // 2
+            check = partial(outputs_intact, str(self.output_root), stamps[:half], state.folders())
             intact = in_background(check, fork=self.workers > 1)
         inputs = Inputs.scan(self.root, self.theme, self.config.path)
-        on_disk = intact is not None and intact()    # every output file is as the last build left it
+        on_disk = False    # every output file is as the last build left it
+        if intact is not None:
+            mine = outputs_intact(str(self.output_root), stamps[half:], {})
+            on_disk = intact() and mine      # the child's answer is always read: it is waited for
         if on_disk and state.meta("inputs") == inputs.fingerprint():
             return self._nothing_changed([row[0] for row in stamps])
         if on_disk and self.warm is None:   # only page text edited? without loading the site (ssg/narrow.py);

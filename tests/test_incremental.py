@@ -218,6 +218,20 @@ def test_output_edited_or_deleted_by_hand_is_repaired(site, with_content_edit):
     assert page.read_bytes() == good
 
 
+@pytest.mark.parametrize("workers", [1, 2])
+def test_any_one_output_edited_by_hand_is_repaired_when_nothing_else_changed(site, workers):
+    """The check that nothing changed splits the output files between two
+    processes (workers > 1): an edit of any one of them, wherever it falls,
+    keeping its size, is found and repaired."""
+    public = site / "public"
+    for path in sorted(p for p in public.rglob("*") if p.is_file()):
+        good = path.read_bytes()
+        path.write_bytes(good[:-1] + (b"#" if good[-1:] != b"#" else b"%") if good else b"x")
+        result = build(site, BuildOptions(workers=workers))
+        assert result.ok and result.written == [path.relative_to(public).as_posix()]
+        assert path.read_bytes() == good
+
+
 def test_files_ssg_did_not_write_are_left_alone_and_reported_once(site):
     (site / "public/verify-google.html").write_text("mine")
     first = build(site)
