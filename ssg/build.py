@@ -510,7 +510,7 @@ class Build:
                           dropped_sources=set(sources) - cache.seen - files.used,
                           outputs=outputs, dropped_outputs=dropped - set(outputs),
                           deps=changed_deps, dropped_deps=dropped_deps, folders=self._folders_committed, reset=reset,
-                          output_root=None if self.same_root else str(self.output_root))
+                          output_root=str(self.output_root))
         self._committed = outputs
 
 

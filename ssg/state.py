@@ -386,9 +386,10 @@ class BuildState:
                all_folders: bool = True, reset: bool = False, output_root: str | None = None) -> str:
         """Write everything a build learnt in one transaction, then forget the
         journal. ``reset`` first forgets every output and dependency (the
-        settings changed or the output folder moved). ``output_root``, when
-        it is not the last build's, keeps the records of the last one's in
-        ``roots``, and those of a killed build's journal into another folder. ``folders`` are the
+        settings changed or the output folder moved). ``output_root`` is the
+        folder this build wrote (a full build says it): when it is not the
+        last build's, the records of the last one's are kept in ``roots``, as
+        are the files a killed build's journal names in another folder. ``folders`` are the
         output folders' mtimes: all of them, or (``all_folders`` False) those
         that changed. Returns the new ``token`` of the state: who committed
         last (a warm model checks the state is still the one it committed)."""
@@ -434,12 +435,14 @@ class BuildState:
         another folder's journal) for that folder; forget those of ``output_root``,
         which this build records as its own."""
         previous = self.meta("output_root")
-        if previous and previous != output_root:
-            db.execute("INSERT OR REPLACE INTO roots SELECT ?, path, sha, size, mtime_ns FROM outputs", (previous,))
+        if previous != output_root:
+            if previous:
+                db.execute("INSERT OR REPLACE INTO roots SELECT ?, path, sha, size, mtime_ns FROM outputs",
+                           (previous,))
+            db.execute("DELETE FROM roots WHERE root = ?", (output_root,))
         root, paths = self._journal or ("", [])
         if root and root != output_root:
             db.executemany("INSERT OR REPLACE INTO roots VALUES (?, ?, '', -1, -1)", ((root, p) for p in paths))
-        db.execute("DELETE FROM roots WHERE root = ?", (output_root,))
 
     def close(self) -> None:
         """Close (an open transaction, if the build did not commit, is rolled back)."""
