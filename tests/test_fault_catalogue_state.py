@@ -26,7 +26,6 @@ from pathlib import Path
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
-
 from typer.testing import CliRunner
 
 from ssg.build import build
@@ -85,13 +84,21 @@ def built(site: Path, *args: str) -> dict:
     return json.loads(run.stdout)
 
 
-def assert_equals_clean(site: Path, tmp_path: Path, output: str = "public") -> None:
-    """The output equals a clean build of the same sources, and a build after it finds nothing to do."""
-    fresh = tmp_path / "fresh"
-    shutil.rmtree(fresh, ignore_errors=True)
-    shutil.copytree(site, fresh, ignore=shutil.ignore_patterns("public", "alt", ".ssg"), symlinks=True)
-    assert build(fresh).ok
-    assert tree(site / output) == tree(fresh / "public"), "incremental output differs from a clean build"
+CLEAN_TREES: dict[str, dict[str, bytes]] = {}    # clean builds of sources many cases share
+
+
+def assert_equals_clean(site: Path, tmp_path: Path, output: str = "public", shared: str = "") -> None:
+    """The output equals a clean build of the same sources (``shared``: the
+    sources are those of other cases with that name, built clean once), and
+    a build after it finds nothing to do."""
+    if not shared or shared not in CLEAN_TREES:
+        fresh = tmp_path / "fresh"
+        shutil.rmtree(fresh, ignore_errors=True)
+        shutil.copytree(site, fresh, ignore=shutil.ignore_patterns("public", "alt", ".ssg"), symlinks=True)
+        assert build(fresh).ok
+        CLEAN_TREES[shared] = tree(fresh / "public")
+    clean = CLEAN_TREES[shared] if shared else CLEAN_TREES.pop("")
+    assert tree(site / output) == clean, "incremental output differs from a clean build"
     again = built(site)
     assert again["files_written"] == 0 and again["files_deleted"] == 0 and not again["warnings"]
 
@@ -176,7 +183,7 @@ def test_state_paths_are_checked_before_use(tmp_path, name):
     build outside the output folder; a damaged part is set aside with a
     warning naming it, and the build goes on (exit 0, never 3)."""
     damage, warned = STATE_CASES[name]
-    site = make_site(tmp_path)
+    site = make_site(tmp_path, posts=5)
     built(site)
     good, before = tree(site / "public"), outside(tmp_path)
     damage(site)
@@ -246,7 +253,7 @@ def test_fuzz_journal(tmp_path, lines, headed, tail):
     fuzz_once(tmp_path, damage)
 
 
-ROW_VALUES = st.one_of(st.none(), st.integers(), st.text(max_size=12), st.binary(max_size=12),
+ROW_VALUES = st.one_of(st.none(), st.integers(-2**63, 2**63 - 1), st.text(max_size=12), st.binary(max_size=12),
                        st.sampled_from(["../victim.txt", "/tmp/x", "index.html", "", "a//b", "escape/x"]))
 
 
@@ -317,7 +324,7 @@ def test_output_folder_never_holds_the_site(tmp_path, name):
     ssg.toml:LINE of output_dir), by `ssg build` and `ssg clean`; nothing is
     deleted and the good output stays."""
     value, setup, words = OUTPUT_CASES[name]
-    site = make_site(tmp_path)
+    site = make_site(tmp_path, posts=5)
     (site / "static").mkdir()
     (site / "static/site.css").write_text("body {}\n")
     if setup is not None:
@@ -343,7 +350,7 @@ def test_output_folder_never_holds_the_site(tmp_path, name):
 
 @pytest.mark.parametrize("out", [".git", "content", ".", "..", ".ssg", "static/x"])
 def test_out_option_is_checked_like_output_dir(tmp_path, out):
-    site = make_site(tmp_path)
+    site = make_site(tmp_path, posts=5)
     git_folder(site)
     (site / "static").mkdir()
     built(site)
@@ -397,7 +404,7 @@ def crash_then_delete(tmp_path: Path, point: str) -> None:
     no_false_claims(summary)
     assert not (site / "public/page/3").exists() and not (site / "public/posts/page/3").exists()
     assert outside(tmp_path) == before
-    assert_equals_clean(site, tmp_path)
+    assert_equals_clean(site, tmp_path, shared="crash then delete")
 
 
 QUICK_POINTS = ["stage:render", "write:4", "announce:7"]
@@ -409,22 +416,27 @@ def test_crash_then_deleted_posts_equals_a_clean_build(tmp_path, point):
     crash_then_delete(tmp_path, point)
 
 
+WRITES = 30     # files the build that changes every title writes (test_every_write_is_a_crash_point checks)
+EVERY_POINT = [f"stage:{stage}" for stage in STAGES] + [
+    f"{kind}:{n}" for n in range(1, WRITES + 1) for kind in ("announce", "write")]
+
+
 @pytest.mark.slow
-def test_crash_at_every_point_then_deleted_posts_equals_a_clean_build(tmp_path):
+@pytest.mark.parametrize("point", EVERY_POINT)
+def test_crash_at_every_point_then_deleted_posts_equals_a_clean_build(tmp_path, point):
     """Class 6 (a): every stage boundary, and every write of the build (after
-    it is journaled and after it is renamed into place), enumerated."""
-    probe = make_site(tmp_path / "probe")
-    built(probe)
+    it is journaled, and after it is renamed into place), enumerated."""
+    crash_then_delete(tmp_path, point)
+
+
+@pytest.mark.slow
+def test_every_write_is_a_crash_point(tmp_path):
+    """EVERY_POINT covers every write of the crashed build: it writes WRITES files."""
+    site = make_site(tmp_path)
+    built(site)
     for number in range(12):
-        (probe / f"content/posts/p{number}.md").write_text(post(number, "Second"))
-    writes = built(probe)["files_written"]
-    assert writes > 20
-    points = [f"stage:{stage}" for stage in STAGES]
-    points += [f"{kind}:{n}" for n in range(1, writes + 1) for kind in ("announce", "write")]
-    for point in points:
-        case = tmp_path / point.replace(":", "-").replace(" ", "_").replace(",", "")
-        case.mkdir()
-        crash_then_delete(case, point)
+        (site / f"content/posts/p{number}.md").write_text(post(number, "Second"))
+    assert built(site)["files_written"] == WRITES
 
 
 @pytest.mark.parametrize("member", ["out-elsewhere", "out-then-crash-elsewhere", "out-back-and-forth"])
