@@ -8,11 +8,11 @@ is also resolved on disk (``inside``), so a symlink on the way cannot lead out."
 from __future__ import annotations
 
 import os
-import re
 from collections.abc import Iterable
 
-_BAD = re.compile(rb"//|/\.{1,2}/|[\\\x01-\x1f\x7f]|[^/\x00]{256}")
+_BAD_BYTES = b"\\" + bytes(range(1, 32)) + b"\x7f"     # backslash, control characters
 MAX_PATH = 4096
+MAX_NAME = 255      # bytes
 
 
 def bad_paths(paths: Iterable[object]) -> list[str]:
@@ -27,8 +27,8 @@ def bad_paths(paths: Iterable[object]) -> list[str]:
             joined = ("/" + "/\x00/".join(listed) + "/").encode("utf-8")    # type: ignore[arg-type]
         except UnicodeEncodeError:
             joined = None
-        if (joined is not None and joined.count(b"\x00") == len(listed) - 1 and not _BAD.search(joined)
-                and max(map(len, listed)) <= MAX_PATH):        # type: ignore[arg-type]
+        if (joined is not None and joined.count(b"\x00") == len(listed) - 1 and _plain(joined)
+                and max(map(len, listed)) <= MAX_PATH):                  # type: ignore[arg-type]
             return []
     return [repr(p)[:120] for p in listed if not _one_ok(p)]
 
@@ -40,7 +40,15 @@ def _one_ok(path: object) -> bool:
         data = ("/" + path + "/").encode("utf-8")
     except UnicodeEncodeError:
         return False
-    return not _BAD.search(data)
+    return _plain(data)
+
+
+def _plain(data: bytes) -> bool:
+    """``data`` ('/'-framed paths) has no empty, '.' or '..' segment, no
+    backslash or control character, no name over MAX_NAME bytes (C-speed
+    searches: a regular expression took ten times as long at 10,000 paths)."""
+    return (b"//" not in data and b"/./" not in data and b"/../" not in data
+            and len(data.translate(None, _BAD_BYTES)) == len(data) and max(map(len, data.split(b"/"))) <= MAX_NAME)
 
 
 def inside(root: str, rel: str) -> bool:
