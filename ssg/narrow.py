@@ -376,8 +376,8 @@ class _Narrow:
             raise _Decline(f"a site hook failed on the partial site: {error}") from None
 
     def _write(self, rendered: list, outputs: list, records: dict[str, OutputRecord]) -> None:
+        from ssg.journal import begin_journal
         from ssg.render import journaled_writer
-        from ssg.state import begin_journal
 
         begin_journal(self.state.folder / JOURNAL, str(self.build.output_root))
         writer, journal = journaled_writer(self.build.output_root, self.state.folder / JOURNAL)

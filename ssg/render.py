@@ -22,10 +22,11 @@ from typing import Any
 from ssg import deps, limits
 from ssg.errors import Location, SsgError, TemplateError
 from ssg.fields import decode, field_line
+from ssg.journal import begin_journal
 from ssg.model import Output, Paginator, Site
 from ssg.parallel import Lost, pool_map
 from ssg.pluginmanager import Plugins
-from ssg.state import OutputRecord, begin_journal
+from ssg.state import OutputRecord
 from ssg.templates import SiteEnvironment, render, template_frame
 from ssg.writer import OutputWriter, Written
 

@@ -41,13 +41,11 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from ssg.journal import JOURNAL, read_journal
 from ssg.relpaths import bad_paths
 
 SCHEMA_VERSION = "6"
 STATE_DB = "state.db"
-JOURNAL = "journal"
-JOURNAL_DAMAGED = "journal.damaged"
-JOURNAL_HEADER = "root\t"
 
 
 class StateDamaged(Exception):
@@ -322,43 +320,10 @@ class BuildState:
         anything but safe relative paths is set aside (``journal.damaged``),
         unused, and said in ``journal_warning``."""
         if self._journal is None:
-            self._journal = self._read_journal()
+            root, paths, self.journal_warning = read_journal(self.journal_path)
+            self._journal = root, paths
         root, paths = self._journal
         return paths if root == output_root else []
-
-    def _read_journal(self) -> tuple[str, list[str]]:
-        try:
-            raw = self.journal_path.read_bytes()
-        except FileNotFoundError:
-            return "", []
-        except OSError as error:
-            return self._set_journal_aside(f"it cannot be read ({error.strerror or error})")
-        text = raw.rstrip(b"\x00")
-        if len(text) < len(raw):
-            self.journal_warning = (f"{self.journal_path} ended in NUL bytes (a power cut while it was written); "
-                                    "the paths before them were read")
-        try:
-            lines = text.decode("utf-8").split("\n")
-        except UnicodeDecodeError:
-            return self._set_journal_aside("it is not UTF-8 text")
-        if not lines[0].startswith(JOURNAL_HEADER) or not lines[0][len(JOURNAL_HEADER):].startswith("/"):
-            return self._set_journal_aside("its first line does not name the output folder")
-        paths = [line for line in lines[1:] if line]
-        bad = bad_paths(paths)
-        if bad:
-            return self._set_journal_aside(f"it names {len(bad)} path(s) that are not relative paths inside the "
-                                           f"output folder, such as {bad[0]}")
-        return lines[0][len(JOURNAL_HEADER):], paths
-
-    def _set_journal_aside(self, why: str) -> tuple[str, list[str]]:
-        try:
-            os.replace(self.journal_path, self.folder / JOURNAL_DAMAGED)
-        except OSError:
-            pass
-        self.journal_warning = (f"{self.journal_path} was set aside as {JOURNAL_DAMAGED}: {why}; files an "
-                                "interrupted build wrote are no longer known as ssg's (one no longer produced is "
-                                "reported, not deleted)")
-        return "", []
 
     def stage_sources(self, sources: dict[str, SourceRecord]) -> None:
         """Begin the build's transaction and write these source rows (the
@@ -451,32 +416,6 @@ class BuildState:
         except BaseException:       # the staged rows failed: they are rolled back with the rest
             db = self._db
         db.close()
-
-
-def begin_journal(path: Path, output_root: str) -> None:
-    """Make the journal at ``path`` one of ``output_root`` before a build writes
-    there (its first line names the folder). Another folder's journal was read
-    by the build's state before (``BuildState.journal``) and is kept at its commit."""
-    from ssg.errors import SsgError
-
-    header = f"{JOURNAL_HEADER}{output_root}\n".encode()
-    try:
-        with open(path, "rb") as file:
-            if file.read(len(header)) == header:
-                return
-    except FileNotFoundError:
-        pass
-    except OSError:
-        pass            # not readable: written anew below
-    try:
-        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC | os.O_CLOEXEC, 0o644)
-        try:
-            os.write(fd, header)
-        finally:
-            os.close(fd)
-    except OSError as error:
-        raise SsgError(f"cannot write the build journal: {error.strerror or error}", where=str(path),
-                       hint="check that .ssg/ is a writable folder with free space") from None
 
 
 def read_source(db: sqlite3.Connection, path: str) -> SourceRecord | None:
