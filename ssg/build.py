@@ -17,9 +17,9 @@ from functools import partial
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from ssg import __version__
+from ssg import __version__, crashpoint
 from ssg.config import CORE_SCHEMA, SiteConfig, build_config, read_config
-from ssg.errors import ConfigError, SsgError
+from ssg.errors import SsgError
 from ssg.fingerprint import digest
 from ssg.inputs import Inputs
 from ssg.lock import Lock
@@ -27,7 +27,8 @@ from ssg.model import Output, Site
 from ssg.parallel import default_workers, in_background
 from ssg.pluginmanager import Plugins
 from ssg.prune import outputs_intact
-from ssg.state import JOURNAL, BuildState, OutputRecord, damaged, stamp_of
+from ssg.relpaths import bad_paths
+from ssg.state import JOURNAL, BuildState, OutputRecord, StateDamaged, damaged, stamp_of
 from ssg.themes import theme_dir
 
 if TYPE_CHECKING:
@@ -103,20 +104,10 @@ def load_plugins_and_config(site_root: Path, options: BuildOptions) -> tuple[Plu
 
 
 def resolve_output_root(site_root: Path, config: SiteConfig, out: Path | None) -> Path:
-    root = (out if out is not None else site_root / config.output_dir).resolve()
-    site = site_root.resolve()
-    if root == site or root in site.parents:
-        raise ConfigError(f"output folder '{root}' is the site folder or contains it",
-                          where=config.path, hint="use a sub-folder such as 'public'")
-    protected = ["content", "templates", "static", "data", "plugins", ".ssg"]
-    if (site / config.theme).is_dir():
-        protected.append(config.theme)
-    for name in protected:
-        folder = (site / name).resolve()
-        if root == folder or folder in root.parents:
-            raise ConfigError(f"output folder '{root}' lies inside the site's {name}/ folder",
-                              where=config.path, hint="use a folder such as 'public'")
-    return root
+    """The output folder (ssg/outfolder.py says what it may never be)."""
+    from ssg.outfolder import resolve_output_root as resolve
+
+    return resolve(site_root, config.output_dir, config.theme, config.path, out)
 
 
 def build(site_root: Path, options: BuildOptions = BuildOptions(), warm: Warm | None = None,
@@ -178,13 +169,13 @@ def _repairing(state: BuildState, run: Callable[[], BuildResult | None]) -> Buil
     state (set aside, said in a warning): every output is checked again."""
     try:
         result = run()
-    except sqlite3.DatabaseError as error:
+    except (sqlite3.DatabaseError, StateDamaged) as error:
         if not damaged(error) or state.recovered is not None:
             raise
         state.start_over(error)
         result = run()
-    if result is not None and state.recovered is not None:
-        result.warnings.insert(0, state.recovered)
+    if result is not None:
+        result.warnings[:0] = [w for w in (state.recovered, state.journal_warning) if w is not None]
     return result
 
 
@@ -229,12 +220,14 @@ class Build:
     def run(self) -> BuildResult:
         state, now = self.state, datetime.now(UTC)
         settings = self._settings_fingerprint()
-        same_root = state.meta("output_root") == str(self.output_root)
+        same_root = self.same_root = state.meta("output_root") == str(self.output_root)
         same_settings = same_root and state.meta("settings") == settings
-        unfinished = state.journal()    # files written by a build that did not finish: ours, state unknown
+        # Files written by a build into this folder that did not finish: ours, bytes unknown.
+        unfinished = state.journal(str(self.output_root))
+        next_change = state.meta_time("next_change")
         intact = None
-        if ((self.warm is None or not self.warm.load) and same_settings and state.meta("failed") == "0" and not unfinished
-                and _before(now, state.meta("next_change"))):
+        if ((self.warm is None or not self.warm.load) and same_settings and state.meta("failed") == "0"
+                and not state.journal_path.exists() and (next_change is None or now < next_change)):
             # Nothing changed? The other core checks the output folders and half the
             # output files while this one scans the inputs, then checks the other half.
             stamps = state.output_stamps()
@@ -256,7 +249,8 @@ class Build:
             narrow = rebuild(self, inputs, [row[0] for row in stamps], now)
             if narrow is not None:
                 return narrow
-        records = state.outputs() if same_root else {}
+        # Another folder was built last: this one's records were kept aside (its files are still known as ssg's).
+        records = state.outputs() if same_root else state.other_root(str(self.output_root))
         self._lap("check")
 
         # Imported here: a build where nothing changed never needs them (startup time).
@@ -300,8 +294,8 @@ class Build:
         self._lap("plan")
         fingerprint = Fingerprinter()
         plans = [plan_fingerprint(o, c, fingerprint) for o, c in zip(outputs, contexts, strict=True)]
-        for rel in unfinished:
-            records.setdefault(rel, OutputRecord("", "", -1, -1))
+        for rel in unfinished:     # replaced or created by the killed build: ssg's, whatever bytes it holds now
+            records[rel] = OutputRecord("", "", -1, -1)
         files = FileDigests(sources)
         evaluate = Evaluator(site, env, files, {key: fp for key, fp in dep_rows.values()}, known)
         decision = decide(outputs, plans, records, dep_rows, evaluate, self.output_root, checked=on_disk,
@@ -319,6 +313,7 @@ class Build:
         self._lap("prune")
 
         # Commit what this build learnt, in one transaction.
+        crashpoint.reached("stage", "before commit")
         self._commit(site, settings, inputs, sources, cache, files, evaluate, dep_rows, new_records, decision, records,
                      dropped, reset=not same_settings)
         self._lap("commit")
@@ -361,6 +356,7 @@ class Build:
         timings = self.result.timings
         timings[stage] = round(timings.get(stage, 0) + now - self._clock, 3)
         self._clock = now
+        crashpoint.reached("stage", stage)
 
     def _settings_fingerprint(self) -> str:
         """What makes every output dirty when it changes: ssg.toml, the build
@@ -384,7 +380,7 @@ class Build:
         loaded. ``ssg_build_finished`` still runs, with a site whose pages were
         not loaded."""
         self.result.unchanged = sorted(paths)
-        self.result.warnings = json.loads(self.state.meta("warnings") or "[]")
+        self.result.warnings = self.state.meta_json("warnings", list)
         for asked in self.options.explain:
             self.result.explained[asked] = ("not rebuilt: no input of the site changed"
                                             if _asked_output(asked, set(paths)) else "not an output of this build")
@@ -471,17 +467,21 @@ class Build:
         gone = {rel for rel in records if rel not in planned and rel not in self._failed}
         for rel in sorted(gone):
             record = records[rel]
-            outcome = pruner.delete(rel, record.sha, record.size, record.mtime_ns, trusted=not record.plan)
+            # No bytes recorded: journaled by a killed build, so ssg's whatever they are.
+            outcome = pruner.delete(rel, record.sha, record.size, record.mtime_ns, trusted=not record.sha)
             if outcome == "deleted":
                 self.result.deleted.append(rel)
             elif outcome == "edited":
                 site.warn(f"{self.output_root.name}/{rel}: no longer produced, but changed since ssg wrote it; "
                           "left in place (delete it by hand)")
+            elif outcome == "outside":
+                site.warn(f"{self.output_root.name}/{rel}: no longer produced, but a folder on its way is a symlink "
+                          "leading out of the output folder; left alone (remove the link)")
         pruner.remove_empty_folders()
         known = planned | set(records)
-        reported = {rel for rel in json.loads(state.meta("strays") or "[]")
-                    if rel not in known and os.path.lexists(self.output_root / rel)}
-        found = pruner.strays(known, state.folders() if records else {})
+        reported = {rel for rel in state.meta_json("strays", list)
+                    if rel not in known and not bad_paths([rel]) and os.path.lexists(self.output_root / rel)}
+        found = pruner.strays(known, state.folders() if records and self.same_root else {})
         self._folders_seen = pruner.stamps
         for rel in found:
             if rel not in reported:
@@ -509,7 +509,8 @@ class Build:
         self.token = self.state.commit(meta=meta, sources=files.updated,     # the parse cache's are staged
                           dropped_sources=set(sources) - cache.seen - files.used,
                           outputs=outputs, dropped_outputs=dropped - set(outputs),
-                          deps=changed_deps, dropped_deps=dropped_deps, folders=self._folders_committed, reset=reset)
+                          deps=changed_deps, dropped_deps=dropped_deps, folders=self._folders_committed, reset=reset,
+                          output_root=str(self.output_root))
         self._committed = outputs
 
 
@@ -545,11 +546,6 @@ def assign_key_ids(new: dict[str, tuple[OutputRecord, dict]], dep_rows: dict[int
         record.deps = tuple(sorted(map(ids.__getitem__, keys)))
         outputs[path] = record
     return changed_deps, outputs
-
-
-def _before(now: datetime, stamp: str | None) -> bool:
-    """``now`` is before the recorded moment (an ISO date, or '' for never)."""
-    return not stamp or now < datetime.fromisoformat(stamp)
 
 
 def _asked_output(asked: str, paths: Collection[str]) -> str | None:

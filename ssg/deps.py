@@ -231,8 +231,8 @@ class Evaluator:
                 return self.fingerprint(site.data[key[1]]) if key[1] in site.data else MISSING
             if kind == "template":
                 return self._template(key[1])
-            if kind == "file":
-                return self.file_digest(key[1])
+            if kind == "file":      # a path from the state: only a regular file is read (not a FIFO, a device)
+                return self.file_digest(key[1]) if _regular_file(key[1]) else MISSING
             if kind == "asset":
                 source = self.static.get(key[1])
                 return digest(f"{source}\0{self.file_digest(str(source))}") if source is not None else MISSING
@@ -254,6 +254,16 @@ class Evaluator:
         except jinja2.TemplateNotFound:
             return MISSING
         return digest(f"{filename}\0{source}")
+
+
+def _regular_file(path: str) -> bool:
+    import os
+    import stat
+
+    try:
+        return stat.S_ISREG(os.stat(path).st_mode)
+    except (OSError, ValueError):
+        return False
 
 
 def key_text(key: Key) -> str:

@@ -34,7 +34,6 @@ a full build would leave them (a following build finds nothing to do).
 
 from __future__ import annotations
 
-import json
 import logging
 import os
 import sqlite3
@@ -169,7 +168,7 @@ class _Narrow:
             raise _Decline("a file other than a content page changed")
         if state.meta("parser") != self.parser:
             raise _Decline("the parser changed")
-        warnings = json.loads(state.meta("warnings") or "[]")
+        warnings = state.meta_json("warnings", list)
         if any(source in warning for warning in warnings for source in changed):
             raise _Decline("the last build warned about an edited page")
         options = build.options
@@ -328,7 +327,7 @@ class _Narrow:
 
         cached = self.cached
         site.pages, site._by_source = sorted(pages, key=sort_key), {}
-        for name in json.loads(self.state.meta("sections") or "[]"):     # every section, in the site's order
+        for name in self.state.meta_json("sections", list):     # every section, in the site's order
             section = site.sections[name] = new_section(site, name)
             section.index = cached.page(f"content/{name}/_index.md")
             if section.index is not None and section.index.title:
@@ -377,8 +376,10 @@ class _Narrow:
             raise _Decline(f"a site hook failed on the partial site: {error}") from None
 
     def _write(self, rendered: list, outputs: list, records: dict[str, OutputRecord]) -> None:
+        from ssg.journal import begin_journal
         from ssg.render import journaled_writer
 
+        begin_journal(self.state.folder / JOURNAL, str(self.build.output_root))
         writer, journal = journaled_writer(self.build.output_root, self.state.folder / JOURNAL)
         try:
             for item in rendered:

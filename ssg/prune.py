@@ -7,6 +7,7 @@ import hashlib
 import os
 from pathlib import Path
 
+from ssg.relpaths import inside
 from ssg.writer import TEMP_PREFIX
 
 
@@ -19,8 +20,11 @@ class Pruner:
     def delete(self, rel: str, sha: str, size: int, mtime_ns: int, *, trusted: bool) -> str:
         """Delete ``rel`` if it is still what ssg wrote. ``trusted``: ssg wrote it
         but its bytes were not recorded (an interrupted build). Returns
-        'deleted', 'missing' or 'edited' (left in place)."""
+        'deleted', 'missing', 'edited' (left in place) or 'outside' (a folder
+        on the way is a symlink leading out of the output folder: left alone)."""
         path = self.root / rel
+        if "/" in rel and not inside(str(self.root), rel):
+            return "outside"
         try:
             stat = os.lstat(path)
         except OSError:

@@ -22,6 +22,7 @@ from typing import Any
 from ssg import deps, limits
 from ssg.errors import Location, SsgError, TemplateError
 from ssg.fields import decode, field_line
+from ssg.journal import begin_journal
 from ssg.model import Output, Paginator, Site
 from ssg.parallel import Lost, pool_map
 from ssg.pluginmanager import Plugins
@@ -87,6 +88,8 @@ def render_all(job: RenderJob, workers: int) -> list[Rendered]:
     # The longest lists first: handed out last, a list of ten thousand pages
     # kept one worker busy for a second after the other had finished.
     order = sorted(job.dirty, key=lambda index: -len(job.outputs[index].items or ()))
+    if job.write and job.dirty:
+        begin_journal(job.journal, str(job.site.output_root))
     try:
         rendered = pool_map(_render_in_worker, order, workers=workers if len(job.dirty) >= PARALLEL_FROM else 1,
                             initializer=_start_worker, failed=lambda index, lost: _lost(job, index, lost),
@@ -161,8 +164,8 @@ def _template_line(env: SiteEnvironment, output: Output, filename: str, line: in
 
 
 def journaled_writer(root: Path, journal: Path) -> tuple[OutputWriter, int]:
-    """A writer into ``root`` that notes each file it creates in the build's
-    journal before writing it, and the journal's descriptor (the caller closes it)."""
+    """A writer into ``root`` that notes each file it creates or replaces in
+    the build's journal (``begin_journal`` made it) before writing it, and the journal's descriptor (the caller closes it)."""
     fd = os.open(journal, os.O_WRONLY | os.O_APPEND | os.O_CREAT | os.O_CLOEXEC, 0o644)
     return OutputWriter(root, announce=lambda rel: os.write(fd, (rel + "\n").encode())), fd
 

@@ -11,27 +11,65 @@ Tables:
               unique by how ids are given: no index needed, half the insert time)
     folders   mtime of every output folder as the last build left it (a file
               added or removed by hand changes its folder's mtime)
+    roots     the files ssg wrote in other output folders (``--out``): when a
+              build goes to another folder, the records of the one it leaves
+              are kept here, so a later build there still knows its files
+
+The state is input like any other (a restored CI cache, a committed folder):
+every path read from it is checked (``ssg.relpaths``) and every value decoded
+with care; anything that does not hold makes the database count as damaged
+(``StateDamaged``): it is set aside and the build starts over from empty.
 
 Everything a build learns is committed in one transaction at its end; a build
 killed before that leaves the previous state, and the next build repairs the
 difference (outputs on disk are compared by stat with what the state says).
-New files are noted in ``.ssg/journal`` before they are written, so files of a
-killed build are still known as ssg's own (and pruned if no longer produced).
+Every file a build writes (new or overwritten) is first noted in
+``.ssg/journal``, after a first line naming the output folder, so the files
+of a killed build are still known as ssg's own (and pruned if no longer
+produced).
 """
 
 from __future__ import annotations
 
 import marshal
 import os
+import re
 import secrets
 import sqlite3
 import threading
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
-SCHEMA_VERSION = "5"
+from ssg.journal import JOURNAL, read_journal
+from ssg.relpaths import bad_paths
+
+SCHEMA_VERSION = "6"
 STATE_DB = "state.db"
-JOURNAL = "journal"
+
+
+class StateDamaged(Exception):
+    """A value read from the state is not one ssg writes (a path leading out,
+    a row that does not decode): the state is set aside like a damaged database."""
+
+
+def checked_paths(paths: list[Any], table: str) -> None:
+    """Raise StateDamaged when one of ``paths`` (read from ``table``) is not a safe relative path."""
+    bad = bad_paths(paths)
+    if bad:
+        raise StateDamaged(f"its {table} table holds {len(bad)} path(s) that are not relative paths inside their "
+                           f"folder, such as {bad[0]}")
+
+
+def _decoded(blob: Any, what: str) -> tuple[int, ...]:
+    """A marshalled tuple of ints from the state."""
+    try:
+        value = marshal.loads(blob)
+    except (ValueError, EOFError, TypeError) as error:
+        raise StateDamaged(f"a {what} does not decode ({error})") from None
+    if type(value) is not tuple or not all(type(v) is int for v in value):
+        raise StateDamaged(f"a {what} is not a tuple of integers")
+    return value
 
 
 @dataclass
@@ -53,8 +91,8 @@ class OutputRecord:
     @property
     def deps(self) -> tuple[int, ...]:
         """Ids of the dependency keys it read (stored marshalled; decoded on first use)."""
-        if isinstance(self._deps, bytes):
-            self._deps = marshal.loads(self._deps)
+        if not isinstance(self._deps, tuple):
+            self._deps = _decoded(self._deps, "list of an output's dependency keys")
         return self._deps
 
     @deps.setter
@@ -74,7 +112,8 @@ _DAMAGE_CODES = (11, 26)     # SQLITE_CORRUPT, SQLITE_NOTADB
 
 def damaged(error: BaseException) -> bool:
     """``error`` says the state database is damaged (not merely busy or unwritable)."""
-    return isinstance(error, sqlite3.DatabaseError) and getattr(error, "sqlite_errorcode", None) in _DAMAGE_CODES
+    return isinstance(error, StateDamaged) or (isinstance(error, sqlite3.DatabaseError)
+                                               and getattr(error, "sqlite_errorcode", None) in _DAMAGE_CODES)
 
 
 class BuildState:
@@ -88,10 +127,12 @@ class BuildState:
         self._staging: threading.Thread | None = None      # writing the parse cache's rows (stage_sources)
         self._staging_error: BaseException | None = None
         self._begun = False            # this build's transaction is open (stage_sources began it)
+        self._journal: tuple[str, list[str]] | None = None   # (output folder, paths) read from the journal
+        self.journal_warning: str | None = None    # the journal was cut short or set aside
         folder.mkdir(parents=True, exist_ok=True)
         try:
             self._open()
-        except sqlite3.DatabaseError as error:
+        except (sqlite3.DatabaseError, StateDamaged) as error:
             if not damaged(error):
                 raise
             self.start_over(error)
@@ -139,7 +180,7 @@ class BuildState:
     def _create(self) -> None:
         version = self.meta("schema")
         if version is not None and version != SCHEMA_VERSION:
-            for table in ("meta", "sources", "outputs", "deps", "folders"):
+            for table in ("meta", "sources", "outputs", "deps", "folders", "roots"):
                 self.db.execute(f"DROP TABLE IF EXISTS {table}")
         self.db.executescript("""
             CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT);
@@ -148,6 +189,8 @@ class BuildState:
                                                 mtime_ns INTEGER, deps BLOB);
             CREATE TABLE IF NOT EXISTS deps (id INTEGER PRIMARY KEY, key TEXT, fp TEXT);
             CREATE TABLE IF NOT EXISTS folders (path TEXT PRIMARY KEY, mtime_ns INTEGER);
+            CREATE TABLE IF NOT EXISTS roots (root TEXT, path TEXT, sha TEXT, size INTEGER, mtime_ns INTEGER,
+                                              PRIMARY KEY (root, path));
         """)
         if version != SCHEMA_VERSION:       # written only then: a build that changes nothing writes nothing
             self.db.execute("INSERT OR REPLACE INTO meta VALUES ('schema', ?)", (SCHEMA_VERSION,))
@@ -157,22 +200,64 @@ class BuildState:
             row = self.db.execute("SELECT value FROM meta WHERE key = ?", (key,)).fetchone()
         except sqlite3.OperationalError:
             return None
-        return row[0] if row else None
+        value = row[0] if row else None
+        if value is not None and type(value) is not str:
+            raise StateDamaged(f"its setting '{key}' is not text")
+        return value
+
+    def meta_json(self, key: str, kind: type) -> Any:
+        """A setting stored as JSON (a list, a dict), or an empty one."""
+        import json
+
+        text = self.meta(key)
+        try:
+            value = json.loads(text) if text else kind()
+        except ValueError:
+            raise StateDamaged(f"its setting '{key}' is not JSON") from None
+        if type(value) is not kind or (kind is list and not all(type(v) is str for v in value)):
+            raise StateDamaged(f"its setting '{key}' is not a {kind.__name__} of text")
+        return value
+
+    def meta_time(self, key: str) -> Any:
+        """A setting stored as an ISO date with its zone (a datetime), or None."""
+        from datetime import datetime
+
+        text = self.meta(key)
+        if not text:
+            return None
+        try:
+            value = datetime.fromisoformat(text)
+        except ValueError:
+            raise StateDamaged(f"its setting '{key}' is not a date") from None
+        if value.tzinfo is None:
+            raise StateDamaged(f"its setting '{key}' is a date without a time zone")
+        return value
 
     def sources(self, *, parsed: bool) -> dict[str, SourceRecord]:
         column = "parsed" if parsed else "NULL"
-        return {path: SourceRecord(tuple(marshal.loads(stamp)), sha, blob)
-                for path, stamp, sha, blob in self.db.execute(f"SELECT path, stamp, sha, {column} FROM sources")}
+        rows = self.db.execute(f"SELECT path, stamp, sha, {column} FROM sources").fetchall()
+        return {path: _source_record(path, stamp, sha, blob) for path, stamp, sha, blob in rows}
 
     def outputs(self) -> dict[str, OutputRecord]:
         """Output records; their ``deps`` are loaded when first read."""
-        return {path: OutputRecord(plan, sha, size, mtime, deps)
-                for path, plan, sha, size, mtime, deps in self.db.execute("SELECT * FROM outputs")}
+        return _output_records(self.db.execute("SELECT * FROM outputs").fetchall())
+
+    def other_root(self, root: str) -> dict[str, OutputRecord]:
+        """The records of the files ssg wrote in the output folder ``root``
+        when it was not the last build's (kept in ``roots``): to be built
+        again (plan ""), and known as ssg's, by their bytes."""
+        rows = self.db.execute("SELECT path, '', sha, size, mtime_ns, NULL FROM roots WHERE root = ?",
+                               (root,)).fetchall()
+        return _output_records(rows, deps=False)
 
     def output_stamps(self) -> list[tuple[str, int, int, bool]]:
         """(path, size, mtime_ns, built) of every output: what a build where
         nothing changed checks, without making records."""
-        return self.db.execute("SELECT path, size, mtime_ns, plan != '' FROM outputs").fetchall()
+        rows = self.db.execute("SELECT path, size, mtime_ns, plan != '' FROM outputs").fetchall()
+        checked_paths([row[0] for row in rows], "outputs")
+        if not all(type(size) is int and type(mtime) is int for _p, size, mtime, _b in rows):
+            raise StateDamaged("its outputs table holds a size or time that is not a number")
+        return rows
 
     def deps(self) -> dict[int, tuple[str, str]]:
         """id -> (key text, fingerprint)."""
@@ -191,9 +276,8 @@ class BuildState:
         found = {}
         needles = [dep_id.to_bytes(4, "little", signed=True) for dep_id in ids]
         rows = self.db.execute(f"SELECT * FROM outputs WHERE {' OR '.join(['instr(deps, ?) > 0'] * len(needles))}",
-                               needles)
-        for path, plan, sha, size, mtime, deps in rows:
-            record = OutputRecord(plan, sha, size, mtime, deps)
+                               needles).fetchall()
+        for path, record in _output_records(rows).items():
             if not ids.isdisjoint(record.deps):
                 found[path] = record
         return found
@@ -217,19 +301,29 @@ class BuildState:
 
     def folders(self) -> dict[str, int]:
         """Output folder (relative, "" for the root) -> its mtime after the last build."""
-        return dict(self.db.execute("SELECT path, mtime_ns FROM folders"))
+        found = dict(self.db.execute("SELECT path, mtime_ns FROM folders"))
+        checked_paths([path for path in found if path != ""], "folders")
+        if not all(type(mtime) is int for mtime in found.values()):
+            raise StateDamaged("its folders table holds a time that is not a number")
+        return found
 
     def parsed_page(self, path: str) -> bytes | None:
         """The parse cache's page for the content file ``path``, if any."""
         row = self.db.execute("SELECT parsed FROM sources WHERE path = ?", (path,)).fetchone()
         return row[0] if row else None
 
-    def journal(self) -> list[str]:
-        """Output paths a build announced it would write and did not commit."""
-        try:
-            return [line for line in self.journal_path.read_text("utf-8", "replace").splitlines() if line]
-        except FileNotFoundError:
-            return []
+    def journal(self, output_root: str) -> list[str]:
+        """Output paths a build into ``output_root`` announced it would write
+        and did not commit. A journal of another output folder is kept for
+        that folder (``roots``, at the commit). A journal ending in NUL bytes
+        (a power cut) is read up to them; one that is unreadable or holds
+        anything but safe relative paths is set aside (``journal.damaged``),
+        unused, and said in ``journal_warning``."""
+        if self._journal is None:
+            root, paths, self.journal_warning = read_journal(self.journal_path)
+            self._journal = root, paths
+        root, paths = self._journal
+        return paths if root == output_root else []
 
     def stage_sources(self, sources: dict[str, SourceRecord]) -> None:
         """Begin the build's transaction and write these source rows (the
@@ -254,10 +348,13 @@ class BuildState:
     def commit(self, *, meta: dict[str, str], sources: dict[str, SourceRecord], dropped_sources: set[str],
                outputs: dict[str, OutputRecord], dropped_outputs: set[str],
                deps: dict[int, tuple[str, str]], dropped_deps: set[int], folders: dict[str, int],
-               all_folders: bool = True, reset: bool = False) -> str:
+               all_folders: bool = True, reset: bool = False, output_root: str | None = None) -> str:
         """Write everything a build learnt in one transaction, then forget the
         journal. ``reset`` first forgets every output and dependency (the
-        settings changed or the output folder moved). ``folders`` are the
+        settings changed or the output folder moved). ``output_root`` is the
+        folder this build wrote (a full build says it): when it is not the
+        last build's, the records of the last one's are kept in ``roots``, as
+        are the files a killed build's journal names in another folder. ``folders`` are the
         output folders' mtimes: all of them, or (``all_folders`` False) those
         that changed. Returns the new ``token`` of the state: who committed
         last (a warm model checks the state is still the one it committed)."""
@@ -268,6 +365,8 @@ class BuildState:
             db.execute("BEGIN IMMEDIATE")
         self._begun = False
         try:
+            if output_root is not None:
+                self._switch_root(db, output_root)
             if reset:
                 db.execute("DELETE FROM outputs")
                 db.execute("DELETE FROM deps")
@@ -293,7 +392,22 @@ class BuildState:
             self.journal_path.unlink()
         except FileNotFoundError:
             pass
+        self._journal = ("", [])
         return token
+
+    def _switch_root(self, db: sqlite3.Connection, output_root: str) -> None:
+        """Keep the records of the output folder the last build wrote (and of
+        another folder's journal) for that folder; forget those of ``output_root``,
+        which this build records as its own."""
+        previous = self.meta("output_root")
+        if previous != output_root:
+            if previous:
+                db.execute("INSERT OR REPLACE INTO roots SELECT ?, path, sha, size, mtime_ns FROM outputs",
+                           (previous,))
+            db.execute("DELETE FROM roots WHERE root = ?", (output_root,))
+        root, paths = self._journal or ("", [])
+        if root and root != output_root:
+            db.executemany("INSERT OR REPLACE INTO roots VALUES (?, ?, '', -1, -1)", ((root, p) for p in paths))
 
     def close(self) -> None:
         """Close (an open transaction, if the build did not commit, is rolled back)."""
@@ -307,7 +421,32 @@ class BuildState:
 def read_source(db: sqlite3.Connection, path: str) -> SourceRecord | None:
     """The ``sources`` row of one input file, through the connection ``db``."""
     row = db.execute("SELECT stamp, sha, parsed FROM sources WHERE path = ?", (path,)).fetchone()
-    return SourceRecord(tuple(marshal.loads(row[0])), row[1], row[2]) if row else None
+    return _source_record(path, *row) if row else None
+
+
+_SOURCE_PATH = re.compile(r"[\x00\\]|(^|/)\.\.?(/|$)")
+
+
+def _source_record(path: Any, stamp: Any, sha: Any, parsed: Any) -> SourceRecord:
+    """A ``sources`` row, checked: the path is only ever a key (the site's
+    own files are listed from disk), but it must still be a plain path."""
+    if type(path) is not str or not path or _SOURCE_PATH.search(path):
+        raise StateDamaged(f"its sources table holds a path that is not a plain path ({str(path)[:80]!r})")
+    if type(sha) is not str or (parsed is not None and type(parsed) is not bytes):
+        raise StateDamaged(f"its sources row of {path!r} does not hold a hash and a parsed page")
+    return SourceRecord(_decoded(stamp, "file stamp"), sha, parsed)
+
+
+def _output_records(rows: list[tuple], deps: bool = True) -> dict[str, OutputRecord]:
+    """``outputs`` rows as records, checked: every path a safe relative path,
+    every value of its type (``deps`` are decoded when first read)."""
+    checked_paths([row[0] for row in rows], "outputs")
+    for _path, plan, sha, size, mtime, blob in rows:
+        if (type(plan) is not str or type(sha) is not str or type(size) is not int or type(mtime) is not int
+                or (deps and type(blob) is not bytes)):
+            raise StateDamaged(f"its record of the output {_path!r} does not hold what ssg writes there")
+    return {path: OutputRecord(plan, sha, size, mtime, blob if deps else ())
+            for path, plan, sha, size, mtime, blob in rows}
 
 
 def output_hashes(folder: Path, output_root: Path) -> dict[str, tuple[str, int, int]]:
@@ -328,4 +467,6 @@ def output_hashes(folder: Path, output_root: Path) -> dict[str, tuple[str, int, 
             db.close()
     except sqlite3.Error:
         return {}
-    return {path: (sha, size, mtime) for path, sha, size, mtime in rows if len(sha) == 64 and size >= 0}
+    return {path: (sha, size, mtime) for path, sha, size, mtime in rows
+            if type(sha) is str and len(sha) == 64 and type(size) is int and size >= 0 and type(mtime) is int
+            and not bad_paths([path])}

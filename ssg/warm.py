@@ -205,11 +205,11 @@ def rebuild(model: Model, paths: frozenset[str], options: BuildOptions, state: B
     """Rebuild the edits of ``paths`` (inputs, and files in the output folder)
     on ``model``, or None when a warm rebuild does not apply (the model is then
     untouched, and a full build must run)."""
-    if options != model.options or state.meta("token") != model.token or state.journal():
+    if options != model.options or state.meta("token") != model.token or state.journal_path.exists():
         return None
     now = datetime.now(UTC)
-    next_change = state.meta("next_change")
-    if next_change and now >= datetime.fromisoformat(next_change):
+    next_change = state.meta_time("next_change")
+    if next_change is not None and now >= next_change:
         return None
     outputs = {path for path in paths if _output_rel(model, path) is not None}
     edits = _edits(model, paths - outputs)

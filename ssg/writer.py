@@ -9,6 +9,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
+from ssg import crashpoint
 from ssg.errors import PathError, SsgError
 
 TEMP_PREFIX = ".ssgtmp-"   # temporary files of a write in progress; a later build removes leftovers
@@ -28,7 +29,8 @@ class Written:
 class OutputWriter:
     """Writes files under ``root``. ``written`` and ``unchanged`` collect the
     relative paths of this build's outputs. ``announce(rel)`` is called before
-    a file that did not exist is created (the build journals it)."""
+    any file is created or replaced (the build journals it: after a kill, the
+    next build knows the file as ssg's, whatever bytes it holds)."""
 
     def __init__(self, root: Path, announce: Callable[[str], None] | None = None):
         self.root = root.resolve()
@@ -109,13 +111,15 @@ class OutputWriter:
             self.unchanged.append(rel)
             return Written(rel, False, sha, stat.st_size, stat.st_mtime_ns)
         self._ensure_dir(path.rpartition("/")[0])
-        if stat is None and self.announce is not None:
+        if self.announce is not None:
             self.announce(rel)
+            crashpoint.reached("announce")
         try:
             mtime_ns = atomic_write(path, data)
         except OSError as error:
             raise SsgError(f"cannot write '{rel}': {error.strerror or error}", where=path,
                            hint="check the output folder's permissions and free space") from None
+        crashpoint.reached("write")
         self.written.append(rel)
         return Written(rel, True, sha, len(data), mtime_ns)
 

@@ -152,10 +152,10 @@ def test_symlinked_output_file_is_replaced_not_written_through(make_site, cli, t
     (".", "must name a folder inside or beside the site, not the site itself"),
     ("./", "must name a folder inside or beside the site, not the site itself"),
     ("..", "is the site folder or contains it"),
-    ("content", "lies inside the site's content/ folder"),
+    ("content", "would hold the site's content/ folder"),
     ("content/public", "lies inside the site's content/ folder"),
     ("static/out", "lies inside the site's static/ folder"),
-    ("templates", "lies inside the site's templates/ folder"),
+    ("templates", "would hold the site's templates/ folder"),
 ])
 def test_output_folder_overlapping_the_site_is_a_config_error(make_site, cli, output_dir, message):
     site = make_site(GOOD, config=f'title = "T"\nbase_url = "https://example.org/"\noutput_dir = "{output_dir}"\n')
