@@ -59,7 +59,9 @@ class Layout:
     theme: Path | None = None
 
 
-def read_layout(site_root: Path) -> Layout | None:
+def read_layout(site_root: Path, base_url: str | None = None) -> Layout | None:
+    """``base_url``: the one given on the command line (``--base-url``), which
+    overrides ssg.toml's as it does for the build."""
     from ssg.config import read_config, url_base_path
     from ssg.themes import theme_dir
 
@@ -71,7 +73,7 @@ def read_layout(site_root: Path) -> Layout | None:
         theme = theme_dir(site_root, str(raw.data.get("theme", "default")), raw.path)
     except SsgError:
         theme = None
-    return Layout(url_base_path(str(raw.data.get("base_url", ""))), theme)
+    return Layout(url_base_path(base_url if base_url is not None else str(raw.data.get("base_url", ""))), theme)
 
 
 def output_url(rel: str, base_path: str) -> str:
@@ -121,7 +123,7 @@ class Session:
             read_config(self.site_root)      # no site at all: a usage error, nothing served
         except ConfigError:
             pass                             # a broken ssg.toml: served anyway, shown in the page
-        self.layout = read_layout(self.site_root) or Layout()
+        self.layout = read_layout(self.site_root, self.options.build.base_url) or Layout()
         self.server = server = bind(self.options.host, self.options.port, self.broker, verbose=self.options.verbose,
                                     on_busy=lambda taken, chosen: self.reporter.say(
                                         f"port {taken} is in use; serving on port {chosen} instead"))
@@ -211,7 +213,7 @@ class Session:
             return
         self.builds += 1
         if result is not None:
-            self.layout = read_layout(self.site_root) or self.layout
+            self.layout = read_layout(self.site_root, self.options.build.base_url) or self.layout
             self.server.mount = Mount(result.output_root, self.layout.base_path)
             self.reporter.built(result)
         else:
