@@ -143,13 +143,28 @@ def deploy(
 
 @app.command()
 def new(
-    directory: Annotated[Path, typer.Argument(help="Folder to create the site in (must be empty or new).")],
-    title: Annotated[str, typer.Option("--title", help="The site's title.")] = "My new site",
+    what: Annotated[str, typer.Argument(metavar="PAGE.md | site DIR | DIR",
+                                        help="content/SECTION/NAME.md: a page of this site; site DIR: a new site; "
+                                             "DIR (outside a site): a new site.")],
+    directory: Annotated[str | None, typer.Argument(metavar="[DIR]", show_default=False,
+                                                    help="After 'site': the folder to create the site in.")] = None,
+    title: Annotated[str, typer.Option("--title", help="A new site's title.")] = "My new site",
+    site: Annotated[Path | None, typer.Option("--site", "-s", file_okay=False, help="The site to add a page to "
+                                              "(default: the one in the current folder or a parent).")] = None,
 ) -> None:
-    """Create a new site that builds as is."""
+    """Create a page from an archetype, or a new site.
+
+    In a site: `ssg new content/posts/my-post.md` creates that page from
+    archetypes/posts.md or archetypes/default.md (the site's, then the
+    theme's), titled from its file name ("My post") and dated now.
+
+    A new site: `ssg new site DIR` (DIR new or empty); outside a site
+    `ssg new DIR` does the same. A site is never created inside a site's
+    content/ or static/ folder.
+    """
     from ssg.cli.new_cmd import run_new
 
-    run_new(directory, title)
+    run_new(what, directory, title, site)
 
 
 @app.command()
