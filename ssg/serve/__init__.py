@@ -23,6 +23,7 @@ from pathlib import Path
 from typing import Protocol
 
 from ssg.build import BuildOptions, BuildResult, build
+from ssg.errorgroups import group_errors
 from ssg.errors import ConfigError, SsgError
 from ssg.serve.events import Broker
 from ssg.serve.http import DevServer, Mount, bind
@@ -86,8 +87,8 @@ def output_url(rel: str, base_path: str) -> str:
 def build_event(number: int, result: BuildResult | None, error: Exception | None, base_path: str) -> dict:
     errors = [error] if error is not None else list(result.errors if result else [])
     event = {"build": number, "ok": not errors, "finished": time.time() * 1000,
-             "errors": [{"text": str(e) if isinstance(e, SsgError) else f"internal error: {type(e).__name__}: {e}",
-                         **(e.as_dict() if isinstance(e, SsgError) else {})} for e in errors],
+             "errors": [{**(group.first.as_dict() if isinstance(group.first, SsgError) else {}), "text": group.text,
+                         "pages": list(group.pages)} for group in group_errors(errors)],
              "changed": [], "deleted": [], "everything": False}
     if result is not None:
         event["seconds"] = round(result.seconds, 3)
