@@ -1,6 +1,6 @@
 """One error shown once: a template typo fails every page that uses the
 template, each with the same message but for "(while rendering PAGE)".
-Grouped, it is said once, "in 19 pages", naming the first few. Used by the
+Grouped, it is said once, "while rendering 19 pages", naming the first few. Used by the
 terminal (``ssg build``, ``ssg serve``) and the live-reload overlay."""
 
 from __future__ import annotations
@@ -32,12 +32,12 @@ class ErrorGroup:
 
 
 def pages_phrase(pages: tuple[str, ...]) -> str:
-    """'while rendering a/' for one page; 'in 19 pages: a/, b/, c/ and 16 more' for many."""
+    """'while rendering a/' for one page; 'while rendering 19 pages: a/, b/, c/ and 16 more' for many."""
     if len(pages) == 1:
         return f"while rendering {pages[0]}"
     named = ", ".join(pages[:NAMED])
     rest = len(pages) - NAMED
-    return f"in {len(pages)} pages: {named}" + (f" and {rest} more" if rest > 0 else "")
+    return f"while rendering {len(pages)} pages: {named}" + (f" and {rest} more" if rest > 0 else "")
 
 
 def group_errors(errors: list[Exception]) -> list[ErrorGroup]:

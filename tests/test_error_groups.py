@@ -26,7 +26,7 @@ def test_build_says_a_template_error_once_with_its_page_count(tmp_path, cli):
     lines = error_lines(result.stderr)
     template = [line for line in lines if "page.html:2" in line]
     assert len(template) == 1, lines
-    assert "in 19 pages: posts/p" in template[0] and "and 16 more" in template[0]
+    assert "while rendering 19 pages: posts/p" in template[0] and "and 16 more" in template[0]
     assert any("bad.md" in line for line in lines)                     # a different error is still said
     summary = json.loads(cli("build", "-s", str(tmp_path), "--json").stdout)
     assert sum("page.html" in (e["file"] or "") for e in summary["errors"]) == 19     # --json lists each
@@ -40,7 +40,7 @@ def test_serve_says_it_once_in_the_terminal_and_in_the_event(tmp_path):
         server.wait_for_builds(1)
         template = [e for e in last["errors"] if "page.html" in (e["file"] or "")]
         assert len(template) == 1 and len(template[0]["pages"]) == 19
-        assert "in 19 pages: " in template[0]["text"]
+        assert "while rendering 19 pages: " in template[0]["text"]
         lines = [line for line in error_lines("\n".join(server.lines)) if "page.html:2" in line]
-        assert len(lines) == 1 and "in 19 pages: " in lines[0]
+        assert len(lines) == 1 and "while rendering 19 pages: " in lines[0]
         events.close()

@@ -182,7 +182,7 @@ def test_the_error_overlay_is_readable_whatever_the_themes_styles_and_says_an_er
         errors.first.wait_for(state="visible", timeout=WAIT_MS)
         texts = errors.all_inner_texts()
         assert len(texts) == 1, texts                                   # 7 pages failed: one error shown
-        assert "page.html:2" in texts[0] and "in 7 pages: " in texts[0] and "and 4 more" in texts[0]
+        assert "page.html:2" in texts[0] and "while rendering 7 pages: " in texts[0] and "and 4 more" in texts[0]
         for part in (errors.first, page.locator("#ssg-error-overlay h1")):
             ratio = text_contrast(page, part)
             assert ratio >= 4.5, f"{scheme}: overlay text contrast {ratio:.2f}:1"

@@ -34,7 +34,7 @@ def run_build(site: Path, options: BuildOptions, *, quiet: bool, verbose: bool, 
     if debug:
         for error in result.errors:
             traceback.print_exception(error)
-    for group in group_errors(result.errors):     # a template's typo said once, "in 19 pages" (--json lists each)
+    for group in group_errors(result.errors):     # a template's typo said once, "while rendering 19 pages" (--json lists each)
         typer.echo(f"error: {group.text}", err=True)
     if as_json:
         typer.echo(json.dumps(result.summary(), indent=2))

@@ -34,7 +34,7 @@ class TerminalReporter:
         if self.debug:
             for error in result.errors:
                 traceback.print_exception(error)
-        for group in group_errors(result.errors):      # a template's typo said once, "in 19 pages"
+        for group in group_errors(result.errors):      # a template's typo said once, "while rendering 19 pages"
             typer.echo(f"error: {group.text}", err=True)
         typer.echo(f"built in {result.seconds:.2f} s: {len(result.written)} written, {len(result.deleted)} deleted, "
                    f"{len(result.errors)} errors" + (" (warm)" if result.warm else ""))

@@ -65,7 +65,7 @@
     var title = document.createElement("h1");
     title.textContent = "ssg: the build failed. Fix the error and save: this page reloads by itself.";
     box.appendChild(title);
-    errors.forEach(function (error) {   // one per distinct error: "in 19 pages" said by the server
+    errors.forEach(function (error) {   // one per distinct error: "while rendering 19 pages" said by the server
       var item = document.createElement("pre");
       item.className = "error";
       item.textContent = error.text;   // text, never HTML
