@@ -79,3 +79,22 @@ def test_fresh_venv_install_builds_new_and_example_sites(tmp_path):
     assert example.returncode == 0, example.stderr
     assert "warning" not in example.stderr
     assert (tmp_path / "ex/index.html").is_file()
+
+
+# The name `ssg` on PyPI is an unrelated project: `pip install ssg` would install it.
+UNRELATED_PYPI_NAME = "ssg"
+
+
+def test_the_distribution_name_is_not_the_unrelated_pypi_project():
+    project = tomllib.loads((REPO / "pyproject.toml").read_text())["project"]
+    assert re.sub(r"[-_.]+", "-", project["name"]).lower() != UNRELATED_PYPI_NAME
+    assert project["scripts"]["ssg"] == "ssg.cli:main"        # the command stays `ssg`
+
+
+def test_no_doc_suggests_installing_the_unrelated_pypi_project():
+    """`pip install ssg`, `pip install 'ssg[s3]'` or `ssg @ git+...` in README,
+    docs/ or pyproject's comments: each would fetch the unrelated project."""
+    pattern = re.compile(r"""pip install (?:-\S+ )*['"]?ssg(?:\[[\w,]*\])?(?:['"\s`]|$| @)""", re.MULTILINE)
+    texts = [REPO / "README.md", REPO / "pyproject.toml", *sorted((REPO / "docs").glob("*.md"))]
+    found = [f"{path.relative_to(REPO)}: {m.group(0).strip()}" for path in texts for m in pattern.finditer(path.read_text())]
+    assert not found, f"these install the unrelated `ssg` from PyPI; install from a clone (`pip install .`): {found}"

@@ -16,7 +16,8 @@ app = typer.Typer(
     name="ssg",
     help="A plugin-based static site generator that never rewrites a file whose bytes did not change.",
     no_args_is_help=True,
-    add_completion=False,
+    add_completion=True,       # --install-completion / --show-completion (typer imports its completion code lazily)
+    context_settings={"help_option_names": ["-h", "--help"]},   # inherited by every command's context
     pretty_exceptions_enable=False,
     rich_markup_mode=None,
 )
@@ -91,6 +92,8 @@ def serve(
     open_: Annotated[bool, typer.Option("--open", help="Open the site in the web browser.")] = False,
     drafts: Annotated[bool, typer.Option("--drafts", help="Include pages marked draft.")] = False,
     future: Annotated[bool, typer.Option("--future", help="Include pages dated in the future.")] = False,
+    base_url: Annotated[str | None, typer.Option("--base-url", help="Override base_url: the site is built with it "
+                                                                    "and served at its path.")] = None,
     verbose: Annotated[bool, typer.Option("--verbose", "-v", help="Log every request.")] = False,
     debug: Annotated[bool, typer.Option("--debug", help="Show tracebacks for errors.")] = False,
 ) -> None:
@@ -101,7 +104,8 @@ def serve(
     from ssg.serve import ServeOptions
 
     options = ServeOptions(host=host, port=port, watch=watch, poll=poll, open_browser=open_, verbose=verbose,
-                           build=BuildOptions(drafts=drafts, future=future, on_wait=waiting))
+                           build=BuildOptions(drafts=drafts, future=future, base_url=base_url,
+                                                     on_wait=waiting))
     run_serve(site, options, debug=debug)
 
 
@@ -139,13 +143,28 @@ def deploy(
 
 @app.command()
 def new(
-    directory: Annotated[Path, typer.Argument(help="Folder to create the site in (must be empty or new).")],
-    title: Annotated[str, typer.Option("--title", help="The site's title.")] = "My new site",
+    what: Annotated[str, typer.Argument(metavar="PAGE.md | site DIR | DIR",
+                                        help="content/SECTION/NAME.md: a page of this site; site DIR: a new site; "
+                                             "DIR (outside a site): a new site.")],
+    directory: Annotated[str | None, typer.Argument(metavar="[DIR]", show_default=False,
+                                                    help="After 'site': the folder to create the site in.")] = None,
+    title: Annotated[str, typer.Option("--title", help="A new site's title.")] = "My new site",
+    site: Annotated[Path | None, typer.Option("--site", "-s", file_okay=False, help="The site to add a page to "
+                                              "(default: the one in the current folder or a parent).")] = None,
 ) -> None:
-    """Create a new site that builds as is."""
+    """Create a page from an archetype, or a new site.
+
+    In a site: `ssg new content/posts/my-post.md` creates that page from
+    archetypes/posts.md or archetypes/default.md (the site's, then the
+    theme's), titled from its file name ("My post") and dated now.
+
+    A new site: `ssg new site DIR` (DIR new or empty); outside a site
+    `ssg new DIR` does the same. A site is never created inside a site's
+    content/ or static/ folder.
+    """
     from ssg.cli.new_cmd import run_new
 
-    run_new(directory, title)
+    run_new(what, directory, title, site)
 
 
 @app.command()
@@ -176,7 +195,7 @@ def main() -> None:
     then, and freeing a 10,000-page model object by object would add 0.2 s to
     every build. (The CLI tests call ``app`` directly, in their own process.)"""
     try:
-        app()
+        app(prog_name="ssg")     # "ssg" in usage lines and completion scripts, for `python -m ssg` too
         code: object = 0
     except SystemExit as stop:
         code = stop.code

@@ -10,6 +10,7 @@ from typing import TYPE_CHECKING
 import typer
 
 from ssg.cli.errors import user_errors
+from ssg.errorgroups import group_errors
 from ssg.errors import SsgError
 
 if TYPE_CHECKING:
@@ -30,10 +31,11 @@ def run_build(site: Path, options: BuildOptions, *, quiet: bool, verbose: bool, 
     for warning in result.warnings:
         if not quiet:
             typer.echo(f"warning: {warning}", err=True)
-    for error in result.errors:
-        if debug:
+    if debug:
+        for error in result.errors:
             traceback.print_exception(error)
-        typer.echo(f"error: {error}", err=True)
+    for group in group_errors(result.errors):     # a template's typo said once, "while rendering 19 pages" (--json lists each)
+        typer.echo(f"error: {group.text}", err=True)
     if as_json:
         typer.echo(json.dumps(result.summary(), indent=2))
     elif not quiet:

@@ -1,8 +1,15 @@
-"""`ssg new DIR`: a minimal site that builds as is."""
+"""`ssg new`: a page from an archetype inside a site, or a new site.
+
+``ssg new content/posts/x.md`` (any path ending in .md; also ``ssg new
+content posts/x.md``) adds a page to the site given by ``--site`` or found in
+the current folder or a parent. ``ssg new site DIR`` creates a site; so does
+``ssg new DIR`` outside a site. Inside a site a bare ``ssg new DIR`` is refused
+(it was a page meant, or a site created inside the site), and no site is ever
+created inside a site's content/ or static/."""
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import date, datetime
 from pathlib import Path
 
 import typer
@@ -11,44 +18,58 @@ from ssg.cli.errors import user_errors
 from ssg.errors import UsageError
 
 
-def scaffold_files(title: str, today: date) -> dict[str, str]:
-    quoted = title.replace("\\", "\\\\").replace('"', '\\"')
-    return {
-        "ssg.toml": f'''title = "{quoted}"
-base_url = "http://localhost:8000/"
-language = "en"
-theme = "default"
-
-[pagination]
-per_page = 10
-
-[taxonomies]
-tags = {{}}
-''',
-        "content/_index.md": f"---\ntitle: \"{quoted}\"\n---\n\nWelcome to your new site.\n",
-        "content/about.md": "---\ntitle: About\n---\n\nWrite something about yourself here.\n",
-        "content/posts/_index.md": "---\ntitle: Posts\n---\n",
-        "content/posts/hello-world.md": f"""---
-title: Hello, world
-date: {today.isoformat()}
-tags: [welcome]
----
-
-This is your first post. Edit `content/posts/hello-world.md` and run `ssg build`.
-""",
-        "static/.gitkeep": "",
-        "templates/.gitkeep": "",
-        ".gitignore": "public/\n.ssg/\n",
-    }
-
-
-def run_new(directory: Path, title: str) -> None:
+def run_new(first: str, second: str | None, title: str, site: Path | None) -> None:
     with user_errors(debug=False):
-        if directory.exists() and (not directory.is_dir() or any(directory.iterdir())):
-            raise UsageError(f"'{directory}' exists and is not an empty folder",
-                             hint="choose a new folder name")
-        for rel, text in scaffold_files(title, date.today()).items():
-            path = directory / rel
-            path.parent.mkdir(parents=True, exist_ok=True)
-            path.write_text(text, encoding="utf-8")
-    typer.echo(f"created a new site in {directory}; build it with: ssg build -s {directory}")
+        if first == "site":
+            if second is None:
+                raise UsageError("ssg new site needs the folder to create", hint="ssg new site DIR")
+            _new_site(Path(second), title)
+        elif first == "content" and second is not None:      # hugo new content posts/x.md
+            _new_page(Path(second), site)
+        elif second is not None:
+            raise UsageError(f"unexpected argument '{second}'",
+                             hint="ssg new content/SECTION/NAME.md (a page), or ssg new site DIR (a site)")
+        elif first.endswith(".md"):
+            _new_page(Path(first), site)
+        else:
+            from ssg.scaffold import enclosing_site
+
+            outer = site or enclosing_site(Path.cwd())
+            if outer is not None:
+                raise UsageError(f"'{first}' is not a page, and this is inside the site '{outer}'",
+                                 hint="a page: ssg new content/SECTION/NAME.md; a site: ssg new site DIR "
+                                      "(outside the site's content/ and static/)")
+            _new_site(Path(first), title)
+
+
+def _new_site(directory: Path, title: str) -> None:
+    from ssg.scaffold import create_site
+
+    create_site(directory, title, date.today())
+    typer.echo(f"created a new site in {directory}; build it with: ssg build -s {directory}, or preview it "
+               f"with: ssg serve -s {directory}")
+
+
+def _new_page(given: Path, site: Path | None) -> None:
+    from ssg.archetypes import new_page
+    from ssg.config import read_config
+    from ssg.errors import SsgError
+    from ssg.scaffold import enclosing_site
+    from ssg.themes import theme_dir
+
+    root = (site or enclosing_site(Path.cwd()))
+    if root is None:
+        raise UsageError(f"'{given}' is a page, and there is no site here (no ssg.toml in '{Path.cwd()}' or a parent)",
+                         hint="run it inside a site or pass --site DIR; to create a site: ssg new site DIR")
+    raw = read_config(root)
+    try:
+        theme = theme_dir(root, str(raw.data.get("theme", "default")), raw.path)
+    except SsgError:
+        theme = None        # a site archetype may still serve; otherwise "no archetype" says where it looked
+    page = new_page(root, theme, given, Path.cwd(), datetime.now().astimezone())
+    shown = page.path.relative_to(Path.cwd()) if page.path.is_relative_to(Path.cwd()) else page.path
+    where = (f"archetypes/{page.archetype.name}" if page.archetype.is_relative_to(root.resolve() / "archetypes")
+             else f"the theme's archetypes/{page.archetype.name}")
+    typer.echo(f"created {shown} from {where}")
+    if page.draft:
+        typer.echo("it is a draft: `ssg serve --drafts` shows it; remove `draft: true` to publish it")

@@ -9,6 +9,7 @@ from typing import TYPE_CHECKING
 import typer
 
 from ssg.cli.errors import user_errors
+from ssg.errorgroups import group_errors
 from ssg.errors import SsgError
 
 if TYPE_CHECKING:
@@ -18,7 +19,8 @@ if TYPE_CHECKING:
 
 class TerminalReporter:
     """One line per build (``built in 0.12 s: 1 written, 0 deleted, 0 errors``),
-    each error as ``ssg build`` prints it, warnings once until they change."""
+    the errors as ``ssg build`` prints them (one alike on many pages once),
+    warnings once until they change."""
 
     def __init__(self, debug: bool):
         self.debug = debug
@@ -29,10 +31,11 @@ class TerminalReporter:
             for warning in result.warnings:
                 typer.echo(f"warning: {warning}", err=True)
             self._warnings = list(result.warnings)
-        for error in result.errors:
-            if self.debug:
+        if self.debug:
+            for error in result.errors:
                 traceback.print_exception(error)
-            typer.echo(f"error: {error}", err=True)
+        for group in group_errors(result.errors):      # a template's typo said once, "while rendering 19 pages"
+            typer.echo(f"error: {group.text}", err=True)
         typer.echo(f"built in {result.seconds:.2f} s: {len(result.written)} written, {len(result.deleted)} deleted, "
                    f"{len(result.errors)} errors" + (" (warm)" if result.warm else ""))
 

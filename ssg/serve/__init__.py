@@ -23,6 +23,7 @@ from pathlib import Path
 from typing import Protocol
 
 from ssg.build import BuildOptions, BuildResult, build
+from ssg.errorgroups import group_errors
 from ssg.errors import ConfigError, SsgError
 from ssg.serve.events import Broker
 from ssg.serve.http import DevServer, Mount, bind
@@ -59,7 +60,9 @@ class Layout:
     theme: Path | None = None
 
 
-def read_layout(site_root: Path) -> Layout | None:
+def read_layout(site_root: Path, base_url: str | None = None) -> Layout | None:
+    """``base_url``: the one given on the command line (``--base-url``), which
+    overrides ssg.toml's as it does for the build."""
     from ssg.config import read_config, url_base_path
     from ssg.themes import theme_dir
 
@@ -71,7 +74,7 @@ def read_layout(site_root: Path) -> Layout | None:
         theme = theme_dir(site_root, str(raw.data.get("theme", "default")), raw.path)
     except SsgError:
         theme = None
-    return Layout(url_base_path(str(raw.data.get("base_url", ""))), theme)
+    return Layout(url_base_path(base_url if base_url is not None else str(raw.data.get("base_url", ""))), theme)
 
 
 def output_url(rel: str, base_path: str) -> str:
@@ -84,8 +87,8 @@ def output_url(rel: str, base_path: str) -> str:
 def build_event(number: int, result: BuildResult | None, error: Exception | None, base_path: str) -> dict:
     errors = [error] if error is not None else list(result.errors if result else [])
     event = {"build": number, "ok": not errors, "finished": time.time() * 1000,
-             "errors": [{"text": str(e) if isinstance(e, SsgError) else f"internal error: {type(e).__name__}: {e}",
-                         **(e.as_dict() if isinstance(e, SsgError) else {})} for e in errors],
+             "errors": [{**(group.first.as_dict() if isinstance(group.first, SsgError) else {}), "text": group.text,
+                         "pages": list(group.pages)} for group in group_errors(errors)],
              "changed": [], "deleted": [], "everything": False}
     if result is not None:
         event["seconds"] = round(result.seconds, 3)
@@ -121,7 +124,7 @@ class Session:
             read_config(self.site_root)      # no site at all: a usage error, nothing served
         except ConfigError:
             pass                             # a broken ssg.toml: served anyway, shown in the page
-        self.layout = read_layout(self.site_root) or Layout()
+        self.layout = read_layout(self.site_root, self.options.build.base_url) or Layout()
         self.server = server = bind(self.options.host, self.options.port, self.broker, verbose=self.options.verbose,
                                     on_busy=lambda taken, chosen: self.reporter.say(
                                         f"port {taken} is in use; serving on port {chosen} instead"))
@@ -211,7 +214,7 @@ class Session:
             return
         self.builds += 1
         if result is not None:
-            self.layout = read_layout(self.site_root) or self.layout
+            self.layout = read_layout(self.site_root, self.options.build.base_url) or self.layout
             self.server.mount = Mount(result.output_root, self.layout.base_path)
             self.reporter.built(result)
         else:

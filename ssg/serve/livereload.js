@@ -31,26 +31,48 @@
     location.reload();
   }
 
+  // The overlay's own styles, in a shadow root: the page's rules (a theme's
+  // `pre { color: ... }`) cannot reach its contents, and `all: initial` on the
+  // host stops inherited ones. Light or dark as the reader's colour scheme;
+  // every text colour is at least 4.5:1 on its background (WCAG AA).
+  var OVERLAY_CSS =
+    ":host{all:initial!important;display:block!important;position:fixed!important;inset:0!important;" +
+    "z-index:2147483647!important}" +
+    ".box{box-sizing:border-box;height:100%;overflow:auto;padding:2em;color-scheme:light;" +
+    "background:#fff7f6;color:#1c1c1c;font:14px/1.5 ui-monospace,SFMono-Regular,Menlo,Consolas," +
+    "'Liberation Mono',monospace}" +
+    "h1{margin:0 0 1em;font:bold 16px/1.4 system-ui,sans-serif;color:#8f1111}" +
+    ".error{margin:1em 0;padding:.75em 1em;white-space:pre-wrap;overflow-wrap:anywhere;font:inherit;" +
+    "background:#ffffff;color:#1c1c1c;border:0;border-left:4px solid #c62828;border-radius:4px}" +
+    "@media (prefers-color-scheme: dark){.box{color-scheme:dark;background:#1d1112;color:#f3f3f3}" +
+    "h1{color:#ffa3a3}.error{background:#2c1b1d;color:#f3f3f3;border-left-color:#ff6b6b}}";
+  var overlayRoot = null;
+
   function showErrors(errors) {
     if (!overlay) {
-      overlay = document.createElement("div");
+      overlay = document.createElement("ssg-error-overlay");
       overlay.id = "ssg-error-overlay";
       overlay.setAttribute("role", "alert");
-      overlay.style.cssText = "position:fixed;inset:0;z-index:2147483647;overflow:auto;padding:2em;" +
-        "background:rgba(40,0,0,.94);color:#fff;font:14px/1.5 ui-monospace,monospace;white-space:pre-wrap";
+      overlay.style.cssText = "all:initial;position:fixed;inset:0;z-index:2147483647;display:block";
+      overlayRoot = overlay.attachShadow({ mode: "open" });
       (document.body || document.documentElement).appendChild(overlay);
     }
-    overlay.textContent = "";
-    var title = document.createElement("strong");
+    overlayRoot.textContent = "";
+    var style = document.createElement("style");
+    style.textContent = OVERLAY_CSS;
+    var box = document.createElement("div");
+    box.className = "box";
+    var title = document.createElement("h1");
     title.textContent = "ssg: the build failed. Fix the error and save: this page reloads by itself.";
-    overlay.appendChild(title);
-    errors.forEach(function (error) {
+    box.appendChild(title);
+    errors.forEach(function (error) {   // one per distinct error: "while rendering 19 pages" said by the server
       var item = document.createElement("pre");
-      item.className = "ssg-error";
-      item.style.cssText = "margin:1em 0;white-space:pre-wrap";
+      item.className = "error";
       item.textContent = error.text;   // text, never HTML
-      overlay.appendChild(item);
+      box.appendChild(item);
     });
+    overlayRoot.appendChild(style);
+    overlayRoot.appendChild(box);
   }
 
   function sameOrigin(href) {
