@@ -190,3 +190,77 @@ class memory_cap:
         if self.previous is not None:
             resource.setrlimit(resource.RLIMIT_AS, self.previous)
             self.previous = None
+
+
+# -- code that would end the build process -----------------------------------
+#
+# A plugin that calls sys.exit(0) or os._exit(0), or raises KeyboardInterrupt,
+# inside a build must not end it with exit 0 and nothing said: while a build
+# runs (``exits_refused``), os._exit raises ``ProcessExit`` (a SystemExit)
+# instead, and a SIGINT that really arrived is noted, so a KeyboardInterrupt
+# can be told from one a plugin raised. ssg's own code that must end a process
+# (a forked worker's end) calls ``REAL_EXIT``.
+
+REAL_EXIT = os._exit
+_refusing = 0
+_sigints = 0      # SIGINTs received while exits are refused
+
+
+class ProcessExit(SystemExit):
+    """``os._exit(code)`` called while a build runs."""
+
+
+def _refused_exit(code: int) -> None:
+    raise ProcessExit(code)
+
+
+def interrupted() -> bool:
+    """Whether a SIGINT (Ctrl-C) arrived during this build: a KeyboardInterrupt
+    is then the user's, not a plugin's."""
+    return _sigints > 0
+
+
+def exit_call(error: BaseException) -> str:
+    """What the code did, as it would have been written: 'sys.exit(0)',
+    'os._exit(0)', 'raise KeyboardInterrupt'."""
+    if isinstance(error, ProcessExit):
+        return f"os._exit({error.code!r})"
+    if isinstance(error, SystemExit):
+        return f"sys.exit({error.code!r})"
+    return f"raise {type(error).__name__}"
+
+
+class exits_refused:
+    """``with exits_refused():`` (a build) turns ``os._exit`` into a raised
+    ``ProcessExit`` (forked workers inherit this) and notes each SIGINT
+    before the handler in force runs. Nests."""
+
+    def __enter__(self) -> exits_refused:
+        global _refusing, _sigints
+        self.previous: Any = None
+        if _refusing == 0:
+            _sigints = 0
+            os._exit = _refused_exit
+            if threading.current_thread() is threading.main_thread():
+                handler = signal.getsignal(signal.SIGINT)
+                if callable(handler):
+                    self.previous = handler
+                    signal.signal(signal.SIGINT, _noting(handler))
+        _refusing += 1
+        return self
+
+    def __exit__(self, kind: Any, error: Any, tb: Any) -> None:
+        global _refusing
+        _refusing -= 1
+        if _refusing == 0:
+            os._exit = REAL_EXIT
+        if self.previous is not None:
+            signal.signal(signal.SIGINT, self.previous)
+
+
+def _noting(handler: Any) -> Any:
+    def note(signum: int, frame: Any) -> Any:
+        global _sigints
+        _sigints += 1
+        return handler(signum, frame)
+    return note

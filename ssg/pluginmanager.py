@@ -340,6 +340,10 @@ class Plugins:
                 raise stop from None
             except Exception as error:
                 raise plugin_failure(impl.plugin_name, hook_name, error, where, impl.function) from error
+            except (SystemExit, KeyboardInterrupt) as error:
+                if isinstance(error, KeyboardInterrupt) and limits.interrupted():
+                    raise     # Ctrl-C: the user's
+                raise plugin_exit(impl.plugin_name, hook_name, error, where, impl.function) from None
             if result is not None:
                 if check is not None:
                     check(impl.plugin_name, impl.function, result)
@@ -420,6 +424,19 @@ def plugin_failure(plugin_name: str, hook_name: str, error: BaseException, where
     page = f" while processing {where}" if where else ""
     return PluginError(f"plugin '{plugin_name}' failed in {hook_name}{page}: {type(error).__name__}: {error}",
                        where=location, hint=f"fix the plugin, or add '{plugin_name}' to plugins.disable in ssg.toml")
+
+
+def plugin_exit(plugin_name: str, hook_name: str, error: BaseException, where: str | None,
+                function: Callable | None = None) -> PluginError:
+    """The error for a hook implementation that tried to end the process
+    (sys.exit, os._exit, KeyboardInterrupt): at the plugin's line that did."""
+    frame = _plugin_frame(error, function)
+    location = Location(frame.filename, frame.lineno) if frame else _definition(function)
+    page = f" while processing {where}" if where else ""
+    return PluginError(f"plugin '{plugin_name}' tried to end the build process ({limits.exit_call(error)}) in "
+                       f"{hook_name}{page}; the build stops here", where=location,
+                       hint="a plugin reports a problem by raising an exception (ssg.api.PluginError for a message "
+                            f"of its own), never by exiting; fix the plugin, or add '{plugin_name}' to plugins.disable")
 
 
 def hook_timeout(plugin_name: str, hook_name: str, seconds: float, error: BaseException, where: str | None,

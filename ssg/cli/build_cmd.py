@@ -22,10 +22,13 @@ def run_build(site: Path, options: BuildOptions, *, quiet: bool, verbose: bool, 
 
         try:
             result = build(site, options)
-        except SsgError as error:
-            if as_json:  # a script reading stdout gets JSON on every exit, not an empty string
+        except Exception as error:
+            if as_json:  # a script reading stdout gets JSON on every exit, internal errors included
+                said = error.as_dict() if isinstance(error, SsgError) else {
+                    "message": f"internal error: {type(error).__name__}: {error}", "file": None, "line": None,
+                    "hint": "run again with --debug for the traceback, and please report it", "kind": "internal"}
                 typer.echo(json.dumps({**BuildResult(output_root=None).summary(), "output": None,
-                                       "errors": [error.as_dict()]}, indent=2))
+                                       "errors": [said]}, indent=2))
             raise
     for warning in result.warnings:
         if not quiet:
