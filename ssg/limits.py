@@ -264,3 +264,97 @@ def _noting(handler: Any) -> Any:
         _sigints += 1
         return handler(signum, frame)
     return note
+
+
+# -- the watchdog: a bound that holds against any code ----------------------
+#
+# ``timer`` raises Timeout in the timed code, which code that catches every
+# exception (``except BaseException: pass`` in a loop) swallows, and which
+# never comes while SIGALRM is blocked (signal.pthread_sigmask) or the code is
+# inside a C call. So every timed stage of the build process is also
+# ``watched``: a thread of this process looks twice a second for a watch that
+# is still running ``WATCHDOG_GRACE`` seconds after its time was up, and then
+# reports it (what ran, and the line the watched thread is on) and ends the
+# process with exit code 1. Nothing is lost that way: a build writes its
+# outputs atomically, notes new files in its journal before writing them, and
+# commits its state at the end in one transaction (a killed build is the case
+# tests/test_kill.py covers); the OS releases the build lock. Watching costs a
+# dict insert and delete per watched call; the thread wakes twice a second.
+
+WATCHDOG_GRACE = 5.0    # seconds past a limit before the watchdog ends the process
+_WATCH_POLL = 0.5       # how often the watchdog looks
+_watches: dict[int, tuple[float, int, Any]] = {}   # token -> (hard deadline, thread id, describe)
+_tokens = iter(range(1, 1 << 62))
+_watchdog: threading.Thread | None = None
+_reporters: list[Any] = []     # called with the message before the process ends (``--json`` prints its summary)
+
+
+class watched:
+    """``with watched(seconds, describe):`` lets the body run ``seconds`` plus
+    ``WATCHDOG_GRACE``; past that, ``describe(frames)`` says what was running
+    (``frames``: the watched thread's stack, innermost last, as
+    ``traceback.extract_stack`` gives it) and the process ends with exit
+    code 1. 0 seconds: no limit."""
+
+    __slots__ = ("seconds", "describe", "token")
+
+    def __init__(self, seconds: float, describe: Any):
+        self.seconds, self.describe, self.token = seconds, describe, 0
+
+    def __enter__(self) -> watched:
+        if self.seconds > 0:
+            if _watchdog is None:
+                _start_watchdog()
+            self.token = next(_tokens)
+            _watches[self.token] = (time.monotonic() + self.seconds + WATCHDOG_GRACE, threading.get_ident(),
+                                    self.describe)
+        return self
+
+    def __exit__(self, kind: Any, error: Any, tb: Any) -> None:
+        if self.token:
+            _watches.pop(self.token, None)
+
+
+def on_watchdog(reporter: Any) -> Any:
+    """Call ``reporter(message)`` too when the watchdog ends the process;
+    returns a function that removes it."""
+    _reporters.append(reporter)
+    return lambda: _reporters.remove(reporter) if reporter in _reporters else None
+
+
+def _start_watchdog() -> None:
+    global _watchdog
+    _watchdog = threading.Thread(target=_watch, name="ssg-watchdog", daemon=True)
+    _watchdog.start()
+
+
+def _watch() -> None:
+    while True:
+        time.sleep(_WATCH_POLL)
+        now = time.monotonic()
+        for _token, (due, thread, describe) in list(_watches.items()):
+            if now >= due:
+                _expire(thread, describe)
+
+
+def _expire(thread: int, describe: Any) -> None:
+    """Report the watch that ran out and end the process (exit 1). A forked
+    child has no watchdog thread (threads do not survive fork), so only the
+    process that started the watch ends here."""
+    import sys
+    import traceback
+
+    try:
+        frame = sys._current_frames().get(thread)
+        frames = traceback.extract_stack(frame) if frame is not None else []
+        message = describe(frames)
+    except BaseException as error:   # noqa: BLE001 - the process ends whatever happens here
+        message = f"a stage of the build ran past its time limit and was stopped ({type(error).__name__})"
+    try:    # ``message``: an SsgError (its str is the one-line report) or text
+        sys.stderr.write(f"error: {message}\n")
+        sys.stderr.flush()
+        for reporter in list(_reporters):
+            reporter(message)
+        sys.stdout.flush()
+    finally:
+        REAL_EXIT(1)

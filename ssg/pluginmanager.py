@@ -21,6 +21,7 @@ import traceback
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
+from functools import partial
 from pathlib import Path
 from types import ModuleType
 from typing import Any
@@ -327,7 +328,7 @@ class Plugins:
         for impl in self._hookimpls(hook_name):
             timer = limits.timer(seconds)
             try:
-                with timer:
+                with limits.watched(seconds, partial(self._stuck, impl, hook_name, seconds, where)), timer:
                     result = impl.function(*[kwargs[name] for name in impl.argnames])
             except SsgError:
                 raise
@@ -349,6 +350,22 @@ class Plugins:
                     check(impl.plugin_name, impl.function, result)
                 results.append((impl.plugin_name, result))
         return results
+
+    def _stuck(self, impl: Any, hook_name: str, seconds: float, where: str | None,
+               frames: list[traceback.FrameSummary]) -> PluginError:
+        """The watchdog's report of a hook implementation that did not stop at
+        its time limit: at the plugin's line that was running."""
+        code = getattr(inspect.unwrap(impl.function), "__code__", None)
+        own = [f for f in frames if code is not None and f.filename == code.co_filename]
+        location = Location(own[-1].filename, own[-1].lineno) if own else _definition(impl.function)
+        page = f" while processing {where}" if where else ""
+        return self._site_relative(PluginError(
+            f"plugin '{impl.plugin_name}' ran longer than {seconds:g} s in {hook_name}{page} and did not stop "
+            f"when told to; the build process was ended (exit 1), nothing of this build was committed",
+            where=location,
+            hint="the hook loops at that line while catching every exception or blocking SIGALRM; fix the plugin, "
+                 f"raise [build] hook_timeout in ssg.toml if it is only slow, or add '{impl.plugin_name}' to "
+                 "plugins.disable"))
 
     def config_tables(self, reserved: Any = ()) -> dict[str, Table]:
         """Collect the tables every plugin registers in ``ssg_config_schema``.
