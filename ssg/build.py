@@ -17,7 +17,7 @@ from functools import partial
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from ssg import __version__, crashpoint
+from ssg import __version__, crashpoint, limits
 from ssg.config import CORE_SCHEMA, SiteConfig, build_config, read_config
 from ssg.errors import SsgError
 from ssg.fingerprint import digest
@@ -120,7 +120,7 @@ def build(site_root: Path, options: BuildOptions = BuildOptions(), warm: Warm | 
     A long-running process passes ``warm``, kept between its builds, and the
     files ``changed`` since its last build when it knows them: an edit of
     page text is then rebuilt from the model the last build kept."""
-    with _no_cyclic_gc():
+    with _no_cyclic_gc(), limits.exits_refused():
         return _build(site_root, options, warm, changed)
 
 

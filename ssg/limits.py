@@ -190,3 +190,173 @@ class memory_cap:
         if self.previous is not None:
             resource.setrlimit(resource.RLIMIT_AS, self.previous)
             self.previous = None
+
+
+# -- code that would end the build process -----------------------------------
+#
+# A plugin that calls sys.exit(0) or os._exit(0), or raises KeyboardInterrupt,
+# inside a build must not end it with exit 0 and nothing said: while a build
+# runs (``exits_refused``), os._exit raises ``ProcessExit`` (a SystemExit)
+# instead, and a SIGINT that really arrived is noted, so a KeyboardInterrupt
+# can be told from one a plugin raised. ssg's own code that must end a process
+# (a forked worker's end) calls ``REAL_EXIT``.
+
+REAL_EXIT = os._exit
+_refusing = 0
+_sigints = 0      # SIGINTs received while exits are refused
+
+
+class ProcessExit(SystemExit):
+    """``os._exit(code)`` called while a build runs."""
+
+
+def _refused_exit(code: int) -> None:
+    raise ProcessExit(code)
+
+
+def interrupted() -> bool:
+    """Whether a SIGINT (Ctrl-C) arrived during this build: a KeyboardInterrupt
+    is then the user's, not a plugin's."""
+    return _sigints > 0
+
+
+def exit_call(error: BaseException) -> str:
+    """What the code did, as it would have been written: 'sys.exit(0)',
+    'os._exit(0)', 'raise KeyboardInterrupt'."""
+    if isinstance(error, ProcessExit):
+        return f"os._exit({error.code!r})"
+    if isinstance(error, SystemExit):
+        return f"sys.exit({error.code!r})"
+    return f"raise {type(error).__name__}"
+
+
+class exits_refused:
+    """``with exits_refused():`` (a build) turns ``os._exit`` into a raised
+    ``ProcessExit`` (forked workers inherit this) and notes each SIGINT
+    before the handler in force runs. Nests."""
+
+    def __enter__(self) -> exits_refused:
+        global _refusing, _sigints
+        self.previous: Any = None
+        if _refusing == 0:
+            _sigints = 0
+            os._exit = _refused_exit
+            if threading.current_thread() is threading.main_thread():
+                handler = signal.getsignal(signal.SIGINT)
+                if callable(handler):
+                    self.previous = handler
+                    signal.signal(signal.SIGINT, _noting(handler))
+        _refusing += 1
+        return self
+
+    def __exit__(self, kind: Any, error: Any, tb: Any) -> None:
+        global _refusing
+        _refusing -= 1
+        if _refusing == 0:
+            os._exit = REAL_EXIT
+        if self.previous is not None:
+            signal.signal(signal.SIGINT, self.previous)
+
+
+def _noting(handler: Any) -> Any:
+    def note(signum: int, frame: Any) -> Any:
+        global _sigints
+        _sigints += 1
+        return handler(signum, frame)
+    return note
+
+
+# -- the watchdog: a bound that holds against any code ----------------------
+#
+# ``timer`` raises Timeout in the timed code, which code that catches every
+# exception (``except BaseException: pass`` in a loop) swallows, and which
+# never comes while SIGALRM is blocked (signal.pthread_sigmask) or the code is
+# inside a C call. So every timed stage of the build process is also
+# ``watched``: a thread of this process looks twice a second for a watch that
+# is still running ``WATCHDOG_GRACE`` seconds after its time was up, and then
+# reports it (what ran, and the line the watched thread is on) and ends the
+# process with exit code 1. Nothing is lost that way: a build writes its
+# outputs atomically, notes new files in its journal before writing them, and
+# commits its state at the end in one transaction (a killed build is the case
+# tests/test_kill.py covers); the OS releases the build lock. Watching costs a
+# list append and remove per watched call (1-2 us); the thread wakes twice a second.
+
+WATCHDOG_GRACE = 5.0    # seconds past a limit before the watchdog ends the process
+_WATCH_POLL = 0.5       # how often the watchdog looks
+_watches: list[tuple[float, int, Any]] = []   # (hard deadline, thread id, describe) of the watches running
+_watchdog: threading.Thread | None = None
+_reporters: list[Any] = []     # called with the message before the process ends (``--json`` prints its summary)
+
+
+class watched:
+    """``with watched(seconds, describe):`` lets the body run ``seconds`` plus
+    ``WATCHDOG_GRACE``; past that, ``describe(frames)`` says what was running
+    (``frames``: the watched thread's stack, innermost last, as
+    ``traceback.extract_stack`` gives it) and the process ends with exit
+    code 1. 0 seconds: no limit."""
+
+    __slots__ = ("entry",)
+
+    def __init__(self, seconds: float, describe: Any):
+        self.entry = (seconds + WATCHDOG_GRACE, threading.get_ident(), describe) if seconds > 0 else None
+
+    def __enter__(self) -> watched:
+        if self.entry is not None:
+            if _watchdog is None:
+                _start_watchdog()
+            seconds, thread, describe = self.entry
+            self.entry = (time.monotonic() + seconds, thread, describe)
+            _watches.append(self.entry)
+        return self
+
+    def __exit__(self, kind: Any, error: Any, tb: Any) -> None:
+        if self.entry is not None:
+            try:
+                _watches.remove(self.entry)    # the last one, but for threads
+            except ValueError:
+                pass
+
+
+def on_watchdog(reporter: Any) -> Any:
+    """Call ``reporter(message)`` too when the watchdog ends the process;
+    returns a function that removes it."""
+    _reporters.append(reporter)
+    return lambda: _reporters.remove(reporter) if reporter in _reporters else None
+
+
+def _start_watchdog() -> None:
+    global _watchdog
+    _watchdog = threading.Thread(target=_watch, name="ssg-watchdog", daemon=True)
+    _watchdog.start()
+
+
+def _watch() -> None:
+    while True:
+        time.sleep(_WATCH_POLL)
+        now = time.monotonic()
+        for due, thread, describe in list(_watches):
+            if now >= due:
+                _expire(thread, describe)
+
+
+def _expire(thread: int, describe: Any) -> None:
+    """Report the watch that ran out and end the process (exit 1). A forked
+    child has no watchdog thread (threads do not survive fork), so only the
+    process that started the watch ends here."""
+    import sys
+    import traceback
+
+    try:
+        frame = sys._current_frames().get(thread)
+        frames = traceback.extract_stack(frame) if frame is not None else []
+        message = describe(frames)
+    except BaseException as error:   # noqa: BLE001 - the process ends whatever happens here
+        message = f"a stage of the build ran past its time limit and was stopped ({type(error).__name__})"
+    try:    # ``message``: an SsgError (its str is the one-line report) or text
+        sys.stderr.write(f"error: {message}\n")
+        sys.stderr.flush()
+        for reporter in list(_reporters):
+            reporter(message)
+        sys.stdout.flush()
+    finally:
+        REAL_EXIT(1)

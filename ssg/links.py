@@ -60,8 +60,15 @@ def rewrite_links(text: str, resolve: Callable[[str], str | None]) -> str:
     lower = text.lower() if text.isascii() else text.translate(_ASCII_LOWER)   # same length, same positions
     parts: list[str] = []
     done = start = 0
+    at_href = at_src = -2     # the next of each at or after ``start`` (-1: none left; -2: not searched yet)
+    next_double = next_single = next_line = -2    # the next '"', "'" and newline after the opening quote
     while True:
-        at_href, at_src = lower.find("href=", start), lower.find("src=", start)
+        # Each is searched for again only once passed: searching both from every
+        # link rescanned the rest of the page whenever one was absent (quadratic).
+        if -1 != at_href < start:
+            at_href = lower.find("href=", start)
+        if -1 != at_src < start:
+            at_src = lower.find("src=", start)
         if at_href < 0 and at_src < 0:
             break
         at = at_href if at_src < 0 or 0 <= at_href < at_src else at_src
@@ -69,8 +76,19 @@ def rewrite_links(text: str, resolve: Callable[[str], str | None]) -> str:
         opening = at + (5 if at == at_href else 4)
         if at == 0 or not text[at - 1].isspace() or opening >= len(text) or text[opening] not in "\"'":
             continue
-        closing = text.find(text[opening], opening + 1)
-        if closing < 0 or "\n" in text[opening + 1:closing]:     # a URL is on one line
+        # The closing quote and the line's end, also searched for only once passed
+        # (an unclosed quote would otherwise rescan the rest of the page).
+        if text[opening] == '"':
+            if -1 != next_double <= opening:
+                next_double = text.find('"', opening + 1)
+            closing = next_double
+        else:
+            if -1 != next_single <= opening:
+                next_single = text.find("'", opening + 1)
+            closing = next_single
+        if -1 != next_line <= opening:
+            next_line = text.find("\n", opening + 1)
+        if closing < 0 or 0 <= next_line < closing:     # a URL is on one line
             continue
         new = resolve(text[opening + 1:closing])
         if new is not None:

@@ -17,14 +17,20 @@ from markupsafe import Markup
 from ssg import speedups
 from ssg.cmark import to_html
 from ssg.model import TocEntry
+from ssg.spans import Span, spans, substitute
 from ssg.urls import slugify
 
-_HEADING = re.compile(r"<h([1-6])>(.*?)</h\1>", re.DOTALL)
-_CODE = re.compile(r'<pre lang="([^"]+)"><code>(.*?)</code></pre>', re.DOTALL)
-_TAGS = re.compile(r"<[^>]+>")
-_FIRST_PARAGRAPH = re.compile(r"<p>(.*?)</p>", re.DOTALL)
-_FOOTNOTE_REF = re.compile(r'<sup class="footnote-ref">.*?</sup>', re.DOTALL)
-_FOOTNOTES = re.compile(r'<section class="footnotes".*?</section>', re.DOTALL)
+# Elements are found with ssg/spans.py (an opening tag, then the first closing
+# tag after it), not with ``<h2>(.*?)</h2>``: that regular expression takes time
+# in the square of a page holding many unclosed raw-HTML tags. No opening tag
+# pattern scans past a '<' it did not start at.
+_HEADING = re.compile(r"<h([1-6])>")
+_CODE = re.compile(r'<pre lang="([^"<>]+)"><code>')
+_TAGS = re.compile(r"<[^<>]+>")
+_PARAGRAPH = re.compile(r"<p>")
+_FIRST_PARAGRAPH = re.compile(r"<p>(.*?)</p>", re.DOTALL)     # fullmatch only: anchored at both ends
+_FOOTNOTE_REF = re.compile(r'<sup class="footnote-ref">')
+_FOOTNOTES = re.compile(r'<section class="footnotes"')
 _FOOTNOTE_DEF = re.compile(r"^ {0,3}\[\^[^\]\s]+\]:.*$", re.MULTILINE)
 MORE_MARKER = "<!--more-->"
 _EXTENSIONS = ("table", "autolink", "strikethrough", "tasklist")
@@ -61,9 +67,10 @@ def render_markdown(text: str, options: Mapping) -> Rendered:
     html_text = _to_html(text, flags)
     html_text, toc = _add_heading_ids(html_text, tuple(options.get("toc_levels", (2, 3))))
     if options.get("highlight", True):
-        html_text = _CODE.sub(_highlight_match, html_text)
+        html_text = substitute(html_text, _CODE, _code_end, _highlight_match)
     else:
-        html_text = _CODE.sub(lambda m: f'<pre><code class="language-{m.group(1)}">{m.group(2)}</code></pre>', html_text)
+        html_text = substitute(html_text, _CODE, _code_end,
+                               lambda m: f'<pre><code class="language-{m.group(1)}">{m.inner}</code></pre>')
     return Rendered(Markup(html_text), toc, Markup(_summary(text, html_text, flags)))
 
 
@@ -76,23 +83,36 @@ def _summary(text: str, html_text: str, flags: int) -> str:
         # The definitions usually sit after the marker; without them a reference
         # would show as a literal "[^1]".
         definitions = "\n\n".join(_FOOTNOTE_DEF.findall(text))
-        summary = _FOOTNOTES.sub("", _to_html(f"{before}\n\n{definitions}", flags)).strip()
+        summary = _drop(_to_html(f"{before}\n\n{definitions}", flags), _FOOTNOTES, "</section>").strip()
         # One paragraph is returned as its inner HTML, like the first-paragraph
         # summary, so templates can wrap either in their own <p>.
         single = _FIRST_PARAGRAPH.fullmatch(summary)
         summary = single.group(1).strip() if single and "<p>" not in single.group(1) else summary
     else:
-        match = _FIRST_PARAGRAPH.search(html_text)
-        summary = match.group(1).strip() if match else ""
-    return _FOOTNOTE_REF.sub("", summary)
+        first = next(spans(html_text, _PARAGRAPH, _paragraph_end), None)
+        summary = first.inner.strip() if first else ""
+    return _drop(summary, _FOOTNOTE_REF, "</sup>")
+
+
+def _code_end(match: re.Match) -> str:
+    return "</code></pre>"
+
+
+def _paragraph_end(match: re.Match) -> str:
+    return "</p>"
+
+
+def _drop(text: str, opening: re.Pattern, closing: str) -> str:
+    """``text`` without the elements ``opening`` starts and ``closing`` ends."""
+    return substitute(text, opening, lambda match: closing, lambda span: "")
 
 
 def _add_heading_ids(html_text: str, toc_levels: tuple[int, ...]) -> tuple[str, tuple[TocEntry, ...]]:
     seen: dict[str, int] = {}
     toc: list[TocEntry] = []
 
-    def add_id(match: re.Match) -> str:
-        level, inner = int(match.group(1)), match.group(2)
+    def add_id(match: Span) -> str:
+        level, inner = int(match.group(1)), match.inner
         title = html.unescape(_TAGS.sub("", inner)).strip()
         base = slugify(title) or "section"
         count = seen.get(base, 0)
@@ -102,11 +122,15 @@ def _add_heading_ids(html_text: str, toc_levels: tuple[int, ...]) -> tuple[str, 
             toc.append(TocEntry(level, anchor, title))
         return f'<h{level} id="{anchor}">{inner}</h{level}>'
 
-    return _HEADING.sub(add_id, html_text), tuple(toc)
+    return substitute(html_text, _HEADING, _heading_end, add_id), tuple(toc)
 
 
-def _highlight_match(match: re.Match) -> str:
-    language, escaped = match.group(1), match.group(2)
+def _heading_end(match: re.Match) -> str:
+    return f"</h{match.group(1)}>"
+
+
+def _highlight_match(match: Span) -> str:
+    language, escaped = match.group(1), match.inner
     return highlight_code(html.unescape(escaped), language) or (
         f'<pre><code class="language-{language}">{escaped}</code></pre>')
 

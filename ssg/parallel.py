@@ -39,6 +39,8 @@ from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, Generic, TypeVar
 
+from ssg import limits
+
 if TYPE_CHECKING:     # multiprocessing is imported when a pool starts: a build where nothing changed has none
     from multiprocessing.connection import Connection
 
@@ -299,7 +301,7 @@ class _Pool(Generic[T, R]):
                     sys.stdout.flush()
                     sys.stderr.flush()
                 finally:
-                    os._exit(code)
+                    limits.REAL_EXIT(code)   # os._exit may be refused during a build (limits.exits_refused)
         task_reader.close()
         result_writer.close()
         os.close(crash_writer)
@@ -402,7 +404,7 @@ def in_background(function: Callable[[], bool], *, fork: bool = True) -> Callabl
             os.close(read)
             os.write(write, b"1" if function() else b"0")
         finally:
-            os._exit(0)
+            limits.REAL_EXIT(0)
     os.close(write)
 
     def answer() -> bool:

@@ -21,6 +21,7 @@ import traceback
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
+from functools import partial
 from pathlib import Path
 from types import ModuleType
 from typing import Any
@@ -327,7 +328,7 @@ class Plugins:
         for impl in self._hookimpls(hook_name):
             timer = limits.timer(seconds)
             try:
-                with timer:
+                with limits.watched(seconds, partial(self._stuck, impl, hook_name, seconds, where)), timer:
                     result = impl.function(*[kwargs[name] for name in impl.argnames])
             except SsgError:
                 raise
@@ -340,11 +341,31 @@ class Plugins:
                 raise stop from None
             except Exception as error:
                 raise plugin_failure(impl.plugin_name, hook_name, error, where, impl.function) from error
+            except (SystemExit, KeyboardInterrupt) as error:
+                if isinstance(error, KeyboardInterrupt) and limits.interrupted():
+                    raise     # Ctrl-C: the user's
+                raise plugin_exit(impl.plugin_name, hook_name, error, where, impl.function) from None
             if result is not None:
                 if check is not None:
                     check(impl.plugin_name, impl.function, result)
                 results.append((impl.plugin_name, result))
         return results
+
+    def _stuck(self, impl: Any, hook_name: str, seconds: float, where: str | None,
+               frames: list[traceback.FrameSummary]) -> PluginError:
+        """The watchdog's report of a hook implementation that did not stop at
+        its time limit: at the plugin's line that was running."""
+        code = getattr(inspect.unwrap(impl.function), "__code__", None)
+        own = [f for f in frames if code is not None and f.filename == code.co_filename]
+        location = Location(own[-1].filename, own[-1].lineno) if own else _definition(impl.function)
+        page = f" while processing {where}" if where else ""
+        return self._site_relative(PluginError(
+            f"plugin '{impl.plugin_name}' ran longer than {seconds:g} s in {hook_name}{page} and did not stop "
+            f"when told to; the build process was ended (exit 1), nothing of this build was committed",
+            where=location,
+            hint="the hook loops at that line while catching every exception or blocking SIGALRM; fix the plugin, "
+                 f"raise [build] hook_timeout in ssg.toml if it is only slow, or add '{impl.plugin_name}' to "
+                 "plugins.disable"))
 
     def config_tables(self, reserved: Any = ()) -> dict[str, Table]:
         """Collect the tables every plugin registers in ``ssg_config_schema``.
@@ -420,6 +441,19 @@ def plugin_failure(plugin_name: str, hook_name: str, error: BaseException, where
     page = f" while processing {where}" if where else ""
     return PluginError(f"plugin '{plugin_name}' failed in {hook_name}{page}: {type(error).__name__}: {error}",
                        where=location, hint=f"fix the plugin, or add '{plugin_name}' to plugins.disable in ssg.toml")
+
+
+def plugin_exit(plugin_name: str, hook_name: str, error: BaseException, where: str | None,
+                function: Callable | None = None) -> PluginError:
+    """The error for a hook implementation that tried to end the process
+    (sys.exit, os._exit, KeyboardInterrupt): at the plugin's line that did."""
+    frame = _plugin_frame(error, function)
+    location = Location(frame.filename, frame.lineno) if frame else _definition(function)
+    page = f" while processing {where}" if where else ""
+    return PluginError(f"plugin '{plugin_name}' tried to end the build process ({limits.exit_call(error)}) in "
+                       f"{hook_name}{page}; the build stops here", where=location,
+                       hint="a plugin reports a problem by raising an exception (ssg.api.PluginError for a message "
+                            f"of its own), never by exiting; fix the plugin, or add '{plugin_name}' to plugins.disable")
 
 
 def hook_timeout(plugin_name: str, hook_name: str, seconds: float, error: BaseException, where: str | None,

@@ -282,13 +282,14 @@ class page_limits:
                 where=where,
                 hint="a template, or a filter a plugin added, allocates without bound at that line; if the page "
                      "really needs more, raise [build] page_memory or pass --page-memory") from None
-        if isinstance(error, TemplateError) and _cause(error, RecursionError) is not None:
-            code = _code_frame(_cause(error, RecursionError).__traceback__)
+        cause = _cause(error, (RecursionError, SystemExit, KeyboardInterrupt)) if isinstance(error, TemplateError) else None
+        if cause is not None:
+            code = _code_frame(cause.__traceback__)
             if code and "it was running" not in error.message:
                 error.message += f"; it was running {code}"
 
 
-def _cause(error: BaseException, kind: type[BaseException]) -> BaseException | None:
+def _cause(error: BaseException, kind: type[BaseException] | tuple[type[BaseException], ...]) -> BaseException | None:
     """The first exception of ``kind`` in the chain that led to ``error``
     (templates.render wraps what a render raised in a TemplateError)."""
     seen = 0

@@ -15,7 +15,7 @@ import markupsafe
 from jinja2 import nodes
 from jinja2.compiler import CodeGenerator, Frame
 
-from ssg import deps
+from ssg import deps, limits
 from ssg.errors import Location, TemplateError
 from ssg.model import Page, Section, Site
 from ssg.urls import absolute_url, site_url
@@ -263,6 +263,11 @@ def render(env: SiteEnvironment, candidates: tuple[str, ...], context: dict[str,
     except Exception as error:
         raise TemplateError(f"{type(error).__name__}: {error} (while rendering {what})",
                             where=template_frame(sys.exc_info()[2])) from None
+    except (SystemExit, KeyboardInterrupt) as error:   # in a render worker, where Ctrl-C is ignored: code did it
+        raise TemplateError(f"code the template called tried to end the process ({limits.exit_call(error)}) "
+                            f"while rendering {what}", where=template_frame(sys.exc_info()[2]),
+                            hint="a filter or global a plugin adds reports a problem by raising an exception, never "
+                                 "by exiting; fix it, or disable the plugin that adds it") from None
 
 
 def _template_path(filename: str | None, name: str | None) -> str:

@@ -19,15 +19,21 @@ if TYPE_CHECKING:
 
 def run_build(site: Path, options: BuildOptions, *, quiet: bool, verbose: bool, debug: bool, as_json: bool) -> None:
     with user_errors(debug):
-        from ssg.build import BuildResult, build
+        from ssg import limits
+        from ssg.build import build
 
+        # A script reading stdout gets JSON on every exit: internal errors, and a
+        # stage the watchdog ends (ssg/limits.py), included.
+        forget = limits.on_watchdog(_failed_summary) if as_json else None
         try:
             result = build(site, options)
-        except SsgError as error:
-            if as_json:  # a script reading stdout gets JSON on every exit, not an empty string
-                typer.echo(json.dumps({**BuildResult(output_root=None).summary(), "output": None,
-                                       "errors": [error.as_dict()]}, indent=2))
+        except Exception as error:
+            if as_json:
+                _failed_summary(error)
             raise
+        finally:
+            if forget is not None:
+                forget()
     for warning in result.warnings:
         if not quiet:
             typer.echo(f"warning: {warning}", err=True)
@@ -51,6 +57,18 @@ def run_build(site: Path, options: BuildOptions, *, quiet: bool, verbose: bool, 
                    f"{len(result.errors)} errors in {result.seconds:.2f}s")
     if result.errors:
         raise typer.Exit(code=1)
+
+
+def _failed_summary(error: object) -> None:
+    """The --json summary of a build that ended with ``error`` before it had a result."""
+    from ssg.build import BuildResult
+
+    said = error.as_dict() if isinstance(error, SsgError) else {
+        "message": f"internal error: {type(error).__name__}: {error}" if isinstance(error, Exception) else str(error),
+        "file": None, "line": None, "kind": "internal" if isinstance(error, Exception) else "limit",
+        "hint": "run again with --debug for the traceback, and please report it" if isinstance(error, Exception)
+        else None}
+    typer.echo(json.dumps({**BuildResult(output_root=None).summary(), "output": None, "errors": [said]}, indent=2))
 
 
 def waiting(holder: str) -> None:
