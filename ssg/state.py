@@ -261,7 +261,10 @@ class BuildState:
 
     def deps(self) -> dict[int, tuple[str, str]]:
         """id -> (key text, fingerprint)."""
-        return {row[0]: (row[1], row[2]) for row in self.db.execute("SELECT id, key, fp FROM deps")}
+        rows = {row[0]: (row[1], row[2]) for row in self.db.execute("SELECT id, key, fp FROM deps")}
+        if not all(type(key) is str and type(fp) is str for key, fp in rows.values()):
+            raise StateDamaged("its deps table holds a key or fingerprint that is not text")
+        return rows
 
     def source(self, path: str) -> SourceRecord | None:
         """The row of one input file, with its parsed page if it has one."""
