@@ -20,6 +20,7 @@ from typing import TYPE_CHECKING, Any
 from ssg import __version__
 from ssg.config import CORE_SCHEMA, SiteConfig, build_config, read_config
 from ssg.errors import ConfigError, SsgError
+from ssg.files import HINT as IRREGULAR_HINT
 from ssg.fingerprint import digest
 from ssg.inputs import Inputs
 from ssg.lock import Lock
@@ -274,11 +275,16 @@ class Build:
         site = Site(root=self.root, config=self.config, output_root=self.output_root,
                     include_drafts=self.options.drafts, include_future=self.options.future,
                     build_time=now, offline=self.options.offline)
+        for path, kind in inputs.irregular:
+            site.warn(f"{_site_relative(path, self.root)}: is {kind}, not a regular file; skipped ({IRREGULAR_HINT})")
         sources = state.sources(parsed=True)
+        self._check_content(sources)
         parser = self._parser_fingerprint()
         cache = PageCache(sources, state.meta("parser") == parser, self.workers, parser)
         dep_rows = state.deps() if same_settings else {}
         load_site(site, self.plugins, cache)
+        if not cache.seen:
+            self._check_content(sources, empty=True)
         self.result.parsed = cache.parsed
         state.stage_sources(cache.updated)     # written while this thread plans
         parsed = {page.source: dict(vars(page)) for page in site.all_pages()} if self.warm is not None else {}
@@ -353,6 +359,25 @@ class Build:
         memory = options.page_memory if options.page_memory is not None else build["page_memory"]
         return render_all(RenderJob(outputs, contexts, dirty, env, site, records, self.state.folder / JOURNAL,
                                     timeout, memory, evaluate, write=write), self.workers)
+
+    def _check_content(self, sources: dict, *, empty: bool = False) -> None:
+        """A missing content/ folder, or one without a page when the last
+        build had pages, is an error that stops the build before anything is
+        written or deleted: a folder lost in a checkout or a bad mount must
+        not unpublish the site. ``[build] empty_site = true`` says it is meant."""
+        if self.config.build["empty_site"]:
+            return
+        hint = ("restore it; if the site is meant to have no pages, set empty_site = true "
+                "in the [build] table of ssg.toml")
+        content = self.root / "content"
+        if not content.is_dir():
+            raise ConfigError("the content/ folder is missing (nothing was built, nothing deleted)",
+                              where=str(content), hint=hint)
+        if empty and any(path.startswith("content/") and row.parsed is not None for path, row in sources.items()):
+            raise ConfigError("the content/ folder holds no page, but the last build published pages "
+                              "(nothing was built, nothing deleted)", where=str(content),
+                              hint="restore the pages; if the site is meant to have none now, set empty_site = true "
+                                   "in the [build] table of ssg.toml")
 
     def _lap(self, stage: str) -> None:
         """Seconds spent since the last lap, reported in --json as ``timings`` (added up
@@ -545,6 +570,12 @@ def assign_key_ids(new: dict[str, tuple[OutputRecord, dict]], dep_rows: dict[int
         record.deps = tuple(sorted(map(ids.__getitem__, keys)))
         outputs[path] = record
     return changed_deps, outputs
+
+
+def _site_relative(path: str, root: Path) -> str:
+    """``path`` relative to the site folder when it lies inside it (a theme's may not)."""
+    rel = os.path.relpath(path, root)
+    return path if rel.startswith("..") else rel
 
 
 def _before(now: datetime, stamp: str | None) -> bool:

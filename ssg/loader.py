@@ -14,6 +14,7 @@ import yaml
 
 from ssg.content import YamlLoader, decode, field_line
 from ssg.errors import ContentError, Location, PathError, SsgError
+from ssg.files import irregular, read_bytes, unreadable
 from ssg.inputs import is_ignored
 from ssg.model import Page, Section, Site
 from ssg.pagecache import PageCache, ParseJob
@@ -59,9 +60,9 @@ def load_site(site: Site, plugins: Plugins, cache: PageCache | None = None) -> N
         if job is not None:
             jobs.append(job)
             bundles.append(bundle)
-    parsed = (cache or PageCache({}, False, 1)).pages(jobs, site.config.markdown)
+    cache = cache or PageCache({}, False, 1)
     regular: list[Page] = []
-    for job, bundle, page in zip(jobs, bundles, parsed, strict=True):
+    for job, bundle, page in zip(jobs, bundles, cache.pages(jobs, site.config.markdown), strict=True):
         if isinstance(page, SsgError):
             site.errors.append(page)
             continue
@@ -79,6 +80,7 @@ def load_site(site: Site, plugins: Plugins, cache: PageCache | None = None) -> N
             site.sections.setdefault(page.section, new_section(site, page.section)).index = page
         else:
             regular.append(page)
+    site.errors.extend(cache.stale)    # pages that failed, built from their last good version
     regular.sort(key=sort_key)
     site.pages = regular
     sections = site.sections
@@ -137,9 +139,10 @@ def _scan(folder: str, prefix: str, found: list[str], site: Site, inside: str) -
         if entry.is_dir(follow_symlinks=False):
             dirs.append(name)
         elif not entry.is_symlink():
-            files.append(name)
-        elif not os.path.isdir(entry.path):          # a symlinked folder is not followed
-            files.append(name)
+            if entry.is_file(follow_symlinks=False):  # a FIFO, socket or device is never opened:
+                files.append(name)                     # the build warns about it (ssg/inputs.py)
+        elif not os.path.isdir(entry.path) and irregular(entry.path) is None:   # a symlinked folder is not followed
+            files.append(name)      # (a link to nothing, or a loop, fails when read: an error naming it)
             links.add(name)
     for name in sorted(files):
         path = os.path.join(folder, name)
@@ -276,9 +279,11 @@ def load_data(folder: Path, site: Site) -> dict[str, Any]:
 def _read_data(path: Path, root: Path) -> Any:
     source = str(path.relative_to(root))
     try:
-        text = path.read_bytes().decode("utf-8-sig")
+        text = read_bytes(path).decode("utf-8-sig")
     except UnicodeDecodeError:
         raise ContentError("data file is not valid UTF-8", where=Location(source), hint="save it as UTF-8") from None
+    except OSError as error:
+        raise unreadable(error, source) from None
     try:
         if path.suffix == ".json":
             return json.loads(text)

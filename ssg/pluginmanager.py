@@ -29,6 +29,7 @@ import pluggy
 
 from ssg import hookspecs, limits
 from ssg.errors import ConfigError, Location, PluginError, SsgError
+from ssg.files import irregular
 from ssg.model import RENDER_ONLY_FIELDS
 from ssg.schema import Option, Table
 
@@ -158,8 +159,8 @@ class Plugins:
             self._register(plugin, ep.name, source)
         if site_root is not None:
             for path in sorted((site_root / "plugins").glob("*.py")):
-                if path.name.startswith("_"):   # helpers and __init__.py are not plugins
-                    continue
+                if path.name.startswith("_") or irregular(path):   # helpers and __init__.py are not plugins;
+                    continue            # a FIFO would hang the import (the build warns about it: ssg/inputs.py)
                 name = path.stem
                 known.add(name)
                 if name not in disabled:

@@ -22,6 +22,7 @@ from typing import Any
 from ssg import deps, limits
 from ssg.errors import Location, SsgError, TemplateError
 from ssg.fields import decode, field_line
+from ssg.files import read_bytes, unreadable
 from ssg.model import Output, Paginator, Site
 from ssg.parallel import Lost, pool_map
 from ssg.pluginmanager import Plugins
@@ -211,10 +212,9 @@ def produce(output: Output, context: dict[str, Any] | None, env: SiteEnvironment
         return output.data, frozenset()
     if output.copy_from is not None:
         try:
-            return output.copy_from.read_bytes(), frozenset({("file", str(output.copy_from))})
+            return read_bytes(output.copy_from), frozenset({("file", str(output.copy_from))})
         except OSError as error:
-            raise SsgError(f"cannot read {output.copy_from}: {error.strerror or error}",
-                           where=str(output.copy_from)) from None
+            raise unreadable(error, str(output.copy_from)) from None
     assert context is not None
     own = output.page.source if output.page is not None else None
     try:
