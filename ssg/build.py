@@ -261,6 +261,7 @@ class Build:
         self._lap("check")
 
         # Imported here: a build where nothing changed never needs them (startup time).
+        from ssg.culprit import call_sparing_pages
         from ssg.deps import Evaluator
         from ssg.fingerprint import Fingerprinter
         from ssg.inputs import FileDigests
@@ -297,9 +298,9 @@ class Build:
 
         # Plan every output, then decide which are dirty.
         outputs = plan_core_outputs(site)
-        for _plugin, extra in self.plugins.call("ssg_generate_outputs", site=site):
+        for _plugin, extra in call_sparing_pages(self.plugins, "ssg_generate_outputs", site):
             outputs.extend(extra)
-        self.plugins.call("ssg_plan_outputs", site=site, outputs=outputs)
+        call_sparing_pages(self.plugins, "ssg_plan_outputs", site, outputs=outputs)
         kept = drop_collisions(outputs, site)
         self._failed |= {o.path for o in outputs} - {o.path for o in kept}   # the old file stays
         outputs, contexts = self._contexts(kept, site)

@@ -292,11 +292,16 @@ class Plugins:
         for impl in self._hookimpls(hook_name):
             yield impl.plugin_name, impl.function
 
-    def call(self, hook_name: str, *, where: str | None = None, **kwargs: Any) -> list[Any]:
+    def implementers(self, hook_name: str) -> list[str]:
+        """The names of the plugins implementing ``hook_name``, in call order."""
+        return [impl.plugin_name for impl in self._hookimpls(hook_name)]
+
+    def call(self, hook_name: str, *, where: str | None = None, only: str | None = None, **kwargs: Any) -> list[Any]:
         """Call every implementation of ``hook_name`` in order and return
         ``(plugin name, result)`` for each result that is not None.
 
-        Each implementation gets only the arguments it declares (as pluggy does).
+        Each implementation gets only the arguments it declares (as pluggy does);
+        ``only`` calls only the named plugin's.
         An unexpected exception becomes a PluginError naming the plugin, the hook
         and ``where`` (a page); an SsgError raised on purpose passes through.
 
@@ -312,7 +317,7 @@ class Plugins:
             error = self._stopped[1]
             raise PluginError(error.message, where=error.where, hint=error.hint)
         try:
-            return self._call(hook_name, where, kwargs, self._hook_timeout(site))
+            return self._call(hook_name, where, kwargs, self._hook_timeout(site), only)
         except PluginError as error:
             raise self._site_relative(error) from error.__cause__
 
@@ -322,10 +327,13 @@ class Plugins:
         except (AttributeError, KeyError, TypeError):
             return limits.HOOK_TIMEOUT
 
-    def _call(self, hook_name: str, where: str | None, kwargs: dict[str, Any], seconds: float) -> list[Any]:
+    def _call(self, hook_name: str, where: str | None, kwargs: dict[str, Any], seconds: float,
+              only: str | None = None) -> list[Any]:
         check = _RESULT_CHECKS.get(hook_name)
         results = []
         for impl in self._hookimpls(hook_name):
+            if only is not None and impl.plugin_name != only:
+                continue
             timer = limits.timer(seconds)
             try:
                 with timer:
