@@ -19,8 +19,9 @@ from typing import TYPE_CHECKING, Any
 
 from ssg import __version__
 from ssg.config import CORE_SCHEMA, SiteConfig, build_config, read_config
-from ssg.errors import ConfigError, SsgError
+from ssg.errors import ConfigError, SsgError, UsageError
 from ssg.files import HINT as IRREGULAR_HINT
+from ssg.files import os_failure
 from ssg.fingerprint import digest
 from ssg.inputs import Inputs
 from ssg.lock import Lock
@@ -166,9 +167,15 @@ def _build(site_root: Path, options: BuildOptions, warm: Warm | None, changed: f
             return _finished(result, options, started)
     plugins, config = load_plugins_and_config(site_root, options)
     output_root = resolve_output_root(site_root, config, options.out)
-    with _locked(site_root, options) as state:
-        result = _repairing(state, lambda: Build(site_root, config, plugins, options, state, output_root, started,
-                                                 warm=warm).run())
+    try:
+        with _locked(site_root, options) as state:
+            result = _repairing(state, lambda: Build(site_root, config, plugins, options, state, output_root,
+                                                     started, warm=warm).run())
+    except (OSError, sqlite3.Error) as error:    # the user's situation (a full disk, permissions), not ssg's bug
+        failure = os_failure(error, site_root / STATE_DIR)
+        if failure is None:
+            raise
+        raise failure from error
     if recovered is not None:
         result.warnings.insert(0, recovered)
     return _finished(result, options, started)
@@ -191,14 +198,32 @@ def _repairing(state: BuildState, run: Callable[[], BuildResult | None]) -> Buil
 
 @contextmanager
 def _locked(site_root: Path, options: BuildOptions) -> Iterator[BuildState]:
-    """The site's build state, under its build lock."""
-    with Lock(site_root / STATE_DIR / "build.lock", "build", wait=options.wait, on_wait=options.on_wait,
-              hint="another build of this site is running; wait for it, or drop --no-wait to queue"):
-        state = BuildState(site_root / STATE_DIR)
+    """The site's build state, under its build lock. A .ssg/ that cannot be
+    used (not a folder, read-only) is a usage error naming it."""
+    folder = site_root / STATE_DIR
+    if os.path.lexists(folder) and not folder.is_dir():
+        raise UsageError(f"{STATE_DIR} is not a folder: ssg keeps its build state there", where=str(folder),
+                         hint=f"remove or rename the file {folder} (the next build is then a full one)")
+    lock = Lock(site_root / STATE_DIR / "build.lock", "build", wait=options.wait, on_wait=options.on_wait,
+                hint="another build of this site is running; wait for it, or drop --no-wait to queue")
+    try:
+        lock.acquire()
         try:
-            yield state
-        finally:
+            state = BuildState(folder)
+        except BaseException:
+            lock.release()
+            raise
+    except (OSError, sqlite3.OperationalError) as error:
+        raise UsageError(f"the build state folder {STATE_DIR} cannot be used: {getattr(error, 'strerror', None) or error}",
+                         where=str(folder), hint=f"make {folder} writable by the user running ssg, or delete it "
+                                                 "(the next build is then a full one)") from error
+    try:
+        yield state
+    finally:
+        try:
             state.close()
+        finally:
+            lock.release()
 
 
 def _finished(result: BuildResult, options: BuildOptions, started: float) -> BuildResult:

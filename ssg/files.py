@@ -1,5 +1,6 @@
-"""Reading the site's input files: only regular files (or symlinks to them)
-are ever opened. A FIFO blocks whoever opens it until a writer comes (a
+"""Reading the site's input files, and the errors of the file system in
+ssg's words (what, where, what to do). Only regular files (or symlinks to
+them) are ever opened. A FIFO blocks whoever opens it until a writer comes (a
 build would hang holding the site's lock), and a device or a socket is no
 site file either; they are told apart by ``stat``, which opens nothing."""
 
@@ -7,9 +8,11 @@ from __future__ import annotations
 
 import errno
 import os
+import sqlite3
 import stat
+from pathlib import Path
 
-from ssg.errors import ContentError, Location
+from ssg.errors import ContentError, Location, SsgError
 
 _KINDS = ((stat.S_ISFIFO, "a FIFO (named pipe)"), (stat.S_ISSOCK, "a socket"),
           (stat.S_ISCHR, "a character device"), (stat.S_ISBLK, "a block device"), (stat.S_ISDIR, "a folder"))
@@ -84,3 +87,56 @@ def unreadable(error: OSError, source: str) -> ContentError:
     """The error for the input file ``source`` (site-relative) that cannot be read."""
     reason = error.strerror if not isinstance(error, NotRegularFile) else f"it is {error.kind}, not a regular file"
     return ContentError(f"cannot be read: {reason or error}", where=Location(source), hint=advice(error))
+
+
+_WRITE_ADVICE = {
+    errno.ENOSPC: "free space on that disk, then build again",
+    errno.EDQUOT: "the disk quota is used up: free space, then build again",
+    errno.EFBIG: "the file is larger than this process may write (ulimit -f): raise the limit",
+    errno.EROFS: "the file system is read-only: build into a writable folder (--out DIR)",
+    errno.EACCES: "give the user running ssg write permission on that folder",
+    errno.EPERM: "give the user running ssg write permission on that folder",
+    errno.ENAMETOOLONG: "use a shorter slug or url (a name is at most 255 bytes)",
+    errno.EIO: "the disk or the file system reported an error: check it",
+}
+
+
+def write_advice(error: OSError) -> str:
+    """What to do about ``error`` met writing a file."""
+    return _WRITE_ADVICE.get(error.errno or 0, "check the folder and the disk it is on")
+
+
+def write_failure(error: OSError, path: str, source: str) -> OSFailure:
+    """The error for the output ``path`` (made from ``source``) that could not be written."""
+    return OSFailure(f"cannot write {path} (from {source}): {error.strerror or error}; its previous file is kept",
+                     where=Location(path), hint=write_advice(error))
+
+
+class OSFailure(SsgError):
+    """The system refused a read or a write (disk full, permissions, a name
+    too long...): the user's situation, with what to do about it. Exit 1."""
+
+
+def os_failure(error: BaseException, state_dir: Path) -> SsgError | None:
+    """The user's error for an OS or SQLite failure that ended a build
+    (None: not one). The chain of causes is searched: a failed ROLLBACK after
+    a full disk must report the full disk."""
+    chain, seen = [], error
+    while seen is not None and len(chain) < 10:
+        chain.append(seen)
+        seen = seen.__cause__ or seen.__context__
+    for cause in reversed(chain):          # the first failure: what the system said
+        if isinstance(cause, OSError) and cause.errno is not None:
+            where = cause.filename if cause.filename is not None else state_dir
+            return OSFailure(f"the build stopped: {cause.strerror or cause}", where=Location(os.fsdecode(where)),
+                             hint=write_advice(cause) if cause.errno in _WRITE_ADVICE else advice(cause))
+    for cause in reversed(chain):    # the first failure, not a ROLLBACK that failed after it
+        if isinstance(cause, sqlite3.OperationalError):
+            text = str(cause)
+            hint = ("free space on the disk holding it, then build again" if "full" in text else
+                    f"make {state_dir} writable by the user running ssg (or delete it: the next build is a "
+                    "full one)" if "readonly" in text or "unable to open" in text else
+                    f"check {state_dir} and the disk it is on (deleting it makes the next build a full one)")
+            return OSFailure(f"the build state cannot be written: {text}", where=Location(str(state_dir / "state.db")),
+                             hint=hint)
+    return None

@@ -22,7 +22,7 @@ from typing import Any
 from ssg import deps, limits
 from ssg.errors import Location, SsgError, TemplateError
 from ssg.fields import decode, field_line
-from ssg.files import read_bytes, unreadable
+from ssg.files import read_bytes, unreadable, write_failure
 from ssg.model import Output, Paginator, Site
 from ssg.parallel import Lost, pool_map
 from ssg.pluginmanager import Plugins
@@ -194,6 +194,8 @@ class _Renderer:
                                         (record.sha, record.size, record.mtime_ns) if record else None)
         except SsgError as error:
             return Rendered(index, error=error)
+        except OSError as error:    # the output cannot be written (disk full, name too long...): its old file stays
+            return Rendered(index, error=write_failure(error, output.path, output.source))
         return Rendered(index, written=written, keys=_fingerprinted(keys, job.evaluate))
 
 
