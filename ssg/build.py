@@ -172,7 +172,7 @@ def _build(site_root: Path, options: BuildOptions, warm: Warm | None, changed: f
             result = _repairing(state, lambda: Build(site_root, config, plugins, options, state, output_root,
                                                      started, warm=warm).run())
     except (OSError, sqlite3.Error) as error:    # the user's situation (a full disk, permissions), not ssg's bug
-        failure = os_failure(error, site_root / STATE_DIR)
+        failure = os_failure(error, site_root / STATE_DIR, output_root)
         if failure is None:
             raise
         raise failure from error

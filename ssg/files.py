@@ -117,7 +117,7 @@ class OSFailure(SsgError):
     too long...): the user's situation, with what to do about it. Exit 1."""
 
 
-def os_failure(error: BaseException, state_dir: Path) -> SsgError | None:
+def os_failure(error: BaseException, state_dir: Path, output_root: Path) -> SsgError | None:
     """The user's error for an OS or SQLite failure that ended a build
     (None: not one). The chain of causes is searched: a failed ROLLBACK after
     a full disk must report the full disk."""
@@ -127,9 +127,10 @@ def os_failure(error: BaseException, state_dir: Path) -> SsgError | None:
         seen = seen.__cause__ or seen.__context__
     for cause in reversed(chain):          # the first failure: what the system said
         if isinstance(cause, OSError) and cause.errno is not None:
-            where = cause.filename if cause.filename is not None else state_dir
-            return OSFailure(f"the build stopped: {cause.strerror or cause}", where=Location(os.fsdecode(where)),
-                             hint=write_advice(cause) if cause.errno in _WRITE_ADVICE else advice(cause))
+            where = os.fsdecode(cause.filename if cause.filename is not None else state_dir)
+            written = where.startswith((f"{state_dir}{os.sep}", f"{output_root}{os.sep}")) or where == str(state_dir)
+            return OSFailure(f"the build stopped: {cause.strerror or cause}; nothing was deleted",
+                             where=Location(where), hint=write_advice(cause) if written else advice(cause))
     for cause in reversed(chain):    # the first failure, not a ROLLBACK that failed after it
         if isinstance(cause, sqlite3.OperationalError):
             text = str(cause)

@@ -132,7 +132,11 @@ def _tree(root: Path, site: Site) -> list[str]:
 
 def _scan(folder: str, prefix: str, found: list[str], site: Site, inside: str) -> None:
     files, dirs, links = [], [], set()
-    for entry in os.scandir(folder):
+    try:
+        entries = list(os.scandir(folder))
+    except OSError as error:    # the build stops: leaving the folder out would unpublish its pages
+        raise unreadable(error, _shown(folder, site)) from None
+    for entry in entries:
         name = entry.name
         if is_ignored(name):
             continue

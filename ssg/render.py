@@ -194,8 +194,10 @@ class _Renderer:
                                         (record.sha, record.size, record.mtime_ns) if record else None)
         except SsgError as error:
             return Rendered(index, error=error)
-        except OSError as error:    # the output cannot be written (disk full, name too long...): its old file stays
-            return Rendered(index, error=write_failure(error, output.path, output.source))
+        except OSError as error:    # a template cannot be read, or the output written: its old file stays
+            written_to = os.fsdecode(error.filename or "").startswith(f"{job.site.output_root}{os.sep}")
+            return Rendered(index, error=write_failure(error, output.path, output.source) if written_to or
+                            error.filename is None else unreadable(error, os.fsdecode(error.filename)))
         return Rendered(index, written=written, keys=_fingerprinted(keys, job.evaluate))
 
 
