@@ -109,7 +109,13 @@ def _scan(folder: str, label: str, listing: list[str], irregular: list[tuple[str
                 continue
             try:
                 stat = entry.stat()
-            except OSError:
+            except FileNotFoundError:
+                if not entry.is_symlink():
+                    continue          # deleted since it was listed
+                listing.append(f"{label}/{name} (unreadable)")
+                continue
+            except OSError:           # a symlink loop, no permission: listed, so that it is read and reported
+                listing.append(f"{label}/{name} (unreadable)")
                 continue
             if not S_ISREG(stat.st_mode) and not S_ISDIR(stat.st_mode):
                 irregular.append((entry.path, kind_of(stat.st_mode) or ""))

@@ -41,6 +41,7 @@ class PageCache:
 
     def __init__(self, records: Mapping[str, SourceRecord], usable: bool, workers: int, parser: str = ""):
         self.records = records if usable else {}
+        self.previous = records              # the last good parses, by whatever parser: for files that fail now
         self.workers = workers
         self.parser = parser                  # fingerprint of the parser and its options
         self.updated: dict[str, SourceRecord] = {}
@@ -94,8 +95,12 @@ class PageCache:
         parsed it, when there is one (the error is kept in ``stale``, for the
         build to report): its output and the lists it is on stay as they were
         published, rather than being deleted by this build."""
-        record = self.records.get(job.source)
+        record = self.previous.get(job.source)
         if record is None or record.parsed is None:
+            return error, ""
+        try:
+            decode(record.parsed)     # made by another version of the parser, it may not decode
+        except Exception:
             return error, ""
         hint = f"{error.hint}; " if error.hint else ""
         self.stale.append(type(error)(error.message, where=error.where,
