@@ -301,9 +301,11 @@ class Build:
         site = Site(root=self.root, config=self.config, output_root=self.output_root,
                     include_drafts=self.options.drafts, include_future=self.options.future,
                     build_time=now, offline=self.options.offline)
-        for path, kind in inputs.irregular:
-            site.warn(f"{_site_relative(path, self.root)}: is {kind}, not a regular file; skipped ({IRREGULAR_HINT})")
         sources = state.sources(parsed=True)
+        for path, kind in inputs.irregular:    # a published page that became one fails instead (ssg/loader.py)
+            rel = _site_relative(path, self.root)
+            if getattr(sources.get(rel), "parsed", None) is None:
+                site.warn(f"{rel}: is {kind}, not a regular file; skipped ({IRREGULAR_HINT})")
         self._check_content(sources)
         parser = self._parser_fingerprint()
         cache = PageCache(sources, state.meta("parser") == parser, self.workers, parser)

@@ -6,6 +6,7 @@ from __future__ import annotations
 import json
 import os
 import tomllib
+from collections.abc import Container
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -42,7 +43,11 @@ def load_site(site: Site, plugins: Plugins, cache: PageCache | None = None) -> N
     content = root / "content"
     # content/index.md is not a bundle: that would turn every other file of the
     # site into a resource of one page and publish their markdown sources.
-    files = _tree(content, site)
+    cache = cache or PageCache({}, False, 1)
+    # a published page that became a FIFO (or another non-regular file) is read, and fails: its last
+    # good version stands in (a new one is only skipped, with the build's warning)
+    files = _tree(content, site, {source[8:] for source, record in cache.previous.items()
+                                  if source.startswith("content/") and record.parsed is not None})
     bundle_dirs = {rel.rpartition("/")[0] for rel in files if rel.endswith("/index.md")}
     resources: dict[str, list[str]] = {}
     jobs: list[ParseJob] = []
@@ -60,7 +65,6 @@ def load_site(site: Site, plugins: Plugins, cache: PageCache | None = None) -> N
         if job is not None:
             jobs.append(job)
             bundles.append(bundle)
-    cache = cache or PageCache({}, False, 1)
     regular: list[Page] = []
     for job, bundle, page in zip(jobs, bundles, cache.pages(jobs, site.config.markdown), strict=True):
         if isinstance(page, SsgError):
@@ -117,7 +121,7 @@ def _bundle_of(rel: str, bundle_dirs: set[str]) -> str | None:
     return None
 
 
-def _tree(root: Path, site: Site) -> list[str]:
+def _tree(root: Path, site: Site, published: Container[str] = ()) -> list[str]:
     """Every non-ignored file under ``root`` as a posix path relative to it,
     sorted, folders after files, without building a Path per file (a site has
     tens of thousands). Symlinked folders are not followed. A name that is not
@@ -126,11 +130,11 @@ def _tree(root: Path, site: Site) -> list[str]:
     in ``site.errors``."""
     found: list[str] = []
     if root.is_dir():
-        _scan(str(root), "", found, site, os.path.realpath(site.root) + os.sep)
+        _scan(str(root), "", found, site, os.path.realpath(site.root) + os.sep, published)
     return found
 
 
-def _scan(folder: str, prefix: str, found: list[str], site: Site, inside: str) -> None:
+def _scan(folder: str, prefix: str, found: list[str], site: Site, inside: str, published: Container[str]) -> None:
     files, dirs, links = [], [], set()
     try:
         entries = list(os.scandir(folder))
@@ -143,9 +147,9 @@ def _scan(folder: str, prefix: str, found: list[str], site: Site, inside: str) -
         if entry.is_dir(follow_symlinks=False):
             dirs.append(name)
         elif not entry.is_symlink():
-            if entry.is_file(follow_symlinks=False):  # a FIFO, socket or device is never opened:
-                files.append(name)                     # the build warns about it (ssg/inputs.py)
-        elif not os.path.isdir(entry.path) and irregular(entry.path) is None:   # a symlinked folder is not followed
+            if entry.is_file(follow_symlinks=False) or prefix + name in published:   # a FIFO, socket or
+                files.append(name)         # device is never opened: the build warns about it (ssg/inputs.py)
+        elif not os.path.isdir(entry.path) and (irregular(entry.path) is None or prefix + name in published):
             files.append(name)      # (a link to nothing, or a loop, fails when read: an error naming it)
             links.add(name)
     for name in sorted(files):
@@ -162,7 +166,7 @@ def _scan(folder: str, prefix: str, found: list[str], site: Site, inside: str) -
             continue
         found.append(prefix + name)
     for name in sorted(dirs):
-        _scan(os.path.join(folder, name), f"{prefix}{name}/", found, site, inside)
+        _scan(os.path.join(folder, name), f"{prefix}{name}/", found, site, inside, published)
 
 
 def _shown(path: str, site: Site) -> str:

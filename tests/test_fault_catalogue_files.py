@@ -253,6 +253,10 @@ GOOD_OUTPUT_KEPT = {
     "becomes-a-dangling-link": Case(symlinks({"content/posts/b.md": "gone.md"}), restore("content/posts/b.md"), 1,
                                     "content/posts/b.md", "cannot be read: …",
                                     "it is a symlink to a file that does not exist"),
+    "becomes-a-fifo": Case(steps(remove("content/posts/b.md"), fifo("content/posts/b.md")),
+                           restore("content/posts/b.md"), 1, "content/posts/b.md",
+                           "cannot be read: it is a FIFO (named pipe), not a regular file",
+                           "until then its last good version stays published"),
     "becomes-unreadable": Case(chmod("content/posts/b.md", 0), chmod("content/posts/b.md", 0o644), 1,
                                "content/posts/b.md", "cannot be read: …", "give the user running ssg read permission",
                                run="nobody"),
@@ -421,3 +425,62 @@ def test_good_output_is_neither_replaced_nor_removed(case, tmp_path, shared_tmp)
 @pytest.mark.parametrize("case", USER_SITUATION.values(), ids=USER_SITUATION.keys())
 def test_the_users_own_situation_is_a_user_error(case, tmp_path, shared_tmp):
     play(case, shared_tmp if case.run == "nobody" else tmp_path)
+
+
+def test_explicit_empty_site_builds_and_unpublishes(tmp_path):
+    """``[build] empty_site = true`` says a site without pages is meant: the
+    build goes on, and the pages it published before are deleted."""
+    site = tmp_path / "site"
+    for rel, text in {**GOOD, "ssg.toml": CONFIG}.items():
+        write(site, rel, text)
+    assert build(site, BuildOptions()).ok
+    shutil.rmtree(site / "content")
+    write(site, "ssg.toml", CONFIG + "[build]\nempty_site = true\n")
+    result = subprocess.run([sys.executable, "-m", "ssg", "build", "-s", str(site)], capture_output=True, text=True,
+                            timeout=TIMEOUT)
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert not (site / "public/posts/a/index.html").exists() and (site / "public/index.html").is_file()
+    clean_build_equals(site, tmp_path)
+
+
+# --- property: any page field value goes through every built-in plugin without raising -------------------------
+
+from datetime import datetime, timedelta, timezone  # noqa: E402
+
+import yaml  # noqa: E402
+from hypothesis import HealthCheck, given, settings  # noqa: E402
+from hypothesis import strategies as st  # noqa: E402
+
+OFFSETS = st.integers(min_value=-(23 * 60 + 59), max_value=23 * 60 + 59).map(lambda m: timezone(timedelta(minutes=m)))
+EXTREMES = [datetime(9999, 12, 31, 23, 59, 59, tzinfo=timezone(timedelta(hours=-12))),
+            datetime(9999, 12, 31, 23, 59, 59, tzinfo=timezone(timedelta(hours=23, minutes=59))),
+            datetime(1, 1, 1, tzinfo=timezone(timedelta(hours=14))),
+            datetime(1, 1, 1, tzinfo=timezone(timedelta(hours=-23, minutes=-59)))]
+DATES = st.one_of(st.sampled_from(EXTREMES),
+                  st.datetimes(min_value=datetime(1, 1, 1), max_value=datetime(9999, 12, 31), timezones=OFFSETS))
+TEXT = st.text(st.characters(blacklist_categories=("Cs", "Cc")), max_size=40)
+FIELDS = st.fixed_dictionaries({"title": TEXT, "date": DATES}, optional={
+    "updated": DATES, "summary": TEXT, "weight": st.integers(-2**62, 2**62),
+    "tags": st.lists(TEXT, max_size=30), "categories": st.lists(TEXT, max_size=3),
+    "aliases": st.lists(st.from_regex(r"/[a-z0-9]{1,12}/", fullmatch=True), max_size=3)})
+ALL_PLUGINS = CONFIG + ('[pagination]\nper_page = 2\n[feeds]\ntaxonomies = ["tags"]\n')
+
+
+@pytest.mark.slow
+@settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(fields=st.lists(FIELDS, min_size=1, max_size=3))
+def test_any_page_values_go_through_every_builtin_plugin(tmp_path, fields):
+    """Feeds, sitemap, taxonomies, pagination, aliases, robots and the 404
+    page take any dates (years 1 to 9999, offsets to ±23:59), empty or odd
+    text and long lists without raising: no plugin error, whatever a page holds."""
+    site = tmp_path / "site"
+    if not site.exists():
+        for rel, text in {**GOOD, "ssg.toml": ALL_PLUGINS}.items():
+            write(site, rel, text)
+    remove("content/posts/gen")(site)
+    for n, values in enumerate(fields):
+        values = {k: v.isoformat() if isinstance(v, datetime) else v for k, v in values.items()}
+        write(site, f"content/posts/gen/p{n}.md", "---\n" + yaml.safe_dump(values, allow_unicode=True) + "---\nx\n")
+    result = build(site, BuildOptions(future=True))
+    failures = [str(e) for e in result.errors if "plugin '" in str(e) or type(e).__name__ == "PluginError"]
+    assert failures == []
