@@ -171,7 +171,10 @@ def atom(site: Site, title: str, html_url: str, self_url: str, pages: list[Page]
 def _rfc822(value: datetime) -> str:
     from email.utils import format_datetime
 
-    return format_datetime(value.astimezone(UTC), usegmt=True)
+    try:
+        return format_datetime(value.astimezone(UTC), usegmt=True)
+    except OverflowError:    # 9999-12-31T23:59:59-12:00 is in year 10000 in UTC: the same moment, in its own zone
+        return format_datetime(value)
 
 
 def _rfc3339(value: datetime) -> str:

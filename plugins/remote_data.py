@@ -29,7 +29,7 @@ from datetime import UTC, datetime
 from typing import Any
 from urllib.parse import parse_qsl, unquote, urlencode, urlsplit, urlunsplit
 
-from ssg.api import ConfigError, ContentError, Location, Option, Site, Table, atomic_write, hookimpl
+from ssg.api import ConfigError, ContentError, Location, Option, Site, Table, atomic_write, hookimpl, read_regular_file
 
 page_fields_read = ()   # its site hooks read no page text or params (docs/plugins.md)
 
@@ -163,7 +163,7 @@ class _Source:
     def _cached(self) -> tuple[Any, datetime] | None:
         """The last-good copy of this URL, or None (missing, another URL, unreadable)."""
         try:
-            record = json.loads(self.cache.read_text(encoding="utf-8"))
+            record = json.loads(read_regular_file(self.cache).decode("utf-8"))   # a FIFO would hang the build
             if record.get("url") != self.url or record.get("format") != self.format:
                 return None
             fetched = datetime.fromisoformat(record["fetched"])

@@ -8,6 +8,7 @@ carrying a term; a terms index lists every term with its count.
 
 from __future__ import annotations
 
+import hashlib
 import re
 from dataclasses import dataclass, field
 from functools import lru_cache
@@ -108,7 +109,15 @@ def configured(site: Site) -> dict:
 def term_slug(name: str) -> str:
     """A term's URL segment: like a page slug, but '+' is kept so that
     'C++' and 'C' stay two terms."""
-    return slugify(name, keep="+")
+    slug = slugify(name, keep="+")
+    if len(slug.encode("utf-8")) <= _LONGEST_SLUG:
+        return slug
+    # a folder name is at most 255 bytes: a longer term is cut, and told apart by a digest of its name
+    cut = slug.encode("utf-8")[:_LONGEST_SLUG - 9].decode("utf-8", "ignore")
+    return f"{cut}-{hashlib.sha256(name.encode('utf-8', 'surrogatepass')).hexdigest()[:8]}"
+
+
+_LONGEST_SLUG = 200
 
 
 @lru_cache(maxsize=4096)

@@ -9,6 +9,7 @@ from ssg.deploy.target import Target as DeployTarget
 from ssg.deps import record, tracked
 from ssg.errors import ConfigError, ContentError, Location, PathError, PluginError, SsgError, TemplateError
 from ssg.fields import FieldReader
+from ssg.files import read_bytes as read_regular_file
 from ssg.hookspecs import hookimpl
 from ssg.model import Output, Page, Paginator, Section, Site, TocEntry
 from ssg.schema import Option, Table
@@ -19,7 +20,7 @@ from ssg.xmltext import xml_escape, xml_quoteattr
 __all__ = [
     "ConfigError", "ContentError", "DeployError", "DeployTarget", "FieldReader", "Location", "Option", "Output",
     "Page", "Paginator", "PathError", "PluginError", "Section", "Site", "SsgError", "Table", "TemplateError", "TocEntry",
-    "hookimpl", "join_base", "output_path", "slugify", "absolute_url", "temp_name", "atomic_write",
+    "hookimpl", "join_base", "output_path", "read_regular_file", "slugify", "absolute_url", "temp_name", "atomic_write",
     "xml_escape", "xml_quoteattr", "record", "tracked",
 ]
 

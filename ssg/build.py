@@ -19,7 +19,9 @@ from typing import TYPE_CHECKING, Any
 
 from ssg import __version__, crashpoint, limits
 from ssg.config import CORE_SCHEMA, SiteConfig, build_config, read_config
-from ssg.errors import SsgError
+from ssg.errors import ConfigError, SsgError, UsageError
+from ssg.files import HINT as IRREGULAR_HINT
+from ssg.files import os_failure
 from ssg.fingerprint import digest
 from ssg.inputs import Inputs
 from ssg.lock import Lock
@@ -156,9 +158,15 @@ def _build(site_root: Path, options: BuildOptions, warm: Warm | None, changed: f
             return _finished(result, options, started)
     plugins, config = load_plugins_and_config(site_root, options)
     output_root = resolve_output_root(site_root, config, options.out)
-    with _locked(site_root, options) as state:
-        result = _repairing(state, lambda: Build(site_root, config, plugins, options, state, output_root, started,
-                                                 warm=warm).run())
+    try:
+        with _locked(site_root, options) as state:
+            result = _repairing(state, lambda: Build(site_root, config, plugins, options, state, output_root,
+                                                     started, warm=warm).run())
+    except (OSError, sqlite3.Error) as error:    # the user's situation (a full disk, permissions), not ssg's bug
+        failure = os_failure(error, site_root / STATE_DIR, output_root)
+        if failure is None:
+            raise
+        raise failure from error
     if recovered is not None:
         result.warnings.insert(0, recovered)
     return _finished(result, options, started)
@@ -181,14 +189,32 @@ def _repairing(state: BuildState, run: Callable[[], BuildResult | None]) -> Buil
 
 @contextmanager
 def _locked(site_root: Path, options: BuildOptions) -> Iterator[BuildState]:
-    """The site's build state, under its build lock."""
-    with Lock(site_root / STATE_DIR / "build.lock", "build", wait=options.wait, on_wait=options.on_wait,
-              hint="another build of this site is running; wait for it, or drop --no-wait to queue"):
-        state = BuildState(site_root / STATE_DIR)
+    """The site's build state, under its build lock. A .ssg/ that cannot be
+    used (not a folder, read-only) is a usage error naming it."""
+    folder = site_root / STATE_DIR
+    if os.path.lexists(folder) and not folder.is_dir():
+        raise UsageError(f"{STATE_DIR} is not a folder: ssg keeps its build state there", where=str(folder),
+                         hint=f"remove or rename the file {folder} (the next build is then a full one)")
+    lock = Lock(site_root / STATE_DIR / "build.lock", "build", wait=options.wait, on_wait=options.on_wait,
+                hint="another build of this site is running; wait for it, or drop --no-wait to queue")
+    try:
+        lock.acquire()
         try:
-            yield state
-        finally:
+            state = BuildState(folder)
+        except BaseException:
+            lock.release()
+            raise
+    except (OSError, sqlite3.OperationalError) as error:
+        raise UsageError(f"the build state folder {STATE_DIR} cannot be used: {getattr(error, 'strerror', None) or error}",
+                         where=str(folder), hint=f"make {folder} writable by the user running ssg, or delete it "
+                                                 "(the next build is then a full one)") from error
+    try:
+        yield state
+    finally:
+        try:
             state.close()
+        finally:
+            lock.release()
 
 
 def _finished(result: BuildResult, options: BuildOptions, started: float) -> BuildResult:
@@ -254,6 +280,7 @@ class Build:
         self._lap("check")
 
         # Imported here: a build where nothing changed never needs them (startup time).
+        from ssg.culprit import call_sparing_pages
         from ssg.deps import Evaluator
         from ssg.fingerprint import Fingerprinter
         from ssg.inputs import FileDigests
@@ -269,10 +296,17 @@ class Build:
                     include_drafts=self.options.drafts, include_future=self.options.future,
                     build_time=now, offline=self.options.offline)
         sources = state.sources(parsed=True)
+        for path, kind in inputs.irregular:    # a published page that became one fails instead (ssg/loader.py)
+            rel = _site_relative(path, self.root)
+            if getattr(sources.get(rel), "parsed", None) is None:
+                site.warn(f"{rel}: is {kind}, not a regular file; skipped ({IRREGULAR_HINT})")
+        self._check_content(sources)
         parser = self._parser_fingerprint()
         cache = PageCache(sources, state.meta("parser") == parser, self.workers, parser)
         dep_rows = state.deps() if same_settings else {}
         load_site(site, self.plugins, cache)
+        if not cache.seen:
+            self._check_content(sources, empty=True)
         self.result.parsed = cache.parsed
         state.stage_sources(cache.updated)     # written while this thread plans
         parsed = {page.source: dict(vars(page)) for page in site.all_pages()} if self.warm is not None else {}
@@ -285,9 +319,9 @@ class Build:
 
         # Plan every output, then decide which are dirty.
         outputs = plan_core_outputs(site)
-        for _plugin, extra in self.plugins.call("ssg_generate_outputs", site=site):
+        for _plugin, extra in call_sparing_pages(self.plugins, "ssg_generate_outputs", site):
             outputs.extend(extra)
-        self.plugins.call("ssg_plan_outputs", site=site, outputs=outputs)
+        call_sparing_pages(self.plugins, "ssg_plan_outputs", site, outputs=outputs)
         kept = drop_collisions(outputs, site)
         self._failed |= {o.path for o in outputs} - {o.path for o in kept}   # the old file stays
         outputs, contexts = self._contexts(kept, site)
@@ -348,6 +382,25 @@ class Build:
         memory = options.page_memory if options.page_memory is not None else build["page_memory"]
         return render_all(RenderJob(outputs, contexts, dirty, env, site, records, self.state.folder / JOURNAL,
                                     timeout, memory, evaluate, write=write), self.workers)
+
+    def _check_content(self, sources: dict, *, empty: bool = False) -> None:
+        """A missing content/ folder, or one without a page when the last
+        build had pages, is an error that stops the build before anything is
+        written or deleted: a folder lost in a checkout or a bad mount must
+        not unpublish the site. ``[build] empty_site = true`` says it is meant."""
+        if self.config.build["empty_site"]:
+            return
+        hint = ("restore it; if the site is meant to have no pages, set empty_site = true "
+                "in the [build] table of ssg.toml")
+        content = self.root / "content"
+        if not content.is_dir():
+            raise ConfigError("the content/ folder is missing (nothing was built, nothing deleted)",
+                              where=str(content), hint=hint)
+        if empty and any(path.startswith("content/") and row.parsed is not None for path, row in sources.items()):
+            raise ConfigError("the content/ folder holds no page, but the last build published pages "
+                              "(nothing was built, nothing deleted)", where=str(content),
+                              hint="restore the pages; if the site is meant to have none now, set empty_site = true "
+                                   "in the [build] table of ssg.toml")
 
     def _lap(self, stage: str) -> None:
         """Seconds spent since the last lap, reported in --json as ``timings`` (added up
@@ -546,6 +599,12 @@ def assign_key_ids(new: dict[str, tuple[OutputRecord, dict]], dep_rows: dict[int
         record.deps = tuple(sorted(map(ids.__getitem__, keys)))
         outputs[path] = record
     return changed_deps, outputs
+
+
+def _site_relative(path: str, root: Path) -> str:
+    """``path`` relative to the site folder when it lies inside it (a theme's may not)."""
+    rel = os.path.relpath(path, root)
+    return path if rel.startswith("..") else rel
 
 
 def _asked_output(asked: str, paths: Collection[str]) -> str | None:

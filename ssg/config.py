@@ -14,6 +14,7 @@ from urllib.parse import urlsplit
 
 from ssg import limits
 from ssg.errors import ConfigError, Location, UsageError
+from ssg.files import irregular, read_bytes
 from ssg.schema import Option, Table, TomlLocator, toml_error_position, validate
 
 CONFIG_NAME = "ssg.toml"
@@ -88,6 +89,9 @@ CORE_SCHEMA = Table({
                               check=_not_negative),
         "hook_timeout": Option((int, float), limits.HOOK_TIMEOUT, "seconds one plugin's hook may run before "
                                "the build stops (0: no limit)", check=_not_negative),
+        "empty_site": Option(bool, False, "the site has no pages on purpose: build it when content/ is missing "
+                             "or holds no page (otherwise that is an error, so that a lost content/ folder "
+                             "never deletes the published pages)"),
     }),
     "plugins": Table({
         "disable": Option(list, [], "names of plugins not to load (see `ssg plugins`)", items=str),
@@ -160,11 +164,18 @@ def read_config(site_dir: Path) -> RawConfig:
     if not site_dir.is_dir():
         raise UsageError(f"site folder '{site_dir}' does not exist",
                          hint="pass --site DIR or run `ssg new DIR` to create a site")
+    kind = irregular(path)
+    if kind is not None:
+        raise ConfigError(f"is {kind}, not a regular file", where=Location(str(path)),
+                          hint=f"make {CONFIG_NAME} a regular file")
     if not path.is_file():
         raise UsageError(f"no {CONFIG_NAME} in '{site_dir}'",
                          hint="run ssg inside a site folder, pass --site DIR, or create one with `ssg new DIR`")
     try:
-        text = path.read_bytes().decode("utf-8-sig")
+        text = read_bytes(path).decode("utf-8-sig")
+    except OSError as error:
+        raise ConfigError(f"cannot be read: {error.strerror or error}", where=Location(str(path)),
+                          hint="check the file's permissions") from None
     except UnicodeDecodeError as error:
         raise ConfigError(f"not valid UTF-8 (byte {error.start})", where=Location(str(path)),
                           hint="save the file as UTF-8") from None

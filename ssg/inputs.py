@@ -7,7 +7,9 @@ from __future__ import annotations
 import hashlib
 import os
 from pathlib import Path
+from stat import S_ISDIR, S_ISREG
 
+from ssg.files import kind_of, read_bytes
 from ssg.fingerprint import MISSING, digest
 from ssg.state import SourceRecord, stamp_of
 
@@ -25,18 +27,20 @@ class Inputs:
     the lines of the files it was told changed instead of scanning again
     (ssg/warm.py); the order of lines does not depend on the stamps."""
 
-    def __init__(self, lines: list[str], config: str):
+    def __init__(self, lines: list[str], config: str, irregular: list[tuple[str, str]] | None = None):
         self.lines, self.config = lines, config
+        self.irregular = irregular or []    # (path, what it is) of input files that are not regular files
         self._index: dict[str, int] | None = None
 
     @classmethod
     def scan(cls, site_root: Path, theme: Path, config_path: Path | None) -> Inputs:
         listing: list[str] = []
+        irregular: list[tuple[str, str]] = []
         for label, folder in [*((name, f"{site_root}/{name}") for name in INPUT_FOLDERS), ("theme", str(theme))]:
-            _scan(folder, label, listing)
+            _scan(folder, label, listing, irregular)
         listing.sort()
         config = f"config {stamp_of(os.stat(config_path))}" if config_path is not None else ""
-        return cls(listing, config)
+        return cls(listing, config, sorted(irregular))
 
     def fingerprint(self) -> str:
         return digest("\n".join([*self.lines, self.config] if self.config else self.lines))
@@ -85,11 +89,15 @@ def _storable(text: str) -> str:
     return text
 
 
-def _scan(folder: str, label: str, listing: list[str]) -> None:
-    """Appends 'LABEL/REL STAMP' for every file under ``folder`` (the caller sorts)."""
+def _scan(folder: str, label: str, listing: list[str], irregular: list[tuple[str, str]]) -> None:
+    """Appends 'LABEL/REL STAMP' for every file under ``folder`` (the caller
+    sorts), and to ``irregular`` the files that are not regular files nor
+    symlinks to folders (FIFOs, sockets, devices: never read). A folder or a
+    file that cannot be listed or stat'ed (no permission, a symlink loop) is
+    left out here: reading it reports why."""
     try:
         entries = os.scandir(folder)
-    except (FileNotFoundError, NotADirectoryError):
+    except OSError:
         return
     with entries:
         for entry in entries:
@@ -97,12 +105,20 @@ def _scan(folder: str, label: str, listing: list[str]) -> None:
             if is_ignored(name):
                 continue
             if entry.is_dir(follow_symlinks=False):
-                _scan(entry.path, f"{label}/{name}", listing)
+                _scan(entry.path, f"{label}/{name}", listing, irregular)
                 continue
             try:
                 stat = entry.stat()
             except FileNotFoundError:
+                if not entry.is_symlink():
+                    continue          # deleted since it was listed
+                listing.append(f"{label}/{name} (unreadable)")
                 continue
+            except OSError:           # a symlink loop, no permission: listed, so that it is read and reported
+                listing.append(f"{label}/{name} (unreadable)")
+                continue
+            if not S_ISREG(stat.st_mode) and not S_ISDIR(stat.st_mode):
+                irregular.append((entry.path, kind_of(stat.st_mode) or ""))
             # stamp_of's tuple, written out: its repr costs a tenth of a build where nothing changed
             listing.append(f"{label}/{name} ({stat.st_mtime_ns}, {stat.st_ctime_ns}, {stat.st_size}, {stat.st_ino})")
 
@@ -126,7 +142,7 @@ class FileDigests:
         if record is not None and record.stamp == stamp:
             return record.sha
         try:
-            sha = hashlib.sha256(Path(path).read_bytes()).hexdigest()
+            sha = hashlib.sha256(read_bytes(path)).hexdigest()
         except OSError:
             return MISSING
         self.updated[path] = SourceRecord(stamp, sha)

@@ -6,6 +6,7 @@ from __future__ import annotations
 import json
 import os
 import tomllib
+from collections.abc import Container
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -14,6 +15,7 @@ import yaml
 
 from ssg.content import YamlLoader, decode, field_line
 from ssg.errors import ContentError, Location, PathError, SsgError
+from ssg.files import irregular, read_bytes, unreadable
 from ssg.inputs import is_ignored
 from ssg.model import Page, Section, Site
 from ssg.pagecache import PageCache, ParseJob
@@ -41,7 +43,11 @@ def load_site(site: Site, plugins: Plugins, cache: PageCache | None = None) -> N
     content = root / "content"
     # content/index.md is not a bundle: that would turn every other file of the
     # site into a resource of one page and publish their markdown sources.
-    files = _tree(content, site)
+    cache = cache or PageCache({}, False, 1)
+    # a published page that became a FIFO (or another non-regular file) is read, and fails: its last
+    # good version stands in (a new one is only skipped, with the build's warning)
+    files = _tree(content, site, {source[8:] for source, record in cache.previous.items()
+                                  if source.startswith("content/") and record.parsed is not None})
     bundle_dirs = {rel.rpartition("/")[0] for rel in files if rel.endswith("/index.md")}
     resources: dict[str, list[str]] = {}
     jobs: list[ParseJob] = []
@@ -59,9 +65,8 @@ def load_site(site: Site, plugins: Plugins, cache: PageCache | None = None) -> N
         if job is not None:
             jobs.append(job)
             bundles.append(bundle)
-    parsed = (cache or PageCache({}, False, 1)).pages(jobs, site.config.markdown)
     regular: list[Page] = []
-    for job, bundle, page in zip(jobs, bundles, parsed, strict=True):
+    for job, bundle, page in zip(jobs, bundles, cache.pages(jobs, site.config.markdown), strict=True):
         if isinstance(page, SsgError):
             site.errors.append(page)
             continue
@@ -79,6 +84,7 @@ def load_site(site: Site, plugins: Plugins, cache: PageCache | None = None) -> N
             site.sections.setdefault(page.section, new_section(site, page.section)).index = page
         else:
             regular.append(page)
+    site.errors.extend(cache.stale)    # pages that failed, built from their last good version
     regular.sort(key=sort_key)
     site.pages = regular
     sections = site.sections
@@ -115,7 +121,7 @@ def _bundle_of(rel: str, bundle_dirs: set[str]) -> str | None:
     return None
 
 
-def _tree(root: Path, site: Site) -> list[str]:
+def _tree(root: Path, site: Site, published: Container[str] = ()) -> list[str]:
     """Every non-ignored file under ``root`` as a posix path relative to it,
     sorted, folders after files, without building a Path per file (a site has
     tens of thousands). Symlinked folders are not followed. A name that is not
@@ -124,22 +130,27 @@ def _tree(root: Path, site: Site) -> list[str]:
     in ``site.errors``."""
     found: list[str] = []
     if root.is_dir():
-        _scan(str(root), "", found, site, os.path.realpath(site.root) + os.sep)
+        _scan(str(root), "", found, site, os.path.realpath(site.root) + os.sep, published)
     return found
 
 
-def _scan(folder: str, prefix: str, found: list[str], site: Site, inside: str) -> None:
+def _scan(folder: str, prefix: str, found: list[str], site: Site, inside: str, published: Container[str]) -> None:
     files, dirs, links = [], [], set()
-    for entry in os.scandir(folder):
+    try:
+        entries = list(os.scandir(folder))
+    except OSError as error:    # the build stops: leaving the folder out would unpublish its pages
+        raise unreadable(error, _shown(folder, site)) from None
+    for entry in entries:
         name = entry.name
         if is_ignored(name):
             continue
         if entry.is_dir(follow_symlinks=False):
             dirs.append(name)
         elif not entry.is_symlink():
-            files.append(name)
-        elif not os.path.isdir(entry.path):          # a symlinked folder is not followed
-            files.append(name)
+            if entry.is_file(follow_symlinks=False) or prefix + name in published:   # a FIFO, socket or
+                files.append(name)         # device is never opened: the build warns about it (ssg/inputs.py)
+        elif not os.path.isdir(entry.path) and (irregular(entry.path) is None or prefix + name in published):
+            files.append(name)      # (a link to nothing, or a loop, fails when read: an error naming it)
             links.add(name)
     for name in sorted(files):
         path = os.path.join(folder, name)
@@ -155,7 +166,7 @@ def _scan(folder: str, prefix: str, found: list[str], site: Site, inside: str) -
             continue
         found.append(prefix + name)
     for name in sorted(dirs):
-        _scan(os.path.join(folder, name), f"{prefix}{name}/", found, site, inside)
+        _scan(os.path.join(folder, name), f"{prefix}{name}/", found, site, inside, published)
 
 
 def _shown(path: str, site: Site) -> str:
@@ -276,9 +287,11 @@ def load_data(folder: Path, site: Site) -> dict[str, Any]:
 def _read_data(path: Path, root: Path) -> Any:
     source = str(path.relative_to(root))
     try:
-        text = path.read_bytes().decode("utf-8-sig")
+        text = read_bytes(path).decode("utf-8-sig")
     except UnicodeDecodeError:
         raise ContentError("data file is not valid UTF-8", where=Location(source), hint="save it as UTF-8") from None
+    except OSError as error:
+        raise unreadable(error, source) from None
     try:
         if path.suffix == ".json":
             return json.loads(text)

@@ -40,20 +40,37 @@ def plan_core_outputs(site: Site) -> list[Output]:
 def drop_collisions(outputs: list[Output], site: Site) -> list[Output]:
     """Two outputs for one path (or paths equal but for case or Unicode
     normalisation, which collide on macOS and Windows) is an error naming both
-    sources; the first one is kept."""
-    seen: dict[str, Output] = {}
-    kept = []
+    sources; the first one is kept, except that a generated output (a page, a
+    feed, the sitemap...) is kept over a file of static/: a stray
+    static/atom.xml must not replace the site's feed."""
+    seen: dict[str, int] = {}
+    kept: list[Output] = []
     for output in outputs:
         key = unicodedata.normalize("NFC", output.path).casefold()
-        first = seen.get(key)
-        if first is None:
-            seen[key] = output
+        at = seen.get(key)
+        if at is None:
+            seen[key] = len(kept)
             kept.append(output)
             continue
+        first = kept[at]
+        if _static(first) and not _static(output):
+            kept[at], first, output = output, output, first
         same = ("the same output" if first.path == output.path
                 else "outputs that differ only in case or Unicode normalisation")
+        where = output.page.source if output.page else _site_relative(output, site) if _static(output) else None
         site.errors.append(PathError(
             f"{output.source} and {first.source} both produce {same} '{output.path}'",
-            where=output.page.source if output.page else None,
-            hint="give one of them another slug or url"))
+            where=where, hint="rename or remove the static file; the generated file is kept" if _static(output)
+            else "give one of them another slug or url"))
     return kept
+
+
+def _static(output: Output) -> bool:
+    """A file copied from static/ (or a theme's), not made by the build."""
+    return output.copy_from is not None and output.page is None
+
+
+def _site_relative(output: Output, site: Site) -> str:
+    path = str(output.copy_from)
+    root = f"{site.root}/"
+    return path[len(root):] if path.startswith(root) else path

@@ -17,6 +17,7 @@ from markupsafe import Markup
 
 from ssg.content import parse_page
 from ssg.errors import ContentError, SsgError
+from ssg.files import read_with_stat, unreadable
 from ssg.fingerprint import KnownText, digest
 from ssg.markdown import use_fast_lexers
 from ssg.model import Page, TocEntry
@@ -40,6 +41,7 @@ class PageCache:
 
     def __init__(self, records: Mapping[str, SourceRecord], usable: bool, workers: int, parser: str = ""):
         self.records = records if usable else {}
+        self.previous = records              # the last good parses, by whatever parser: for files that fail now
         self.workers = workers
         self.parser = parser                  # fingerprint of the parser and its options
         self.updated: dict[str, SourceRecord] = {}
@@ -48,6 +50,7 @@ class PageCache:
         self.known: dict[str, KnownText] = {}  # source -> the long fields as parsed, with their digest
         self.jobs: dict[str, ParseJob] = {}    # source -> its job, for every file asked for
         self.shas: dict[str, str] = {}         # source -> sha256 of its bytes as parsed
+        self.stale: list[SsgError] = []        # errors of files given as their last good parse instead
 
     def pages(self, jobs: list[ParseJob], markdown_options: Mapping[str, Any]) -> Iterator[Page | SsgError]:
         """One Page (or the error parsing it) per job, in order, each given as
@@ -79,10 +82,31 @@ class PageCache:
                 if isinstance(blob, bytes):
                     self.updated[job.source] = SourceRecord(stamp, sha, blob)
             self.jobs[job.source], self.shas[job.source] = job, sha
+            if isinstance(blob, SsgError):
+                blob, sha = self._last_good(job, blob)
             page = decode(blob) if isinstance(blob, bytes) else blob
             if isinstance(page, Page):
                 self.known[job.source] = parsed_text(page, job, sha, self.parser)
             yield page
+
+
+    def _last_good(self, job: ParseJob, error: SsgError) -> tuple[bytes | SsgError, str]:
+        """A file that fails to read or parse: its page as the last build
+        parsed it, when there is one (the error is kept in ``stale``, for the
+        build to report): its output and the lists it is on stay as they were
+        published, rather than being deleted by this build."""
+        record = self.previous.get(job.source)
+        if record is None or record.parsed is None:
+            return error, ""
+        try:
+            decode(record.parsed)     # made by another version of the parser, it may not decode
+        except Exception:
+            return error, ""
+        hint = f"{error.hint}; " if error.hint else ""
+        self.stale.append(type(error)(error.message, where=error.where,
+                                      hint=f"{hint}until then its last good version stays published"))
+        self.shas[job.source] = record.sha
+        return record.parsed, record.sha
 
 
 def _stamp(path: str) -> tuple[int, ...] | None:
@@ -103,11 +127,10 @@ def parse_file(item: tuple[ParseJob, dict, str | None]) -> tuple[Any, str, bytes
     """Read, hash and (unless the hash is ``known_sha``) parse one file."""
     job, options, known_sha = item
     try:
-        with open(job.path, "rb") as file:
-            raw = file.read()
-            stamp = stamp_of(os.fstat(file.fileno()))
+        raw, status = read_with_stat(job.path)
     except OSError as error:
-        return None, "", SsgError(f"cannot read {job.source}: {error.strerror or error}", where=job.source)
+        return None, "", unreadable(error, job.source)
+    stamp = stamp_of(status)
     sha = hashlib.sha256(raw).hexdigest()
     if sha == known_sha:
         return stamp, sha, None

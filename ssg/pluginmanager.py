@@ -30,6 +30,7 @@ import pluggy
 
 from ssg import hookspecs, limits
 from ssg.errors import ConfigError, Location, PluginError, SsgError
+from ssg.files import irregular
 from ssg.model import RENDER_ONLY_FIELDS
 from ssg.schema import Option, Table
 
@@ -159,8 +160,8 @@ class Plugins:
             self._register(plugin, ep.name, source)
         if site_root is not None:
             for path in sorted((site_root / "plugins").glob("*.py")):
-                if path.name.startswith("_"):   # helpers and __init__.py are not plugins
-                    continue
+                if path.name.startswith("_") or irregular(path):   # helpers and __init__.py are not plugins;
+                    continue            # a FIFO would hang the import (the build warns about it: ssg/inputs.py)
                 name = path.stem
                 known.add(name)
                 if name not in disabled:
@@ -292,11 +293,16 @@ class Plugins:
         for impl in self._hookimpls(hook_name):
             yield impl.plugin_name, impl.function
 
-    def call(self, hook_name: str, *, where: str | None = None, **kwargs: Any) -> list[Any]:
+    def implementers(self, hook_name: str) -> list[str]:
+        """The names of the plugins implementing ``hook_name``, in call order."""
+        return [impl.plugin_name for impl in self._hookimpls(hook_name)]
+
+    def call(self, hook_name: str, *, where: str | None = None, only: str | None = None, **kwargs: Any) -> list[Any]:
         """Call every implementation of ``hook_name`` in order and return
         ``(plugin name, result)`` for each result that is not None.
 
-        Each implementation gets only the arguments it declares (as pluggy does).
+        Each implementation gets only the arguments it declares (as pluggy does);
+        ``only`` calls only the named plugin's.
         An unexpected exception becomes a PluginError naming the plugin, the hook
         and ``where`` (a page); an SsgError raised on purpose passes through.
 
@@ -312,7 +318,7 @@ class Plugins:
             error = self._stopped[1]
             raise PluginError(error.message, where=error.where, hint=error.hint)
         try:
-            return self._call(hook_name, where, kwargs, self._hook_timeout(site))
+            return self._call(hook_name, where, kwargs, self._hook_timeout(site), only)
         except PluginError as error:
             raise self._site_relative(error) from error.__cause__
 
@@ -322,10 +328,13 @@ class Plugins:
         except (AttributeError, KeyError, TypeError):
             return limits.HOOK_TIMEOUT
 
-    def _call(self, hook_name: str, where: str | None, kwargs: dict[str, Any], seconds: float) -> list[Any]:
+    def _call(self, hook_name: str, where: str | None, kwargs: dict[str, Any], seconds: float,
+              only: str | None = None) -> list[Any]:
         check = _RESULT_CHECKS.get(hook_name)
         results = []
         for impl in self._hookimpls(hook_name):
+            if only is not None and impl.plugin_name != only:
+                continue
             timer = limits.timer(seconds)
             try:
                 with limits.watched(seconds, partial(self._stuck, impl, hook_name, seconds, where)), timer:

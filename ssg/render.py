@@ -22,6 +22,7 @@ from typing import Any
 from ssg import deps, limits
 from ssg.errors import Location, SsgError, TemplateError
 from ssg.fields import decode, field_line
+from ssg.files import read_bytes, unreadable, write_failure
 from ssg.journal import begin_journal
 from ssg.model import Output, Paginator, Site
 from ssg.parallel import Lost, pool_map
@@ -196,6 +197,10 @@ class _Renderer:
                                         (record.sha, record.size, record.mtime_ns) if record else None)
         except SsgError as error:
             return Rendered(index, error=error)
+        except OSError as error:    # a template cannot be read, or the output written: its old file stays
+            written_to = os.fsdecode(error.filename or "").startswith(f"{job.site.output_root}{os.sep}")
+            return Rendered(index, error=write_failure(error, output.path, output.source) if written_to or
+                            error.filename is None else unreadable(error, os.fsdecode(error.filename)))
         return Rendered(index, written=written, keys=_fingerprinted(keys, job.evaluate))
 
 
@@ -214,10 +219,9 @@ def produce(output: Output, context: dict[str, Any] | None, env: SiteEnvironment
         return output.data, frozenset()
     if output.copy_from is not None:
         try:
-            return output.copy_from.read_bytes(), frozenset({("file", str(output.copy_from))})
+            return read_bytes(output.copy_from), frozenset({("file", str(output.copy_from))})
         except OSError as error:
-            raise SsgError(f"cannot read {output.copy_from}: {error.strerror or error}",
-                           where=str(output.copy_from)) from None
+            raise unreadable(error, str(output.copy_from)) from None
     assert context is not None
     own = output.page.source if output.page is not None else None
     try:

@@ -59,6 +59,7 @@ def check_segment(segment: str, *, what: str) -> None:
 _PLAIN_SEGMENT = re.compile(r"[A-Za-z0-9_~-][A-Za-z0-9._~-]*")
 
 
+MAX_NAME_BYTES = 255     # one file or folder name, on Linux, macOS and Windows file systems
 _PLAIN_FOLDER_URL = re.compile(r"/(?:[A-Za-z0-9_~-][A-Za-z0-9._~-]*/)*")   # "/" or "/a/b.c/", plain segments
 
 
@@ -73,7 +74,7 @@ def output_path(url: str, *, what: str) -> str:
     "/posts/a/" -> "posts/a/index.html"; "/feed.xml" -> "feed.xml"; "/" -> "index.html".
     Raises PathError for '..', NUL, backslashes, control characters, reserved
     names, query strings or a scheme."""
-    if type(url) is str and _PLAIN_FOLDER_URL.fullmatch(url):      # the common case, e.g. "/posts/hello/"
+    if type(url) is str and len(url) <= MAX_NAME_BYTES and _PLAIN_FOLDER_URL.fullmatch(url):   # the common case
         inner = url[1:-1]
         if not inner or all(map(plain_segment, inner.split("/"))):
             return f"{inner}/index.html" if inner else "index.html"
@@ -88,6 +89,10 @@ def output_path(url: str, *, what: str) -> str:
     for segment in inner:
         if not plain_segment(segment):
             check_segment(segment, what=f"{what} '{printable(url)}'")
+        if len(segment.encode("utf-8", "surrogatepass")) > MAX_NAME_BYTES:
+            raise PathError(f"{what} has a file or folder name of {len(segment.encode('utf-8', 'surrogatepass'))} "
+                            f"bytes ('{printable(segment[:40])}...'); file systems allow at most {MAX_NAME_BYTES}",
+                            hint="use a shorter slug or url")
     rel = "/".join(inner)
     if path.endswith("/"):
         rel = posixpath.join(rel, "index.html") if rel else "index.html"

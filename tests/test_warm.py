@@ -167,8 +167,14 @@ def test_edits_beyond_the_text_are_full_builds(serving, tmp_path, edit):
     fresh = tmp_path / "fresh"
     shutil.copytree(serving.root, fresh, ignore=shutil.ignore_patterns("public", ".ssg"))
     clean = build(fresh)
-    assert [str(e).replace(str(fresh), "") for e in clean.errors] == \
-        [str(e).replace(str(serving.root), "") for e in result.errors]
+    stale = "; until then its last good version stays published"
+    errors = [str(e).replace(str(serving.root), "") for e in result.errors]
+    if any(stale in error for error in errors):
+        # a published page that fails keeps its last good version (docs/content.md); a clean build has none
+        assert [str(e).replace(str(fresh), "") for e in clean.errors] == [e.replace(stale, "") for e in errors]
+        assert "Alpha" in (serving.root / "public/posts/a/index.html").read_text()
+        return
+    assert [str(e).replace(str(fresh), "") for e in clean.errors] == errors
     assert clean.warnings == result.warnings
     assert tree(fresh / "public") == tree(serving.root / "public")
 
