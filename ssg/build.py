@@ -59,6 +59,11 @@ class BuildOptions:
     page_timeout: float | None = None   # seconds per output (None: [build] page_timeout)
     page_memory: int | None = None      # MiB per render process (None: [build] page_memory)
 
+    def page_seconds(self, config: SiteConfig) -> float:
+        """The limit on one page's work in each stage: its parse, its link
+        pass, the render of one output (--page-timeout, else [build] page_timeout)."""
+        return self.page_timeout if self.page_timeout is not None else config.build["page_timeout"]
+
 
 @dataclass
 class BuildResult:
@@ -302,7 +307,8 @@ class Build:
                 site.warn(f"{rel}: is {kind}, not a regular file; skipped ({IRREGULAR_HINT})")
         self._check_content(sources)
         parser = self._parser_fingerprint()
-        cache = PageCache(sources, state.meta("parser") == parser, self.workers, parser)
+        seconds = self.options.page_seconds(self.config)
+        cache = PageCache(sources, state.meta("parser") == parser, self.workers, parser, seconds)
         dep_rows = state.deps() if same_settings else {}
         load_site(site, self.plugins, cache)
         if not cache.seen:
@@ -311,7 +317,7 @@ class Build:
         state.stage_sources(cache.updated)     # written while this thread plans
         parsed = {page.source: dict(vars(page)) for page in site.all_pages()} if self.warm is not None else {}
         self._lap("load")
-        known = resolve_links(site, cache.known)
+        known = resolve_links(site, cache.known, seconds)
         self.plugins.call("ssg_site_loaded", site=site)
         env = make_environment(site, self.theme)
         self.plugins.call("ssg_jinja_environment", env=env, site=site)
@@ -378,10 +384,9 @@ class Build:
         from ssg.render import RenderJob, render_all
 
         options, build = self.options, self.config.build
-        timeout = options.page_timeout if options.page_timeout is not None else build["page_timeout"]
         memory = options.page_memory if options.page_memory is not None else build["page_memory"]
         return render_all(RenderJob(outputs, contexts, dirty, env, site, records, self.state.folder / JOURNAL,
-                                    timeout, memory, evaluate, write=write), self.workers)
+                                    self.options.page_seconds(self.config), memory, evaluate, write=write), self.workers)
 
     def _check_content(self, sources: dict, *, empty: bool = False) -> None:
         """A missing content/ folder, or one without a page when the last

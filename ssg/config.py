@@ -82,8 +82,9 @@ CORE_SCHEMA = Table({
     }),
     "params": Table(doc="free-form values available to templates as site.params", open=True),
     "build": Table({
-        "page_timeout": Option((int, float), limits.PAGE_TIMEOUT, "seconds one output may take to render "
-                               "before it fails (0: no limit); --page-timeout overrides it", check=_not_negative),
+        "page_timeout": Option((int, float), limits.PAGE_TIMEOUT, "seconds one page may take in each stage "
+                               "(one output's render, one file's parse, one page's links) before it fails "
+                               "(0: no limit); --page-timeout overrides it", check=_not_negative),
         "page_memory": Option(int, limits.PAGE_MEMORY, "MiB a render process may grow by while it "
                               "renders before the output fails (0: no limit); --page-memory overrides it",
                               check=_not_negative),

@@ -24,7 +24,7 @@ try:   # signal.getsignal without its enum conversion, which costs more than the
 except ImportError:  # pragma: no cover - not CPython
     _getsignal = signal.getsignal
 
-PAGE_TIMEOUT = 30      # seconds one output may take to render
+PAGE_TIMEOUT = 30      # seconds one page may take in each stage (parse, links, one output's render)
 PAGE_MEMORY = 1024     # MiB a render process may grow by, over its size when rendering starts
 HOOK_TIMEOUT = 120     # seconds one plugin's implementation of one hook call may take
 
@@ -286,6 +286,7 @@ _WATCH_POLL = 0.5       # how often the watchdog looks
 _watches: list[tuple[float, int, Any]] = []   # (hard deadline, thread id, describe) of the watches running
 _watchdog: threading.Thread | None = None
 _reporters: list[Any] = []     # called with the message before the process ends (``--json`` prints its summary)
+_watching = True    # False in a pool's worker process (``in_worker``)
 
 
 class watched:
@@ -301,7 +302,7 @@ class watched:
         self.entry = (seconds + WATCHDOG_GRACE, threading.get_ident(), describe) if seconds > 0 else None
 
     def __enter__(self) -> watched:
-        if self.entry is not None:
+        if self.entry is not None and _watching:
             if _watchdog is None:
                 _start_watchdog()
             seconds, thread, describe = self.entry
@@ -315,6 +316,38 @@ class watched:
                 _watches.remove(self.entry)    # the last one, but for threads
             except ValueError:
                 pass
+
+
+class bounded:
+    """``with bounded(seconds, describe) as t:`` is ``timer`` and ``watched``
+    together, the bound every stage of the build puts on one item's work: the
+    body gets a ``Timeout`` after ``seconds`` (``t.expired(error)`` tells it
+    is this one's), and the process ends ``WATCHDOG_GRACE`` seconds later if
+    the body does not stop. 0 seconds: no limit."""
+
+    __slots__ = ("timer", "watch")
+
+    def __init__(self, seconds: float, describe: Any):
+        self.timer = timer(seconds)
+        self.watch = watched(seconds, describe)
+
+    @shielded
+    def __enter__(self) -> timer:
+        self.watch.__enter__()
+        return self.timer.__enter__()
+
+    @shielded
+    def __exit__(self, kind: Any, error: Any, tb: Any) -> None:
+        self.timer.__exit__(kind, error, tb)
+        self.watch.__exit__(kind, error, tb)
+
+
+def in_worker() -> None:
+    """Called in a worker process forked by ssg/parallel.py: its pool stops
+    it when it stands still, so ``watched`` does nothing there (the
+    watchdog thread, if the parent had one, did not survive the fork)."""
+    global _watching
+    _watching = False
 
 
 def on_watchdog(reporter: Any) -> Any:

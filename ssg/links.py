@@ -13,6 +13,8 @@ from urllib.parse import unquote
 
 from markupsafe import Markup
 
+from ssg import limits
+from ssg.errors import ContentError
 from ssg.fingerprint import KnownText, digest
 from ssg.model import Page, Site
 from ssg.urls import site_url
@@ -21,9 +23,11 @@ _ASCII_LOWER = str.maketrans(string.ascii_uppercase, string.ascii_lowercase)
 _SCHEME = re.compile(r"^[a-zA-Z][a-zA-Z0-9+.-]*:")
 
 
-def resolve_links(site: Site, known: Mapping[str, KnownText] | None = None) -> dict[str, KnownText]:
-    """Rewrite href/src in every page's content and summary. A link to a
-    markdown file that matches no page is a warning naming both files.
+def resolve_links(site: Site, known: Mapping[str, KnownText] | None = None, seconds: float = 0.0
+                  ) -> dict[str, KnownText]:
+    """Rewrite href/src in every page's content and summary, each page's in
+    at most ``seconds`` (``resolve_page_links``). A link to a markdown file
+    that matches no page is a warning naming both files.
 
     ``known`` holds pages' long fields as parsed; for a page that still holds
     them, the rewritten fields are returned as known too, with a digest of the
@@ -31,24 +35,42 @@ def resolve_links(site: Site, known: Mapping[str, KnownText] | None = None) -> d
     path, the URL of each page linked to)."""
     resolved: dict[str, KnownText] = {}
     for page in site.all_pages():
-        found = resolve_page_links(site, page, known.get(page.source) if known else None)
+        found = resolve_page_links(site, page, known.get(page.source) if known else None, seconds)
         if found is not None:
             resolved[page.source] = found
     return resolved
 
 
-def resolve_page_links(site: Site, page: Page, before: KnownText | None) -> KnownText | None:
+def resolve_page_links(site: Site, page: Page, before: KnownText | None, seconds: float = 0.0) -> KnownText | None:
     """Rewrite one page's links; its text as known afterwards, when ``before``
-    (its text as parsed) is what the page held (no hook changed it)."""
+    (its text as parsed) is what the page held (no hook changed it). Taking
+    longer than ``seconds`` (0: no limit) stops the build with an error
+    naming the page (``limits.bounded``)."""
     held = before if before is not None and before.holds(page) else None
     targets: list[str] = []
     resolve = _resolver(site, page, targets)
-    page.content = Markup(rewrite_links(str(page.content), resolve))
-    page.summary = Markup(rewrite_links(str(page.summary), resolve))
+    bound = limits.bounded(seconds, lambda frames: _too_long(page.source, seconds, ended=True))
+    try:
+        with bound as timer:
+            content = rewrite_links(str(page.content), resolve)
+            summary = rewrite_links(str(page.summary), resolve)
+    except limits.Timeout as error:
+        if not timer.expired(error):
+            raise
+        raise _too_long(page.source, seconds) from None
+    page.content, page.summary = Markup(content), Markup(summary)
     if held is None:
         return None
     return KnownText(page.content, page.summary, page.body, page.toc, digest(
         f"{held.digest}\0{page.url}\0{site.config.base_path}\0{targets!r}"))
+
+
+def _too_long(source: str, seconds: float, *, ended: bool = False) -> ContentError:
+    then = ("; it did not stop when told to, so the build process was ended (exit 1) and nothing of this build "
+            "was committed" if ended else "")
+    return ContentError(f"resolving the links of this page took longer than {seconds:g} s{then}", where=source,
+                        hint="if the page is only long, raise [build] page_timeout or pass --page-timeout; "
+                             "otherwise please report it to ssg with the page")
 
 
 def rewrite_links(text: str, resolve: Callable[[str], str | None]) -> str:

@@ -186,7 +186,8 @@ class _Narrow:
             job, record = cached.job(source), state.source(source)
             if job is None or job.kind != "page" or record is None or record.parsed is None:
                 raise _Decline(f"{source} is not a page of the last build")
-            stamp, sha, blob = parse_file((job, dict(self.config.markdown), record.sha))
+            stamp, sha, blob = parse_file((job, dict(self.config.markdown), record.sha),
+                                          seconds=options.page_seconds(self.config))
             if stamp is None or isinstance(blob, SsgError):
                 raise _Decline(f"{source} cannot be read or parsed")
             if blob is None:      # touched, not changed
@@ -309,7 +310,8 @@ class _Narrow:
     def linked(self, page: Page, parsed: KnownText | None) -> KnownText | None:
         from ssg.links import resolve_page_links
 
-        return self._quietly(resolve_page_links, self.site, page, parsed)
+        return self._quietly(resolve_page_links, self.site, page, parsed,
+                             self.build.options.page_seconds(self.config))
 
     def _quietly(self, action: Any, *args: Any) -> Any:
         site = self.site

@@ -11,10 +11,12 @@ import os
 import pickle
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
+from functools import partial
 from typing import Any
 
 from markupsafe import Markup
 
+from ssg import limits
 from ssg.content import parse_page
 from ssg.errors import ContentError, SsgError
 from ssg.files import read_with_stat, unreadable
@@ -39,8 +41,10 @@ class PageCache:
     """``records`` are the state's source rows; ``usable`` is False when the
     parser or its options changed (then every file is parsed again)."""
 
-    def __init__(self, records: Mapping[str, SourceRecord], usable: bool, workers: int, parser: str = ""):
+    def __init__(self, records: Mapping[str, SourceRecord], usable: bool, workers: int, parser: str = "",
+                 seconds: float = 0.0):
         self.records = records if usable else {}
+        self.seconds = seconds                # the limit on one file's parse (0: none)
         self.previous = records              # the last good parses, by whatever parser: for files that fail now
         self.workers = workers
         self.parser = parser                  # fingerprint of the parser and its options
@@ -65,9 +69,12 @@ class PageCache:
             cached.append(record if parsed and record.stamp == _stamp(job.path) else None)
             if cached[-1] is None:
                 todo.append((job, options, record.sha if parsed else None))
-        results = pool_imap(parse_file, todo,
+        seconds = self.seconds
+        results = pool_imap(partial(parse_file, seconds=seconds), todo,
                             workers=self.workers if len(todo) >= 200 else 1, initializer=use_fast_lexers,
-                            failed=lambda item, lost: (None, "", ContentError(
+                            item_timeout=seconds + limits.WATCHDOG_GRACE if seconds else None,
+                            failed=lambda item, lost: (None, "", parse_too_long(item[0].source, seconds, stopped=True)
+                                                       if lost.stalled else ContentError(
                                 f"the parse worker died ({lost}) while parsing this file", where=item[0].source,
                                 hint="a parser crashed on it; please report it with the file")))
         for job, record in zip(jobs, cached, strict=True):
@@ -123,8 +130,11 @@ def parsed_text(page: Page, job: ParseJob, sha: str, parser: str) -> KnownText:
         f"{parser}\0{sha}\0{job.source}\0{job.section}\0{job.slug}\0{job.kind}"))
 
 
-def parse_file(item: tuple[ParseJob, dict, str | None]) -> tuple[Any, str, bytes | SsgError | None]:
-    """Read, hash and (unless the hash is ``known_sha``) parse one file."""
+def parse_file(item: tuple[ParseJob, dict, str | None], *, seconds: float) -> tuple[Any, str, bytes | SsgError | None]:
+    """Read, hash and (unless the hash is ``known_sha``) parse one file, in
+    at most ``seconds`` (0: no limit): a parse that runs longer is that
+    file's error; one that does not stop when told to ends the build
+    process (``limits.bounded``; in a pool's worker, the pool stops it)."""
     job, options, known_sha = item
     try:
         raw, status = read_with_stat(job.path)
@@ -134,12 +144,30 @@ def parse_file(item: tuple[ParseJob, dict, str | None]) -> tuple[Any, str, bytes
     sha = hashlib.sha256(raw).hexdigest()
     if sha == known_sha:
         return stamp, sha, None
+    bound = limits.bounded(seconds, lambda frames: parse_too_long(job.source, seconds, ended=True))
     try:
-        page = parse_page(raw, job.source, section=job.section, slug=job.slug, kind=job.kind,
-                          markdown_options=options)
+        with bound as timer:
+            page = parse_page(raw, job.source, section=job.section, slug=job.slug, kind=job.kind,
+                              markdown_options=options)
     except SsgError as error:
         return stamp, sha, error
+    except limits.Timeout as error:
+        if not timer.expired(error):
+            raise
+        return stamp, sha, parse_too_long(job.source, seconds)
     return stamp, sha, encode(page)
+
+
+def parse_too_long(source: str, seconds: float, *, ended: bool = False, stopped: bool = False) -> ContentError:
+    """The error of a file whose parse ran past its limit; ``ended``: it did
+    not stop when told to and the watchdog ends the build process;
+    ``stopped``: the pool stopped the parse worker standing still on it."""
+    then = ("; it did not stop when told to, so the build process was ended (exit 1) and nothing of this "
+            "build was committed" if ended else "; its parse worker was stopped" if stopped else "")
+    return ContentError(f"parsing this file took longer than {seconds:g} s{then}", where=source,
+                        hint="the Markdown parser or a code block's highlighter loops on it (split the page, or "
+                             "mark the block as plain text); if the page is only slow, raise [build] page_timeout "
+                             "or pass --page-timeout")
 
 
 # A parsed page is stored as a tuple of its field values, with its HTML as

@@ -282,6 +282,7 @@ class _Pool(Generic[T, R]):
             gc.unfreeze()
         if pid == 0:   # the worker: never returns into the parent's code
             gc.enable()     # a build turns collection off in its own process (build.py); workers collect theirs
+            limits.in_worker()
             code = 1
             try:
                 for other in self.workers:   # or a worker would keep another's pipe open after the parent is gone

@@ -143,7 +143,7 @@ class Warm:
         if model.parsed:       # the first parse in this process imports the parser's parts (0.1 s)
             from ssg.pagecache import parse_file
 
-            parse_file((model.jobs[next(iter(model.parsed))], dict(model.config.markdown), None))
+            parse_file((model.jobs[next(iter(model.parsed))], dict(model.config.markdown), None), seconds=0)
         for name in model.env.list_templates(filter_func=lambda name: name.endswith((".html", ".xml", ".txt"))):
             try:
                 model.env.get_template(name)
@@ -236,13 +236,14 @@ def _edits(model: Model, paths: frozenset[str]) -> list[_Edit] | None:
     from ssg.pagecache import decode, parse_file, parsed_text
 
     content = f"{model.root}/content/"
+    seconds = model.options.page_seconds(model.config)
     edits = []
     for path in sorted(paths):
         source = "content/" + path[len(content):] if path.startswith(content) else None
         job = model.jobs.get(source) if source is not None else None
         if job is None or source not in model.parsed or any(source in w for w in model.site.warnings):
             return None
-        stamp, sha, blob = parse_file((job, dict(model.config.markdown), model.shas[source]))
+        stamp, sha, blob = parse_file((job, dict(model.config.markdown), model.shas[source]), seconds=seconds)
         if stamp is None or isinstance(blob, SsgError):
             return None      # gone, unreadable or broken: a full build says so
         edit = _Edit(source, stamp, sha, blob)
@@ -252,7 +253,7 @@ def _edits(model: Model, paths: frozenset[str]) -> list[_Edit] | None:
             if not _placed_like_before(model, page, job):
                 return None
             edit.parsed = dict(vars(page))
-            quiet, edit.known = _quietly(model.site, resolve_page_links, model.site, page, parsed)
+            quiet, edit.known = _quietly(model.site, resolve_page_links, model.site, page, parsed, seconds)
             if not quiet:
                 return None      # a link that matches no page: a full build reports it
         edits.append(edit)

@@ -265,3 +265,74 @@ def test_plugin_code_that_ends_the_process_is_a_build_error(tmp_path, case):
 def test_a_hook_that_does_not_stop_is_ended_by_the_watchdog(tmp_path, case):
     # hook_timeout = 1: the timer, then the watchdog 5 s later; far below the 60 s allowed
     _check_fault(tmp_path, STUCK[case], limit=60)
+
+
+# -- class 1: parsing and the link pass run under the page limit -------------
+
+LIMITED = SITE["ssg.toml"] + "page_timeout = {seconds}\n"
+# What the timer cannot stop: a parser stuck in C. A plugin stands in for it by replacing, as
+# it is imported, the function ssg calls (a test double: no real plugin has reason to) with
+# one that swallows the timer's exception and never returns.
+STUCK_IN_C = ("import time\n\nimport ssg.{module}\n\n\ndef stuck(*args, **kwargs):\n    while True:\n"
+              "        try:\n            time.sleep(0.01)\n        except BaseException:\n            pass\n\n\n"
+              "ssg.{module}.{function} = stuck\n")
+SLOW_CODE = "---\ntitle: B\n---\n```python\n" + 'x = f(1, "a") + b[2]  # c\n' * 80000 + "```\n"   # 2 MB, ~2 s
+
+PAGE_BOUNDS = {
+    # the highlighter takes ~2 s on this page (8 times the limit): the page fails, its last good version stays
+    "parse-too-long": Fault(
+        {"ssg.toml": LIMITED.format(seconds=0.25), "content/b.md": SLOW_CODE}, "content/b.md",
+        "parsing this file took longer than 0.25 s", "until then its last good version stays published"),
+    "parse-stuck-in-c": Fault(
+        {"ssg.toml": LIMITED.format(seconds=1), "content/b.md": "---\ntitle: B\n---\nBeta, edited.\n",
+         "plugins/stuck.py": STUCK_IN_C.format(module="content", function="render_markdown")}, "content/b.md",
+        "parsing this file took longer than 1 s; it did not stop when told to, so the build process was ended",
+        "raise [build] page_timeout"),
+    "links-stuck-in-c": Fault(
+        {"ssg.toml": LIMITED.format(seconds=1), "content/b.md": "---\ntitle: B\n---\n[A](a.md)\n",
+         "plugins/stuck.py": STUCK_IN_C.format(module="links", function="rewrite_links")}, "content/",
+        "resolving the links of this page took longer than 1 s; it did not stop when told to, so the build "
+        "process was ended", "raise [build] page_timeout"),
+}
+
+
+@pytest.mark.slow
+@pytest.mark.timeout(240)
+@pytest.mark.parametrize("case", sorted(PAGE_BOUNDS))
+def test_parsing_and_links_run_under_the_page_limit(tmp_path, case):
+    _check_fault(tmp_path, PAGE_BOUNDS[case], limit=60)
+
+
+@pytest.mark.slow
+@pytest.mark.timeout(240)
+def test_a_link_pass_past_the_page_limit_stops_the_build_naming_the_page(tmp_path):
+    # A 9 MB page of links (its parse cached by the first build) takes ~0.3 s in the link pass,
+    # six times the limit; the small page's takes microseconds.
+    site = tmp_path / "site"
+    _write(site, SITE)
+    _write(site, {"content/b.md": "---\ntitle: B\n---\n" + "".join(f"[a{i}](a.md)\n\n" for i in range(450000))})
+    assert _ssg(site).returncode == 0
+    before = _files(site / "public")
+    _write(site, {"ssg.toml": LIMITED.format(seconds=0.05), "templates/list.html": "list, edited\n"})
+    bad = _ssg(site, "--json")
+    assert bad.returncode == 1, (bad.stdout, bad.stderr)
+    errors = [e for e in json.loads(bad.stdout)["errors"]]
+    assert [e["file"] for e in errors] == ["content/b.md"], errors
+    assert says(errors[0]["message"], "resolving the links of this page took longer than 0.05 s"), errors
+    assert "page_timeout" in errors[0]["hint"]
+    assert _files(site / "public") == before, "output changed by a build that stopped"
+
+
+@pytest.mark.slow
+@pytest.mark.timeout(240)
+def test_a_parse_past_the_page_limit_in_a_parse_worker_fails_that_file(tmp_path):
+    # 200 files to parse: they are parsed in worker processes (ssg/pagecache.py)
+    site = tmp_path / "site"
+    _write(site, {**SITE, "ssg.toml": LIMITED.format(seconds=0.25), "content/b.md": SLOW_CODE,
+                  **{f"content/p{n:03d}.md": f"---\ntitle: P{n}\n---\nPage {n}.\n" for n in range(200)}})
+    bad = _ssg(site, "--json")
+    assert bad.returncode == 1, (bad.stdout, bad.stderr)
+    errors = json.loads(bad.stdout)["errors"]
+    assert [e["file"] for e in errors] == ["content/b.md"], errors
+    assert says(errors[0]["message"], "parsing this file took longer than 0.25 s"), errors
+    assert (site / "public/p199/index.html").is_file() and not (site / "public/b/index.html").exists()

@@ -54,8 +54,9 @@ def build(
     jobs: Annotated[int, typer.Option("--jobs", "-j", min=0, help="Worker processes for large builds "
                                                                   "(default 0: one per core).")] = 0,
     page_timeout: Annotated[float | None, typer.Option("--page-timeout", min=0, metavar="SECONDS",
-                                                       help="Fail an output whose render takes longer (0: no "
-                                                            "limit; default: [build] page_timeout, 30).")] = None,
+                                                       help="Fail a page whose parse, link pass or render takes "
+                                                            "longer (0: no limit; default: [build] page_timeout, "
+                                                            "30).")] = None,
     page_memory: Annotated[int | None, typer.Option("--page-memory", min=0, metavar="MIB",
                                                       help="Fail an output whose render needs more memory than "
                                                            "this many MiB over the render process's size (0: no "
