@@ -157,6 +157,7 @@ def test_incremental_equals_clean_build(ops):
 
 
 @pytest.mark.slow
+@pytest.mark.timeout(900)   # 25 sequences of up to 10 edits: 45 s alone, several times that on a loaded machine
 @settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(st.lists(operations, min_size=3, max_size=10))
 def test_incremental_equals_clean_build_long_sequences(ops):
