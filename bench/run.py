@@ -1,16 +1,23 @@
 #!/usr/bin/env python3
 """The build benchmark: ssg against Hugo on the same corpus, in one run.
 
-    python bench/run.py [--sizes 1000,10000] [--rounds 3] [--hugo-site ../shared/bench/hugo-site] [--work bench/work]
+    python bench/run.py [--sizes 1000,10000] [--shapes posts,notes,docs] [--theme bench|default] [--rounds 3]
+                        [--hugo-site ../shared/bench/hugo-site] [--work bench/work]
 
-For each size N: generate N posts (bench/gen_corpus.py) into an ssg site
-(bench/site: the page set of the Hugo reference site) and into a copy of the
-Hugo reference site, then time, as whole processes:
+For each corpus shape (bench/gen_corpus.py: ``posts``, the reference corpus;
+``notes``, short untagged notes; ``docs``, long pages with code, tables and
+images in a deep section tree) and each size N: generate N pages into an ssg
+site and into a copy of the Hugo reference site, then time, as whole processes:
 
     hugo      cold build (Hugo has no incremental mode: every build is this)
     ssg       cold build, no-op rebuild, one body edit, one title edit
 
-and print wall seconds, peak RSS (the largest process of the build) and files
+The ssg site is bench/site (``--theme bench``: the page set of the Hugo
+reference site, so both tools build the same pages) or the site ``ssg new``
+makes (``--theme default``: the default theme, with its pagination, feeds
+and sitemap, a larger page set than Hugo's reference).
+
+It prints wall seconds, peak RSS (the largest process of the build) and files
 written (counted the same way for both tools: files whose inode or mtime
 changed), with each ssg figure as a ratio to Hugo's build. ``--rounds R``
 repeats the whole sequence R times and reports medians: on a shared machine
@@ -41,7 +48,7 @@ from pathlib import Path
 
 HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE))
-from gen_corpus import generate  # noqa: E402
+from gen_corpus import SHAPES, generate  # noqa: E402
 
 # Python caches compiled modules (__pycache__) on a user's machine; a shell that
 # sets PYTHONDONTWRITEBYTECODE would make every run compile ssg again.
@@ -92,21 +99,33 @@ def empty_trash(work: Path) -> None:
     shutil.rmtree(work / ".trash", ignore_errors=True)
 
 
-def bench(n: int, work: Path, hugo_site: Path, with_hugo: bool = True, rounds: int = 1) -> dict:
-    """The runs for ``n`` posts, ``rounds`` times over on the same corpus (each
-    round from a clean output folder and state, editing another post); each
-    figure is the median of the rounds, each ratio the median of the rounds'
-    ratios (every round measures Hugo and ssg side by side)."""
-    folder = work / str(n)
+def new_site(folder: Path) -> None:
+    """The site ``ssg new`` makes, without its sample pages."""
+    subprocess.run([sys.executable, "-m", "ssg", "new", "site", str(folder)], check=True, env=ENV,
+                   stdout=subprocess.DEVNULL)
+    for sample in ("posts/hello-world.md", "about.md"):
+        (folder / "content" / sample).unlink()
+
+
+def bench(n: int, work: Path, hugo_site: Path, with_hugo: bool = True, rounds: int = 1, shape: str = "posts",
+          theme: str = "bench") -> dict:
+    """The runs for ``n`` pages of ``shape``, ``rounds`` times over on the same
+    corpus (each round from a clean output folder and state, editing another
+    page); each figure is the median of the rounds, each ratio the median of
+    the rounds' ratios (every round measures Hugo and ssg side by side)."""
+    folder = work / f"{shape}-{n}"
     discard(folder, work)
     ssg_site, hugo = folder / "ssg", folder / "hugo"
-    shutil.copytree(HERE / "site", ssg_site)
-    generate(ssg_site / "content", n)
+    if theme == "default":
+        new_site(ssg_site)
+    else:
+        shutil.copytree(HERE / "site", ssg_site)
+    pages = generate(ssg_site / "content", n, shape)
     shutil.copytree(hugo_site, hugo)
-    shutil.copytree(ssg_site / "content", hugo / "content")
+    shutil.copytree(ssg_site / "content", hugo / "content", ignore=shutil.ignore_patterns("_index.md"))
     with_hugo = with_hugo and shutil.which("hugo") is not None
-    runs = [_round(n, index, ssg_site, hugo, with_hugo, work) for index in range(rounds)]
-    results: dict = {"n": n, "rounds": rounds}
+    runs = [_round(pages[n // 2 + index], ssg_site, hugo, with_hugo, work) for index in range(rounds)]
+    results: dict = {"n": n, "shape": shape, "theme": theme, "rounds": rounds}
     for name in runs[0]:
         rows = [run[name] for run in runs]
         results[name] = {**rows[-1], "seconds": round(statistics.median(r["seconds"] for r in rows), 3),
@@ -117,7 +136,7 @@ def bench(n: int, work: Path, hugo_site: Path, with_hugo: bool = True, rounds: i
     return results
 
 
-def _round(n: int, index: int, ssg_site: Path, hugo: Path, with_hugo: bool, work: Path) -> dict:
+def _round(middle: Path, ssg_site: Path, hugo: Path, with_hugo: bool, work: Path) -> dict:
     ssg = [sys.executable, "-m", "ssg", "build", "-s", str(ssg_site), "--future", "-q"]
     results = {}
     if with_hugo:
@@ -131,18 +150,20 @@ def _round(n: int, index: int, ssg_site: Path, hugo: Path, with_hugo: bool, work
     public.mkdir()
     results["ssg cold"] = run(ssg, ssg_site, public)
     results["ssg no-op"] = run(ssg, ssg_site, public)
-    number = n // 2 + index
-    middle = ssg_site / f"content/posts/post-{number:05d}.md"
-    edit(middle, "### Details\n\n", "### Details\n\nAn edited sentence. ")
+    text = middle.read_text()
+    paragraph = text.rindex("\n\n") + 2     # the last paragraph's start
+    middle.write_text(text[:paragraph] + "An edited sentence. " + text[paragraph:])
     results["ssg body edit"] = run(ssg, ssg_site, public)
-    edit(middle, f'title: "Post number {number}"', f'title: "Post number {number}, retitled"')
+    title = next(line for line in text.splitlines() if line.startswith("title: "))
+    edit(middle, title, title[:-1] + ', retitled"')
     results["ssg title edit"] = run(ssg, ssg_site, public)
     return results
 
 
 def report(results: dict) -> str:
     rounds = results.get("rounds", 1)
-    lines = [f"N = {results['n']:,} posts" + (f" (median of {rounds} rounds)" if rounds > 1 else ""),
+    lines = [f"{results.get('shape', 'posts')}, N = {results['n']:,}, ssg theme {results.get('theme', 'bench')}"
+             + (f" (median of {rounds} rounds)" if rounds > 1 else ""),
              f"  {'run':<16}{'seconds':>9}{'x Hugo':>9}{'peak MiB':>10}{'written':>9}{'files':>8}"]
     for name, row in results.items():
         if not isinstance(row, dict):
@@ -156,6 +177,9 @@ def report(results: dict) -> str:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--sizes", default="1000,10000")
+    parser.add_argument("--shapes", default=",".join(SHAPES), help=f"corpus shapes, of {', '.join(SHAPES)}")
+    parser.add_argument("--theme", choices=("bench", "default"), default="bench",
+                        help="bench/site (Hugo's page set) or the default theme of `ssg new`")
     parser.add_argument("--hugo-site", type=Path, default=HERE.parent.parent / "shared/bench/hugo-site")
     parser.add_argument("--work", type=Path, default=HERE / "work")
     parser.add_argument("--no-hugo", action="store_true", help="ssg figures only (e.g. for 100,000 posts)")
@@ -166,13 +190,16 @@ def main() -> None:
     everything = []
     empty_trash(args.work)
     try:
-        for n in (int(s) for s in args.sizes.split(",")):
-            results = bench(n, args.work, args.hugo_site, with_hugo=not args.no_hugo, rounds=args.rounds)
-            everything.append(results)
-            print(report(results), flush=True)
+        for shape in args.shapes.split(","):
+            for n in (int(s) for s in args.sizes.split(",")):
+                results = bench(n, args.work, args.hugo_site, with_hugo=not args.no_hugo, rounds=args.rounds,
+                                shape=shape, theme=args.theme)
+                everything.append(results)
+                print(report(results), flush=True)
     finally:
         empty_trash(args.work)
-    (args.work / f"results-{args.sizes.replace(',', '-')}.json").write_text(json.dumps(everything, indent=2))
+    name = f"results-{args.theme}-{args.shapes.replace(',', '-')}-{args.sizes.replace(',', '-')}.json"
+    (args.work / name).write_text(json.dumps(everything, indent=2))
 
 
 if __name__ == "__main__":
