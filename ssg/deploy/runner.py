@@ -12,7 +12,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from ssg.deploy.lease import Holder, Lease, abandoned, break_lease, timestamp
-from ssg.deploy.manifest import RemoteState, build_state_hashes, excluded, local_manifest, read_state
+from ssg.deploy.journal import RemoteState, read_state
+from ssg.deploy.manifest import build_state_hashes, excluded, local_manifest
 from ssg.deploy.planner import check_deletes, make_plan
 from ssg.deploy.progress import Progress, human_bytes
 from ssg.deploy.publish import Publisher
@@ -135,13 +136,15 @@ def deploy(settings: TargetSettings, site_root: Path, output_root: Path, options
     def remote_state(target: Target) -> RemoteState:
         state = read_state(target)
         state.files = {p: e for p, e in state.files.items() if not excluded(p, settings.options["exclude"])}
+        state.unknown = {p for p in state.unknown if not excluded(p, settings.options["exclude"])}
         if options.verify:
             result.repaired = verify_remote(target, state, progress)
         return state
 
     if options.dry_run:   # reads only: no lock taken, nothing written
         with session(settings) as target:
-            plan = make_plan(local, remote_state(target).files)
+            state = remote_state(target)
+            plan = make_plan(local, state.files, state.unknown)
         check_deletes(plan, max_deletes)
         result.uploaded, result.deleted, result.bytes_sent = plan.uploads, plan.deletes, plan.bytes_to_send
         result.unchanged = len(plan.unchanged)
@@ -154,6 +157,7 @@ def deploy(settings: TargetSettings, site_root: Path, output_root: Path, options
         lease_io = files.another_session()       # the heartbeat thread's own session
         sessions.callback(lease_io.close)
         lease = Lease(lease_io, float(settings.options["lease_seconds"]), deploy_id)
+        files.guard = lease.check
         previous = lease.acquire(wait=options.wait, on_wait=lambda holder: waiting(holder.describe()))
         if previous is not None:
             result.took_over = previous.describe()
@@ -161,11 +165,12 @@ def deploy(settings: TargetSettings, site_root: Path, output_root: Path, options
         lease.start_heartbeat()
         try:
             state = remote_state(files)
-            plan = make_plan(local, state.files)
+            plan = make_plan(local, state.files, state.unknown)
             check_deletes(plan, max_deletes)
             workers = [files]
             for _ in range(min(settings.jobs, len(plan.uploads)) - 1):
                 workers.append(files.another_session())
+                workers[-1].guard = lease.check
                 sessions.callback(workers[-1].close)
             outcome = Publisher(workers, lease, deploy_id, output_root, progress).run(local, plan, state)
         finally:
@@ -192,8 +197,8 @@ def status(settings: TargetSettings) -> dict:
     if state.last_deploy:
         info["last_deploy"] = {"at": timestamp(float(state.last_deploy.get("deployed_at", 0))),
                                "files": len(state.manifest), "deploy_id": state.last_deploy.get("deploy_id")}
-    if state.journal_segments:
-        info["interrupted_deploy"] = f"{len(state.files) - len(state.manifest)} files journaled, not yet committed"
+    if state.interrupted:
+        info["interrupted_deploy"] = f"{len(state.unknown)} files it may have changed"
     return info
 
 
