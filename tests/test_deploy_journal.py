@@ -20,6 +20,7 @@ from pathlib import Path
 import pytest
 from deploy_servers import read_tree
 
+from ssg.deploy.crashpoints import OPS_LOG_ENV, STOP_AFTER_OPS_ENV
 from ssg.deploy.publish import STOP_AFTER_ENV
 
 DEADLINE = 60
@@ -121,15 +122,83 @@ def test_the_same_build_after_an_interrupted_deploy_completes_it_without_startin
     assert_holds(root, v2)
 
 
-@pytest.mark.parametrize("stop_after", [5, 25, 60, 115])
-def test_an_interrupted_deploy_that_deletes_is_repaired_by_the_previous_build(make_site, tmp_path, stop_after):
+def write_points(site: Path, log: Path) -> list[str]:
+    """Deploy ``site``, logging every remote write (ssg/deploy/crashpoints.py)."""
+    done = run(site, env={OPS_LOG_ENV: str(log)})
+    assert done.returncode == 0, done.stderr
+    return log.read_text().splitlines()
+
+
+@pytest.mark.parametrize("after", ["the journal of the deletes", "the delete"])
+def test_an_interrupted_delete_is_repaired_by_the_previous_build(make_site, tmp_path, after):
     """A path the interrupted deploy deleted, or was about to delete, is not
     taken to be there still: the previous build, which has it, uploads it."""
-    root = tmp_path / "www"
-    v1 = make(make_site, root, "v1", **{"public/old/index.html": "<p>old</p>\n"})
-    v2 = make(make_site, root, "v2")
+    v1 = make(make_site, tmp_path / "www", "v1", **{"public/old/index.html": "<p>old</p>\n"})
     assert run(v1).returncode == 0
-    interrupt(v2, stop_after)
-    again = run(v1)
+    rehearsal = make(make_site, tmp_path / "rehearsal", "v2")
+    assert run(make(make_site, tmp_path / "rehearsal", "v1", **{"public/old/index.html": "<p>old</p>\n"})
+               ).returncode == 0
+    points = write_points(rehearsal, tmp_path / "ops.log")
+    deleted = next(n for n, line in enumerate(points, 1) if line.endswith(" delete old/index.html"))
+    stop = deleted if after == "the delete" else deleted - 1
+    assert points[stop - 1].split()[1] == ("delete" if after == "the delete" else "commit"), points[stop - 1]
+    v2 = make(make_site, tmp_path / "www", "v2")
+    process = subprocess.Popen([sys.executable, "-m", "ssg", "deploy", "web", "-s", str(v2)],
+                               env={**os.environ, STOP_AFTER_OPS_ENV: str(stop)},
+                               stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    kill_when_stopped(process)
+    assert (tmp_path / "www/old/index.html").exists() == (after != "the delete")
+    again = run(v1, "--json")
     assert again.returncode == 0, again.stderr
-    assert_holds(root, v1)
+    assert "old/index.html" in json.loads(again.stdout)["files_uploaded"]
+    assert_holds(tmp_path / "www", v1)
+
+
+def test_leftover_temporary_files_of_ssg_never_block_a_deploy_and_are_removed(make_site, tmp_path):
+    """Issue 18 item 3: a journal segment or manifest half-written by a deployer
+    that was killed between upload and rename is not ssg's state: --status,
+    --verify and the next deploy work, and the deploy removes them (under the lock)."""
+    root = tmp_path / "www"
+    v1, v2 = make(make_site, root, "v1"), make(make_site, root, "v2")
+    assert run(v1).returncode == 0
+    leftovers = [root / ".ssg-deploy/journal/.0000000002-00003.json.ssg-0123456789ab.tmp",
+                 root / ".ssg-deploy/.manifest.json.ssg-0123456789ab.tmp"]
+    for path in leftovers:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text('{"format": 1, "files": {"posts/000/ind')
+    status = run(v1, "--status", "--json")
+    assert status.returncode == 0, status.stderr
+    assert "interrupted_deploy" not in json.loads(status.stdout)
+    verified = run(v1, "--verify", "--json")
+    assert verified.returncode == 0, verified.stderr
+    assert json.loads(verified.stdout)["uploaded"] == 0
+    assert not [p for p in leftovers if p.exists()]
+    for path in leftovers:
+        path.write_text("{")
+    deployed = run(v2)
+    assert deployed.returncode == 0, deployed.stderr
+    assert not [p for p in leftovers if p.exists()]
+    assert_holds(root, v2)
+
+
+def test_put_checks_the_lease_between_the_upload_and_the_rename(tmp_path):
+    """Issue 18 item 3: a deployer that stalled after uploading a journal segment
+    (or the manifest, or its lease record) and lost its lease meanwhile does not
+    rename it into place."""
+    from urllib.parse import urlsplit
+
+    from plugins.deploy_file import FileTarget
+    from ssg.deploy.lease import LeaseLost
+
+    root = tmp_path / "www"
+    target = FileTarget(urlsplit(root.as_uri()), {})
+    target.connect()
+    target.put("state.json", b"old", ".state.json.ssg-000000000001.tmp")
+
+    def lost() -> None:
+        raise LeaseLost("this deploy lost the deploy lock")
+
+    target.guard = lost
+    with pytest.raises(LeaseLost):
+        target.put("state.json", b"new", ".state.json.ssg-000000000002.tmp")
+    assert (root / "state.json").read_bytes() == b"old"

@@ -170,6 +170,8 @@ class Lease:
             try:
                 self.verify()
             except LeaseLost:
+                if self.clock() > self.expires - self.margin:
+                    raise                 # stalled past the lease it had just taken: say so
                 raise LockedError("another deploy took the lock at the same moment",
                                   hint="run `ssg deploy --status`, then deploy again") from None
             self._remove_older_slots()

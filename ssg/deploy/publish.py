@@ -20,8 +20,9 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from ssg.deploy.lease import Lease
+from ssg.deploy.crashpoints import batch_files
 from ssg.deploy.journal import MANIFEST, RemoteState, segment_path
+from ssg.deploy.lease import Lease
 from ssg.deploy.manifest import Manifest, encode
 from ssg.deploy.planner import Plan, upload_order
 from ssg.deploy.progress import Progress
@@ -115,7 +116,7 @@ class Publisher:
                 batch, size = [], 0
             batch.append(path)
             size += local[path].size
-            if len(batch) >= BATCH_FILES or size >= BATCH_BYTES:
+            if len(batch) >= batch_files(BATCH_FILES) or size >= BATCH_BYTES:
                 yield batch
                 batch, size = [], 0
         if batch:

@@ -11,8 +11,9 @@ from contextlib import ExitStack, contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from ssg.deploy.lease import Holder, Lease, abandoned, break_lease, timestamp
+from ssg.deploy.crashpoints import Counter, clock, from_environment
 from ssg.deploy.journal import RemoteState, read_state
+from ssg.deploy.lease import Holder, Lease, abandoned, break_lease, timestamp
 from ssg.deploy.manifest import build_state_hashes, excluded, local_manifest
 from ssg.deploy.planner import check_deletes, make_plan
 from ssg.deploy.progress import Progress, human_bytes
@@ -59,8 +60,10 @@ class DeployResult:
 
 
 @contextmanager
-def session(settings: TargetSettings) -> Iterator[Target]:
+def session(settings: TargetSettings, crash_points: Counter | None = None) -> Iterator[Target]:
     target = settings.open()
+    if crash_points is not None:
+        crash_points.watch(target)
     try:
         target.connect()
     except SsgError:
@@ -153,10 +156,13 @@ def deploy(settings: TargetSettings, site_root: Path, output_root: Path, options
 
     waiting = lambda who: progress.message(f"waiting for the deploy lock, held by {who}")  # noqa: E731
     deploy_id = uuid.uuid4().hex
-    with local_lock(site_root, settings, options.wait, waiting), session(settings) as files, ExitStack() as sessions:
-        lease_io = files.another_session()       # the heartbeat thread's own session
+    crash_points = from_environment()                 # tests only: number every remote write
+    watch = crash_points.watch if crash_points is not None else (lambda target: target)
+    with (local_lock(site_root, settings, options.wait, waiting), session(settings, crash_points) as files,
+          ExitStack() as sessions):
+        lease_io = watch(files.another_session())       # the heartbeat thread's own session
         sessions.callback(lease_io.close)
-        lease = Lease(lease_io, float(settings.options["lease_seconds"]), deploy_id)
+        lease = Lease(lease_io, float(settings.options["lease_seconds"]), deploy_id, clock=clock())
         files.guard = lease.check
         previous = lease.acquire(wait=options.wait, on_wait=lambda holder: waiting(holder.describe()))
         if previous is not None:
@@ -169,7 +175,7 @@ def deploy(settings: TargetSettings, site_root: Path, output_root: Path, options
             check_deletes(plan, max_deletes)
             workers = [files]
             for _ in range(min(settings.jobs, len(plan.uploads)) - 1):
-                workers.append(files.another_session())
+                workers.append(watch(files.another_session()))
                 workers[-1].guard = lease.check
                 sessions.callback(workers[-1].close)
             outcome = Publisher(workers, lease, deploy_id, output_root, progress).run(local, plan, state)
@@ -186,7 +192,7 @@ def status(settings: TargetSettings) -> dict:
         lease = Lease(target, float(settings.options["lease_seconds"]), "status")
         _top, holder = lease.peek()
         state = read_state(target)
-    now = time.time()
+    now = clock()()
     info: dict = {"target": settings.name, "url": settings.shown_url, "locked": False}
     if holder is not None and holder.live(now):
         info.update(locked=True, holder=holder.describe(), host=holder.host, pid=holder.pid, owner=holder.owner,
@@ -204,4 +210,5 @@ def status(settings: TargetSettings) -> dict:
 
 def break_lock(settings: TargetSettings, *, force: bool) -> Holder | None:
     with session(settings) as target:
-        return break_lease(Lease(target, float(settings.options["lease_seconds"]), uuid.uuid4().hex), force=force)
+        return break_lease(Lease(target, float(settings.options["lease_seconds"]), uuid.uuid4().hex,
+                                 clock=clock()), force=force)
