@@ -181,8 +181,8 @@ class FtpTarget(DeployTarget):
         else:
             detail = "the old file stayed"
         finally:
-            self._still_ours()          # a deployer that lost its lock meanwhile writes nothing more
             for name in (probe + "-a", probe + "-b"):
+                self._still_ours()      # a deployer that lost its lock meanwhile writes nothing more
                 try:
                     self.delete(name)
                 except ftplib.Error:
