@@ -170,8 +170,10 @@ class FtpTarget(DeployTarget):
         """RNTO must replace an existing file; some servers refuse (or worse)."""
         probe = self.state_path(f"rename-probe-{uuid.uuid4().hex[:8]}")
         self.put(probe + "-b", b"old", probe + "-a0")
+        self._still_ours()
         self.stage(probe + "-b", probe + "-a", b"new")
         try:
+            self._still_ours()
             self.commit(probe + "-b", probe + "-a", b"new")
             replaced = self.read(probe + "-b") == b"new"
         except ftplib.error_perm as error:
@@ -180,6 +182,7 @@ class FtpTarget(DeployTarget):
             detail = "the old file stayed"
         finally:
             for name in (probe + "-a", probe + "-b"):
+                self._still_ours()      # a deployer that lost its lock meanwhile writes nothing more
                 try:
                     self.delete(name)
                 except ftplib.Error:
@@ -188,6 +191,10 @@ class FtpTarget(DeployTarget):
             raise DeployError(f"this FTP server does not rename over an existing file ({detail}), so files "
                               "cannot be replaced atomically", hint="use SFTP if the host offers it; servers such as "
                               "IIS and FileZilla Server refuse RNTO onto an existing name")
+
+    def _still_ours(self) -> None:
+        if self.guard is not None:
+            self.guard()
 
     # The lease: one folder per slot (MKD is the atomic create), its record inside.
     def create_slot(self, name: str, data: bytes) -> bool:

@@ -124,5 +124,6 @@ def describe_status(info: dict) -> str:
     last = info.get("last_deploy")
     lines.append(f"  last deploy: {last['at']}, {last['files']} files" if last else "  never deployed")
     if "interrupted_deploy" in info:
-        lines.append(f"  an interrupted deploy left {info['interrupted_deploy']}; the next deploy completes it")
+        lines.append(f"  an interrupted deploy left {info['interrupted_deploy']}; the next deploy "
+                     "uploads or deletes them again")
     return "\n".join(lines)

@@ -11,8 +11,10 @@ from contextlib import ExitStack, contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from ssg.deploy.crashpoints import Counter, clock, from_environment
+from ssg.deploy.journal import RemoteState, read_state
 from ssg.deploy.lease import Holder, Lease, abandoned, break_lease, timestamp
-from ssg.deploy.manifest import RemoteState, build_state_hashes, excluded, local_manifest, read_state
+from ssg.deploy.manifest import build_state_hashes, excluded, local_manifest
 from ssg.deploy.planner import check_deletes, make_plan
 from ssg.deploy.progress import Progress, human_bytes
 from ssg.deploy.publish import Publisher
@@ -58,8 +60,10 @@ class DeployResult:
 
 
 @contextmanager
-def session(settings: TargetSettings) -> Iterator[Target]:
+def session(settings: TargetSettings, crash_points: Counter | None = None) -> Iterator[Target]:
     target = settings.open()
+    if crash_points is not None:
+        crash_points.watch(target)
     try:
         target.connect()
     except SsgError:
@@ -135,13 +139,15 @@ def deploy(settings: TargetSettings, site_root: Path, output_root: Path, options
     def remote_state(target: Target) -> RemoteState:
         state = read_state(target)
         state.files = {p: e for p, e in state.files.items() if not excluded(p, settings.options["exclude"])}
+        state.unknown = {p for p in state.unknown if not excluded(p, settings.options["exclude"])}
         if options.verify:
             result.repaired = verify_remote(target, state, progress)
         return state
 
     if options.dry_run:   # reads only: no lock taken, nothing written
         with session(settings) as target:
-            plan = make_plan(local, remote_state(target).files)
+            state = remote_state(target)
+            plan = make_plan(local, state.files, state.unknown)
         check_deletes(plan, max_deletes)
         result.uploaded, result.deleted, result.bytes_sent = plan.uploads, plan.deletes, plan.bytes_to_send
         result.unchanged = len(plan.unchanged)
@@ -150,10 +156,14 @@ def deploy(settings: TargetSettings, site_root: Path, output_root: Path, options
 
     waiting = lambda who: progress.message(f"waiting for the deploy lock, held by {who}")  # noqa: E731
     deploy_id = uuid.uuid4().hex
-    with local_lock(site_root, settings, options.wait, waiting), session(settings) as files, ExitStack() as sessions:
-        lease_io = files.another_session()       # the heartbeat thread's own session
+    crash_points = from_environment()                 # tests only: number every remote write
+    watch = crash_points.watch if crash_points is not None else (lambda target: target)
+    with (local_lock(site_root, settings, options.wait, waiting), session(settings, crash_points) as files,
+          ExitStack() as sessions):
+        lease_io = watch(files.another_session())       # the heartbeat thread's own session
         sessions.callback(lease_io.close)
-        lease = Lease(lease_io, float(settings.options["lease_seconds"]), deploy_id)
+        lease = Lease(lease_io, float(settings.options["lease_seconds"]), deploy_id, clock=clock())
+        files.guard = lease.check
         previous = lease.acquire(wait=options.wait, on_wait=lambda holder: waiting(holder.describe()))
         if previous is not None:
             result.took_over = previous.describe()
@@ -161,11 +171,12 @@ def deploy(settings: TargetSettings, site_root: Path, output_root: Path, options
         lease.start_heartbeat()
         try:
             state = remote_state(files)
-            plan = make_plan(local, state.files)
+            plan = make_plan(local, state.files, state.unknown)
             check_deletes(plan, max_deletes)
             workers = [files]
             for _ in range(min(settings.jobs, len(plan.uploads)) - 1):
-                workers.append(files.another_session())
+                workers.append(watch(files.another_session()))
+                workers[-1].guard = lease.check
                 sessions.callback(workers[-1].close)
             outcome = Publisher(workers, lease, deploy_id, output_root, progress).run(local, plan, state)
         finally:
@@ -181,7 +192,7 @@ def status(settings: TargetSettings) -> dict:
         lease = Lease(target, float(settings.options["lease_seconds"]), "status")
         _top, holder = lease.peek()
         state = read_state(target)
-    now = time.time()
+    now = clock()()
     info: dict = {"target": settings.name, "url": settings.shown_url, "locked": False}
     if holder is not None and holder.live(now):
         info.update(locked=True, holder=holder.describe(), host=holder.host, pid=holder.pid, owner=holder.owner,
@@ -192,11 +203,12 @@ def status(settings: TargetSettings) -> dict:
     if state.last_deploy:
         info["last_deploy"] = {"at": timestamp(float(state.last_deploy.get("deployed_at", 0))),
                                "files": len(state.manifest), "deploy_id": state.last_deploy.get("deploy_id")}
-    if state.journal_segments:
-        info["interrupted_deploy"] = f"{len(state.files) - len(state.manifest)} files journaled, not yet committed"
+    if state.interrupted:
+        info["interrupted_deploy"] = f"{len(state.unknown)} files it may have changed"
     return info
 
 
 def break_lock(settings: TargetSettings, *, force: bool) -> Holder | None:
     with session(settings) as target:
-        return break_lease(Lease(target, float(settings.options["lease_seconds"]), uuid.uuid4().hex), force=force)
+        return break_lease(Lease(target, float(settings.options["lease_seconds"]), uuid.uuid4().hex,
+                                 clock=clock()), force=force)
