@@ -1,7 +1,9 @@
 """Real servers on 127.0.0.1 for the deploy tests, each started once per test
 process: pyftpdlib (FTP and explicit FTPS), an asyncssh SFTP server, moto's S3
-server. Every test gets a fresh folder (or key prefix) on them as a ``Remote``
-that can list the bytes actually stored, independently of ssg."""
+server; and the servers users really have (real_servers.py: vsftpd,
+pure-ftpd, OpenSSH's sshd) as child processes. Every test gets a fresh folder
+(or key prefix) on them as a ``Remote`` that can list the bytes actually
+stored, independently of ssg."""
 
 from __future__ import annotations
 
@@ -38,6 +40,7 @@ class Remote:
     read_all: Callable[[], dict[str, bytes]] = dict           # every stored file, ssg's state included
     remove: Callable[[str], None] = lambda path: None         # delete one stored file behind ssg's back
     subprocess_ok: bool = True                                # False for in-process-only stores (memory://)
+    root: Path | None = None                                  # the folder a server serves as the target's root
 
     def files(self) -> dict[str, bytes]:
         """The published site: stored files outside .ssg-deploy/."""
@@ -63,7 +66,8 @@ def free_port() -> int:
 
 def folder_remote(kind: str, root: Path, url: str, **kwargs) -> Remote:
     root.mkdir(parents=True)
-    return Remote(kind, url, read_all=lambda: read_tree(root), remove=lambda p: (root / p).unlink(), **kwargs)
+    return Remote(kind, url, read_all=lambda: read_tree(root), remove=lambda p: (root / p).unlink(), root=root,
+                  **kwargs)
 
 
 # -- FTP / FTPS --------------------------------------------------------------------
@@ -299,6 +303,10 @@ class Servers:
                 self._started[kind] = SftpServer(self._home(kind), self.folder)
             elif kind == "s3":
                 self._started[kind] = S3Server()
+            else:
+                from real_servers import REAL_SERVERS
+
+                self._started[kind] = REAL_SERVERS[kind](self.folder / kind)
         return self._started[kind]
 
     def _home(self, kind: str) -> Path:
