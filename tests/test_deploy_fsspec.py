@@ -128,7 +128,7 @@ def test_exclusive_create_raced_on_sftp_has_exactly_one_winner(servers, tmp_path
         fs.makedirs(folder, exist_ok=True)
         barrier, results = threading.Barrier(6), [None] * 6
 
-        def run(index: int, fs=fs, folder=folder) -> None:
+        def run(index: int, fs=fs, folder=folder, barrier=barrier, results=results) -> None:
             barrier.wait()
             try:
                 results[index] = exclusive_create(fs, f"{folder}/raced", f"racer {index}".encode())
