@@ -118,7 +118,10 @@ class FtpTarget(DeployTarget):
     def _check_list_format(self) -> None:
         """Without MLSD, listings come from LIST: refuse a server whose LIST lines
         are not unix `ls -l` lines (IIS's DOS style) before anything is written."""
-        lines = self._list_lines(self.root if self._is_folder(self._abs("")) else "/")
+        try:
+            lines = self._list_lines(self.root if self._is_folder(self._abs("")) else "/")
+        except _Missing:                    # "/" refused too: the first listing will say so
+            return
         parsed = [parse_ls_line(line) for line in lines if line.strip() and not line.startswith("total ")]
         if None in parsed:
             raise DeployError(f"the FTP server {self.url.hostname} has no MLSD and its LIST output is not in the "
@@ -131,20 +134,24 @@ class FtpTarget(DeployTarget):
 
     def _list_lines(self, absolute: str) -> list[str]:
         """`LIST -a` of a folder, from inside it (`LIST -a PATH` is a LIST of a
-        file named "-a PATH" on some servers)."""
-        self.ftp.cwd(absolute)
+        file named "-a PATH" on some servers); _Missing when CWD refuses it."""
+        if not self._is_folder(absolute):
+            raise _Missing
         lines: list[str] = []
         self.ftp.retrlines("LIST -a", lines.append)
         return lines
 
     def _list(self, absolute: str) -> list[tuple[str, str, int]]:
         """(name, kind, size) of each entry; raises _Missing when the folder cannot be entered."""
-        if not self._is_folder(absolute):
-            raise _Missing
         if self.mlsd:
-            return [(name, facts.get("type", ""), int(facts.get("size", 0) or 0))
-                    for name, facts in self.ftp.mlsd(absolute, facts=["type", "size"])
-                    if name not in (".", "..") and facts.get("type") not in ("cdir", "pdir")]
+            try:
+                return [(name, facts.get("type", ""), int(facts.get("size", 0) or 0))
+                        for name, facts in self.ftp.mlsd(absolute, facts=["type", "size"])
+                        if name not in (".", "..") and facts.get("type") not in ("cdir", "pdir")]
+            except ftplib.error_perm:
+                if not self._is_folder(absolute):
+                    raise _Missing from None
+                raise
         lines = self._list_lines(absolute)
         parsed = [entry for entry in map(parse_ls_line, lines) if entry is not None]
         if self._list_shows_dot and not any(name == "." for name, _kind, _size in parsed):

@@ -8,9 +8,12 @@ folder: never a system service, never a file under /etc. sshd gets its own
 host key (ssh-keygen), a user key, an authorized_keys file and a known_hosts
 line, so ssg's host-key check passes for the right reason.
 
-A missing server binary FAILS the test that needs it: CI (`.ci/run`) installs
-them all. On a machine without them, set SSG_TEST_NO_REAL_SERVERS=1 to skip
-those tests instead; `.ci/run` never sets it.
+A missing server binary FAILS the test that needs it: CI (`.ci/run`, as root)
+installs them all. The servers are started as root (vsftpd and pure-ftpd
+chroot, then run as the `ftp` account; sshd needs root for privilege
+separation and creates /run/sshd if missing). On a machine without them, or
+not as root, set SSG_TEST_NO_REAL_SERVERS=1 to skip those tests instead;
+`.ci/run` never sets it.
 
 Where the binaries are looked for: the PATH, /usr/sbin, and for pure-ftpd also
 /opt/ssg-test-servers/pure-ftpd/usr/{sbin,bin} (Debian's vsftpd and pure-ftpd
@@ -43,17 +46,16 @@ def find_binary(name: str) -> str:
     found = shutil.which(name) or shutil.which(name, path=os.pathsep.join(_EXTRA_PATHS))
     if found:
         return found
-    message = (f"{name} is not installed, so the deploy tests against it cannot run; install it as .ci/run does "
-               f"(apt-get install vsftpd openssh-server; pure-ftpd unpacked into /opt/ssg-test-servers), "
-               f"or set {SKIP_ENV}=1 to skip the real-server tests on this machine")
+    unavailable(f"{name} is not installed, so the deploy tests against it cannot run; install it as .ci/run "
+                "does (apt-get install vsftpd openssh-server; pure-ftpd unpacked into /opt/ssg-test-servers)")
+
+
+def unavailable(message: str):
+    """Fail the test (CI), or skip it where SSG_TEST_NO_REAL_SERVERS asks to."""
+    message += f", or set {SKIP_ENV}=1 to skip the real-server tests on this machine"
     if os.environ.get(SKIP_ENV):
         pytest.skip(message)
     pytest.fail(message, pytrace=False)
-
-
-def _chown_to(path: Path, uid: int, gid: int) -> None:
-    if os.geteuid() == 0:
-        os.chown(path, uid, gid)
 
 
 class ServerProcess:
@@ -63,6 +65,9 @@ class ServerProcess:
     name = ""
 
     def __init__(self, folder: Path):
+        if os.geteuid() != 0:
+            unavailable(f"{self.name} is started as root (it chroots, and drops privileges to its own account), "
+                        "and these tests do not run as root")
         self.folder = folder
         self.folder.mkdir(parents=True)
         self.home = folder / "home"
@@ -110,9 +115,6 @@ class ServerProcess:
                 self.process.kill()
                 self.process.wait(STARTUP_SECONDS)
 
-    def version(self) -> str:
-        return ""
-
     def new_folder(self) -> Path:
         folder = self.home / uuid.uuid4().hex[:10]
         return folder
@@ -128,7 +130,7 @@ class Vsftpd(ServerProcess):
 
     def setup(self) -> None:
         self.binary = find_binary("vsftpd")
-        account = pwd.getpwnam("ftp") if os.geteuid() == 0 else pwd.getpwuid(os.getuid())
+        account = pwd.getpwnam("ftp")       # created by Debian's vsftpd package
         self.uid, self.gid = account.pw_uid, account.pw_gid
         (self.folder / "empty").mkdir()
 
@@ -142,20 +144,16 @@ class Vsftpd(ServerProcess):
             "ftp_username": pwd.getpwuid(self.uid).pw_name, "secure_chroot_dir": self.folder / "empty",
             "pasv_enable": "YES", "pasv_address": "127.0.0.1", "seccomp_sandbox": "NO",
             "vsftpd_log_file": self.folder / "vsftpd.log", "xferlog_enable": "YES", "log_ftp_protocol": "YES",
-            "max_per_ip": "0", "max_clients": "0", "run_as_launching_user": "NO" if os.geteuid() == 0 else "YES",
+            "max_per_ip": "0", "max_clients": "0",
         }
         config.write_text("".join(f"{key}={value}\n" for key, value in settings.items()))
         return [self.binary, str(config)]
-
-    def version(self) -> str:
-        result = subprocess.run([self.binary, "-v"], stdin=subprocess.DEVNULL, capture_output=True, text=True)
-        return (result.stdout + result.stderr).strip()
 
     def remote(self) -> Remote:
         folder = self.new_folder()
         made = folder_remote("vsftpd", folder, f"ftp://127.0.0.1:{self.port}/{folder.name}",
                              options={"user": '"anonymous"'})
-        _chown_to(folder, self.uid, self.gid)
+        os.chown(folder, self.uid, self.gid)
         return made
 
 
@@ -168,9 +166,9 @@ class PureFtpd(ServerProcess):
     def setup(self) -> None:
         self.binary = find_binary("pure-ftpd")
         pure_pw = find_binary("pure-pw")
-        account = pwd.getpwnam("ftp") if os.geteuid() == 0 else pwd.getpwuid(os.getuid())
+        account = pwd.getpwnam("ftp")
         self.uid, self.gid = account.pw_uid, account.pw_gid
-        _chown_to(self.home, self.uid, self.gid)
+        os.chown(self.home, self.uid, self.gid)
         passwd, self.database = self.folder / "pureftpd.passwd", self.folder / "pureftpd.pdb"
         subprocess.run([pure_pw, "useradd", PURE_FTPD_USER, "-u", str(self.uid), "-g", str(self.gid),
                         "-d", f"{self.home}/./", "-f", str(passwd)],
@@ -190,16 +188,12 @@ class PureFtpd(ServerProcess):
         return [self.binary, "-S", f"127.0.0.1,{self.port}", "-l", f"puredb:{self.database}", "-E", "-A", "-H",
                 "-P", "127.0.0.1", "-u", "1", "-U", "133:022", "-D", "-c", "50", "-C", "50"]
 
-    def version(self) -> str:
-        result = subprocess.run([self.binary, "--help"], stdin=subprocess.DEVNULL, capture_output=True, text=True)
-        return (result.stdout + result.stderr).strip().splitlines()[0]
-
     def remote(self) -> Remote:
         folder = self.new_folder()
         made = folder_remote("pure-ftpd", folder, f"ftp://127.0.0.1:{self.port}/{folder.name}",
                              options={"user": f'"{PURE_FTPD_USER}"', "password": '"${SSG_TEST_PURE_FTPD_PASSWORD}"'},
                              env={"SSG_TEST_PURE_FTPD_PASSWORD": PURE_FTPD_PASSWORD})
-        _chown_to(folder, self.uid, self.gid)
+        os.chown(folder, self.uid, self.gid)
         return made
 
 
@@ -220,8 +214,7 @@ class OpenSsh(ServerProcess):
         self.authorized_keys = self.folder / "authorized_keys"
         self.authorized_keys.write_text(Path(f"{self.user_key}.pub").read_text())
         self.known_hosts = self.folder / "known_hosts"
-        if os.geteuid() == 0:
-            Path("/run/sshd").mkdir(mode=0o755, exist_ok=True)    # sshd's privilege separation folder
+        Path("/run/sshd").mkdir(mode=0o755, exist_ok=True)    # sshd's privilege separation folder
 
     def command(self) -> list[str]:
         config = self.folder / "sshd_config"
@@ -234,10 +227,6 @@ class OpenSsh(ServerProcess):
         host_type, host_public = Path(f"{self.host_key}.pub").read_text().split()[:2]
         self.known_hosts.write_text(f"[127.0.0.1]:{self.port} {host_type} {host_public}\n")
         return [self.binary, "-D", "-e", "-f", str(config), "-p", str(self.port)]
-
-    def version(self) -> str:
-        result = subprocess.run([self.binary, "-V"], stdin=subprocess.DEVNULL, capture_output=True, text=True)
-        return (result.stdout + result.stderr).strip().splitlines()[0]
 
     def remote(self) -> Remote:
         folder = self.new_folder()
