@@ -204,6 +204,12 @@ class FtpTarget(DeployTarget):
             return False
 
     def _exists(self, path: str) -> bool:
+        if self.mlsd:           # MLST: one reply on the control connection, no listing
+            try:
+                self.ftp.sendcmd(f"MLST {self._abs(path)}")
+                return True
+            except ftplib.error_perm:
+                return False
         folder, name = posixpath.split(path)
         entries = self._entries(folder)
         return entries is not None and any(entry == name for entry, _kind, _size in entries)
