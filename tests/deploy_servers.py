@@ -1,7 +1,9 @@
 """Real servers on 127.0.0.1 for the deploy tests, each started once per test
 process: pyftpdlib (FTP and explicit FTPS), an asyncssh SFTP server, moto's S3
-server. Every test gets a fresh folder (or key prefix) on them as a ``Remote``
-that can list the bytes actually stored, independently of ssg."""
+server; and the servers users really have (real_servers.py: vsftpd,
+pure-ftpd, OpenSSH's sshd) as child processes. Every test gets a fresh folder
+(or key prefix) on them as a ``Remote`` that can list the bytes actually
+stored, independently of ssg."""
 
 from __future__ import annotations
 
@@ -40,6 +42,7 @@ class Remote:
     seed: Callable[[dict[str, bytes]], None] = lambda files: None   # store files behind ssg's back
     writes: Callable[[], object] = dict       # what changes on every write the server executes (mtimes, versions)
     subprocess_ok: bool = True                                # False for in-process-only stores (memory://)
+    root: Path | None = None                                  # the folder a server serves as the target's root
 
     def files(self) -> dict[str, bytes]:
         """The published site: stored files outside .ssg-deploy/."""
@@ -81,7 +84,7 @@ def tree_writes(root: Path) -> dict[str, tuple[int, int, int]]:
 
 def folder_remote(kind: str, root: Path, url: str, **kwargs) -> Remote:
     root.mkdir(parents=True)
-    return Remote(kind, url, read_all=lambda: read_tree(root), remove=lambda p: (root / p).unlink(),
+    return Remote(kind, url, read_all=lambda: read_tree(root), remove=lambda p: (root / p).unlink(), root=root,
                   seed=lambda files: seed_tree(root, files), writes=lambda: tree_writes(root), **kwargs)
 
 
@@ -336,6 +339,10 @@ class Servers:
                 self._started[kind] = SftpServer(self._home(kind), self.folder)
             elif kind == "s3":
                 self._started[kind] = S3Server()
+            else:
+                from real_servers import REAL_SERVERS
+
+                self._started[kind] = REAL_SERVERS[kind](self.folder / kind)
         return self._started[kind]
 
     def _home(self, kind: str) -> Path:

@@ -38,13 +38,14 @@ from pathlib import Path
 import pytest
 from deploy_forks import Forked
 from deploy_servers import Remote, Servers
+from real_servers import REAL_KINDS
 
 from ssg.deploy.crashpoints import BATCH_ENV, CLOCK_ENV, OPS_LOG_ENV, STOP_AFTER_OPS_ENV
 
 pytestmark = [pytest.mark.slow, pytest.mark.filterwarnings("ignore::DeprecationWarning"),
               pytest.mark.timeout(1800)]
 
-KINDS = ["file", "ftp", "sftp", "s3"]
+KINDS = ["file", "ftp", "sftp", "s3", *REAL_KINDS]
 CRASH_BUCKET = "ssg-deploy-crash"          # versioned: every write is a version to count
 DEADLINE = 60
 LATER = "3600"                             # seconds the stalled deployer's world moves on

@@ -23,12 +23,13 @@ from pathlib import Path
 
 import pytest
 from deploy_servers import Remote, Servers
+from real_servers import REAL_KINDS
 
 from ssg.deploy.publish import STOP_AFTER_ENV
 
 pytestmark = [pytest.mark.slow, pytest.mark.filterwarnings("ignore::DeprecationWarning")]
 
-KINDS = ["file", "ftp", "ftps", "sftp", "s3"]
+KINDS = ["file", "ftp", "ftps", "sftp", "s3", *REAL_KINDS]
 HOST = socket.gethostname()
 # Leases: long wherever a lease must not run out while the test works (however
 # slow the machine); short only where the test wants it to run out, and even

@@ -8,20 +8,21 @@ import time
 import uuid
 from collections.abc import Callable, Iterator
 from contextlib import ExitStack, contextmanager
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 from ssg.deploy.crashpoints import Counter, clock, from_environment
 from ssg.deploy.journal import RemoteState, read_state
 from ssg.deploy.lease import Holder, Lease, abandoned, break_lease, timestamp
 from ssg.deploy.manifest import build_state_hashes, excluded, local_manifest
-from ssg.deploy.planner import check_deletes, make_plan
+from ssg.deploy.planner import Plan, check_deletes, make_plan
 from ssg.deploy.progress import Progress, human_bytes
 from ssg.deploy.publish import Publisher
 from ssg.deploy.settings import TargetSettings
 from ssg.deploy.target import DeployError, Target
 from ssg.errors import SsgError
 from ssg.lock import Lock, LockedError
+from ssg.state import last_build_failure
 
 
 @dataclass(frozen=True)
@@ -30,6 +31,7 @@ class DeployOptions:
     max_deletes: int | None = None
     wait: bool = False
     verify: bool = False
+    allow_failed_build: bool = False
 
 
 @dataclass
@@ -129,10 +131,40 @@ def verify_remote(target: Target, state: RemoteState, progress: Progress) -> int
     return len(drift)
 
 
+def failed_build(site_root: Path, output_root: Path, allowed: bool, progress: Progress) -> list[str] | None:
+    """The errors of the last build when it failed (None when it did not). A
+    failed build is refused unless ``allowed``: its output lacks the pages that
+    failed (or holds their last good version), and publishing it would delete
+    them from the live site."""
+    errors = last_build_failure(site_root / ".ssg", output_root)
+    if errors is None:
+        return None
+    shown = "; ".join(errors[:5]) + (f"; and {len(errors) - 5} more" if len(errors) > 5 else "")
+    what = f"the last build of {output_root} failed" + (f": {shown}" if errors else " (its errors were not recorded)")
+    if not allowed:
+        raise DeployError(f"{what}; nothing was published",
+                          hint="fix the errors and run `ssg build` again; --allow-failed-build publishes this output "
+                               "anyway (deleting nothing from the target)")
+    progress.message(f"{what}; publishing it anyway (--allow-failed-build), deleting nothing from the target")
+    return errors
+
+
+def keep_on_failure(plan: Plan, failure: list[str] | None, progress: Progress) -> Plan:
+    """After a failed build no remote file is deleted: which deletes belong to the
+    pages that failed is not known, and a page that failed may be missing from
+    the output only because it failed."""
+    if failure is None or not plan.deletes:
+        return plan
+    progress.message(f"kept on the target (the build failed, so nothing is deleted): {len(plan.deletes)} files "
+                     f"({', '.join(plan.deletes[:5])}{', ...' if len(plan.deletes) > 5 else ''})")
+    return replace(plan, deletes=[])
+
+
 def deploy(settings: TargetSettings, site_root: Path, output_root: Path, options: DeployOptions,
            progress: Progress) -> DeployResult:
     started = time.monotonic()
     result = DeployResult(settings.name, settings.shown_url, options.dry_run)
+    failure = failed_build(site_root, output_root, options.allow_failed_build, progress)
     local = local_manifest(output_root, settings.options["exclude"], build_state_hashes(site_root, output_root))
     max_deletes = options.max_deletes if options.max_deletes is not None else settings.options["max_deletes"]
 
@@ -147,7 +179,7 @@ def deploy(settings: TargetSettings, site_root: Path, output_root: Path, options
     if options.dry_run:   # reads only: no lock taken, nothing written
         with session(settings) as target:
             state = remote_state(target)
-            plan = make_plan(local, state.files, state.unknown)
+            plan = keep_on_failure(make_plan(local, state.files, state.unknown), failure, progress)
         check_deletes(plan, max_deletes)
         result.uploaded, result.deleted, result.bytes_sent = plan.uploads, plan.deletes, plan.bytes_to_send
         result.unchanged = len(plan.unchanged)
@@ -171,7 +203,7 @@ def deploy(settings: TargetSettings, site_root: Path, output_root: Path, options
         lease.start_heartbeat()
         try:
             state = remote_state(files)
-            plan = make_plan(local, state.files, state.unknown)
+            plan = keep_on_failure(make_plan(local, state.files, state.unknown), failure, progress)
             check_deletes(plan, max_deletes)
             workers = [files]
             for _ in range(min(settings.jobs, len(plan.uploads)) - 1):
