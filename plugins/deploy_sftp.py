@@ -1,4 +1,5 @@
-"""Deploy target ``sftp://[user@]host[:port]/path``, on paramiko.
+"""Deploy target ``sftp://[user@]host[:port]/path`` (``ssh://`` is the same
+target, with the same checks), on paramiko.
 
 - Host keys are checked against known_hosts (``~/.ssh/known_hosts`` or the
   ``known_hosts`` option), or against a pinned ``host_key`` fingerprint. An
@@ -214,3 +215,4 @@ class SftpTarget(DeployTarget):
 @hookimpl
 def ssg_deploy_targets(register):
     register("sftp", SftpTarget)
+    register("ssh", SftpTarget)         # never the generic fsspec target: sshfs turns host keys off

@@ -561,6 +561,7 @@ class Build:
         meta = {"settings": settings, "inputs": inputs.fingerprint(), "listing": inputs.text(),
                 "output_root": str(self.output_root),
                 "parser": self._parser_fingerprint(), "failed": "1" if site.errors else "0",
+                "errors": json.dumps([str(error) for error in site.errors][:100]),   # for `ssg deploy`
                 "next_change": site.next_change.isoformat() if site.next_change else "",
                 "warnings": json.dumps([w for w in site.warnings if w not in self._once]), "strays": json.dumps(self._strays),
                 "sections": json.dumps(list(site.sections))}     # in order: a narrow rebuild's partial site has them all

@@ -31,6 +31,7 @@ produced).
 
 from __future__ import annotations
 
+import json
 import marshal
 import os
 import re
@@ -450,6 +451,31 @@ def _output_records(rows: list[tuple], deps: bool = True) -> dict[str, OutputRec
             raise StateDamaged(f"its record of the output {_path!r} does not hold what ssg writes there")
     return {path: OutputRecord(plan, sha, size, mtime, blob if deps else ())
             for path, plan, sha, size, mtime, blob in rows}
+
+
+def last_build_failure(folder: Path, output_root: Path) -> list[str] | None:
+    """None when the last build into ``output_root`` succeeded (or no build state
+    is there); else its errors as the build reported them (file:line and what
+    is wrong), [] when that build did not record them. Read-only, like
+    output_hashes."""
+    database = folder / STATE_DB
+    if not database.is_file():
+        return None
+    try:
+        db = sqlite3.connect(f"{database.resolve().as_uri()}?mode=ro", uri=True)
+        try:
+            meta = dict(db.execute("SELECT key, value FROM meta WHERE key IN ('output_root', 'failed', 'errors')"))
+        finally:
+            db.close()
+    except sqlite3.Error:
+        return None
+    if meta.get("output_root") != str(output_root) or meta.get("failed") != "1":
+        return None
+    try:
+        errors = json.loads(meta.get("errors") or "[]")
+    except ValueError:
+        errors = []
+    return [str(e) for e in errors] if isinstance(errors, list) else []
 
 
 def output_hashes(folder: Path, output_root: Path) -> dict[str, tuple[str, int, int]]:

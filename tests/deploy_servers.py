@@ -1,7 +1,9 @@
 """Real servers on 127.0.0.1 for the deploy tests, each started once per test
 process: pyftpdlib (FTP and explicit FTPS), an asyncssh SFTP server, moto's S3
-server. Every test gets a fresh folder (or key prefix) on them as a ``Remote``
-that can list the bytes actually stored, independently of ssg."""
+server; and the servers users really have (real_servers.py: vsftpd,
+pure-ftpd, OpenSSH's sshd) as child processes. Every test gets a fresh folder
+(or key prefix) on them as a ``Remote`` that can list the bytes actually
+stored, independently of ssg."""
 
 from __future__ import annotations
 
@@ -37,7 +39,10 @@ class Remote:
     env: dict[str, str] = field(default_factory=dict)
     read_all: Callable[[], dict[str, bytes]] = dict           # every stored file, ssg's state included
     remove: Callable[[str], None] = lambda path: None         # delete one stored file behind ssg's back
+    seed: Callable[[dict[str, bytes]], None] = lambda files: None   # store files behind ssg's back
+    writes: Callable[[], object] = dict       # what changes on every write the server executes (mtimes, versions)
     subprocess_ok: bool = True                                # False for in-process-only stores (memory://)
+    root: Path | None = None                                  # the folder a server serves as the target's root
 
     def files(self) -> dict[str, bytes]:
         """The published site: stored files outside .ssg-deploy/."""
@@ -61,9 +66,26 @@ def free_port() -> int:
         return probe.getsockname()[1]
 
 
+def seed_tree(root: Path, files: dict[str, bytes]) -> None:
+    for rel, data in files.items():
+        (root / rel).parent.mkdir(parents=True, exist_ok=True)
+        (root / rel).write_bytes(data)
+
+
+def tree_writes(root: Path) -> dict[str, tuple[int, int, int]]:
+    """Every file and folder with its inode, mtime and size: a rename into place,
+    a rewrite (even of the same bytes), a create or a delete changes it."""
+    result = {}
+    for path in sorted(root.rglob("*")):
+        info = path.stat()
+        result[path.relative_to(root).as_posix()] = (info.st_ino, info.st_mtime_ns, info.st_size)
+    return result
+
+
 def folder_remote(kind: str, root: Path, url: str, **kwargs) -> Remote:
     root.mkdir(parents=True)
-    return Remote(kind, url, read_all=lambda: read_tree(root), remove=lambda p: (root / p).unlink(), **kwargs)
+    return Remote(kind, url, read_all=lambda: read_tree(root), remove=lambda p: (root / p).unlink(), root=root,
+                  seed=lambda files: seed_tree(root, files), writes=lambda: tree_writes(root), **kwargs)
 
 
 # -- FTP / FTPS --------------------------------------------------------------------
@@ -232,6 +254,7 @@ class S3Server:
         self.port = self.server.get_host_and_port()[1] if told else self.server._port
         self.endpoint = f"http://127.0.0.1:{self.port}"
         self.client().create_bucket(Bucket=S3_BUCKET)
+        self._versioned: set[str] = set()
 
     def client(self):
         import boto3
@@ -243,21 +266,38 @@ class S3Server:
     def stop(self) -> None:
         self.server.stop()
 
-    def remote(self) -> Remote:
+    def remote(self, bucket: str = S3_BUCKET) -> Remote:
+        """A fresh prefix in ``bucket``; any bucket but the default one is created
+        versioned, so that every write the server executes is a version to count."""
         prefix = uuid.uuid4().hex[:10]
         client = self.client()
+        if bucket != S3_BUCKET and bucket not in self._versioned:
+            client.create_bucket(Bucket=bucket)
+            client.put_bucket_versioning(Bucket=bucket, VersioningConfiguration={"Status": "Enabled"})
+            self._versioned.add(bucket)
 
         def read_all() -> dict[str, bytes]:
             found = {}
-            for page in client.get_paginator("list_objects_v2").paginate(Bucket=S3_BUCKET, Prefix=prefix + "/"):
+            for page in client.get_paginator("list_objects_v2").paginate(Bucket=bucket, Prefix=prefix + "/"):
                 for item in page.get("Contents", []):
-                    body = client.get_object(Bucket=S3_BUCKET, Key=item["Key"])["Body"].read()
+                    body = client.get_object(Bucket=bucket, Key=item["Key"])["Body"].read()
                     found[item["Key"][len(prefix) + 1:]] = body
             return found
 
-        return Remote("s3", f"s3://{S3_BUCKET}/{prefix}", options={"endpoint_url": f'"{self.endpoint}"'},
+        def seed(files: dict[str, bytes]) -> None:
+            for rel, data in files.items():
+                client.put_object(Bucket=bucket, Key=f"{prefix}/{rel}", Body=data)
+
+        def writes() -> list:
+            found = []
+            for page in client.get_paginator("list_object_versions").paginate(Bucket=bucket, Prefix=prefix + "/"):
+                found += [(v["Key"], v["VersionId"]) for v in page.get("Versions", []) + page.get("DeleteMarkers", [])]
+            return sorted(found)
+
+        return Remote("s3", f"s3://{bucket}/{prefix}", options={"endpoint_url": f'"{self.endpoint}"'},
                       env=dict(S3_ENV), read_all=read_all,
-                      remove=lambda p: client.delete_object(Bucket=S3_BUCKET, Key=f"{prefix}/{p}"))
+                      remove=lambda p: client.delete_object(Bucket=bucket, Key=f"{prefix}/{p}"), seed=seed,
+                      writes=writes)
 
     def object_headers(self, remote: Remote, path: str) -> dict:
         prefix = remote.url.split("/", 3)[3]
@@ -299,6 +339,10 @@ class Servers:
                 self._started[kind] = SftpServer(self._home(kind), self.folder)
             elif kind == "s3":
                 self._started[kind] = S3Server()
+            else:
+                from real_servers import REAL_SERVERS
+
+                self._started[kind] = REAL_SERVERS[kind](self.folder / kind)
         return self._started[kind]
 
     def _home(self, kind: str) -> Path:
@@ -309,6 +353,8 @@ class Servers:
     def remote(self, kind: str, tmp_path: Path) -> Remote:
         if kind == "file":
             root = tmp_path / "remote-root"
+            if root.exists():                  # a test's further targets
+                root = tmp_path / f"remote-{uuid.uuid4().hex[:10]}"
             return folder_remote("file", root, root.as_uri())
         if kind == "memory":
             return memory_remote()

@@ -14,6 +14,7 @@ from pathlib import Path
 
 import pytest
 from deploy_servers import Remote, Servers
+from real_servers import REAL_KINDS
 
 from ssg.config import read_config
 from ssg.deploy import runner
@@ -26,10 +27,10 @@ from ssg.pluginmanager import Plugins
 
 pytestmark = pytest.mark.filterwarnings("ignore::DeprecationWarning")   # pyftpdlib imports asyncore
 
-ALL_KINDS = ["file", "ftp", "ftps", "sftp", "s3", "memory"]
+ALL_KINDS = ["file", "ftp", "ftps", "sftp", "s3", "memory", *REAL_KINDS]
 # moto checks conditions then writes, and memory:// emulates "xb" the same way:
 # races are proven on the stores whose exclusive create is atomic.
-ATOMIC_KINDS = ["file", "ftp", "ftps", "sftp"]
+ATOMIC_KINDS = ["file", "ftp", "ftps", "sftp", *REAL_KINDS]
 
 SITE = {
     "public/index.html": "<h1>home</h1>\n",

@@ -23,12 +23,13 @@ from pathlib import Path
 
 import pytest
 from deploy_servers import Remote, Servers
+from real_servers import REAL_KINDS
 
 from ssg.deploy.publish import STOP_AFTER_ENV
 
 pytestmark = [pytest.mark.slow, pytest.mark.filterwarnings("ignore::DeprecationWarning")]
 
-KINDS = ["file", "ftp", "ftps", "sftp", "s3"]
+KINDS = ["file", "ftp", "ftps", "sftp", "s3", *REAL_KINDS]
 HOST = socket.gethostname()
 # Leases: long wherever a lease must not run out while the test works (however
 # slow the machine); short only where the test wants it to run out, and even
@@ -59,8 +60,8 @@ def remote(request, servers, tmp_path) -> Remote:
     return servers.remote(request.param, tmp_path)
 
 
-def make(make_site, remote: Remote, version: str, lease: str) -> Path:
-    config = 'title = "T"\nbase_url = "https://example.org/"\n\n' + remote.toml(lease_seconds=lease)
+def make(make_site, remote: Remote, version: str, lease: str, **options: str) -> Path:
+    config = 'title = "T"\nbase_url = "https://example.org/"\n\n' + remote.toml(lease_seconds=lease, **options)
     return make_site(site_files(version), config=config)
 
 
@@ -174,22 +175,33 @@ def test_deploys_started_at_once_from_three_checkouts_exactly_one_publishes(make
 
 def test_incident_1_replayed_a_paused_deployer_is_fenced_after_a_takeover(make_site, remote):
     """Incident 1: deployer A stalls mid-upload (SIGSTOP) past its lease; B takes
-    over and publishes a newer build; A resumes and must stop before writing
-    again, so no file holds A's (older) bytes."""
-    old = make(make_site, remote, "v1", lease=SHORT_LEASE)
+    over, removes A's temporary files under the lock and publishes a newer
+    build; A resumes and must stop before writing again: no file holds A's
+    (older) bytes and the server sees no write from A at all.
+
+    A uploads one file at a time (``jobs = 1``), so its pause point is exact:
+    right after staging an upload, before its rename. (With parallel workers a
+    second worker caught between its lease check and its upload request sends
+    that request when resumed: docs/deploy.md, Limits.)"""
+    old = make(make_site, remote, "v1", lease=SHORT_LEASE, jobs="1")
     new = make(make_site, remote, "v2", lease=LONG_LEASE)     # B's own lease: it must not run out while B works
     stalled = start(remote, old, stop_after=5)
     try:
         wait_stopped(stalled)
+        if remote.kind != "s3":                                # S3 stages in memory: one PUT later
+            assert [p for p in remote.read_all() if p.endswith(".tmp")], "A's staged upload is on the server"
         wait_lease_out(remote, new)                            # A's lease runs out while it is paused
         taker = run(remote, new)
         assert taker.returncode == 0, taker.stderr
         assert f"took over the expired lock of {HOST} pid {stalled.pid}" in taker.stderr
+        assert_remote_is(remote, new)                          # A's temporary files removed by B, under the lock
+        before = remote.writes()
     finally:
         stalled.send_signal(signal.SIGCONT)
     _out, errors = stalled.communicate(timeout=DEADLINE)
     assert stalled.returncode == 1, errors
     assert "lost the deploy lock" in errors and "stopped before writing again" in errors
+    assert remote.writes() == before, "the fenced deployer wrote to the server after losing its lease"
     assert_remote_is(remote, new)
     assert all(b"v2" in body for path, body in remote.files().items())
 

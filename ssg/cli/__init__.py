@@ -130,6 +130,9 @@ def deploy(
                                                                 "of failing (exit 1).")] = False,
     verify: Annotated[bool, typer.Option("--verify", help="Check the target's listing against its manifest "
                                                           "and upload again what is missing or different.")] = False,
+    allow_failed_build: Annotated[bool, typer.Option("--allow-failed-build", help="Publish the output even though "
+                                                     "the last build failed (nothing is deleted from the "
+                                                     "target then).")] = False,
     quiet: Annotated[bool, typer.Option("--quiet", "-q", help="Print errors only.")] = False,
     debug: Annotated[bool, typer.Option("--debug", help="Show tracebacks for errors (secrets masked).")] = False,
     json_: Annotated[bool, typer.Option("--json", help="Print a machine-readable summary on stdout.")] = False,
@@ -139,7 +142,7 @@ def deploy(
 
     run_deploy(site, target, DeployFlags(dry_run=dry_run, max_deletes=max_deletes, status=status,
                                          break_lock=break_lock, force=force, wait=wait, verify=verify,
-                                         quiet=quiet, debug=debug, as_json=json_))
+                                         allow_failed_build=allow_failed_build, quiet=quiet, debug=debug, as_json=json_))
 
 
 @app.command()

@@ -25,6 +25,7 @@ class DeployFlags:
     force: bool = False
     wait: bool = False
     verify: bool = False
+    allow_failed_build: bool = False
     quiet: bool = False
     debug: bool = False
     as_json: bool = False
@@ -96,7 +97,7 @@ def _run(site: Path, choice: str | None, flags: DeployFlags, redactor: Redactor)
     progress.message(redactor.clean(f"deploying {settings.name} to {settings.shown_url}"
                                     + (" (dry run: nothing is written)" if flags.dry_run else "")))
     options = runner.DeployOptions(dry_run=flags.dry_run, max_deletes=flags.max_deletes, wait=flags.wait,
-                                   verify=flags.verify)
+                                   verify=flags.verify, allow_failed_build=flags.allow_failed_build)
     result = runner.deploy(settings, site.resolve(), (site / config.output_dir).resolve(), options, progress)
     if flags.dry_run and not flags.quiet and not flags.as_json:
         for path in result.uploaded:
@@ -124,5 +125,6 @@ def describe_status(info: dict) -> str:
     last = info.get("last_deploy")
     lines.append(f"  last deploy: {last['at']}, {last['files']} files" if last else "  never deployed")
     if "interrupted_deploy" in info:
-        lines.append(f"  an interrupted deploy left {info['interrupted_deploy']}; the next deploy completes it")
+        lines.append(f"  an interrupted deploy left {info['interrupted_deploy']}; the next deploy "
+                     "uploads or deletes them again")
     return "\n".join(lines)

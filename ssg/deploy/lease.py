@@ -27,7 +27,7 @@ from collections.abc import Callable
 from dataclasses import asdict, dataclass, field
 from datetime import UTC, datetime
 
-from ssg.deploy.target import DeployError, Target
+from ssg.deploy.target import DeployError, Target, temp_of
 from ssg.lock import LockedError
 
 _SLOT = re.compile(r"\d{10}")
@@ -112,6 +112,7 @@ class Lease:
         self._io = threading.RLock()
         self._stop = threading.Event()
         self._thread: threading.Thread | None = None
+        target.guard = self.check          # every slot write after the lease was taken checks it first
 
     # -- reading -------------------------------------------------------------
     def peek(self) -> tuple[int, Holder | None]:
@@ -156,32 +157,39 @@ class Lease:
                 continue
             self.token, self.since = top + 1, now
             record = self._record("held", now + self.seconds)
+            self.expires, self.lost = record.expires, None     # a creator stalled past it writes no record
             with self._io:
                 if not self.target.create_slot(slot_name(self.token), record.encode()):
+                    self.expires = 0.0
                     lost_races += 1       # another deployer took this number first: look again
                     if lost_races > 20:
                         raise DeployError(f"cannot take the deploy lock: slot {self.token} exists but is not "
                                           "listed", hint="check that the user may list .ssg-deploy/lock/ on the "
                                                          "target")
                     continue
-            self.expires = record.expires
-            self.lost = None
             try:
                 self.verify()
             except LeaseLost:
+                if self.clock() > self.expires - self.margin:
+                    raise                 # stalled past the lease it had just taken: say so
                 raise LockedError("another deploy took the lock at the same moment",
                                   hint="run `ssg deploy --status`, then deploy again") from None
             self._remove_older_slots()
             return holder if holder is not None and holder.state == "held" else None
 
     def _remove_older_slots(self) -> None:
+        """Slots below ours, and the temporary files of their holders' slot writes
+        (one stalled between upload and rename then renames nothing)."""
         with self._io:
             for name in self.target.list_slots():
-                if _SLOT.fullmatch(name) and int(name) < self.token:
-                    try:
+                stands_for = temp_of(name)
+                try:
+                    if _SLOT.fullmatch(name) and int(name) < self.token:
                         self.target.delete_slot(name)
-                    except Exception:  # noqa: BLE001 - tidying up; the next holder tries again
-                        pass
+                    elif stands_for is not None and _SLOT.fullmatch(stands_for) and int(stands_for) < self.token:
+                        self.target.delete(self.target.slot_path(name))
+                except Exception:  # noqa: BLE001 - tidying up; the next holder tries again
+                    pass
 
     def release(self) -> bool:
         """Give the lease back if this deploy still holds it; never touches anyone else's."""
@@ -264,7 +272,7 @@ def break_lease(lease: Lease, *, force: bool) -> Holder | None:
         raise DeployError(f"refusing to break a live lock: held by {holder.describe()}, lease expires "
                           f"{timestamp(holder.expires)}",
                           hint="wait for it to expire, or pass --force if you are sure that deploy is gone")
-    lease.token, lease.since = top + 1, now
+    lease.token, lease.since, lease.expires = top + 1, now, now + lease.seconds
     if not lease.target.create_slot(slot_name(lease.token), lease._record("broken", now).encode()):
         raise DeployError("the lock changed while breaking it", hint="run `ssg deploy --status` and try again")
     return holder

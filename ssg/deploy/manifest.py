@@ -4,8 +4,8 @@
 the hashes the last build recorded (``build_state_hashes``) for files whose
 size and mtime are still what the build wrote.
 The remote manifest (``.ssg-deploy/manifest.json``) is written last by every
-deploy; journal segments (``.ssg-deploy/journal/``) record uploads since then,
-so an interrupted deploy is completed by the next one without re-uploading."""
+deploy that changes anything; journal.py reads it together with the journal
+of an interrupted deploy."""
 
 from __future__ import annotations
 
@@ -13,15 +13,14 @@ import fnmatch
 import hashlib
 import json
 import os
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 
-from ssg.deploy.target import STATE_DIR, DeployError, Target
+from ssg.deploy.target import STATE_DIR, DeployError
 from ssg.errors import UsageError
 from ssg.state import output_hashes
 
 MANIFEST = f"{STATE_DIR}/manifest.json"
-JOURNAL_DIR = f"{STATE_DIR}/journal"
 FORMAT = 1
 
 
@@ -88,35 +87,3 @@ def decode(data: bytes, what: str) -> dict:
         raise DeployError(f"the target's {what} is unreadable", hint="delete it on the server to upload "
                           "everything again, or run with --verify") from None
     return {**body, "files": files}
-
-
-@dataclass
-class RemoteState:
-    """What the target holds as far as ssg knows: the committed manifest plus
-    uploads journaled by deploys that did not finish."""
-
-    manifest: Manifest = field(default_factory=dict)
-    files: Manifest = field(default_factory=dict)         # manifest + journaled uploads
-    last_deploy: dict = field(default_factory=dict)
-    journal_segments: list[str] = field(default_factory=list)
-    leftover_temps: list[str] = field(default_factory=list)
-
-
-def read_state(target: Target) -> RemoteState:
-    state = RemoteState()
-    data = target.read(MANIFEST)
-    if data is not None:
-        body = decode(data, MANIFEST)
-        state.manifest = body.pop("files")
-        state.last_deploy = body
-    state.files = dict(state.manifest)
-    segments = sorted(target.list_folder(JOURNAL_DIR))
-    for name in segments:
-        data = target.read(f"{JOURNAL_DIR}/{name}")
-        if data is None:
-            continue
-        body = decode(data, f"{JOURNAL_DIR}/{name}")
-        state.files.update(body["files"])
-        state.leftover_temps.extend(str(t) for t in body.get("pending", []))
-    state.journal_segments = [f"{JOURNAL_DIR}/{name}" for name in segments]
-    return state

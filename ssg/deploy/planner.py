@@ -25,11 +25,13 @@ def upload_order(path: str) -> tuple[bool, str]:
     return path.lower().endswith(HTML_SUFFIXES), path
 
 
-def make_plan(local: Manifest, remote: Manifest) -> Plan:
-    uploads = sorted((p for p, e in local.items() if remote.get(p) != e), key=upload_order)
+def make_plan(local: Manifest, remote: Manifest, unknown: set[str] | frozenset[str] = frozenset()) -> Plan:
+    """``unknown``: paths an interrupted deploy may have changed (see journal.py); each
+    is uploaded when the build has it and deleted when it has not."""
+    uploads = sorted((p for p, e in local.items() if p in unknown or remote.get(p) != e), key=upload_order)
     return Plan(uploads=uploads,
-                deletes=sorted(p for p in remote if p not in local),
-                unchanged=sorted(p for p, e in local.items() if remote.get(p) == e),
+                deletes=sorted({p for p in remote if p not in local} | {p for p in unknown if p not in local}),
+                unchanged=sorted(p for p, e in local.items() if p not in unknown and remote.get(p) == e),
                 bytes_to_send=sum(local[p].size for p in uploads))
 
 

@@ -20,8 +20,10 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from ssg.deploy.crashpoints import batch_files
+from ssg.deploy.journal import MANIFEST, RemoteState, segment_path
 from ssg.deploy.lease import Lease
-from ssg.deploy.manifest import JOURNAL_DIR, MANIFEST, Manifest, RemoteState, encode
+from ssg.deploy.manifest import Manifest, encode
 from ssg.deploy.planner import Plan, upload_order
 from ssg.deploy.progress import Progress
 from ssg.deploy.target import DeployError, Target, temp_name
@@ -78,23 +80,24 @@ class Publisher:
             for worker in self.workers:
                 worker.expected = expected
         self.progress.start(len(plan.uploads), plan.bytes_to_send)
-        journaled: Manifest = {}
+        done: Manifest = {}
         for batch in self._batches(plan.uploads, local):
             self.lease.verify()
-            self._journal(journaled, [temp_name(p, self.deploy_id) for p in batch] if self.files.stages_remotely else [])
+            self._journal(done, batch)          # ahead of the first rename: these paths are unknown from now on
             self._upload_batch(batch, local)
-            journaled = {path: local[path] for path in batch}
-        if journaled:
-            self._journal(journaled, [])
+            done = {path: local[path] for path in batch}
         self.progress.finish()
         self.outcome.uploaded.sort(key=upload_order)
         if plan.deletes:
             self.lease.progress = {**self.lease.progress, "phase": "deleting"}
             self.lease.verify()
+            self._journal(done, plan.deletes, staged=False)
             for path in plan.deletes:
                 self.lease.check()
                 attempt(f"deleting {path}", self.files.delete, path)
                 self.outcome.deleted.append(path)
+        elif done:
+            self._journal(done, [])
         if plan.uploads or plan.deletes or state.manifest != local or state.journal_segments:
             self.lease.progress = {**self.lease.progress, "phase": "committing"}
             self.lease.verify()
@@ -113,7 +116,7 @@ class Publisher:
                 batch, size = [], 0
             batch.append(path)
             size += local[path].size
-            if len(batch) >= BATCH_FILES or size >= BATCH_BYTES:
+            if len(batch) >= batch_files(BATCH_FILES) or size >= BATCH_BYTES:
                 yield batch
                 batch, size = [], 0
         if batch:
@@ -159,11 +162,7 @@ class Publisher:
             self._staged += 1
             if self._staged == self._stop_after + 1:
                 os.kill(os.getpid(), signal.SIGSTOP)
-        try:
-            self.lease.check()
-        except DeployError:
-            self._quietly(worker.discard, temp)   # our own temporary name: nobody else's bytes
-            raise
+        self.lease.check()      # lost: no further write, not even removing the temporary file (the taker does)
         self._fenced(f"replacing {path}", worker.commit, path, temp, data)
         with self._lock:
             self.outcome.uploaded.append(path)
@@ -180,12 +179,16 @@ class Publisher:
             self.lease.check()
             raise
 
-    def _journal(self, done: Manifest, pending: list[str]) -> None:
-        if not done and not pending:
-            return
-        path = f"{JOURNAL_DIR}/{self.deploy_id}-{len(self._segments):05d}.json"
+    def _journal(self, done: Manifest, touching: list[str], *, staged: bool = True) -> None:
+        """A segment: ``done`` holds what it says now; ``touching`` is about to change
+        (renamed into place or deleted), so it is unknown until a later segment or the
+        manifest says otherwise. The temporary names staged for it are listed too:
+        a deploy taking over removes them, so a stalled writer's rename finds nothing."""
+        path = segment_path(self.lease.token, len(self._segments))
+        pending = [temp_name(p, self.deploy_id) for p in touching] if staged and self.files.stages_remotely else []
         self.lease.check()
-        attempt("writing the journal", self.files.put, path, encode(done, pending=pending),
+        attempt("writing the journal", self.files.put, path,
+                encode(done, deploy_id=self.deploy_id, token=self.lease.token, touching=touching, pending=pending),
                 temp_name(path, self.deploy_id))
         self._segments.append(path)
 

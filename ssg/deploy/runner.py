@@ -8,18 +8,21 @@ import time
 import uuid
 from collections.abc import Callable, Iterator
 from contextlib import ExitStack, contextmanager
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 
+from ssg.deploy.crashpoints import Counter, clock, from_environment
+from ssg.deploy.journal import RemoteState, read_state
 from ssg.deploy.lease import Holder, Lease, abandoned, break_lease, timestamp
-from ssg.deploy.manifest import RemoteState, build_state_hashes, excluded, local_manifest, read_state
-from ssg.deploy.planner import check_deletes, make_plan
+from ssg.deploy.manifest import build_state_hashes, excluded, local_manifest
+from ssg.deploy.planner import Plan, check_deletes, make_plan
 from ssg.deploy.progress import Progress, human_bytes
 from ssg.deploy.publish import Publisher
 from ssg.deploy.settings import TargetSettings
 from ssg.deploy.target import DeployError, Target
 from ssg.errors import SsgError
 from ssg.lock import Lock, LockedError
+from ssg.state import last_build_failure
 
 
 @dataclass(frozen=True)
@@ -28,6 +31,7 @@ class DeployOptions:
     max_deletes: int | None = None
     wait: bool = False
     verify: bool = False
+    allow_failed_build: bool = False
 
 
 @dataclass
@@ -58,8 +62,10 @@ class DeployResult:
 
 
 @contextmanager
-def session(settings: TargetSettings) -> Iterator[Target]:
+def session(settings: TargetSettings, crash_points: Counter | None = None) -> Iterator[Target]:
     target = settings.open()
+    if crash_points is not None:
+        crash_points.watch(target)
     try:
         target.connect()
     except SsgError:
@@ -125,23 +131,55 @@ def verify_remote(target: Target, state: RemoteState, progress: Progress) -> int
     return len(drift)
 
 
+def failed_build(site_root: Path, output_root: Path, allowed: bool, progress: Progress) -> list[str] | None:
+    """The errors of the last build when it failed (None when it did not). A
+    failed build is refused unless ``allowed``: its output lacks the pages that
+    failed (or holds their last good version), and publishing it would delete
+    them from the live site."""
+    errors = last_build_failure(site_root / ".ssg", output_root)
+    if errors is None:
+        return None
+    shown = "; ".join(errors[:5]) + (f"; and {len(errors) - 5} more" if len(errors) > 5 else "")
+    what = f"the last build of {output_root} failed" + (f": {shown}" if errors else " (its errors were not recorded)")
+    if not allowed:
+        raise DeployError(f"{what}; nothing was published",
+                          hint="fix the errors and run `ssg build` again; --allow-failed-build publishes this output "
+                               "anyway (deleting nothing from the target)")
+    progress.message(f"{what}; publishing it anyway (--allow-failed-build), deleting nothing from the target")
+    return errors
+
+
+def keep_on_failure(plan: Plan, failure: list[str] | None, progress: Progress) -> Plan:
+    """After a failed build no remote file is deleted: which deletes belong to the
+    pages that failed is not known, and a page that failed may be missing from
+    the output only because it failed."""
+    if failure is None or not plan.deletes:
+        return plan
+    progress.message(f"kept on the target (the build failed, so nothing is deleted): {len(plan.deletes)} files "
+                     f"({', '.join(plan.deletes[:5])}{', ...' if len(plan.deletes) > 5 else ''})")
+    return replace(plan, deletes=[])
+
+
 def deploy(settings: TargetSettings, site_root: Path, output_root: Path, options: DeployOptions,
            progress: Progress) -> DeployResult:
     started = time.monotonic()
     result = DeployResult(settings.name, settings.shown_url, options.dry_run)
+    failure = failed_build(site_root, output_root, options.allow_failed_build, progress)
     local = local_manifest(output_root, settings.options["exclude"], build_state_hashes(site_root, output_root))
     max_deletes = options.max_deletes if options.max_deletes is not None else settings.options["max_deletes"]
 
     def remote_state(target: Target) -> RemoteState:
         state = read_state(target)
         state.files = {p: e for p, e in state.files.items() if not excluded(p, settings.options["exclude"])}
+        state.unknown = {p for p in state.unknown if not excluded(p, settings.options["exclude"])}
         if options.verify:
             result.repaired = verify_remote(target, state, progress)
         return state
 
     if options.dry_run:   # reads only: no lock taken, nothing written
         with session(settings) as target:
-            plan = make_plan(local, remote_state(target).files)
+            state = remote_state(target)
+            plan = keep_on_failure(make_plan(local, state.files, state.unknown), failure, progress)
         check_deletes(plan, max_deletes)
         result.uploaded, result.deleted, result.bytes_sent = plan.uploads, plan.deletes, plan.bytes_to_send
         result.unchanged = len(plan.unchanged)
@@ -150,10 +188,14 @@ def deploy(settings: TargetSettings, site_root: Path, output_root: Path, options
 
     waiting = lambda who: progress.message(f"waiting for the deploy lock, held by {who}")  # noqa: E731
     deploy_id = uuid.uuid4().hex
-    with local_lock(site_root, settings, options.wait, waiting), session(settings) as files, ExitStack() as sessions:
-        lease_io = files.another_session()       # the heartbeat thread's own session
+    crash_points = from_environment()                 # tests only: number every remote write
+    watch = crash_points.watch if crash_points is not None else (lambda target: target)
+    with (local_lock(site_root, settings, options.wait, waiting), session(settings, crash_points) as files,
+          ExitStack() as sessions):
+        lease_io = watch(files.another_session())       # the heartbeat thread's own session
         sessions.callback(lease_io.close)
-        lease = Lease(lease_io, float(settings.options["lease_seconds"]), deploy_id)
+        lease = Lease(lease_io, float(settings.options["lease_seconds"]), deploy_id, clock=clock())
+        files.guard = lease.check
         previous = lease.acquire(wait=options.wait, on_wait=lambda holder: waiting(holder.describe()))
         if previous is not None:
             result.took_over = previous.describe()
@@ -161,11 +203,12 @@ def deploy(settings: TargetSettings, site_root: Path, output_root: Path, options
         lease.start_heartbeat()
         try:
             state = remote_state(files)
-            plan = make_plan(local, state.files)
+            plan = keep_on_failure(make_plan(local, state.files, state.unknown), failure, progress)
             check_deletes(plan, max_deletes)
             workers = [files]
             for _ in range(min(settings.jobs, len(plan.uploads)) - 1):
-                workers.append(files.another_session())
+                workers.append(watch(files.another_session()))
+                workers[-1].guard = lease.check
                 sessions.callback(workers[-1].close)
             outcome = Publisher(workers, lease, deploy_id, output_root, progress).run(local, plan, state)
         finally:
@@ -181,7 +224,7 @@ def status(settings: TargetSettings) -> dict:
         lease = Lease(target, float(settings.options["lease_seconds"]), "status")
         _top, holder = lease.peek()
         state = read_state(target)
-    now = time.time()
+    now = clock()()
     info: dict = {"target": settings.name, "url": settings.shown_url, "locked": False}
     if holder is not None and holder.live(now):
         info.update(locked=True, holder=holder.describe(), host=holder.host, pid=holder.pid, owner=holder.owner,
@@ -192,11 +235,12 @@ def status(settings: TargetSettings) -> dict:
     if state.last_deploy:
         info["last_deploy"] = {"at": timestamp(float(state.last_deploy.get("deployed_at", 0))),
                                "files": len(state.manifest), "deploy_id": state.last_deploy.get("deploy_id")}
-    if state.journal_segments:
-        info["interrupted_deploy"] = f"{len(state.files) - len(state.manifest)} files journaled, not yet committed"
+    if state.interrupted:
+        info["interrupted_deploy"] = f"{len(state.unknown)} files it may have changed"
     return info
 
 
 def break_lock(settings: TargetSettings, *, force: bool) -> Holder | None:
     with session(settings) as target:
-        return break_lease(Lease(target, float(settings.options["lease_seconds"]), uuid.uuid4().hex), force=force)
+        return break_lease(Lease(target, float(settings.options["lease_seconds"]), uuid.uuid4().hex,
+                                 clock=clock()), force=force)

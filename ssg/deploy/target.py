@@ -5,8 +5,9 @@ the lease, fencing) lives in the core and is the same for every protocol."""
 from __future__ import annotations
 
 import posixpath
+import re
 from abc import ABC, abstractmethod
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from typing import Any, ClassVar
 from urllib.parse import SplitResult
 
@@ -26,6 +27,16 @@ def temp_name(path: str, deploy_id: str) -> str:
     can never write into another deployer's temporary file."""
     folder, name = posixpath.split(path)
     return posixpath.join(folder, f".{name}.ssg-{deploy_id[:12]}.tmp")
+
+
+_TEMP = re.compile(r"\.(?P<name>.+)\.ssg-[0-9a-f]{1,12}\.tmp")
+
+
+def temp_of(path: str) -> str | None:
+    """The path a temporary name of ssg's own (``temp_name``) stands for; None for any other name."""
+    folder, name = posixpath.split(path)
+    match = _TEMP.fullmatch(name)
+    return posixpath.join(folder, match["name"]) if match else None
 
 
 class Target(ABC):
@@ -75,9 +86,17 @@ class Target(ABC):
         """Remove a staged file that will not be committed; missing is fine."""
         self.delete(temp)
 
+    guard: Callable[[], None] | None = None
+    """Set by the core on every session of a deploy: the lease check, which raises
+    once this deploy has lost its lock. ``put`` runs it between the upload of
+    the temporary file and its rename, so a deployer stalled in between writes
+    nothing more."""
+
     def put(self, path: str, data: bytes, temp: str) -> None:
-        """Stage and commit in one go (manifest, journal)."""
+        """Stage, check the lease, then commit (manifest, journal, lease slots)."""
         self.stage(path, temp, data)
+        if self.guard is not None:
+            self.guard()        # lost: the temporary file stays for the deploy that took over to remove
         self.commit(path, temp, data)
 
     @abstractmethod
