@@ -19,9 +19,15 @@ from pathlib import Path
 
 import pytest
 from deploy_servers import read_tree
+from hypothesis import given, settings
+from hypothesis import strategies as st
+from messages import says
 
 from ssg.deploy.crashpoints import BATCH_ENV, OPS_LOG_ENV, STOP_AFTER_OPS_ENV
+from ssg.deploy.journal import read_state, set_aside_unsafe
 from ssg.deploy.publish import STOP_AFTER_ENV
+from ssg.deploy.target import DeployError
+from ssg.relpaths import bad_paths
 
 DEADLINE = 60
 
@@ -216,3 +222,78 @@ def test_put_checks_the_lease_between_the_upload_and_the_rename(tmp_path):
     with pytest.raises(LeaseLost):
         target.put("state.json", b"new", ".state.json.ssg-000000000002.tmp")
     assert (root / "state.json").read_bytes() == b"old"
+
+
+def test_paths_in_the_targets_state_that_lead_outside_are_ignored(make_site, tmp_path, deploy):
+    """Issue 19 (class 3): the manifest and journal come from the target, so
+    their paths are input: one that leads out of the site (.., absolute, a NUL)
+    is neither deleted nor trusted, and the deploy says so."""
+    root = tmp_path / "www"
+    v1, v2 = make(make_site, root, "v1"), make(make_site, root, "v2")
+    assert deploy(v1)[0] == 0
+    victims = {tmp_path / "victim.txt": b"keep me\n", tmp_path / "other/victim.txt": b"me too\n"}
+    for path, data in victims.items():
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_bytes(data)
+    manifest_path = root / ".ssg-deploy/manifest.json"
+    manifest = json.loads(manifest_path.read_bytes())
+    entry = [hashlib.sha256(b"keep me\n").hexdigest(), 8]
+    manifest["files"].update({"../victim.txt": entry, str(tmp_path / "other/victim.txt"): entry,
+                              "posts/a\u0000b": entry})
+    manifest_path.write_text(json.dumps(manifest))
+    segment = root / f".ssg-deploy/journal/{int(manifest['token']) + 1:010d}-00001.json"
+    segment.parent.mkdir(parents=True, exist_ok=True)
+    segment.write_text(json.dumps({"format": 1, "files": {}, "touching": ["../other/victim.txt", "posts/../../x"],
+                                   "pending": ["../victim.txt"]}))
+    code, _summary, output = deploy(v2)
+    assert code == 0, output
+    assert {path: path.read_bytes() for path in victims} == victims, "a file outside the target was touched"
+    assert says(output, "names 5 paths that are not safe relative paths"), output
+    assert "they were ignored" in output
+    assert_holds(root, v2)
+
+
+class _Bytes:
+    """A target that only holds bytes (what read_state reads: read and list_folder)."""
+
+    def __init__(self, files: dict[str, bytes]):
+        self.files = files
+
+    def read(self, path: str) -> bytes | None:
+        return self.files.get(path)
+
+    def list_folder(self, folder: str) -> list[str]:
+        return sorted(p[len(folder) + 1:] for p in self.files if p.startswith(folder + "/")
+                      and "/" not in p[len(folder) + 1:])
+
+
+_PATHS = st.one_of(st.sampled_from(["index.html", "../x", "/etc/passwd", "a//b", "a/./b", "a\\b", "a\x00b", "",
+                                    "posts/../../x", "é/ok.html", "x" * 300]), st.text(max_size=40))
+_ENTRY = st.one_of(st.tuples(st.text(max_size=70), st.integers(-5, 10**6)).map(list), st.none(), st.integers(),
+                   st.text(max_size=5))
+_BODY = st.fixed_dictionaries({"format": st.one_of(st.just(1), st.integers(), st.none()),
+                               "token": st.one_of(st.integers(0, 5), st.text(max_size=3), st.none()),
+                               "files": st.one_of(st.dictionaries(_PATHS, _ENTRY, max_size=6), st.lists(_PATHS),
+                                                  st.none()),
+                               "touching": st.one_of(st.lists(_PATHS, max_size=4), st.text(max_size=5)),
+                               "pending": st.one_of(st.lists(_PATHS, max_size=4), st.none())})
+_DATA = st.one_of(_BODY.map(lambda body: json.dumps(body).encode()), st.binary(max_size=200))
+
+
+@settings(max_examples=300, deadline=None)
+@given(manifest=_DATA, segments=st.lists(_DATA, max_size=3))
+def test_fuzz_the_targets_deploy_state(manifest, segments):
+    """Issue 19 (class 3): whatever bytes the target's manifest and journal hold,
+    reading them either says they are unreadable (DeployError, exit 1 with
+    advice) or gives a state in which, once unsafe paths are set aside,
+    every path is a safe relative path."""
+    files = {".ssg-deploy/manifest.json": manifest}
+    files.update({f".ssg-deploy/journal/{3 + n:010d}-{n:05d}.json": data for n, data in enumerate(segments)})
+    try:
+        state = read_state(_Bytes(files))
+    except DeployError as error:
+        assert error.hint
+        return
+    set_aside_unsafe(state)
+    paths = [*state.manifest, *state.files, *state.unknown, *state.leftover_temps]
+    assert not bad_paths(paths), paths

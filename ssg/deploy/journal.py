@@ -27,6 +27,7 @@ from dataclasses import dataclass, field
 
 from ssg.deploy.manifest import Manifest, decode
 from ssg.deploy.target import STATE_DIR, Target, temp_of
+from ssg.relpaths import bad_paths
 
 MANIFEST = f"{STATE_DIR}/manifest.json"
 JOURNAL_DIR = f"{STATE_DIR}/journal"
@@ -94,3 +95,20 @@ def _touch(state: RemoteState, paths: list[str]) -> None:
     for rel in paths:
         state.files.pop(rel, None)
         state.unknown.add(rel)
+
+
+def set_aside_unsafe(state: RemoteState) -> list[str]:
+    """Drop from ``state`` every path that is not a safe relative path (ssg/
+    relpaths.py): the manifest and journal come from the target, where anyone
+    with write access could have changed them, so a path read there is
+    checked before it is uploaded over or deleted. Returns the dropped paths
+    (as reprs, for a warning): nothing is done to them."""
+    unsafe = bad_paths({*state.manifest, *state.files, *state.unknown, *state.leftover_temps})
+    if not unsafe:      # the usual case: one pass over all the paths
+        return []
+    safe = lambda path: not bad_paths([path])   # noqa: E731
+    state.manifest = {p: e for p, e in state.manifest.items() if safe(p)}
+    state.files = {p: e for p, e in state.files.items() if safe(p)}
+    state.unknown = {p for p in state.unknown if safe(p)}
+    state.leftover_temps = [p for p in state.leftover_temps if safe(p)]
+    return sorted(unsafe)

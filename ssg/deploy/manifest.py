@@ -80,9 +80,19 @@ def encode(files: Manifest, **extra: object) -> bytes:
 
 
 def decode(data: bytes, what: str) -> dict:
+    """A manifest or journal segment as the target holds it. It is input like
+    any other (anyone with write access to the server can change it): what is
+    not the shape ssg writes is unreadable; its paths are checked where they
+    are used (journal.set_aside_unsafe)."""
     try:
         body = json.loads(data)
-        files = {p: Entry(str(v[0]), int(v[1])) for p, v in body.get("files", {}).items()}
+        files = {str(p): Entry(str(v[0]), int(v[1])) for p, v in body.get("files", {}).items()}
+        if type(body.get("token", 0)) is not int:
+            raise TypeError("token")
+        for key in ("touching", "pending"):
+            listed = body.get(key, [])
+            if type(listed) is not list or not all(type(p) is str for p in listed):
+                raise TypeError(key)
     except (ValueError, TypeError, KeyError, IndexError, AttributeError):
         raise DeployError(f"the target's {what} is unreadable", hint="delete it on the server to upload "
                           "everything again, or run with --verify") from None

@@ -12,14 +12,14 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 from ssg.deploy.crashpoints import Counter, clock, from_environment
-from ssg.deploy.journal import RemoteState, read_state
+from ssg.deploy.journal import RemoteState, read_state, set_aside_unsafe
 from ssg.deploy.lease import Holder, Lease, abandoned, break_lease, timestamp
 from ssg.deploy.manifest import build_state_hashes, excluded, local_manifest
 from ssg.deploy.planner import Plan, check_deletes, make_plan
 from ssg.deploy.progress import Progress, human_bytes
 from ssg.deploy.publish import Publisher
 from ssg.deploy.settings import TargetSettings
-from ssg.deploy.target import DeployError, Target
+from ssg.deploy.target import STATE_DIR, DeployError, Target
 from ssg.errors import SsgError
 from ssg.lock import Lock, LockedError
 from ssg.state import last_build_failure
@@ -170,6 +170,12 @@ def deploy(settings: TargetSettings, site_root: Path, output_root: Path, options
 
     def remote_state(target: Target) -> RemoteState:
         state = read_state(target)
+        unsafe = set_aside_unsafe(state)
+        if unsafe:
+            progress.message(f"warning: the target's deploy state ({STATE_DIR}/) names {len(unsafe)} paths that are "
+                             f"not safe relative paths ({', '.join(unsafe[:3])}{', ...' if len(unsafe) > 3 else ''}); "
+                             "they were ignored: nothing is uploaded over them or deleted there. Someone with write "
+                             "access to the server changed that folder; check it")
         state.files = {p: e for p, e in state.files.items() if not excluded(p, settings.options["exclude"])}
         state.unknown = {p for p in state.unknown if not excluded(p, settings.options["exclude"])}
         if options.verify:
