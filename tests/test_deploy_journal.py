@@ -248,7 +248,7 @@ def test_paths_in_the_targets_state_that_lead_outside_are_ignored(make_site, tmp
     code, _summary, output = deploy(v2)
     assert code == 0, output
     assert {path: path.read_bytes() for path in victims} == victims, "a file outside the target was touched"
-    assert says(output, "names 5 paths that are not safe relative paths"), output
+    assert says(output, "names 5 paths that are not a safe relative path"), output
     assert "they were ignored" in output
     assert_holds(root, v2)
 

@@ -172,8 +172,9 @@ def deploy(settings: TargetSettings, site_root: Path, output_root: Path, options
         state = read_state(target)
         unsafe = set_aside_unsafe(state)
         if unsafe:
-            progress.message(f"warning: the target's deploy state ({STATE_DIR}/) names {len(unsafe)} paths that are "
-                             f"not safe relative paths ({', '.join(unsafe[:3])}{', ...' if len(unsafe) > 3 else ''}); "
+            paths = f"{len(unsafe)} paths that are" if len(unsafe) > 1 else "a path that is"
+            progress.message(f"warning: the target's deploy state ({STATE_DIR}/) names {paths} "
+                             f"not a safe relative path ({', '.join(unsafe[:3])}{', ...' if len(unsafe) > 3 else ''}); "
                              "they were ignored: nothing is uploaded over them or deleted there. Someone with write "
                              "access to the server changed that folder; check it")
         state.files = {p: e for p, e in state.files.items() if not excluded(p, settings.options["exclude"])}
