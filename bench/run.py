@@ -8,7 +8,11 @@ For each size N: generate N posts (bench/gen_corpus.py) into an ssg site
 Hugo reference site, then time, as whole processes:
 
     hugo      cold build (Hugo has no incremental mode: every build is this)
-    ssg       cold build, no-op rebuild, one body edit, one title edit
+    ssg       cold build, no-op rebuild, one body edit, one title edit; then CI's
+              case, a fresh checkout: the sources copied anew (new mtimes),
+              .ssg/ and the output restored from a cache with their mtimes
+              ("fresh no-op") or the output without them ("fresh, no times"),
+              and a fresh checkout with one post edited ("fresh edit")
 
 and print wall seconds, peak RSS (the largest process of the build) and files
 written (counted the same way for both tools: files whose inode or mtime
@@ -137,18 +141,44 @@ def _round(n: int, index: int, ssg_site: Path, hugo: Path, with_hugo: bool, work
     results["ssg body edit"] = run(ssg, ssg_site, public)
     edit(middle, f'title: "Post number {number}"', f'title: "Post number {number}, retitled"')
     results["ssg title edit"] = run(ssg, ssg_site, public)
+    # CI's case: a fresh clone (every source a new mtime, ctime and inode), .ssg/ and the output from a cache
+    fresh_checkout(ssg_site, work, keep_output_times=True)
+    results["ssg fresh no-op"] = run(ssg, ssg_site, public)
+    fresh_checkout(ssg_site, work, keep_output_times=False)
+    results["ssg fresh, no times"] = run(ssg, ssg_site, public)
+    fresh_checkout(ssg_site, work, keep_output_times=True)
+    edit(middle, "### Details\n\n", "### Details\n\nAnother edited sentence. ")
+    results["ssg fresh edit"] = run(ssg, ssg_site, public)
     return results
+
+
+def fresh_checkout(site: Path, work: Path, *, keep_output_times: bool) -> None:
+    """``site`` as CI has it after ``git clone`` and restoring .ssg/ and the
+    output from a cache: the sources copied anew (new mtimes, ctimes and
+    inodes), .ssg/ with its times, the output with its times or not (a cache
+    that does not keep them), at the same path."""
+    old = site.with_name(f"{site.name}.old")
+    site.rename(old)
+    site.mkdir()
+    for entry in old.iterdir():
+        keep = entry.name == ".ssg" or (entry.name == "public" and keep_output_times)
+        copy = shutil.copy2 if keep else shutil.copyfile
+        if entry.is_dir():
+            shutil.copytree(entry, site / entry.name, copy_function=copy)
+        else:
+            copy(entry, site / entry.name)
+    discard(old, work)
 
 
 def report(results: dict) -> str:
     rounds = results.get("rounds", 1)
     lines = [f"N = {results['n']:,} posts" + (f" (median of {rounds} rounds)" if rounds > 1 else ""),
-             f"  {'run':<16}{'seconds':>9}{'x Hugo':>9}{'peak MiB':>10}{'written':>9}{'files':>8}"]
+             f"  {'run':<20}{'seconds':>9}{'x Hugo':>9}{'peak MiB':>10}{'written':>9}{'files':>8}"]
     for name, row in results.items():
         if not isinstance(row, dict):
             continue
         ratio = f"{row['x_hugo']:.3f}" if "x_hugo" in row else "-"
-        lines.append(f"  {name:<16}{row['seconds']:>9.2f}{ratio:>9}{row['rss_mib']:>10.0f}{row['written']:>9}"
+        lines.append(f"  {name:<20}{row['seconds']:>9.2f}{ratio:>9}{row['rss_mib']:>10.0f}{row['written']:>9}"
                      f"{row['files']:>8}")
     return "\n".join(lines)
 

@@ -4,6 +4,7 @@ explicit ``Site``; hooks run between stages (see ssg/hookspecs.py)."""
 from __future__ import annotations
 
 import gc
+import hashlib
 import json
 import os
 import sqlite3
@@ -23,14 +24,14 @@ from ssg.errors import ConfigError, SsgError, UsageError
 from ssg.files import HINT as IRREGULAR_HINT
 from ssg.files import os_failure
 from ssg.fingerprint import digest
-from ssg.inputs import Inputs
+from ssg.inputs import Inputs, input_path
 from ssg.lock import Lock
 from ssg.model import Output, Site
 from ssg.parallel import default_workers, in_background
 from ssg.pluginmanager import Plugins
 from ssg.prune import outputs_intact
 from ssg.relpaths import bad_paths
-from ssg.state import JOURNAL, BuildState, OutputRecord, StateDamaged, damaged, stamp_of
+from ssg.state import JOURNAL, BuildState, OutputRecord, StateDamaged, damaged
 from ssg.themes import theme_dir
 
 if TYPE_CHECKING:
@@ -76,6 +77,7 @@ class BuildResult:
     timings: dict[str, float] = field(default_factory=dict)   # stage -> seconds
     warm: bool = False        # rebuilt from the model a long-running process kept (ssg/warm.py)
     narrow: bool = False      # rebuilt from the state and a partial site (ssg/narrow.py)
+    restamped: int = 0        # files found with new times and the same bytes (ssg/restamp.py)
 
     @property
     def ok(self) -> bool:
@@ -89,6 +91,7 @@ class BuildResult:
             "files_written": len(self.written),
             "files_unchanged": len(self.unchanged),
             "files_deleted": len(self.deleted),
+            "files_restamped": self.restamped,
             "errors": [e.as_dict() for e in self.errors],
             "warnings": self.warnings,
             "seconds": round(self.seconds, 3),
@@ -265,6 +268,14 @@ class Build:
         if intact is not None:
             mine = outputs_intact(str(self.output_root), stamps[half:], {})
             on_disk = intact() and mine      # the child's answer is always read: it is waited for
+            if not on_disk or state.meta("inputs") != inputs.fingerprint():
+                # A fresh checkout, a restored cache: files with new times, and the same bytes?
+                from ssg.restamp import restamp
+
+                found = restamp(state, inputs, self.root, self.theme, str(self.output_root), stamps,
+                                outputs_checked=on_disk, workers=self.workers)
+                on_disk, self.result.restamped = found.outputs_intact, found.inputs + found.outputs
+                self._lap("restamp")
         if on_disk and state.meta("inputs") == inputs.fingerprint():
             return self._nothing_changed([row[0] for row in stamps])
         if on_disk and self.warm is None:   # only page text edited? without loading the site (ssg/narrow.py);
@@ -417,7 +428,8 @@ class Build:
         code = [sys.version, __version__]
         package = Path(__file__).parent
         for path in sorted([*package.glob("*.py"), *map(Path, self.plugins.code_files())]):
-            code.append(f"{path} {stamp_of(path.stat())}")
+            # by its bytes (1 ms): a fresh checkout or install gives every file a new stat
+            code.append(f"{path} {hashlib.sha256(path.read_bytes()).hexdigest()}")
         config = self.config.path.read_bytes() if self.config.path else b""
         options = (self.options.drafts, self.options.future, self.options.base_url, str(self.theme))
         return digest("\n".join(code) + repr(options) + digest(config))
@@ -553,6 +565,9 @@ class Build:
         for dep_id in dropped_deps:
             del dep_rows[dep_id]
         self._folders_committed = self._folder_stamps({*outputs, *decision.clean})
+        for name in inputs.names():     # every input's hash is known: a fresh checkout compares them (ssg/restamp.py)
+            if name not in cache.seen:
+                files(input_path(name, self.root, self.theme))
         meta = {"settings": settings, "inputs": inputs.fingerprint(), "listing": inputs.text(),
                 "output_root": str(self.output_root),
                 "parser": self._parser_fingerprint(), "failed": "1" if site.errors else "0",
