@@ -43,6 +43,9 @@ if TYPE_CHECKING:
     from ssg.warm import Warm
 
 STATE_DIR = ".ssg"
+# Why a page is left out of a build: what the terminal calls such pages, and the flag that includes them.
+# (ssg has no expiry date; one would be a reason here.)
+SKIPPED = {"draft": ("draft page", "--drafts"), "future": ("future-dated page", "--future")}
 
 
 @dataclass(frozen=True)
@@ -78,10 +81,17 @@ class BuildResult:
     warm: bool = False        # rebuilt from the model a long-running process kept (ssg/warm.py)
     narrow: bool = False      # rebuilt from the state and a partial site (ssg/narrow.py)
     restamped: int = 0        # files found with new times and the same bytes (ssg/restamp.py)
+    skipped: dict[str, int] | None = None   # pages left out by reason (SKIPPED); None: as the last full build
 
     @property
     def ok(self) -> bool:
         return not self.errors
+
+    def skipped_text(self) -> str:
+        """'1,329 future-dated pages not built (--future includes them)', for the terminal."""
+        return "; ".join(f"{count:,} {SKIPPED[reason][0]}{'s' if count != 1 else ''} not built "
+                         f"({SKIPPED[reason][1]} includes {'them' if count != 1 else 'it'})"
+                         for reason, count in sorted((self.skipped or {}).items()) if reason in SKIPPED and count)
 
     def summary(self) -> dict[str, Any]:
         return {
@@ -92,6 +102,7 @@ class BuildResult:
             "files_unchanged": len(self.unchanged),
             "files_deleted": len(self.deleted),
             "files_restamped": self.restamped,
+            "pages_skipped": self.skipped or {},
             "errors": [e.as_dict() for e in self.errors],
             "warnings": self.warnings,
             "seconds": round(self.seconds, 3),
@@ -187,6 +198,8 @@ def _repairing(state: BuildState, run: Callable[[], BuildResult | None]) -> Buil
         result = run()
     if result is not None:
         result.warnings[:0] = [w for w in (state.recovered, state.journal_warning) if w is not None]
+        if result.skipped is None:     # nothing loaded: the last full build's counts stand (no page was placed)
+            result.skipped = state.skipped()
     return result
 
 
@@ -319,6 +332,7 @@ class Build:
         if not cache.seen:
             self._check_content(sources, empty=True)
         self.result.parsed = cache.parsed
+        self.result.skipped = site.skipped
         state.stage_sources(cache.updated)     # written while this thread plans
         parsed = {page.source: dict(vars(page)) for page in site.all_pages()} if self.warm is not None else {}
         self._lap("load")
@@ -573,7 +587,8 @@ class Build:
                 "parser": self._parser_fingerprint(), "failed": "1" if site.errors else "0",
                 "next_change": site.next_change.isoformat() if site.next_change else "",
                 "warnings": json.dumps([w for w in site.warnings if w not in self._once]), "strays": json.dumps(self._strays),
-                "sections": json.dumps(list(site.sections))}     # in order: a narrow rebuild's partial site has them all
+                "sections": json.dumps(list(site.sections)),
+                "skipped": json.dumps(site.skipped)}     # in order: a narrow rebuild's partial site has them all
         self.token = self.state.commit(meta=meta, sources=files.updated,     # the parse cache's are staged
                           dropped_sources=set(sources) - cache.seen - files.used,
                           outputs=outputs, dropped_outputs=dropped - set(outputs),

@@ -218,6 +218,13 @@ class BuildState:
             raise StateDamaged(f"its setting '{key}' is not a {kind.__name__} of text")
         return value
 
+    def skipped(self) -> dict[str, int]:
+        """The counts of pages the last full build left out, by reason."""
+        value = self.meta_json("skipped", dict)
+        if not all(type(k) is str and type(v) is int for k, v in value.items()):
+            raise StateDamaged("its setting 'skipped' is not a table of counts")
+        return value
+
     def meta_time(self, key: str) -> Any:
         """A setting stored as an ISO date with its zone (a datetime), or None."""
         from datetime import datetime

@@ -55,6 +55,8 @@ def run_build(site: Path, options: BuildOptions, *, quiet: bool, verbose: bool, 
         typer.echo(f"built {result.rendered} pages into {result.output_root}: {len(result.written)} written, "
                    f"{len(result.unchanged)} unchanged, {len(result.deleted)} deleted, "
                    f"{len(result.errors)} errors in {result.seconds:.2f}s")
+        if result.skipped_text():
+            typer.echo(result.skipped_text())
     if result.errors:
         raise typer.Exit(code=1)
 
