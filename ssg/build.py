@@ -29,6 +29,7 @@ from ssg.lock import Lock
 from ssg.model import Output, Site
 from ssg.parallel import default_workers, in_background
 from ssg.pluginmanager import Plugins
+from ssg.progress import QUIET, Progress
 from ssg.prune import outputs_intact
 from ssg.relpaths import bad_paths
 from ssg.state import JOURNAL, BuildState, OutputRecord, StateDamaged, damaged
@@ -62,6 +63,7 @@ class BuildOptions:
     explain: tuple[str, ...] = ()   # output paths whose rebuild reason to report
     page_timeout: float | None = None   # seconds per output (None: [build] page_timeout)
     page_memory: int | None = None      # MiB per render process (None: [build] page_memory)
+    progress: Progress = QUIET          # told the stage and counts while the build runs (ssg/progress.py)
 
 
 @dataclass
@@ -316,6 +318,7 @@ class Build:
         from ssg.templates import make_environment
 
         # Load: unchanged content files come from the parse cache.
+        self.options.progress.stage("load")
         site = Site(root=self.root, config=self.config, output_root=self.output_root,
                     include_drafts=self.options.drafts, include_future=self.options.future,
                     build_time=now, offline=self.options.offline)
@@ -327,6 +330,7 @@ class Build:
         self._check_content(sources)
         parser = self._parser_fingerprint()
         cache = PageCache(sources, state.meta("parser") == parser, self.workers, parser)
+        cache.progress = self.options.progress
         dep_rows = state.deps() if same_settings else {}
         load_site(site, self.plugins, cache)
         if not cache.seen:
@@ -336,6 +340,7 @@ class Build:
         state.stage_sources(cache.updated)     # written while this thread plans
         parsed = {page.source: dict(vars(page)) for page in site.all_pages()} if self.warm is not None else {}
         self._lap("load")
+        self.options.progress.stage("links, site hooks")
         known = resolve_links(site, cache.known)
         self.plugins.call("ssg_site_loaded", site=site)
         env = make_environment(site, self.theme)
@@ -343,6 +348,7 @@ class Build:
         self._lap("links, site hooks")
 
         # Plan every output, then decide which are dirty.
+        self.options.progress.stage("plan")
         outputs = plan_core_outputs(site)
         for _plugin, extra in call_sparing_pages(self.plugins, "ssg_generate_outputs", site):
             outputs.extend(extra)
@@ -351,6 +357,7 @@ class Build:
         self._failed |= {o.path for o in outputs} - {o.path for o in kept}   # the old file stays
         outputs, contexts = self._contexts(kept, site)
         self._lap("plan")
+        self.options.progress.stage("dirty check")
         fingerprint = Fingerprinter()
         plans = [plan_fingerprint(o, c, fingerprint) for o, c in zip(outputs, contexts, strict=True)]
         for rel in unfinished:     # replaced or created by the killed build: ssg's, whatever bytes it holds now
@@ -368,11 +375,13 @@ class Build:
         new_records = self._collect(rendered, outputs, plans, records, site)
         self._lap("render")
         planned = {o.path for o in outputs}
+        self.options.progress.stage("prune")
         dropped = self._prune(records, planned, site, state)
         self._lap("prune")
 
         # Commit what this build learnt, in one transaction.
         crashpoint.reached("stage", "before commit")
+        self.options.progress.stage("commit")
         self._commit(site, settings, inputs, sources, cache, files, evaluate, dep_rows, new_records, decision, records,
                      dropped, reset=not same_settings)
         self._lap("commit")
@@ -406,7 +415,8 @@ class Build:
         timeout = options.page_timeout if options.page_timeout is not None else build["page_timeout"]
         memory = options.page_memory if options.page_memory is not None else build["page_memory"]
         return render_all(RenderJob(outputs, contexts, dirty, env, site, records, self.state.folder / JOURNAL,
-                                    timeout, memory, evaluate, write=write), self.workers)
+                                    timeout, memory, evaluate, write=write, progress=self.options.progress),
+                          self.workers)
 
     def _check_content(self, sources: dict, *, empty: bool = False) -> None:
         """A missing content/ folder, or one without a page when the last
