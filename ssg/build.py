@@ -24,7 +24,7 @@ from ssg.errors import ConfigError, SsgError, UsageError
 from ssg.files import HINT as IRREGULAR_HINT
 from ssg.files import os_failure
 from ssg.fingerprint import digest
-from ssg.inputs import Inputs, input_path
+from ssg.inputs import Inputs, input_path, storable
 from ssg.lock import Lock
 from ssg.model import Output, Site
 from ssg.parallel import default_workers, in_background
@@ -590,7 +590,7 @@ class Build:
             del dep_rows[dep_id]
         self._folders_committed = self._folder_stamps({*outputs, *decision.clean})
         for name in inputs.names():     # every input's hash is known: a fresh checkout compares them (ssg/restamp.py)
-            if name not in cache.seen:
+            if name not in cache.seen and storable(name) == name:    # (a name that is not UTF-8 fails the build)
                 files(input_path(name, self.root, self.theme))
         meta = {"settings": settings, "inputs": inputs.fingerprint(), "listing": inputs.text(),
                 "output_root": str(self.output_root),

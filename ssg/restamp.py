@@ -95,10 +95,11 @@ class _Listing:
         changed = self.changed = self._changed()
         if changed is None:
             return
-        names = {at: inputs.lines[at].rpartition(" (")[0] for at in changed}
+        names = {at: name for at in changed                       # a name that is not UTF-8 has no row
+                 if storable(name := inputs.lines[at].rpartition(" (")[0]) == name}
         paths = {at: input_path(name, root, theme) for at, name in names.items()}
         known = state.source_shas([*names.values(), *paths.values()])
-        for at in changed:
+        for at in names:
             sha = known.get(names[at]) or known.get(paths[at])
             if sha is not None:     # read at the stat the listing has: not changing while it is read
                 self.checks.append((paths[at], sha, inputs.lines[at][len(names[at]):]))
