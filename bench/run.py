@@ -10,7 +10,11 @@ images in a deep section tree) and each size N: generate N pages into an ssg
 site and into a copy of the Hugo reference site, then time, as whole processes:
 
     hugo      cold build (Hugo has no incremental mode: every build is this)
-    ssg       cold build, no-op rebuild, one body edit, one title edit
+    ssg       cold build, no-op rebuild, one body edit, one title edit; then CI's
+              case, a fresh checkout: the sources copied anew (new mtimes),
+              .ssg/ and the output restored from a cache with their mtimes
+              ("fresh no-op") or the output without them ("fresh, no times"),
+              and a fresh checkout with one post edited ("fresh edit")
 
 The ssg site is bench/site (``--theme bench``: the page set of the Hugo
 reference site, so both tools build the same pages) or the site ``ssg new``
@@ -157,19 +161,47 @@ def _round(middle: Path, ssg_site: Path, hugo: Path, with_hugo: bool, work: Path
     title = next(line for line in text.splitlines() if line.startswith("title: "))
     edit(middle, title, title[:-1] + ', retitled"')
     results["ssg title edit"] = run(ssg, ssg_site, public)
+    # CI's case: a fresh clone (every source a new mtime, ctime and inode), .ssg/ and the output from a cache
+    fresh_checkout(ssg_site, work, keep_output_times=True)
+    results["ssg fresh no-op"] = run(ssg, ssg_site, public)
+    fresh_checkout(ssg_site, work, keep_output_times=False)
+    results["ssg fresh, no times"] = run(ssg, ssg_site, public)
+    fresh_checkout(ssg_site, work, keep_output_times=True)
+    text = middle.read_text()
+    paragraph = text.rindex("\n\n") + 2
+    middle.write_text(text[:paragraph] + "Another edited sentence. " + text[paragraph:])
+    results["ssg fresh edit"] = run(ssg, ssg_site, public)
     return results
+
+
+def fresh_checkout(site: Path, work: Path, *, keep_output_times: bool) -> None:
+    """``site`` as CI has it after ``git clone`` and restoring .ssg/ and the
+    output from a cache: the sources copied anew (new mtimes, ctimes and
+    inodes), .ssg/ with its times, the output with its times or not (a cache
+    that does not keep them), at the same path."""
+    old = site.with_name(f"{site.name}.old")
+    site.rename(old)
+    site.mkdir()
+    for entry in old.iterdir():
+        keep = entry.name == ".ssg" or (entry.name == "public" and keep_output_times)
+        copy = shutil.copy2 if keep else shutil.copyfile
+        if entry.is_dir():
+            shutil.copytree(entry, site / entry.name, copy_function=copy)
+        else:
+            copy(entry, site / entry.name)
+    discard(old, work)
 
 
 def report(results: dict) -> str:
     rounds = results.get("rounds", 1)
     lines = [f"{results.get('shape', 'posts')}, N = {results['n']:,}, ssg theme {results.get('theme', 'bench')}"
              + (f" (median of {rounds} rounds)" if rounds > 1 else ""),
-             f"  {'run':<16}{'seconds':>9}{'x Hugo':>9}{'peak MiB':>10}{'written':>9}{'files':>8}"]
+             f"  {'run':<20}{'seconds':>9}{'x Hugo':>9}{'peak MiB':>10}{'written':>9}{'files':>8}"]
     for name, row in results.items():
         if not isinstance(row, dict):
             continue
         ratio = f"{row['x_hugo']:.3f}" if "x_hugo" in row else "-"
-        lines.append(f"  {name:<16}{row['seconds']:>9.2f}{ratio:>9}{row['rss_mib']:>10.0f}{row['written']:>9}"
+        lines.append(f"  {name:<20}{row['seconds']:>9.2f}{ratio:>9}{row['rss_mib']:>10.0f}{row['written']:>9}"
                      f"{row['files']:>8}")
     return "\n".join(lines)
 

@@ -4,6 +4,7 @@ explicit ``Site``; hooks run between stages (see ssg/hookspecs.py)."""
 from __future__ import annotations
 
 import gc
+import hashlib
 import json
 import os
 import sqlite3
@@ -23,14 +24,15 @@ from ssg.errors import ConfigError, SsgError, UsageError
 from ssg.files import HINT as IRREGULAR_HINT
 from ssg.files import os_failure
 from ssg.fingerprint import digest
-from ssg.inputs import Inputs
+from ssg.inputs import Inputs, input_path, storable
 from ssg.lock import Lock
 from ssg.model import Output, Site
 from ssg.parallel import default_workers, in_background
 from ssg.pluginmanager import Plugins
+from ssg.progress import QUIET, Progress
 from ssg.prune import outputs_intact
 from ssg.relpaths import bad_paths
-from ssg.state import JOURNAL, BuildState, OutputRecord, StateDamaged, damaged, stamp_of
+from ssg.state import JOURNAL, BuildState, OutputRecord, StateDamaged, damaged
 from ssg.themes import theme_dir
 
 if TYPE_CHECKING:
@@ -42,6 +44,9 @@ if TYPE_CHECKING:
     from ssg.warm import Warm
 
 STATE_DIR = ".ssg"
+# Why a page is left out of a build: what the terminal calls such pages, and the flag that includes them.
+# (ssg has no expiry date; one would be a reason here.)
+SKIPPED = {"draft": ("draft page", "--drafts"), "future": ("future-dated page", "--future")}
 
 
 @dataclass(frozen=True)
@@ -58,6 +63,7 @@ class BuildOptions:
     explain: tuple[str, ...] = ()   # output paths whose rebuild reason to report
     page_timeout: float | None = None   # seconds per output (None: [build] page_timeout)
     page_memory: int | None = None      # MiB per render process (None: [build] page_memory)
+    progress: Progress = QUIET          # told the stage and counts while the build runs (ssg/progress.py)
 
     def page_seconds(self, config: SiteConfig) -> float:
         """The limit on one page's work in each stage: its parse, its link
@@ -81,10 +87,18 @@ class BuildResult:
     timings: dict[str, float] = field(default_factory=dict)   # stage -> seconds
     warm: bool = False        # rebuilt from the model a long-running process kept (ssg/warm.py)
     narrow: bool = False      # rebuilt from the state and a partial site (ssg/narrow.py)
+    restamped: int = 0        # files found with new times and the same bytes (ssg/restamp.py)
+    skipped: dict[str, int] | None = None   # pages left out by reason (SKIPPED); None: as the last full build
 
     @property
     def ok(self) -> bool:
         return not self.errors
+
+    def skipped_text(self) -> str:
+        """'1,329 future-dated pages not built (--future includes them)', for the terminal."""
+        return "; ".join(f"{count:,} {SKIPPED[reason][0]}{'s' if count != 1 else ''} not built "
+                         f"({SKIPPED[reason][1]} includes {'them' if count != 1 else 'it'})"
+                         for reason, count in sorted((self.skipped or {}).items()) if reason in SKIPPED and count)
 
     def summary(self) -> dict[str, Any]:
         return {
@@ -94,6 +108,8 @@ class BuildResult:
             "files_written": len(self.written),
             "files_unchanged": len(self.unchanged),
             "files_deleted": len(self.deleted),
+            "files_restamped": self.restamped,
+            "pages_skipped": self.skipped or {},
             "errors": [e.as_dict() for e in self.errors],
             "warnings": self.warnings,
             "seconds": round(self.seconds, 3),
@@ -189,6 +205,8 @@ def _repairing(state: BuildState, run: Callable[[], BuildResult | None]) -> Buil
         result = run()
     if result is not None:
         result.warnings[:0] = [w for w in (state.recovered, state.journal_warning) if w is not None]
+        if result.skipped is None:     # nothing loaded: the last full build's counts stand (no page was placed)
+            result.skipped = state.skipped()
     return result
 
 
@@ -270,6 +288,14 @@ class Build:
         if intact is not None:
             mine = outputs_intact(str(self.output_root), stamps[half:], {})
             on_disk = intact() and mine      # the child's answer is always read: it is waited for
+            if not on_disk or state.meta("inputs") != inputs.fingerprint():
+                # A fresh checkout, a restored cache: files with new times, and the same bytes?
+                from ssg.restamp import restamp
+
+                found = restamp(state, inputs, self.root, self.theme, str(self.output_root), stamps,
+                                outputs_checked=on_disk, workers=self.workers)
+                on_disk, self.result.restamped = found.outputs_intact, found.inputs + found.outputs
+                self._lap("restamp")
         if on_disk and state.meta("inputs") == inputs.fingerprint():
             return self._nothing_changed([row[0] for row in stamps])
         if on_disk and self.warm is None:   # only page text edited? without loading the site (ssg/narrow.py);
@@ -297,6 +323,7 @@ class Build:
         from ssg.templates import make_environment
 
         # Load: unchanged content files come from the parse cache.
+        self.options.progress.stage("load")
         site = Site(root=self.root, config=self.config, output_root=self.output_root,
                     include_drafts=self.options.drafts, include_future=self.options.future,
                     build_time=now, offline=self.options.offline)
@@ -309,14 +336,17 @@ class Build:
         parser = self._parser_fingerprint()
         seconds = self.options.page_seconds(self.config)
         cache = PageCache(sources, state.meta("parser") == parser, self.workers, parser, seconds)
+        cache.progress = self.options.progress
         dep_rows = state.deps() if same_settings else {}
         load_site(site, self.plugins, cache)
         if not cache.seen:
             self._check_content(sources, empty=True)
         self.result.parsed = cache.parsed
+        self.result.skipped = site.skipped
         state.stage_sources(cache.updated)     # written while this thread plans
         parsed = {page.source: dict(vars(page)) for page in site.all_pages()} if self.warm is not None else {}
         self._lap("load")
+        self.options.progress.stage("links, site hooks")
         known = resolve_links(site, cache.known, seconds)
         self.plugins.call("ssg_site_loaded", site=site)
         env = make_environment(site, self.theme)
@@ -324,6 +354,7 @@ class Build:
         self._lap("links, site hooks")
 
         # Plan every output, then decide which are dirty.
+        self.options.progress.stage("plan")
         outputs = plan_core_outputs(site)
         for _plugin, extra in call_sparing_pages(self.plugins, "ssg_generate_outputs", site):
             outputs.extend(extra)
@@ -332,6 +363,7 @@ class Build:
         self._failed |= {o.path for o in outputs} - {o.path for o in kept}   # the old file stays
         outputs, contexts = self._contexts(kept, site)
         self._lap("plan")
+        self.options.progress.stage("dirty check")
         fingerprint = Fingerprinter()
         plans = [plan_fingerprint(o, c, fingerprint) for o, c in zip(outputs, contexts, strict=True)]
         for rel in unfinished:     # replaced or created by the killed build: ssg's, whatever bytes it holds now
@@ -349,11 +381,13 @@ class Build:
         new_records = self._collect(rendered, outputs, plans, records, site)
         self._lap("render")
         planned = {o.path for o in outputs}
+        self.options.progress.stage("prune")
         dropped = self._prune(records, planned, site, state)
         self._lap("prune")
 
         # Commit what this build learnt, in one transaction.
         crashpoint.reached("stage", "before commit")
+        self.options.progress.stage("commit")
         self._commit(site, settings, inputs, sources, cache, files, evaluate, dep_rows, new_records, decision, records,
                      dropped, reset=not same_settings)
         self._lap("commit")
@@ -386,7 +420,8 @@ class Build:
         options, build = self.options, self.config.build
         memory = options.page_memory if options.page_memory is not None else build["page_memory"]
         return render_all(RenderJob(outputs, contexts, dirty, env, site, records, self.state.folder / JOURNAL,
-                                    self.options.page_seconds(self.config), memory, evaluate, write=write), self.workers)
+                                    options.page_seconds(self.config), memory, evaluate, write=write,
+                                    progress=options.progress), self.workers)
 
     def _check_content(self, sources: dict, *, empty: bool = False) -> None:
         """A missing content/ folder, or one without a page when the last
@@ -422,7 +457,8 @@ class Build:
         code = [sys.version, __version__]
         package = Path(__file__).parent
         for path in sorted([*package.glob("*.py"), *map(Path, self.plugins.code_files())]):
-            code.append(f"{path} {stamp_of(path.stat())}")
+            # by its bytes (1 ms): a fresh checkout or install gives every file a new stat
+            code.append(f"{path} {hashlib.sha256(path.read_bytes()).hexdigest()}")
         config = self.config.path.read_bytes() if self.config.path else b""
         options = (self.options.drafts, self.options.future, self.options.base_url, str(self.theme))
         return digest("\n".join(code) + repr(options) + digest(config))
@@ -558,13 +594,17 @@ class Build:
         for dep_id in dropped_deps:
             del dep_rows[dep_id]
         self._folders_committed = self._folder_stamps({*outputs, *decision.clean})
+        for name in inputs.names():     # every input's hash is known: a fresh checkout compares them (ssg/restamp.py)
+            if name not in cache.seen and storable(name) == name:    # (a name that is not UTF-8 fails the build)
+                files(input_path(name, self.root, self.theme))
         meta = {"settings": settings, "inputs": inputs.fingerprint(), "listing": inputs.text(),
                 "output_root": str(self.output_root),
                 "parser": self._parser_fingerprint(), "failed": "1" if site.errors else "0",
                 "errors": json.dumps([str(error) for error in site.errors][:100]),   # for `ssg deploy`
                 "next_change": site.next_change.isoformat() if site.next_change else "",
                 "warnings": json.dumps([w for w in site.warnings if w not in self._once]), "strays": json.dumps(self._strays),
-                "sections": json.dumps(list(site.sections))}     # in order: a narrow rebuild's partial site has them all
+                "sections": json.dumps(list(site.sections)),
+                "skipped": json.dumps(site.skipped)}     # in order: a narrow rebuild's partial site has them all
         self.token = self.state.commit(meta=meta, sources=files.updated,     # the parse cache's are staged
                           dropped_sources=set(sources) - cache.seen - files.used,
                           outputs=outputs, dropped_outputs=dropped - set(outputs),

@@ -48,7 +48,7 @@ class Inputs:
     def text(self) -> str:
         """The listing as stored with the state (a later build compares its own
         with it); a file name that is not UTF-8 is stored with backslash escapes."""
-        return _storable("\n".join([*self.lines, self.config]))
+        return storable("\n".join([*self.lines, self.config]))
 
     def changed_since(self, text: str) -> set[str] | None:
         """The files whose stamp differs from the listing ``text`` (a ``text()``
@@ -59,12 +59,16 @@ class Inputs:
             return None
         changed = set()
         for old, new in zip(before, self.lines, strict=False):
-            if old != new and old != _storable(new):
+            if old != new and old != storable(new):
                 name = new.rpartition(" (")[0]
                 if old.rpartition(" (")[0] != name:
                     return None
                 changed.add(name)
         return changed
+
+    def names(self) -> list[str]:
+        """The listed files ('content/posts/a.md', 'theme/templates/base.html')."""
+        return [line.rpartition(" (")[0] for line in self.lines]
 
     def listed(self, name: str) -> bool:
         """Whether ``name`` ('content/posts/a.md') is a listed file."""
@@ -80,7 +84,7 @@ class Inputs:
         self.lines[self._index[name]] = f"{name} {stamp}"
 
 
-def _storable(text: str) -> str:
+def storable(text: str) -> str:
     """``text`` as valid UTF-8 (names the file system gave as undecodable bytes, escaped)."""
     try:
         text.encode("utf-8")
@@ -119,8 +123,19 @@ def _scan(folder: str, label: str, listing: list[str], irregular: list[tuple[str
                 continue
             if not S_ISREG(stat.st_mode) and not S_ISDIR(stat.st_mode):
                 irregular.append((entry.path, kind_of(stat.st_mode) or ""))
-            # stamp_of's tuple, written out: its repr costs a tenth of a build where nothing changed
-            listing.append(f"{label}/{name} ({stat.st_mtime_ns}, {stat.st_ctime_ns}, {stat.st_size}, {stat.st_ino})")
+            listing.append(stamped_line(f"{label}/{name}", stat))
+
+
+def input_path(name: str, root: Path, theme: Path) -> str:
+    """The file a listed name ('content/a.md', 'theme/templates/x.html') stands for."""
+    label, _, rest = name.partition("/")
+    return f"{theme}/{rest}" if label == "theme" else f"{root}/{name}"
+
+
+def stamped_line(name: str, stat: os.stat_result) -> str:
+    """The listing's line of the file ``name`` of stat ``stat``: stamp_of's
+    tuple, written out (its repr costs a tenth of a build where nothing changed)."""
+    return f"{name} ({stat.st_mtime_ns}, {stat.st_ctime_ns}, {stat.st_size}, {stat.st_ino})"
 
 
 class FileDigests:

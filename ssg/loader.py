@@ -215,9 +215,11 @@ def place(site: Site, page: Page, job: ParseJob) -> bool:
     """Decide whether a parsed page is published in this build (drafts, future
     dates) and give it its URL and output path. False: left out."""
     if page.draft and not site.include_drafts:
+        site.skipped["draft"] = site.skipped.get("draft", 0) + 1
         return False
     if page.date and site.build_time and page.date > site.build_time and not site.include_future:
         site.changes_at(page.date)
+        site.skipped["future"] = site.skipped.get("future", 0) + 1
         return False
     section = job.section
     if page.kind == "page":

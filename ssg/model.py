@@ -206,6 +206,7 @@ class Site:
     include_future: bool = False
     build_time: datetime | None = None
     next_change: datetime | None = None                     # set with changes_at()
+    skipped: dict[str, int] = field(default_factory=dict)   # pages left out, by reason ('draft', 'future')
     offline: bool = False                                   # --offline: no network; use cached remote data
     elsewhere: Callable[[str], Page | None] | None = field(default=None, repr=False)   # pages not loaded here
     _by_source: dict[str, Page] = field(default_factory=dict, repr=False)

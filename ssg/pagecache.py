@@ -24,6 +24,7 @@ from ssg.fingerprint import KnownText, digest
 from ssg.markdown import use_fast_lexers
 from ssg.model import Page, TocEntry
 from ssg.parallel import pool_imap
+from ssg.progress import QUIET, Progress
 from ssg.state import SourceRecord, stamp_of
 
 
@@ -55,6 +56,7 @@ class PageCache:
         self.jobs: dict[str, ParseJob] = {}    # source -> its job, for every file asked for
         self.shas: dict[str, str] = {}         # source -> sha256 of its bytes as parsed
         self.stale: list[SsgError] = []        # errors of files given as their last good parse instead
+        self.progress: Progress = QUIET        # told of each page as it is handed on
 
     def pages(self, jobs: list[ParseJob], markdown_options: Mapping[str, Any]) -> Iterator[Page | SsgError]:
         """One Page (or the error parsing it) per job, in order, each given as
@@ -77,7 +79,10 @@ class PageCache:
                                                        if lost.stalled else ContentError(
                                 f"the parse worker died ({lost}) while parsing this file", where=item[0].source,
                                 hint="a parser crashed on it; please report it with the file")))
+        progress = self.progress
+        progress.stage("parse", len(jobs))
         for job, record in zip(jobs, cached, strict=True):
+            progress.advance()
             if record is not None:
                 blob, sha = record.parsed, record.sha
             else:

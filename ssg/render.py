@@ -25,8 +25,9 @@ from ssg.fields import decode, field_line
 from ssg.files import read_bytes, unreadable, write_failure
 from ssg.journal import begin_journal
 from ssg.model import Output, Paginator, Site
-from ssg.parallel import Lost, pool_map
+from ssg.parallel import Lost, pool_imap
 from ssg.pluginmanager import Plugins
+from ssg.progress import QUIET, Progress
 from ssg.state import OutputRecord
 from ssg.templates import SiteEnvironment, render, template_frame
 from ssg.writer import OutputWriter, Written
@@ -73,6 +74,7 @@ class RenderJob:
     memory: int = 0          # MiB a render process may grow by while rendering; 0: no limit
     evaluate: deps.Evaluator | None = None   # fingerprints read keys where they were read (in parallel)
     write: bool = True       # False: the bytes come back (``Rendered.data``) for the build to check, then write
+    progress: Progress = QUIET   # told of each output as its result comes back
 
 
 _job: RenderJob | None = None        # set before forking: workers inherit it
@@ -92,9 +94,13 @@ def render_all(job: RenderJob, workers: int) -> list[Rendered]:
     if job.write and job.dirty:
         begin_journal(job.journal, str(job.site.output_root))
     try:
-        rendered = pool_map(_render_in_worker, order, workers=workers if len(job.dirty) >= PARALLEL_FROM else 1,
-                            initializer=_start_worker, failed=lambda index, lost: _lost(job, index, lost),
-                            item_timeout=job.timeout + STALL_GRACE if job.timeout > 0 else None, isolated=True)
+        job.progress.stage("render", len(order))
+        rendered = []
+        for outcome in pool_imap(_render_in_worker, order, workers=workers if len(job.dirty) >= PARALLEL_FROM else 1,
+                                 initializer=_start_worker, failed=lambda index, lost: _lost(job, index, lost),
+                                 item_timeout=job.timeout + STALL_GRACE if job.timeout > 0 else None, isolated=True):
+            rendered.append(outcome)
+            job.progress.advance()
     finally:
         _job = None
     by_index = {outcome.index: outcome for outcome in rendered}

@@ -219,6 +219,13 @@ class BuildState:
             raise StateDamaged(f"its setting '{key}' is not a {kind.__name__} of text")
         return value
 
+    def skipped(self) -> dict[str, int]:
+        """The counts of pages the last full build left out, by reason."""
+        value = self.meta_json("skipped", dict)
+        if not all(type(k) is str and type(v) is int for k, v in value.items()):
+            raise StateDamaged("its setting 'skipped' is not a table of counts")
+        return value
+
     def meta_time(self, key: str) -> Any:
         """A setting stored as an ISO date with its zone (a datetime), or None."""
         from datetime import datetime
@@ -302,6 +309,43 @@ class BuildState:
             found.update((row[0], (row[1], row[2])) for row in self.db.execute(
                 f"SELECT id, key, fp FROM deps WHERE id IN ({','.join('?' * len(chunk))})", chunk))
         return found
+
+    def source_shas(self, paths: list[str]) -> dict[str, str]:
+        """path -> sha256 of those of the input files ``paths`` the state has a row of."""
+        found: dict[str, str] = {}
+        if len(paths) > 2000:     # many (a fresh checkout): one pass over the table
+            wanted = set(paths)
+            found = {path: sha for path, sha in self.db.execute("SELECT path, sha FROM sources") if path in wanted}
+        for start in range(0, len(paths) if len(paths) <= 2000 else 0, 500):
+            chunk = paths[start:start + 500]
+            found.update(self.db.execute(
+                f"SELECT path, sha FROM sources WHERE path IN ({','.join('?' * len(chunk))})", chunk))
+        if not all(type(sha) is str for sha in found.values()):
+            raise StateDamaged("its sources table holds a hash that is not text")
+        return found
+
+    def output_shas(self) -> dict[str, str]:
+        """path -> sha256 of every output file ssg wrote."""
+        found = dict(self.db.execute("SELECT path, sha FROM outputs"))
+        if not all(type(sha) is str for sha in found.values()):
+            raise StateDamaged("its outputs table holds a hash that is not text")
+        return found
+
+    def restamp(self, *, meta: dict[str, str], outputs: dict[str, int], folders: dict[str, int]) -> None:
+        """Give output files and folders found with a new mtime but what the
+        state records (path -> mtime) their new mtime, and write ``meta`` (the
+        listing of the inputs), in one transaction with a new ``token`` (a
+        warm model must not take the state as its own)."""
+        db = self.db
+        db.execute("BEGIN IMMEDIATE")
+        try:
+            db.executemany("INSERT OR REPLACE INTO meta VALUES (?, ?)", {**meta, "token": secrets.token_hex(8)}.items())
+            db.executemany("UPDATE outputs SET mtime_ns = ? WHERE path = ?", ((m, p) for p, m in outputs.items()))
+            db.executemany("UPDATE folders SET mtime_ns = ? WHERE path = ?", ((m, p) for p, m in folders.items()))
+            db.execute("COMMIT")
+        except BaseException:
+            db.execute("ROLLBACK")
+            raise
 
     def folders(self) -> dict[str, int]:
         """Output folder (relative, "" for the root) -> its mtime after the last build."""

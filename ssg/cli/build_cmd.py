@@ -4,12 +4,14 @@ from __future__ import annotations
 
 import json
 import traceback
+from dataclasses import replace
 from pathlib import Path
 from typing import TYPE_CHECKING
 
 import typer
 
 from ssg.cli.errors import user_errors
+from ssg.cli.progress import progress_for
 from ssg.errorgroups import group_errors
 from ssg.errors import SsgError
 
@@ -25,13 +27,16 @@ def run_build(site: Path, options: BuildOptions, *, quiet: bool, verbose: bool, 
         # A script reading stdout gets JSON on every exit: internal errors, and a
         # stage the watchdog ends (ssg/limits.py), included.
         forget = limits.on_watchdog(_failed_summary) if as_json else None
+        progress = progress_for(quiet=quiet, as_json=as_json)
         try:
-            result = build(site, options)
+            result = build(site, replace(options, progress=progress))
         except Exception as error:
+            progress.close()
             if as_json:
                 _failed_summary(error)
             raise
         finally:
+            progress.close()
             if forget is not None:
                 forget()
     for warning in result.warnings:
@@ -55,6 +60,8 @@ def run_build(site: Path, options: BuildOptions, *, quiet: bool, verbose: bool, 
         typer.echo(f"built {result.rendered} pages into {result.output_root}: {len(result.written)} written, "
                    f"{len(result.unchanged)} unchanged, {len(result.deleted)} deleted, "
                    f"{len(result.errors)} errors in {result.seconds:.2f}s")
+        if result.skipped_text():
+            typer.echo(result.skipped_text())
     if result.errors:
         raise typer.Exit(code=1)
 

@@ -37,7 +37,8 @@ class TerminalReporter:
         for group in group_errors(result.errors):      # a template's typo said once, "while rendering 19 pages"
             typer.echo(f"error: {group.text}", err=True)
         typer.echo(f"built in {result.seconds:.2f} s: {len(result.written)} written, {len(result.deleted)} deleted, "
-                   f"{len(result.errors)} errors" + (" (warm)" if result.warm else ""))
+                   f"{len(result.errors)} errors" + (" (warm)" if result.warm else "")
+                   + (f"; {result.skipped_text()}" if result.skipped_text() else ""))
 
     def failed(self, error: Exception) -> None:
         if self.debug:

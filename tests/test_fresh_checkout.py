@@ -1,0 +1,154 @@
+"""A build after a fresh checkout (issue 22): CI clones the site (every source
+gets a new mtime, ctime and inode) and restores .ssg/ and the output folder
+from a cache, with their mtimes kept or not. Such a build writes nothing,
+renders nothing, loads nothing, and leaves a state that the next build finds
+as it is (ssg/restamp.py)."""
+
+from __future__ import annotations
+
+import json
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from tests.conftest import write_files
+
+SITE = {
+    "ssg.toml": 'title = "Fresh"\nbase_url = "https://example.org/"\n',
+    "content/_index.md": "---\ntitle: Home\n---\nWelcome.\n",
+    "content/about.md": "---\ntitle: About\n---\nAbout this site.\n",
+    "templates/page.html": ('{% extends "base.html" %}{% block main %}<article>{{ page.content }}'
+                            '<p>{{ data.people.name }}, {{ page.minutes }} min</p></article>{% endblock %}'),
+    "data/people.yaml": "name: Ada\n",
+    "static/css/extra.css": "body { color: black }\n",
+    "plugins/minutes.py": ("from ssg.api import hookimpl\n\n\n@hookimpl\ndef ssg_page_parsed(page, site):\n"
+                           "    page.minutes = len(page.content) // 100 + 1\n"),
+    **{f"content/posts/p{n:02d}.md": (f"---\ntitle: Post {n}\ndate: 2024-01-{n + 1:02d}\ntags: [t{n % 3}]\n---\n"
+                                      f"Body of post {n}, linking [the first](p00.md).\n\nMore of post {n}.\n")
+       for n in range(12)},
+}
+KEPT = (".ssg", "public")     # what the cache restores
+
+
+def ssg(site: Path, *args: str) -> dict:
+    """``ssg build --json ARGS`` as a user runs it; its summary (exit 0 asserted)."""
+    run = subprocess.run([sys.executable, "-m", "ssg", "build", "-s", str(site), "--json", *args],
+                         capture_output=True, text=True, timeout=120)
+    assert run.returncode == 0, run.stderr + run.stdout
+    return json.loads(run.stdout)
+
+
+def checkout_again(site: Path, *, keep_output_times: bool) -> None:
+    """The site as CI has it: its sources copied anew (new mtimes, ctimes and
+    inodes, the same bytes), .ssg/ and the output restored from a cache, at
+    the same path."""
+    old = site.with_name(site.name + ".before")
+    site.rename(old)
+    site.mkdir()
+    for entry in old.iterdir():
+        keep = entry.name == ".ssg" or (entry.name == "public" and keep_output_times)
+        copy = shutil.copy2 if keep else shutil.copyfile
+        if entry.is_dir():
+            shutil.copytree(entry, site / entry.name, copy_function=copy)
+        else:
+            copy(entry, site / entry.name)
+    shutil.rmtree(old)
+
+
+def stamps(folder: Path) -> dict[str, tuple[int, int]]:
+    """(inode, mtime) of every file under ``folder``: a file written has another."""
+    return {str(p.relative_to(folder)): (p.stat().st_ino, p.stat().st_mtime_ns)
+            for p in folder.rglob("*") if p.is_file()}
+
+
+def tree(folder: Path) -> dict[str, bytes]:
+    return {str(p.relative_to(folder)): p.read_bytes() for p in sorted(folder.rglob("*")) if p.is_file()}
+
+
+@pytest.fixture
+def site(tmp_path: Path) -> Path:
+    root = tmp_path / "site"
+    write_files(root, SITE)
+    first = ssg(root)
+    assert first["files_written"] > 20 and not first["errors"]
+    return root
+
+
+@pytest.mark.parametrize("keep_output_times", [True, False], ids=["output-times-kept", "output-times-lost"])
+def test_a_fresh_checkout_writes_renders_and_loads_nothing(site, keep_output_times):
+    published = tree(site / "public")
+    checkout_again(site, keep_output_times=keep_output_times)
+    before = stamps(site / "public")
+    result = ssg(site)
+    assert (result["files_written"], result["pages_rendered"], result["files_parsed"]) == (0, 0, 0), result
+    assert result["files_deleted"] == 0 and not result["errors"] and not result["warnings"]
+    assert "load" not in result["timings"], "the site was loaded: files with new times were taken as changed"
+    inputs = sum(1 for name in SITE if name != "ssg.toml")
+    outputs = len(before) if not keep_output_times else 0
+    assert result["files_restamped"] == inputs + outputs
+    assert stamps(site / "public") == before, "an output file was written"
+    assert tree(site / "public") == published
+    again = ssg(site)          # the state took the new times: nothing to check again
+    assert again["timings"] == {} and again["files_restamped"] == 0 and again["files_written"] == 0
+
+
+def test_one_post_edited_in_a_fresh_checkout_writes_what_the_edit_alone_would(site, tmp_path):
+    post = site / "content/posts/p05.md"
+    text = post.read_text()
+    post.write_text(text.replace("More of post 5", "More, edited, of post 5"))
+    before = stamps(site / "public")
+    alone = ssg(site)                                   # the edit, without a fresh checkout
+    after = stamps(site / "public")
+    edited = sorted(path for path in after if after[path] != before.get(path))
+    assert edited == ["posts/p05/index.html"] and "load" not in alone["timings"]
+    post.write_text(text)
+    ssg(site)
+
+    checkout_again(site, keep_output_times=False)
+    post.write_text(text.replace("More of post 5", "More, edited, of post 5"))
+    before = stamps(site / "public")
+    result = ssg(site)
+    assert result["files_written"] == 1 and result["files_parsed"] == 1 and "load" not in result["timings"], result
+    after = stamps(site / "public")
+    assert sorted(path for path in after if after[path] != before[path]) == edited
+    clean = tmp_path / "clean"
+    shutil.copytree(site, clean, ignore=shutil.ignore_patterns(*KEPT))
+    ssg(clean)
+    assert tree(site / "public") == tree(clean / "public"), "the output differs from a clean build's"
+    again = ssg(site)
+    assert again["timings"] == {} and again["files_written"] == 0
+
+
+def test_an_output_changed_in_the_cache_is_rebuilt(site):
+    """Bytes are compared, not only times: an output whose bytes differ from
+    what ssg wrote (same size, new time) is rendered again."""
+    checkout_again(site, keep_output_times=False)
+    page = site / "public/about/index.html"
+    text = page.read_text()
+    page.write_text(text.replace("About", "Abort", 1))
+    result = ssg(site)
+    assert result["files_written"] == 1 and page.read_text() == text
+
+
+def test_a_file_added_to_the_cached_output_is_still_reported(site):
+    """A folder with a new time is taken as unchanged only when it holds
+    nothing but what ssg knows: a file put there is reported, and kept."""
+    checkout_again(site, keep_output_times=False)
+    (site / "public/posts/notes.txt").write_text("mine\n")
+    result = ssg(site)
+    assert any("public/posts/notes.txt was not written by ssg" in w for w in result["warnings"]), result
+    assert (site / "public/posts/notes.txt").read_text() == "mine\n" and result["files_written"] == 0
+
+
+def test_a_template_with_new_bytes_of_the_same_size_is_read_again(site):
+    """The new time of a fresh checkout is not what tells a change: a
+    template whose bytes changed (same size, any time) is read again."""
+    checkout_again(site, keep_output_times=True)
+    template = site / "templates/page.html"
+    template.write_text(template.read_text().replace("min</p>", "mn!</p>"))
+    result = ssg(site)
+    assert "mn!</p>" in (site / "public/about/index.html").read_text()
+    assert result["files_written"] >= 13

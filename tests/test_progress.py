@@ -1,0 +1,85 @@
+"""A build's progress (issue 22): in a terminal, the stage and a bar with
+counts once the build has run a second; through a pipe, none of the bar's
+control characters, and plain lines at most every few seconds; nothing with
+--json or --quiet."""
+
+from __future__ import annotations
+
+import io
+import json
+import re
+import subprocess
+import sys
+from pathlib import Path
+
+import pexpect
+import pytest
+
+from ssg.cli.progress import LINE_EVERY, Lines
+from tests.conftest import write_files
+
+SLOW_SITE = {      # each page takes 0.15 s to render (a filter): a build of 2.4 s or more, whatever the machine
+    "ssg.toml": 'title = "Slow"\nbase_url = "https://example.org/"\n',
+    "plugins/slow.py": ("import time\n\nfrom ssg.api import hookimpl\n\n\ndef slow(text):\n    time.sleep(0.15)\n"
+                        "    return text\n\n\n@hookimpl\ndef ssg_jinja_environment(env, site):\n"
+                        "    env.filters['slow'] = slow\n"),
+    "templates/page.html": '{% extends "base.html" %}{% block main %}{{ page.title|slow }}{% endblock %}',
+    **{f"content/posts/p{n:02d}.md": f"---\ntitle: Post {n}\ndate: 2024-01-{n + 1:02d}\n---\nText {n}.\n"
+       for n in range(15)},
+}
+
+
+@pytest.fixture
+def slow_site(tmp_path: Path) -> Path:
+    write_files(tmp_path / "site", SLOW_SITE)
+    return tmp_path / "site"
+
+
+def in_terminal(site: Path, *args: str) -> tuple[str, int]:
+    """What ``ssg build`` shows in a terminal (a pseudo-terminal), and its exit code."""
+    child = pexpect.spawn(sys.executable, ["-m", "ssg", "build", "-s", str(site), *args], encoding="utf-8",
+                          timeout=60, dimensions=(24, 100))
+    child.expect(pexpect.EOF)
+    child.close()
+    return child.before, child.exitstatus
+
+
+def test_a_slow_build_shows_the_stage_and_a_bar_in_a_terminal(slow_site):
+    shown, code = in_terminal(slow_site)
+    assert code == 0, shown
+    assert "render" in shown and "━" in shown, shown           # the stage, and rich's bar
+    assert re.search(r"render .*\d+/\d+", shown), "the bar shows no count of pages"
+    assert "\x1b[" in shown
+    last = re.sub(r"\x1b\[[0-9;?]*[A-Za-z]", "", shown.rstrip().splitlines()[-1])   # after the bar's erasing
+    assert last.startswith("built ") and "━" not in last, "the bar is not taken away before the summary"
+
+
+def test_json_and_quiet_show_no_progress_even_in_a_terminal(slow_site):
+    shown, code = in_terminal(slow_site, "--json")
+    assert code == 0 and "━" not in shown and "\x1b" not in shown
+    assert json.loads(shown[shown.index("{"):])["files_written"] > 0
+    shown, code = in_terminal(slow_site, "-q")
+    assert code == 0 and shown.strip() == ""
+
+
+def test_through_a_pipe_no_bar_and_no_control_characters(slow_site):
+    run = subprocess.run([sys.executable, "-m", "ssg", "build", "-s", str(slow_site)], capture_output=True,
+                         text=True, timeout=120)
+    assert run.returncode == 0, run.stderr
+    for stream in (run.stdout, run.stderr):
+        assert "\x1b" not in stream and "━" not in stream and "\r" not in stream
+    assert run.stdout.startswith("built ")
+
+
+def test_plain_lines_come_at_most_every_few_seconds():
+    now = [0.0]
+    out = io.StringIO()
+    lines = Lines(out, clock=lambda: now[0])
+    lines.stage("parse", 10_000)
+    for _ in range(10_000):
+        now[0] += 0.0011         # 11 s in all
+        lines.advance()
+    lines.stage("render", 10_000)
+    shown = out.getvalue().splitlines()
+    assert len(shown) == int(11 / LINE_EVERY), shown
+    assert shown[0].startswith("ssg: parse 4,5") and shown[0].endswith("/10,000 (5 s)"), shown
