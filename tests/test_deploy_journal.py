@@ -18,7 +18,7 @@ import time
 from pathlib import Path
 
 import pytest
-from deploy_servers import read_tree
+from deploy_servers import read_tree, stored_manifest
 
 from ssg.deploy.crashpoints import BATCH_ENV, OPS_LOG_ENV, STOP_AFTER_OPS_ENV
 from ssg.deploy.publish import STOP_AFTER_ENV
@@ -87,7 +87,7 @@ def assert_holds(root: Path, site: Path) -> None:
     """The target holds the build byte for byte, and its manifest says so."""
     assert site_on(root) == published(site)
     assert not [p for p in read_tree(root) if p.endswith(".tmp")], "temporary files left behind"
-    manifest = json.loads((root / ".ssg-deploy/manifest.json").read_bytes())["files"]
+    manifest = stored_manifest(read_tree(root))
     assert manifest == {p: [hashlib.sha256(b).hexdigest(), len(b)] for p, b in site_on(root).items()}
 
 
