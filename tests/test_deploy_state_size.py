@@ -9,6 +9,7 @@ import json
 
 import pytest
 from deploy_servers import read_tree, stored_manifest
+from messages import says
 
 from ssg.deploy.journal import MAX_DELTAS
 from ssg.deploy.target import Target
@@ -102,3 +103,24 @@ def test_deltas_are_compacted_into_the_base_now_and_then(make_site, cli, tmp_pat
     assert len(big) == 1, sizes                           # the compacting deploy sent the base once
     assert sizes[-1] < 3000
     assert deploy(cli, site)["uploaded"] == 0
+
+
+@pytest.mark.parametrize("deleted", [5, [1], "posts/00001/index.html"])
+def test_a_delta_not_of_the_shape_ssg_writes_is_unreadable_not_a_crash(deleted, make_site, cli, tmp_path):
+    """A delta comes from the target, where anyone with write access may change
+    it: a `deleted` that is not a list of paths is refused (exit 1, naming the
+    file), never an internal error, and nothing is changed."""
+    site, root = site_of(make_site, tmp_path, 20)
+    deploy(cli, site)
+    one_edit(cli, site, 1)
+    (delta,) = (root / ".ssg-deploy/deltas").iterdir()
+    body = json.loads(delta.read_bytes())
+    body["deleted"] = deleted
+    delta.write_text(json.dumps(body))
+    unlocked = lambda: {p: b for p, b in read_tree(root).items()  # noqa: E731 - the lease is taken to read
+                        if not p.startswith(".ssg-deploy/lock/")}
+    before = unlocked()
+    result = cli("deploy", "-s", str(site))
+    assert result.exit_code == 1, result.output
+    assert says(result.output, f"the target's .ssg-deploy/deltas/{delta.name} is unreadable")
+    assert unlocked() == before

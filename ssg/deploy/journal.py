@@ -35,7 +35,7 @@ import re
 from dataclasses import dataclass, field
 
 from ssg.deploy.manifest import Manifest, decode
-from ssg.deploy.target import STATE_DIR, Target, temp_of
+from ssg.deploy.target import STATE_DIR, DeployError, Target, temp_of
 
 MANIFEST = f"{STATE_DIR}/manifest.json"
 JOURNAL_DIR = f"{STATE_DIR}/journal"
@@ -134,9 +134,13 @@ def _apply_deltas(target: Target, state: RemoteState) -> None:
         if data is None:
             continue
         body = decode(data, path)
+        deleted = body.pop("deleted", [])
+        if type(deleted) is not list or not all(type(rel) is str for rel in deleted):
+            raise DeployError(f"the target's {path} is unreadable", hint="delete it on the server to upload "
+                              "everything again, or run with --verify")
         state.manifest.update(body.pop("files"))
-        for rel in body.pop("deleted", []):
-            state.manifest.pop(str(rel), None)
+        for rel in deleted:
+            state.manifest.pop(rel, None)
         state.last_deploy = body
         state.deltas.append(path)
         state.delta_bytes += len(data)
