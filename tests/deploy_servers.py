@@ -10,8 +10,10 @@ from __future__ import annotations
 import asyncio
 import datetime
 import ipaddress
+import json
 import logging
 import os
+import re
 import socket
 import threading
 import uuid
@@ -52,6 +54,20 @@ class Remote:
         lines = [f"[deploy.{name}]", f'url = "{self.url}"']
         lines += [f"{key} = {value}" for key, value in {**self.options, **extra}.items()]
         return "\n".join(lines) + "\n"
+
+
+def stored_manifest(stored: dict[str, bytes]) -> dict[str, list]:
+    """The manifest a target holds (path -> [sha256, size]), read from its stored
+    files: the base, then each delta whose token is above the base's, in order."""
+    base = json.loads(stored.get(f"{STATE}/manifest.json", b'{"files": {}}'))
+    files, token = dict(base["files"]), int(base.get("token") or 0)
+    for path in sorted(p for p in stored if re.fullmatch(rf"{STATE}/deltas/\d{{10}}\.json", p)):
+        delta = json.loads(stored[path])
+        if int(delta["token"]) > token:
+            files.update(delta["files"])
+            for gone in delta["deleted"]:
+                files.pop(gone, None)
+    return files
 
 
 def read_tree(root: Path) -> dict[str, bytes]:

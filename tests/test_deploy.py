@@ -44,8 +44,8 @@ SITE = {
 }
 
 
-@pytest.fixture(scope="session")
-def servers(tmp_path_factory):
+@pytest.fixture(scope="module")       # not session: vsftpd, pure-ftpd and sshd are child processes, and
+def servers(tmp_path_factory):        # tests/test_parallel.py checks this process has no child left
     started = Servers(tmp_path_factory.mktemp("servers"))
     yield started
     started.stop()

@@ -37,7 +37,7 @@ from pathlib import Path
 
 import pytest
 from deploy_forks import Forked
-from deploy_servers import Remote, Servers
+from deploy_servers import Remote, Servers, stored_manifest
 from real_servers import REAL_KINDS
 
 from ssg.deploy.crashpoints import BATCH_ENV, CLOCK_ENV, OPS_LOG_ENV, STOP_AFTER_OPS_ENV
@@ -128,7 +128,7 @@ def check(bench: Bench, remote: Remote, build: str, site: Path, where: str) -> N
     expected = {p: body.encode() for p, body in BUILDS[build].items()}
     stored = remote.read_all()
     assert remote.files() == expected, where
-    manifest = json.loads(stored[".ssg-deploy/manifest.json"])["files"]
+    manifest = stored_manifest(stored)
     assert manifest == {p: [hashlib.sha256(b).hexdigest(), len(b)] for p, b in expected.items()}, where
     leftovers = [p for p in stored if p.endswith(".tmp") or p.startswith(".ssg-deploy/journal/")]
     assert not leftovers, (where, leftovers)

@@ -22,7 +22,7 @@ import time
 from pathlib import Path
 
 import pytest
-from deploy_servers import Remote, Servers
+from deploy_servers import Remote, Servers, stored_manifest
 from real_servers import REAL_KINDS
 
 from ssg.deploy.publish import STOP_AFTER_ENV
@@ -124,7 +124,7 @@ def assert_remote_is(remote: Remote, site: Path) -> None:
     manifest's hashes are those of the stored bytes."""
     stored = remote.read_all()
     assert remote.files() == published(site)
-    manifest = json.loads(stored[".ssg-deploy/manifest.json"])["files"]
+    manifest = stored_manifest(stored)
     assert manifest == {p: [hashlib.sha256(b).hexdigest(), len(b)] for p, b in remote.files().items()}
     assert not [p for p in stored if p.endswith(".tmp")], "temporary files left behind"
     assert not [p for p in stored if p.startswith(".ssg-deploy/journal/")], "journal left behind"

@@ -18,7 +18,7 @@ import time
 from pathlib import Path
 
 import pytest
-from deploy_servers import read_tree
+from deploy_servers import read_tree, stored_manifest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 from messages import says
@@ -93,7 +93,7 @@ def assert_holds(root: Path, site: Path) -> None:
     """The target holds the build byte for byte, and its manifest says so."""
     assert site_on(root) == published(site)
     assert not [p for p in read_tree(root) if p.endswith(".tmp")], "temporary files left behind"
-    manifest = json.loads((root / ".ssg-deploy/manifest.json").read_bytes())["files"]
+    manifest = stored_manifest(read_tree(root))
     assert manifest == {p: [hashlib.sha256(b).hexdigest(), len(b)] for p, b in site_on(root).items()}
 
 
@@ -272,6 +272,7 @@ _PATHS = st.one_of(st.sampled_from(["index.html", "../x", "/etc/passwd", "a//b",
 _ENTRY = st.one_of(st.tuples(st.text(max_size=70), st.integers(-5, 10**6)).map(list), st.none(), st.integers(),
                    st.text(max_size=5))
 _BODY = st.fixed_dictionaries({"format": st.one_of(st.just(1), st.integers(), st.none()),
+                               "deleted": st.one_of(st.lists(_PATHS, max_size=3), st.integers()),
                                "token": st.one_of(st.integers(0, 5), st.text(max_size=3), st.none()),
                                "files": st.one_of(st.dictionaries(_PATHS, _ENTRY, max_size=6), st.lists(_PATHS),
                                                   st.none()),
@@ -281,13 +282,14 @@ _DATA = st.one_of(_BODY.map(lambda body: json.dumps(body).encode()), st.binary(m
 
 
 @settings(max_examples=300, deadline=None)
-@given(manifest=_DATA, segments=st.lists(_DATA, max_size=3))
-def test_fuzz_the_targets_deploy_state(manifest, segments):
+@given(manifest=_DATA, deltas=st.lists(_DATA, max_size=2), segments=st.lists(_DATA, max_size=3))
+def test_fuzz_the_targets_deploy_state(manifest, deltas, segments):
     """Issue 19 (class 3): whatever bytes the target's manifest and journal hold,
     reading them either says they are unreadable (DeployError, exit 1 with
     advice) or gives a state in which, once unsafe paths are set aside,
     every path is a safe relative path."""
     files = {".ssg-deploy/manifest.json": manifest}
+    files.update({f".ssg-deploy/deltas/{1 + n:010d}.json": data for n, data in enumerate(deltas)})
     files.update({f".ssg-deploy/journal/{3 + n:010d}-{n:05d}.json": data for n, data in enumerate(segments)})
     try:
         state = read_state(_Bytes(files))

@@ -21,7 +21,7 @@ from pathlib import Path
 from typing import Any
 
 from ssg.deploy.crashpoints import batch_files
-from ssg.deploy.journal import MANIFEST, RemoteState, segment_path
+from ssg.deploy.journal import MANIFEST, RemoteState, delta_path, segment_path
 from ssg.deploy.lease import Lease
 from ssg.deploy.manifest import Manifest, encode
 from ssg.deploy.planner import Plan, upload_order
@@ -76,7 +76,8 @@ class Publisher:
         if plan.uploads:
             attempt("checking the server", self.files.prepare_uploads)
         if plan.uploads or plan.deletes:
-            expected = attempt("listing the target", self.files.versions, plan.uploads + plan.deletes + [MANIFEST])
+            expected = attempt("listing the target", self.files.versions,
+                               plan.uploads + plan.deletes + [MANIFEST, delta_path(self.lease.token)])
             for worker in self.workers:
                 worker.expected = expected
         self.progress.start(len(plan.uploads), plan.bytes_to_send)
@@ -101,10 +102,35 @@ class Publisher:
         if plan.uploads or plan.deletes or state.manifest != local or state.journal_segments:
             self.lease.progress = {**self.lease.progress, "phase": "committing"}
             self.lease.verify()
-            manifest = encode(local, deploy_id=self.deploy_id, token=self.lease.token, deployed_at=time.time())
-            attempt("writing the manifest", self.files.put, MANIFEST, manifest, temp_name(MANIFEST, self.deploy_id))
-            self._tidy(state.journal_segments + self._segments)
+            self._commit(local, state)
+        else:
+            self._tidy(state.obsolete_deltas)       # a compaction that was interrupted before removing them
         return self.outcome
+
+    def _commit(self, local: Manifest, state: RemoteState) -> None:
+        """The commit point: the delta from the committed manifest to ``local`` (or,
+        on a target without a manifest, the whole of it as the base). Then the
+        journal goes, and when the deltas have grown (RemoteState.compact) the
+        whole manifest is written as the base and the deltas go too."""
+        stamp = {"deploy_id": self.deploy_id, "token": self.lease.token, "deployed_at": time.time()}
+        deltas = state.deltas + state.obsolete_deltas
+        if state.base_bytes or state.deltas:
+            changed = {p: e for p, e in local.items() if state.manifest.get(p) != e}
+            delta = encode(changed, **stamp, deleted=sorted(p for p in state.manifest if p not in local))
+            path = delta_path(self.lease.token)
+            attempt("writing the manifest", self.files.put, path, delta, temp_name(path, self.deploy_id))
+            deltas.append(path)
+            compact = state.compact(len(delta))
+        else:
+            compact = True
+        self._tidy(state.journal_segments + self._segments)
+        if compact:
+            self.lease.check()
+            attempt("writing the manifest", self.files.put, MANIFEST, encode(local, **stamp),
+                    temp_name(MANIFEST, self.deploy_id))
+            self._tidy(deltas)
+        else:
+            self._tidy(state.obsolete_deltas)
 
     @staticmethod
     def _batches(paths: list[str], local: Manifest) -> Iterator[list[str]]:

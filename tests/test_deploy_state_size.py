@@ -1,0 +1,126 @@
+"""Remote state costs what changed (issue 18): the bytes of ssg's own state
+(manifest, deltas, journal, lease slots) that a deploy writes to the target
+grow with the files it changes, not with the site. Counted at the target:
+every byte `file://` is asked to write under .ssg-deploy/."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+from deploy_servers import read_tree, stored_manifest
+from messages import says
+
+from ssg.deploy.journal import MAX_DELTAS
+from ssg.deploy.target import Target
+
+pytestmark = pytest.mark.filterwarnings("ignore::DeprecationWarning")
+STATE_LIMIT = 10_000        # the issue's target for a one-file deploy, bytes
+
+
+@pytest.fixture
+def state_bytes(monkeypatch):
+    """Bytes written under .ssg-deploy/ since the last reset (a list of one int):
+    every state write goes through Target.put (manifest, deltas, journal, slot
+    renewals) or Target.create_slot (taking the lock)."""
+    written = [0]
+    put, create = Target.put, Target.create_slot
+
+    def counted_put(self, path, data, temp):
+        if path.startswith(".ssg-deploy/"):
+            written[0] += len(data)
+        return put(self, path, data, temp)
+
+    def counted_create(self, name, data):
+        written[0] += len(data)
+        return create(self, name, data)
+
+    monkeypatch.setattr(Target, "put", counted_put)
+    monkeypatch.setattr(Target, "create_slot", counted_create)
+    return written
+
+
+def site_of(make_site, tmp_path, pages: int):
+    root = tmp_path / f"remote-{pages}"
+    files = {f"public/posts/{n:05d}/index.html": f"<p>post {n}</p>\n" for n in range(pages)}
+    config = f'title = "T"\nbase_url = "https://example.org/"\n\n[deploy.test]\nurl = "{root.as_uri()}"\n'
+    return make_site(files, config=config), root
+
+
+def deploy(cli, site) -> dict:
+    result = cli("deploy", "-s", str(site), "--json")
+    assert result.exit_code == 0, result.output
+    return json.loads(result.stdout)
+
+
+def one_edit(cli, site, n: int) -> dict:
+    page = site / "public/posts/00007/index.html"
+    page.write_text(f"<p>post 7, edit {n}</p>\n")
+    return deploy(cli, site)
+
+
+@pytest.mark.parametrize("pages", [200, 2000])
+def test_a_one_file_deploy_sends_state_for_one_file_whatever_the_site(pages, make_site, cli, tmp_path, state_bytes):
+    site, root = site_of(make_site, tmp_path, pages)
+    deploy(cli, site)
+    sent = []
+    for n in range(3):
+        state_bytes[0] = 0
+        assert one_edit(cli, site, n)["uploaded"] == 1
+        sent.append(state_bytes[0])
+    print(f"\n{pages} pages: {sent} bytes of state for a one-file deploy")
+    assert max(sent) <= STATE_LIMIT, sent
+    assert max(sent) < 3000, f"{pages} pages: {sent} bytes of state for one changed file"
+    # the target's manifest (base + deltas) still says exactly what is there, --status and --verify read it
+    stored = read_tree(root)
+    published = {p: b for p, b in stored.items() if not p.startswith(".ssg-deploy/")}
+    assert len(stored_manifest(stored)) == len(published) == pages
+    assert [p for p in stored if p.startswith(".ssg-deploy/deltas/")], "the edits were committed as deltas"
+    status = cli("deploy", "-s", str(site), "--status", "--json")
+    assert json.loads(status.stdout)["last_deploy"]["files"] == pages
+    (root / "posts/00003/index.html").unlink()
+    verified = json.loads(cli("deploy", "-s", str(site), "--verify", "--json").stdout)
+    assert verified["files_uploaded"] == ["posts/00003/index.html"]
+
+
+def test_deltas_are_compacted_into_the_base_now_and_then(make_site, cli, tmp_path, state_bytes):
+    """More than MAX_DELTAS one-file deploys: one of them writes the whole
+    manifest as the new base and removes the deltas; the next ones are small
+    again, and the manifest stays right throughout."""
+    site, root = site_of(make_site, tmp_path, 300)
+    deploy(cli, site)
+    sizes = []
+    for n in range(MAX_DELTAS + 3):
+        state_bytes[0] = 0
+        one_edit(cli, site, n)
+        sizes.append(state_bytes[0])
+        deltas = [p for p in read_tree(root) if p.startswith(".ssg-deploy/deltas/")]
+        assert len(deltas) <= MAX_DELTAS
+    stored = read_tree(root)
+    published = {p: b for p, b in stored.items() if not p.startswith(".ssg-deploy/")}
+    assert stored_manifest(stored)["posts/00007/index.html"][1] == len(published["posts/00007/index.html"])
+    big = [n for n, size in enumerate(sizes) if size > 10_000]
+    assert len(big) == 1, sizes                           # the compacting deploy sent the base once
+    assert sizes[-1] < 3000
+    assert deploy(cli, site)["uploaded"] == 0
+
+
+@pytest.mark.parametrize("deleted", [5, [1], "posts/00001/index.html"])
+def test_a_delta_not_of_the_shape_ssg_writes_is_unreadable_not_a_crash(deleted, make_site, cli, tmp_path):
+    """A delta comes from the target, where anyone with write access may change
+    it: a `deleted` that is not a list of paths is refused (exit 1, naming the
+    file), never an internal error, and nothing is changed."""
+    site, root = site_of(make_site, tmp_path, 20)
+    deploy(cli, site)
+    one_edit(cli, site, 1)
+    (delta,) = (root / ".ssg-deploy/deltas").iterdir()
+    body = json.loads(delta.read_bytes())
+    body["deleted"] = deleted
+    delta.write_text(json.dumps(body))
+    unlocked = lambda: {p: b for p, b in read_tree(root).items()  # noqa: E731 - the lease is taken to read
+                        if not p.startswith(".ssg-deploy/lock/")}
+    before = unlocked()
+    result = cli("deploy", "-s", str(site))
+    assert result.exit_code == 1, result.output
+    assert says(result.output, f"the target's .ssg-deploy/deltas/{delta.name} is unreadable")
+    assert unlocked() == before
