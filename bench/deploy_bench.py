@@ -34,7 +34,7 @@ REPO = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO / "tests"))
 
 from deploy_servers import FTP_PASSWORD, FTP_USER, SFTP_PASSWORD, SFTP_USER, Servers  # noqa: E402
-from real_servers import REAL_SERVERS  # noqa: E402
+from real_servers import PURE_FTPD_PASSWORD, PURE_FTPD_USER, REAL_SERVERS  # noqa: E402
 
 
 def synthetic_output(folder: Path, pages: int) -> None:
@@ -103,6 +103,35 @@ def reference(tool: str, kind: str, output: Path, server, folder: str) -> tuple[
     return time.monotonic() - started, -1
 
 
+def real_reference(tool: str, kind: str, output: Path, server, name: str) -> float | None:
+    """`lftp mirror -R` or `rclone sync` of OUTPUT to a real server's folder NAME-TOOL; seconds."""
+    folder = server.home / f"{name}-{tool}"
+    folder.mkdir(exist_ok=True)
+    if kind != "openssh":
+        os.chown(folder, server.uid, server.gid)
+    user, password = {"vsftpd": ("anonymous", "x"), "pure-ftpd": (PURE_FTPD_USER, PURE_FTPD_PASSWORD),
+                      "openssh": (getattr(server, "user", ""), "")}[kind]
+    path = str(folder) if kind == "openssh" else f"/{folder.name}"
+    if tool == "lftp":
+        if kind == "openssh":
+            opts = (f'set sftp:connect-program "ssh -a -x -i {server.user_key} '
+                    f'-o UserKnownHostsFile={server.known_hosts}"; open -u {user}, -p {server.port} sftp://127.0.0.1;')
+        else:
+            opts = f"set ftp:ssl-allow no; open -u {user},{password} -p {server.port} ftp://127.0.0.1;"
+        command = ["lftp", "-c", f"{opts} mirror -R --delete {output} {path}"]
+    elif kind == "openssh":
+        command = ["rclone", "sync", str(output), f":sftp,host=127.0.0.1,port={server.port},user={user},"
+                   f"key_file={server.user_key},known_hosts_file={server.known_hosts}:{path}", "-q"]
+    else:
+        return None
+    started = time.monotonic()
+    done = subprocess.run(command, capture_output=True, text=True)
+    if done.returncode != 0:
+        print(f"  ({tool} failed: {done.stderr.strip()[:300]})")
+        return None
+    return time.monotonic() - started
+
+
 def main() -> None:
     logging.disable(logging.INFO)             # the servers' request logs
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
@@ -145,7 +174,18 @@ def main() -> None:
                 seconds, sent, uploaded = ssg_deploy(site, env)
                 print(f"{kind:10} {run:22} {seconds:8.2f} {uploaded:7d} {sent:12d}")
             if kind in REAL_SERVERS:
-                continue        # lftp/rclone against the real servers: not wired yet
+                for tool in () if args.no_references else ("lftp", "rclone"):
+                    name = remote.url.rstrip("/").rsplit("/", 1)[1]
+                    for run in ("first", "no-op", "one-edit"):
+                        if run == "one-edit":
+                            page = site / "public/posts/post-00043/index.html"
+                            page.write_text(page.read_text().replace("</h1>", " (edited)</h1>", 1))
+                            touch_all(site / "public")
+                        seconds = real_reference(tool, kind, site / "public", real[-1], name)
+                        if seconds is None:
+                            break
+                        print(f"{kind:10} {tool + ' ' + run:22} {seconds:8.2f}")
+                continue
             server = servers.get(kind) if kind in ("ftp", "sftp") else None
             for tool in () if args.no_references else ("lftp", "rclone"):
                 folder = remote.url.rsplit("/", 1)[1]
