@@ -3,6 +3,7 @@
 site to a local server of each protocol, with lftp and rclone as references.
 
     python bench/deploy_bench.py [--output DIR] [--pages N] [--protocols file,ftp,sftp,s3]
+                                 [--real vsftpd,pure-ftpd,openssh]
 
 ``--output`` is a built site's output folder (e.g. the 10,000-post benchmark
 site after ``ssg build``); without it a synthetic output of N pages is written
@@ -33,6 +34,7 @@ REPO = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO / "tests"))
 
 from deploy_servers import FTP_PASSWORD, FTP_USER, SFTP_PASSWORD, SFTP_USER, Servers  # noqa: E402
+from real_servers import PURE_FTPD_PASSWORD, PURE_FTPD_USER, REAL_SERVERS  # noqa: E402
 
 
 def synthetic_output(folder: Path, pages: int) -> None:
@@ -101,6 +103,35 @@ def reference(tool: str, kind: str, output: Path, server, folder: str) -> tuple[
     return time.monotonic() - started, -1
 
 
+def real_reference(tool: str, kind: str, output: Path, server, name: str) -> float | None:
+    """`lftp mirror -R` or `rclone sync` of OUTPUT to a real server's folder NAME-TOOL; seconds."""
+    folder = server.home / f"{name}-{tool}"
+    folder.mkdir(exist_ok=True)
+    if kind != "openssh":
+        os.chown(folder, server.uid, server.gid)
+    user, password = {"vsftpd": ("anonymous", "x"), "pure-ftpd": (PURE_FTPD_USER, PURE_FTPD_PASSWORD),
+                      "openssh": (getattr(server, "user", ""), "")}[kind]
+    path = str(folder) if kind == "openssh" else f"/{folder.name}"
+    if tool == "lftp":
+        if kind == "openssh":
+            opts = (f'set sftp:connect-program "ssh -a -x -i {server.user_key} '
+                    f'-o UserKnownHostsFile={server.known_hosts}"; open -u {user}, -p {server.port} sftp://127.0.0.1;')
+        else:
+            opts = f"set ftp:ssl-allow no; open -u {user},{password} -p {server.port} ftp://127.0.0.1;"
+        command = ["lftp", "-c", f"{opts} mirror -R --delete {output} {path}"]
+    elif kind == "openssh":
+        command = ["rclone", "sync", str(output), f":sftp,host=127.0.0.1,port={server.port},user={user},"
+                   f"key_file={server.user_key},known_hosts_file={server.known_hosts}:{path}", "-q"]
+    else:
+        return None
+    started = time.monotonic()
+    done = subprocess.run(command, capture_output=True, text=True)
+    if done.returncode != 0:
+        print(f"  ({tool} failed: {done.stderr.strip()[:300]})")
+        return None
+    return time.monotonic() - started
+
+
 def main() -> None:
     logging.disable(logging.INFO)             # the servers' request logs
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
@@ -108,10 +139,13 @@ def main() -> None:
     parser.add_argument("--pages", type=int, default=10000)
     parser.add_argument("--protocols", default="file,ftp,sftp,s3")
     parser.add_argument("--no-references", action="store_true", help="skip lftp and rclone")
+    parser.add_argument("--real", default="", help="real servers to deploy to, comma-separated, of "
+                        + ",".join(REAL_SERVERS) + " (tests/real_servers.py; needs root)")
     args = parser.parse_args()
     work = Path(tempfile.mkdtemp(prefix="ssg-deploy-bench-"))
     servers = Servers(work / "servers")
     (work / "servers").mkdir()
+    real = []
     try:
         site = work / "site"
         if args.output:
@@ -122,8 +156,12 @@ def main() -> None:
         size = sum(p.stat().st_size for p in (site / "public").rglob("*") if p.is_file())
         print(f"site: {files} files, {size / 1e6:.1f} MB\n")
         print(f"{'protocol':10} {'run':22} {'seconds':>8} {'files':>7} {'bytes sent':>12}")
-        for kind in args.protocols.split(","):
-            remote = servers.remote(kind, work / kind)
+        for kind in [k for k in args.protocols.split(",") if k] + [k for k in args.real.split(",") if k]:
+            if kind in REAL_SERVERS:
+                real.append(REAL_SERVERS[kind](work / kind))
+                remote = real[-1].remote()
+            else:
+                remote = servers.remote(kind, work / kind)
             env = {**os.environ, **remote.env}
             (site / "ssg.toml").write_text('title = "bench"\nbase_url = "https://example.org/"\n\n' + remote.toml())
             for run in ("first deploy", "no-op deploy", "one-edit deploy"):
@@ -135,6 +173,19 @@ def main() -> None:
                     touch_all(site / "public")
                 seconds, sent, uploaded = ssg_deploy(site, env)
                 print(f"{kind:10} {run:22} {seconds:8.2f} {uploaded:7d} {sent:12d}")
+            if kind in REAL_SERVERS:
+                for tool in () if args.no_references else ("lftp", "rclone"):
+                    name = remote.url.rstrip("/").rsplit("/", 1)[1]
+                    for run in ("first", "no-op", "one-edit"):
+                        if run == "one-edit":
+                            page = site / "public/posts/post-00043/index.html"
+                            page.write_text(page.read_text().replace("</h1>", " (edited)</h1>", 1))
+                            touch_all(site / "public")
+                        seconds = real_reference(tool, kind, site / "public", real[-1], name)
+                        if seconds is None:
+                            break
+                        print(f"{kind:10} {tool + ' ' + run:22} {seconds:8.2f}")
+                continue
             server = servers.get(kind) if kind in ("ftp", "sftp") else None
             for tool in () if args.no_references else ("lftp", "rclone"):
                 folder = remote.url.rsplit("/", 1)[1]
@@ -147,6 +198,8 @@ def main() -> None:
                 if again:
                     print(f"{kind:10} {tool + ' after rebuild':22} {again[0]:8.2f}      (every file re-sent)")
     finally:
+        for server in real:
+            server.stop()
         servers.stop()
         shutil.rmtree(work, ignore_errors=True)
 
