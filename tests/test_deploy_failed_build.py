@@ -73,3 +73,21 @@ def test_allow_failed_build_publishes_but_deletes_nothing(make_site, cli, tmp_pa
     fixed = cli("deploy", "-s", str(site))
     assert fixed.exit_code == 0, fixed.output
     assert remote.files() == published(site)
+
+
+def test_what_a_failed_builds_deploy_kept_is_deleted_by_the_next_good_one(make_site, cli, tmp_path):
+    # the about page is removed for good while another post is broken: the deploy of the failed build keeps
+    # about/index.html on the target; the next good deploy must still know it is there and delete it
+    remote, site = built_and_deployed(make_site, cli, tmp_path)
+    (site / "content/about.md").unlink()
+    (site / "content/posts/fragile.md").write_text(BROKEN)
+    assert cli("build", "-s", str(site)).exit_code == 1
+    allowed = cli("deploy", "-s", str(site), "--allow-failed-build")
+    assert allowed.exit_code == 0, allowed.output
+    assert "about/index.html" in remote.files()
+    (site / "content/posts/fragile.md").write_text(POSTS["content/posts/fragile.md"])
+    assert cli("build", "-s", str(site)).exit_code == 0
+    fixed = cli("deploy", "-s", str(site))
+    assert fixed.exit_code == 0, fixed.output
+    assert remote.files() == published(site)
+    assert "about/index.html" not in remote.files()

@@ -210,14 +210,17 @@ def deploy(settings: TargetSettings, site_root: Path, output_root: Path, options
         lease.start_heartbeat()
         try:
             state = remote_state(files)
-            plan = keep_on_failure(make_plan(local, state.files, state.unknown), failure, progress)
+            full = make_plan(local, state.files, state.unknown)
+            plan = keep_on_failure(full, failure, progress)
             check_deletes(plan, max_deletes)
+            # what a failed build's deploy keeps stays in the manifest, so the next deploy deletes it if need be
+            kept = {path: state.files[path] for path in set(full.deletes) - set(plan.deletes) if path in state.files}
             workers = [files]
             for _ in range(min(settings.jobs, len(plan.uploads)) - 1):
                 workers.append(watch(files.another_session()))
                 workers[-1].guard = lease.check
                 sessions.callback(workers[-1].close)
-            outcome = Publisher(workers, lease, deploy_id, output_root, progress).run(local, plan, state)
+            outcome = Publisher(workers, lease, deploy_id, output_root, progress).run({**kept, **local}, plan, state)
         finally:
             lease.release()
     result.uploaded, result.deleted, result.bytes_sent = outcome.uploaded, outcome.deleted, outcome.bytes_sent
