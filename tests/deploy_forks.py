@@ -10,8 +10,8 @@ import os
 import sys
 from pathlib import Path
 
-PRELOAD = ["ssg.cli", "ssg.deploy.runner", "plugins.deploy_file", "plugins.deploy_ftp", "plugins.deploy_sftp",
-           "plugins.deploy_s3", "paramiko", "boto3", "ftplib", "ssl"]
+PRELOAD = ["ssg.cli", "ssg.deploy.runner", "ssg_plugins.deploy_file", "ssg_plugins.deploy_ftp", "ssg_plugins.deploy_sftp",
+           "ssg_plugins.deploy_s3", "paramiko", "boto3", "ftplib", "ssl"]
 _context = None
 
 

@@ -15,8 +15,8 @@ from pathlib import Path
 import pytest
 from deploy_servers import Servers
 from messages import says
+from ssg_plugins.deploy_fsspec import FsspecTarget, exclusive_create
 
-from plugins.deploy_fsspec import FsspecTarget, exclusive_create
 from ssg.api import ConfigError, DeployError
 
 pytestmark = pytest.mark.filterwarnings("ignore::DeprecationWarning")

@@ -15,8 +15,7 @@ from pathlib import Path
 import pytest
 from deploy_servers import FtpServer, Remote, Servers
 from messages import says
-
-from plugins.deploy_ftp import parse_ls_line
+from ssg_plugins.deploy_ftp import parse_ls_line
 
 pytestmark = pytest.mark.filterwarnings("ignore::DeprecationWarning")
 

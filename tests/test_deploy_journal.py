@@ -207,7 +207,8 @@ def test_put_checks_the_lease_between_the_upload_and_the_rename(tmp_path):
     rename it into place."""
     from urllib.parse import urlsplit
 
-    from plugins.deploy_file import FileTarget
+    from ssg_plugins.deploy_file import FileTarget
+
     from ssg.deploy.lease import LeaseLost
 
     root = tmp_path / "www"

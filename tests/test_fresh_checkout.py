@@ -13,8 +13,7 @@ import sys
 from pathlib import Path
 
 import pytest
-
-from tests.conftest import write_files
+from conftest import write_files
 
 SITE = {
     "ssg.toml": 'title = "Fresh"\nbase_url = "https://example.org/"\n',

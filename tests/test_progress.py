@@ -14,9 +14,9 @@ from pathlib import Path
 
 import pexpect
 import pytest
+from conftest import write_files
 
 from ssg.cli.progress import LINE_EVERY, Lines
-from tests.conftest import write_files
 
 SLOW_SITE = {      # each page takes 0.15 s to render (a filter): a build of 2.4 s or more, whatever the machine
     "ssg.toml": 'title = "Slow"\nbase_url = "https://example.org/"\n',

@@ -10,10 +10,10 @@ import sys
 from pathlib import Path
 
 import pytest
+from conftest import write_files
 
 from ssg.build import BuildResult
 from ssg.cli.serve_cmd import TerminalReporter
-from tests.conftest import write_files
 
 SITE = {
     "ssg.toml": 'title = "Skips"\nbase_url = "https://example.org/"\n',
