@@ -54,6 +54,9 @@ HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE))
 from gen_corpus import SHAPES, generate  # noqa: E402
 
+sys.path.insert(0, str(HERE.parent / "tests"))
+from checkouts import checkout_again  # noqa: E402
+
 # Python caches compiled modules (__pycache__) on a user's machine; a shell that
 # sets PYTHONDONTWRITEBYTECODE would make every run compile ssg again.
 ENV = {name: value for name, value in os.environ.items() if name != "PYTHONDONTWRITEBYTECODE"}
@@ -175,21 +178,7 @@ def _round(middle: Path, ssg_site: Path, hugo: Path, with_hugo: bool, work: Path
 
 
 def fresh_checkout(site: Path, work: Path, *, keep_output_times: bool) -> None:
-    """``site`` as CI has it after ``git clone`` and restoring .ssg/ and the
-    output from a cache: the sources copied anew (new mtimes, ctimes and
-    inodes), .ssg/ with its times, the output with its times or not (a cache
-    that does not keep them), at the same path."""
-    old = site.with_name(f"{site.name}.old")
-    site.rename(old)
-    site.mkdir()
-    for entry in old.iterdir():
-        keep = entry.name == ".ssg" or (entry.name == "public" and keep_output_times)
-        copy = shutil.copy2 if keep else shutil.copyfile
-        if entry.is_dir():
-            shutil.copytree(entry, site / entry.name, copy_function=copy)
-        else:
-            copy(entry, site / entry.name)
-    discard(old, work)
+    discard(checkout_again(site, keep_output_times=keep_output_times), work)
 
 
 def report(results: dict) -> str:

@@ -76,6 +76,18 @@ def read_tree(root: Path) -> dict[str, bytes]:
     return {p.relative_to(root).as_posix(): p.read_bytes() for p in sorted(root.rglob("*")) if p.is_file()}
 
 
+def published(site: Path) -> dict[str, bytes]:
+    """The site's built output, as the target should hold it."""
+    return read_tree(site / "public")
+
+
+def with_env(monkeypatch, remote: Remote) -> Remote:
+    """``remote`` with its credentials in the environment, where ssg.toml's ${...} finds them."""
+    for key, value in remote.env.items():
+        monkeypatch.setenv(key, value)
+    return remote
+
+
 def free_port() -> int:
     with socket.socket() as probe:
         probe.bind(("127.0.0.1", 0))

@@ -13,7 +13,7 @@ import threading
 from pathlib import Path
 
 import pytest
-from deploy_servers import Remote, Servers
+from deploy_servers import Remote, Servers, published
 from real_servers import REAL_KINDS
 
 from ssg.config import read_config
@@ -70,11 +70,6 @@ def atomic_remote(request, servers, tmp_path, monkeypatch) -> Remote:
 def deploy_site(make_site, remote: Remote, files: dict | None = None, **options: str) -> Path:
     config = 'title = "T"\nbase_url = "https://example.org/"\n\n' + remote.toml(**options)
     return make_site(dict(SITE if files is None else files), config=config)
-
-
-def published(site: Path) -> dict[str, bytes]:
-    public = site / "public"
-    return {p.relative_to(public).as_posix(): p.read_bytes() for p in sorted(public.rglob("*")) if p.is_file()}
 
 
 def deploy(cli, site: Path, *args: str):

@@ -7,9 +7,8 @@ publishes what changed but deletes nothing."""
 from __future__ import annotations
 
 import json
-from pathlib import Path
 
-from deploy_servers import Servers
+from deploy_servers import Servers, published
 from messages import says
 
 POSTS = {
@@ -18,11 +17,6 @@ POSTS = {
     "content/about.md": "---\ntitle: About\n---\nabout\n",
 }
 BROKEN = "---\ntitle: [Fragile\ndate: 2024-01-02\n---\nfragile\n"
-
-
-def published(site: Path) -> dict[str, bytes]:
-    public = site / "public"
-    return {p.relative_to(public).as_posix(): p.read_bytes() for p in sorted(public.rglob("*")) if p.is_file()}
 
 
 def built_and_deployed(make_site, cli, tmp_path):

@@ -22,7 +22,7 @@ import time
 from pathlib import Path
 
 import pytest
-from deploy_servers import Remote, Servers, stored_manifest
+from deploy_servers import Remote, Servers, published, stored_manifest
 from real_servers import REAL_KINDS
 
 from ssg.deploy.publish import STOP_AFTER_ENV
@@ -63,11 +63,6 @@ def remote(request, servers, tmp_path) -> Remote:
 def make(make_site, remote: Remote, version: str, lease: str, **options: str) -> Path:
     config = 'title = "T"\nbase_url = "https://example.org/"\n\n' + remote.toml(lease_seconds=lease, **options)
     return make_site(site_files(version), config=config)
-
-
-def published(site: Path) -> dict[str, bytes]:
-    public = site / "public"
-    return {p.relative_to(public).as_posix(): p.read_bytes() for p in sorted(public.rglob("*")) if p.is_file()}
 
 
 def start(remote: Remote, site: Path, *args: str, stop_after: int | None = None) -> subprocess.Popen:

@@ -13,7 +13,7 @@ import urllib.parse
 from pathlib import Path
 
 import pytest
-from deploy_servers import Servers
+from deploy_servers import Servers, published
 from messages import says
 from ssg_plugins.deploy_fsspec import FsspecTarget, exclusive_create
 
@@ -30,11 +30,6 @@ def servers(tmp_path_factory):
     started = Servers(tmp_path_factory.mktemp("servers"))
     yield started
     started.stop()
-
-
-def published(site: Path) -> dict[str, bytes]:
-    public = site / "public"
-    return {p.relative_to(public).as_posix(): p.read_bytes() for p in sorted(public.rglob("*")) if p.is_file()}
 
 
 def test_an_ssh_url_deploys_over_sftp_and_refuses_an_unknown_host_key(make_site, cli, servers, tmp_path):

@@ -10,10 +10,9 @@ like IIS does."""
 from __future__ import annotations
 
 import json
-from pathlib import Path
 
 import pytest
-from deploy_servers import FtpServer, Remote, Servers
+from deploy_servers import FtpServer, Remote, Servers, published, with_env
 from messages import says
 from ssg_plugins.deploy_ftp import parse_ls_line
 
@@ -37,15 +36,7 @@ def servers(tmp_path_factory):
 
 @pytest.fixture
 def vsftpd(servers, tmp_path, monkeypatch) -> Remote:
-    remote = servers.remote("vsftpd", tmp_path)
-    for key, value in remote.env.items():
-        monkeypatch.setenv(key, value)
-    return remote
-
-
-def published(site: Path) -> dict[str, bytes]:
-    public = site / "public"
-    return {p.relative_to(public).as_posix(): p.read_bytes() for p in sorted(public.rglob("*")) if p.is_file()}
+    return with_env(monkeypatch, servers.remote("vsftpd", tmp_path))
 
 
 def test_ls_lines_are_read_with_spaces_links_and_noise():

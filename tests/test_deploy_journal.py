@@ -18,7 +18,7 @@ import time
 from pathlib import Path
 
 import pytest
-from deploy_servers import read_tree, stored_manifest
+from deploy_servers import published, read_tree, stored_manifest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 from messages import says
@@ -45,10 +45,6 @@ def make(make_site, root: Path, version: str, posts: int = 12, **files: str) -> 
     config = ('title = "T"\nbase_url = "https://example.org/"\n\n'
               f'[deploy.web]\nurl = "{root.as_uri()}"\njobs = 1\n')
     return make_site({**site_files(version, posts), **files}, config=config)
-
-
-def published(site: Path) -> dict[str, bytes]:
-    return read_tree(site / "public")
 
 
 def start(site: Path, **env: str) -> subprocess.Popen:

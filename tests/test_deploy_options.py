@@ -6,10 +6,9 @@ from __future__ import annotations
 
 import json
 import os
-from pathlib import Path
 
 import pytest
-from deploy_servers import FtpServer, Remote, Servers, self_signed_certificate
+from deploy_servers import FtpServer, Servers, published, self_signed_certificate, with_env
 from messages import says
 
 pytestmark = pytest.mark.filterwarnings("ignore::DeprecationWarning")
@@ -23,17 +22,6 @@ def servers(tmp_path_factory):
     started = Servers(tmp_path_factory.mktemp("servers"))
     yield started
     started.stop()
-
-
-def with_env(monkeypatch, remote: Remote) -> Remote:
-    for key, value in remote.env.items():
-        monkeypatch.setenv(key, value)
-    return remote
-
-
-def published(site: Path) -> dict[str, bytes]:
-    public = site / "public"
-    return {p.relative_to(public).as_posix(): p.read_bytes() for p in sorted(public.rglob("*")) if p.is_file()}
 
 
 # -- configuration -------------------------------------------------------------------

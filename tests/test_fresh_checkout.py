@@ -12,6 +12,7 @@ import subprocess
 import sys
 from pathlib import Path
 
+import checkouts
 import pytest
 from conftest import write_files
 
@@ -41,20 +42,7 @@ def ssg(site: Path, *args: str) -> dict:
 
 
 def checkout_again(site: Path, *, keep_output_times: bool) -> None:
-    """The site as CI has it: its sources copied anew (new mtimes, ctimes and
-    inodes, the same bytes), .ssg/ and the output restored from a cache, at
-    the same path."""
-    old = site.with_name(site.name + ".before")
-    site.rename(old)
-    site.mkdir()
-    for entry in old.iterdir():
-        keep = entry.name == ".ssg" or (entry.name == "public" and keep_output_times)
-        copy = shutil.copy2 if keep else shutil.copyfile
-        if entry.is_dir():
-            shutil.copytree(entry, site / entry.name, copy_function=copy)
-        else:
-            copy(entry, site / entry.name)
-    shutil.rmtree(old)
+    shutil.rmtree(checkouts.checkout_again(site, keep_output_times=keep_output_times))
 
 
 def stamps(folder: Path) -> dict[str, tuple[int, int]]:
