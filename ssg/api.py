@@ -6,12 +6,12 @@ API is missing a piece and it belongs here.
 
 from ssg.deploy.target import DeployError, temp_name
 from ssg.deploy.target import Target as DeployTarget
-from ssg.deps import record, tracked
 from ssg.errors import ConfigError, ContentError, Location, PathError, PluginError, SsgError, TemplateError
 from ssg.fields import FieldReader
 from ssg.files import read_bytes as read_regular_file
 from ssg.hookspecs import hookimpl
 from ssg.model import Output, Page, Paginator, Section, Site, TocEntry
+from ssg.reads import record, tracked
 from ssg.schema import Option, Table
 from ssg.urls import absolute_url, join_base, output_path, slugify
 from ssg.writer import atomic_write

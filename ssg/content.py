@@ -20,7 +20,7 @@ from markupsafe import Markup, escape
 
 from ssg import speedups
 from ssg.errors import ContentError, Location
-from ssg.fields import DATE_HINT, FieldReader, _shown, decode, field_line, to_datetime  # noqa: F401 (re-exported)
+from ssg.fields import DATE_HINT, FieldReader, decode, field_line, shown, to_datetime  # noqa: F401 (re-exported)
 from ssg.markdown import render_markdown
 from ssg.model import Page
 from ssg.schema import toml_error_position

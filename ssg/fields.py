@@ -41,7 +41,7 @@ def field_line(text: str, name: str) -> int | None:
     return text[: match.start()].count("\n") + 1 if match else None
 
 
-def _shown(value: Any) -> str:
+def shown(value: Any) -> str:
     """A field's value for an error message, cut short: a YAML alias bomb must
     not turn into a gigabyte-long message."""
     return _SHOWN.repr(value)
@@ -89,13 +89,13 @@ class FieldReader:
     def boolean(self, name: str) -> bool:
         value = self.meta.get(name, False)
         if not isinstance(value, bool):
-            raise self.fail(name, f"must be true or false, got {_shown(value)}", f"write {name}: true")
+            raise self.fail(name, f"must be true or false, got {shown(value)}", f"write {name}: true")
         return value
 
     def integer(self, name: str) -> int:
         value = self.meta.get(name, 0)
         if isinstance(value, bool) or not isinstance(value, int):
-            raise self.fail(name, f"must be a whole number, got {_shown(value)}", f"write {name}: 10")
+            raise self.fail(name, f"must be a whole number, got {shown(value)}", f"write {name}: 10")
         return value
 
     def date(self, name: str) -> datetime | None:
@@ -105,7 +105,7 @@ class FieldReader:
         try:
             return to_datetime(value)
         except (ValueError, TypeError):
-            raise self.fail(name, f"is not a date: {_shown(value)}", DATE_HINT) from None
+            raise self.fail(name, f"is not a date: {shown(value)}", DATE_HINT) from None
 
     def string_list(self, name: str) -> tuple[str, ...]:
         value = self.meta.get(name)
@@ -114,9 +114,9 @@ class FieldReader:
         if type(value) is list and all(type(v) is str for v in value):   # the common case, checked fast
             return tuple(value)
         if isinstance(value, str):
-            raise self.fail(name, f"must be a list, got the text {_shown(value)}",
+            raise self.fail(name, f"must be a list, got the text {shown(value)}",
                             f"write {name}: [{value}] or one '- item' per line")
         if not isinstance(value, list) or not all(isinstance(v, (str, int, float)) and not isinstance(v, bool)
                                                   for v in value):
-            raise self.fail(name, f"must be a list of text values, got {_shown(value)}", f"write {name}: [a, b]")
+            raise self.fail(name, f"must be a list of text values, got {shown(value)}", f"write {name}: [a, b]")
         return tuple(str(v) for v in value)

@@ -27,9 +27,9 @@ import pluggy
 if TYPE_CHECKING:
     from jinja2 import Environment
 
-    from ssg.build import BuildResult
     from ssg.deploy.target import Target as DeployTarget
     from ssg.model import Output, Page, Site
+    from ssg.options import BuildResult
     from ssg.schema import Table
 
 hookspec = pluggy.HookspecMarker("ssg")

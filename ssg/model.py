@@ -222,8 +222,8 @@ class Site:
         """The page built from ``source`` ('posts/a.md' or 'content/posts/a.md')."""
         key = source if source.startswith("content/") else f"content/{source.lstrip('/')}"
         if key not in self._by_source:   # built on first use; rebuilt if pages were added since
-            self._by_source = {page.source: page for page in self._every_page()}
-        from ssg.deps import record
+            self._by_source = {page.source: page for page in self.every_page()}
+        from ssg.reads import record
 
         record(("field", key, "source"))   # a template that looked it up depends on whether it exists
         found = self._by_source.get(key)
@@ -231,15 +231,20 @@ class Site:
             found = self.elsewhere(key)
         return found
 
+    def replace_pages(self, pages: list[Page]) -> None:
+        """The site's regular pages are now ``pages`` (a partial site's, ssg/narrow.py)."""
+        self.pages, self._by_source = pages, {}
+
     def all_pages(self) -> Iterable[Page]:
         """Regular pages, then section index pages, then the home page."""
-        from ssg.deps import record
+        from ssg.reads import record
 
         for name in ("pages", "sections", "home"):
             record(("site", name))
-        return self._every_page()
+        return self.every_page()
 
-    def _every_page(self) -> Iterable[Page]:
+    def every_page(self) -> Iterable[Page]:
+        """``all_pages`` without recording a read (for ssg's own lookups)."""
         yield from self.pages
         for section in self.sections.values():
             if section.index is not None:

@@ -5,10 +5,56 @@ from __future__ import annotations
 
 import hashlib
 import os
+from collections.abc import Callable, Collection
+from dataclasses import dataclass, field
 from pathlib import Path
 
-from ssg.relpaths import inside
+from ssg.relpaths import bad_paths, inside
+from ssg.state import OutputRecord
 from ssg.writer import TEMP_PREFIX
+
+
+@dataclass
+class Pruned:
+    gone: set[str] = field(default_factory=set)       # outputs no longer produced: their records are dropped
+    deleted: list[str] = field(default_factory=list)  # files deleted
+    strays: list[str] = field(default_factory=list)   # files in the output folder ssg did not write
+    told: list[str] = field(default_factory=list)     # the warnings about strays found by this build (said once)
+    folders: dict[str, int] = field(default_factory=dict)   # output folder mtimes the stray scan read
+
+
+def prune_outputs(root: Path, records: dict[str, OutputRecord], planned: Collection[str], failed: Collection[str],
+                  reported: list[str], folders: dict[str, int], warn: Callable[[str], None]) -> Pruned:
+    """Delete the files ssg wrote (``records``) that are no longer ``planned``
+    (and did not fail), and leftovers of interrupted writes; find files ssg did
+    not write, and warn about those not ``reported`` before. ``folders``: the
+    output folders' mtimes as the last build left them (a folder that kept its
+    mtime holds no new stray), or {} to look in every folder."""
+    done, pruner = Pruned(), Pruner(root)
+    done.gone = {rel for rel in records if rel not in planned and rel not in failed}
+    for rel in sorted(done.gone):
+        record = records[rel]
+        # No bytes recorded: journaled by a killed build, so ssg's whatever they are.
+        outcome = pruner.delete(rel, record.sha, record.size, record.mtime_ns, trusted=not record.sha)
+        if outcome == "deleted":
+            done.deleted.append(rel)
+        elif outcome == "edited":
+            warn(f"{root.name}/{rel}: no longer produced, but changed since ssg wrote it; "
+                 "left in place (delete it by hand)")
+        elif outcome == "outside":
+            warn(f"{root.name}/{rel}: no longer produced, but a folder on its way is a symlink "
+                 "leading out of the output folder; left alone (remove the link)")
+    pruner.remove_empty_folders()
+    known = set(planned) | set(records)
+    still = {rel for rel in reported if rel not in known and not bad_paths([rel]) and os.path.lexists(root / rel)}
+    found = pruner.strays(known, folders)
+    done.folders = pruner.stamps
+    for rel in found:
+        if rel not in still:
+            done.told.append(f"{root.name}/{rel} was not written by ssg; left alone")
+            warn(done.told[-1])
+    done.strays = sorted(still | set(found))
+    return done
 
 
 class Pruner:

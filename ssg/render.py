@@ -19,7 +19,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from ssg import deps, limits
+from ssg import deps, limits, reads
 from ssg.errors import Location, SsgError, TemplateError
 from ssg.fields import decode, field_line
 from ssg.files import read_bytes, unreadable, write_failure
@@ -210,7 +210,7 @@ class _Renderer:
         return Rendered(index, written=written, keys=_fingerprinted(keys, job.evaluate))
 
 
-def _fingerprinted(keys: frozenset[deps.Key], evaluate: deps.Evaluator | None) -> dict[str, str]:
+def _fingerprinted(keys: frozenset[reads.Key], evaluate: deps.Evaluator | None) -> dict[str, str]:
     """The keys an output read, as stored (``deps.key_text``), with their
     fingerprints ('' for those the build takes itself), taken here: in a
     render worker, which spreads the work over the cores."""
@@ -231,7 +231,7 @@ def produce(output: Output, context: dict[str, Any] | None, env: SiteEnvironment
     assert context is not None
     own = output.page.source if output.page is not None else None
     try:
-        with deps.recording(own) as recorder:
+        with reads.recording(own) as recorder:
             text = render(env, output.templates, context, what=output.describe())
     except TemplateError as error:
         page = output.page

@@ -38,7 +38,7 @@ import re
 import secrets
 import sqlite3
 import threading
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -99,6 +99,26 @@ class OutputRecord:
     @deps.setter
     def deps(self, value: tuple[int, ...]) -> None:
         self._deps = value
+
+
+@dataclass
+class Learnt:
+    """What one build learnt, committed in one transaction (``BuildState.commit``)."""
+
+    meta: dict[str, str]                                   # meta rows to set
+    sources: dict[str, SourceRecord] = field(default_factory=dict)     # input path -> its new row
+    dropped_sources: set[str] = field(default_factory=set)
+    outputs: dict[str, OutputRecord] = field(default_factory=dict)     # output path -> its new record
+    dropped_outputs: set[str] = field(default_factory=set)
+    deps: dict[int, tuple[str, str]] = field(default_factory=dict)    # key id -> (key text, fingerprint), changed
+    dropped_deps: set[int] = field(default_factory=set)
+    folders: dict[str, int] = field(default_factory=dict)              # output folder -> mtime
+    all_folders: bool = True       # ``folders`` are all of them (False: only those that changed)
+    reset: bool = False            # forget every output and key first (the settings changed)
+    # The folder this build wrote (a full build says it): when it is not the last
+    # build's, the records of the last one's are kept in ``roots``, as are the files a
+    # killed build's journal names in another folder.
+    output_root: str | None = None
 
 
 def stamp_of(stat: os.stat_result) -> tuple[int, ...]:
@@ -393,21 +413,14 @@ class BuildState:
         self._staging = threading.Thread(target=write, name="ssg-state", daemon=True)
         self._staging.start()
 
-    def commit(self, *, meta: dict[str, str], sources: dict[str, SourceRecord], dropped_sources: set[str],
-               outputs: dict[str, OutputRecord], dropped_outputs: set[str],
-               deps: dict[int, tuple[str, str]], dropped_deps: set[int], folders: dict[str, int],
-               all_folders: bool = True, reset: bool = False, output_root: str | None = None) -> str:
+    def commit(self, learnt: Learnt) -> str:
         """Write everything a build learnt in one transaction, then forget the
-        journal. ``reset`` first forgets every output and dependency (the
-        settings changed or the output folder moved). ``output_root`` is the
-        folder this build wrote (a full build says it): when it is not the
-        last build's, the records of the last one's are kept in ``roots``, as
-        are the files a killed build's journal names in another folder. ``folders`` are the
-        output folders' mtimes: all of them, or (``all_folders`` False) those
-        that changed. Returns the new ``token`` of the state: who committed
-        last (a warm model checks the state is still the one it committed)."""
+        journal (``Learnt`` says what each part means). Returns the new
+        ``token`` of the state: who committed last (a kept model checks the
+        state is still the one it committed)."""
         token = secrets.token_hex(8)
-        meta = {**meta, "token": token}
+        meta = {**learnt.meta, "token": token}
+        output_root, folders = learnt.output_root, learnt.folders
         db = self.db
         if not self._begun:
             db.execute("BEGIN IMMEDIATE")
@@ -415,23 +428,23 @@ class BuildState:
         try:
             if output_root is not None:
                 self._switch_root(db, output_root)
-            if reset:
+            if learnt.reset:
                 db.execute("DELETE FROM outputs")
                 db.execute("DELETE FROM deps")
             db.executemany("INSERT OR REPLACE INTO meta VALUES (?, ?)", meta.items())
-            db.executemany("DELETE FROM sources WHERE path = ?", ((p,) for p in dropped_sources))
+            db.executemany("DELETE FROM sources WHERE path = ?", ((p,) for p in learnt.dropped_sources))
             db.executemany("INSERT OR REPLACE INTO sources VALUES (?, ?, ?, ?)",
-                           ((p, marshal.dumps(r.stamp), r.sha, r.parsed) for p, r in sources.items()))
-            db.executemany("DELETE FROM deps WHERE id = ?", ((i,) for i in dropped_deps))
+                           ((p, marshal.dumps(r.stamp), r.sha, r.parsed) for p, r in learnt.sources.items()))
+            db.executemany("DELETE FROM deps WHERE id = ?", ((i,) for i in learnt.dropped_deps))
             db.executemany("INSERT OR REPLACE INTO deps VALUES (?, ?, ?)",
-                           ((i, key, fp) for i, (key, fp) in deps.items()))
-            if all_folders:
+                           ((i, key, fp) for i, (key, fp) in learnt.deps.items()))
+            if learnt.all_folders:
                 db.execute("DELETE FROM folders")
             db.executemany("INSERT OR REPLACE INTO folders VALUES (?, ?)", folders.items())
-            db.executemany("DELETE FROM outputs WHERE path = ?", ((p,) for p in dropped_outputs))
+            db.executemany("DELETE FROM outputs WHERE path = ?", ((p,) for p in learnt.dropped_outputs))
             db.executemany("INSERT OR REPLACE INTO outputs VALUES (?, ?, ?, ?, ?, ?)",
                            ((p, r.plan, r.sha, r.size, r.mtime_ns, marshal.dumps(tuple(r.deps)))
-                            for p, r in outputs.items()))
+                            for p, r in learnt.outputs.items()))
             db.execute("COMMIT")
         except BaseException:
             db.execute("ROLLBACK")

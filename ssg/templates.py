@@ -15,7 +15,7 @@ import markupsafe
 from jinja2 import nodes
 from jinja2.compiler import CodeGenerator, Frame
 
-from ssg import deps, limits
+from ssg import limits, reads
 from ssg.errors import Location, TemplateError
 from ssg.model import Page, Section, Site
 from ssg.urls import absolute_url, site_url
@@ -88,7 +88,7 @@ class SiteEnvironment(jinja2.Environment):
             tried = candidates[:candidates.index(template.name) + 1] if template.name in candidates else candidates
             found = self._selected[candidates] = (template, tried)
         for name in found[1]:
-            deps.record(("template", name))
+            reads.record(("template", name))
         return found[0]
 
     def make_globals(self, d: dict[str, Any] | None) -> dict[str, Any]:
@@ -101,7 +101,7 @@ class SiteEnvironment(jinja2.Environment):
 
     def _load_template(self, name: Any, globals: Any) -> jinja2.Template:
         if isinstance(name, str):
-            deps.record(("template", name))
+            reads.record(("template", name))
         return super()._load_template(name, globals)
 
     def getattr(self, obj: Any, attribute: str) -> Any:
@@ -109,7 +109,7 @@ class SiteEnvironment(jinja2.Environment):
         its body, as a call to it costs a tenth of a list's render), noting
         the read; a page's field, read tens of thousands of times by the lists
         of a big site, goes to the recorder directly."""
-        recorder = deps._current
+        recorder = reads.active
         if recorder is not None:
             if type(obj) is Page:
                 recorder.field(obj.source, attribute)
@@ -131,7 +131,7 @@ class SiteEnvironment(jinja2.Environment):
 
 
 def _note(obj: Any, name: str) -> None:
-    recorder = deps.current()
+    recorder = reads.current()
     if recorder is None:
         return
     kind = type(obj)
@@ -141,7 +141,7 @@ def _note(obj: Any, name: str) -> None:
         recorder.keys.add(("section", obj.name, name))
     elif kind is Site and name not in ("config", "data"):
         recorder.keys.add(("site", name))
-    elif kind in deps.TRACKED:
+    elif kind in reads.TRACKED:
         recorder.keys.add((*obj.dependency_path, name))
 
 
@@ -204,7 +204,7 @@ def install_helpers(env: jinja2.Environment, site: Site) -> None:
             page = site.page_by_source(target)
             if page is None:
                 raise LookupError(f"url_for: no page for content file '{target}'")
-            deps.record(("field", page.source, "url"))
+            reads.record(("field", page.source, "url"))
             return page.url
         return rel_url(target)
 
@@ -221,13 +221,13 @@ def install_helpers(env: jinja2.Environment, site: Site) -> None:
         source = static.get(rel)
         if source is None:
             raise LookupError(f"asset: no static file '{rel}' (in the site's or the theme's static/)")
-        deps.record(("asset", rel))
+        reads.record(("asset", rel))
         if source not in hashes:
             hashes[source] = hashlib.sha256(source.read_bytes()).hexdigest()[:10]
         return f"{rel_url('/' + rel)}?v={hashes[source]}"
 
     env.filters.update({"date": format_date, "rel_url": rel_url, "abs_url": abs_url, "isodate": iso})
-    env.globals.update({"site": site, "config": config, "data": deps.DataView(site.data), "url_for": url_for,
+    env.globals.update({"site": site, "config": config, "data": reads.DataView(site.data), "url_for": url_for,
                         "rel_url": rel_url, "abs_url": abs_url, "asset": asset})
 
 

@@ -2,10 +2,10 @@
 builds, so that an edit of one page's text costs milliseconds, not a reload
 of the whole site model.
 
-After each full build (ssg/build.py) the process keeps the model that build
+After each full load (ssg/fullload.py) the process keeps the model that build
 made: the site with its pages, the Jinja environment, the planned outputs
 with their contexts and plans, and what the build committed to the state.
-When the next changes are all edits of page text, ``rebuild`` updates that
+When the next changes are all edits of page text, the ``KeptModel`` source updates that
 model in place and renders only the outputs that read what changed.
 
 A warm rebuild applies when all of these hold; otherwise the build is a full
@@ -34,21 +34,23 @@ a full build would leave it: a ``ssg build`` that follows writes nothing.
 
 from __future__ import annotations
 
-import time
-from collections.abc import Callable, Collection
+from collections.abc import Collection
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from ssg.edits import Edit, differs_only_in, linked, settle
 from ssg.errors import SsgError
 from ssg.fingerprint import KnownText
-from ssg.links import resolve_page_links
-from ssg.model import RENDER_ONLY_FIELDS, TEXT_FIELDS, Output, Page, Site
-from ssg.state import BuildState, OutputRecord, SourceRecord
+from ssg.model import TEXT_FIELDS, Output, Page, Site
+from ssg.options import BuildOptions
+from ssg.pipeline import Build, Decline, NewRecords, Prepared, assign_key_ids
+from ssg.planner import Decision
+from ssg.prune import Pruned
+from ssg.state import Learnt, OutputRecord, SourceRecord
 
 if TYPE_CHECKING:
-    from ssg.build import BuildOptions, BuildResult
     from ssg.inputs import Inputs
     from ssg.pagecache import ParseJob
     from ssg.pluginmanager import Plugins
@@ -200,128 +202,30 @@ def _under(rel: str, folders: set[str]) -> bool:
     return False
 
 
-def rebuild(model: Model, paths: frozenset[str], options: BuildOptions, state: BuildState,
-            started: float) -> BuildResult | None:
-    """Rebuild the edits of ``paths`` (inputs, and files in the output folder)
-    on ``model``, or None when a warm rebuild does not apply (the model is then
-    untouched, and a full build must run)."""
-    if options != model.options or state.meta("token") != model.token or state.journal_path.exists():
-        return None
-    now = datetime.now(UTC)
-    next_change = state.meta_time("next_change")
-    if next_change is not None and now >= next_change:
-        return None
-    outputs = {path for path in paths if _output_rel(model, path) is not None}
-    edits = _edits(model, paths - outputs)
-    if edits is None:
-        return None
-    return _Rebuild(model, options, state, started).run(edits, hand_edits(model, outputs))
+class KeptModel:
+    """The site source of a warm rebuild: the model ``ssg serve`` kept, with the
+    ``paths`` edited since (inputs, and files in the output folder) applied in place."""
 
+    name = "kept model"
 
-@dataclass
-class _Edit:
-    source: str
-    stamp: tuple[int, ...]
-    sha: str
-    blob: bytes | None = None           # the parsed page as stored; None: the file's bytes did not change
-    page: Page | None = None            # the new version: placed, hooks run, links resolved
-    parsed: dict[str, Any] = field(default_factory=dict)   # its fields before links (the next edit compares)
-    known: KnownText | None = None      # its text after links, with the digest of what made it
+    def __init__(self, model: Model, paths: frozenset[str]):
+        self.model, self.paths = model, paths
 
-
-def _edits(model: Model, paths: frozenset[str]) -> list[_Edit] | None:
-    """The changed files as pages parsed again, placed, passed through
-    ``ssg_page_parsed`` and their links resolved, without touching the model;
-    None when any of them is not a text edit of a page."""
-    from ssg.pagecache import decode, parse_file, parsed_text
-
-    content = f"{model.root}/content/"
-    seconds = model.options.page_seconds(model.config)
-    edits = []
-    for path in sorted(paths):
-        source = "content/" + path[len(content):] if path.startswith(content) else None
-        job = model.jobs.get(source) if source is not None else None
-        if job is None or source not in model.parsed or any(source in w for w in model.site.warnings):
-            return None
-        stamp, sha, blob = parse_file((job, dict(model.config.markdown), model.shas[source]), seconds=seconds)
-        if stamp is None or isinstance(blob, SsgError):
-            return None      # gone, unreadable or broken: a full build says so
-        edit = _Edit(source, stamp, sha, blob)
-        if blob is not None:
-            page = edit.page = decode(blob)
-            parsed = parsed_text(page, job, sha, model.parser)
-            if not _placed_like_before(model, page, job):
-                return None
-            edit.parsed = dict(vars(page))
-            quiet, edit.known = _quietly(model.site, resolve_page_links, model.site, page, parsed, seconds)
-            if not quiet:
-                return None      # a link that matches no page: a full build reports it
-        edits.append(edit)
-    return edits
-
-
-def _quietly(site: Site, action: Callable[..., Any], *args: Any) -> tuple[bool, Any]:
-    """``action(*args)``, and whether it ran without a warning or an SsgError
-    (its warnings are taken back: a full build will give them)."""
-    warnings = len(site.warnings)
-    try:
-        value = action(*args)
-    except SsgError:
-        return False, None
-    finally:
-        quiet = len(site.warnings) == warnings
-        del site.warnings[warnings:]
-    return quiet, value
-
-
-def _placed_like_before(model: Model, page: Page, job: ParseJob) -> bool:
-    """Place the new page and run ``ssg_page_parsed`` on it; True when it then
-    differs from its last version only in render-only fields no site hook
-    reads, and gave no warning."""
-    from ssg.loader import place
-
-    site, before = model.site, model.parsed[job.source]
-
-    def run() -> None:
-        if not place(site, page, job):
-            raise SsgError("not published")
-        page.bundle_files = before["bundle_files"]
-        model.plugins.call("ssg_page_parsed", where=page.source, page=page, site=site)
-
-    return _quietly(site, run)[0] and differs_only_in(before, vars(page), model.free)
-
-
-def differs_only_in(before: dict[str, Any], after: dict[str, Any], free: frozenset[str]) -> bool:
-    """Whether a page's fields ``after`` differ from ``before`` only in the
-    ``free`` ones (render-only fields no site-level hook reads)."""
-    return after.keys() == before.keys() and all(
-        after[name] is value or after[name] == value for name, value in before.items() if name not in free)
-
-
-def free_fields(plugins: Plugins, config: Any) -> frozenset[str]:
-    """The render-only fields no plugin's site-level hook reads: an edit of
-    them alone leaves the site hooks' work as it was."""
-    return frozenset(RENDER_ONLY_FIELDS) - plugins.page_fields_read(config)
-
-
-class _Rebuild:
-    """One warm rebuild: the stages of ``Build.run`` that an edit of
-    render-only fields needs, on the kept model."""
-
-    def __init__(self, model: Model, options: BuildOptions, state: BuildState, started: float):
-        from ssg.build import Build
-
-        self.model, self.state = model, state
-        self.build = Build(model.root, model.config, model.plugins, options, state, model.output_root, started)
-
-    def run(self, edits: list[_Edit], by_hand: dict[str, str]) -> BuildResult | None:
+    def prepare(self, build: Build) -> Prepared:
         from ssg.deps import Evaluator
         from ssg.inputs import FileDigests
-        from ssg.planner import Decision, dirty_reason
 
-        model, site, build = self.model, self.model.site, self.build
+        model, state, options = self.model, build.state, build.options
+        if options != model.options or state.meta("token") != model.token or state.journal_path.exists():
+            raise Decline("the options changed, another process built the site, or a build was interrupted")
+        next_change = state.meta_time("next_change")
+        if next_change is not None and datetime.now(UTC) >= next_change:
+            raise Decline("a page's time has come")
+        outputs = {path for path in self.paths if _output_rel(model, path) is not None}
+        self.edits = edits = _edits(model, self.paths - outputs)
+        self.by_hand = hand_edits(model, outputs)
         if not all(model.inputs.listed(edit.source) for edit in edits):
-            return None
+            raise Decline("a file was added or removed")
         # Only now is the model changed: the live pages take the new text (every list holding them still does).
         for edit in edits:
             model.inputs.update(edit.source, edit.stamp)
@@ -338,59 +242,83 @@ class _Rebuild:
                 model.known.pop(edit.source, None)
             model.parsed[edit.source] = edit.parsed
             model.shas[edit.source] = edit.sha
-        build._lap("load")
+        build.lap("load")
+        # The keys of the edited pages: the other pages did not change, so neither did theirs.
+        self.ids = [dep_id for edit in edits if edit.page is not None
+                    for dep_id in model.index.of_page.get(edit.source, ())]
+        previous = dict(model.deps[dep_id] for dep_id in self.ids)
+        evaluate = Evaluator(model.site, model.env, FileDigests({}), previous, model.known, pages=model.pages)
+        return Prepared(model.site, planned=model.records.keys(), env=model.env, outputs=model.outputs,
+                        contexts=model.contexts, plans=model.plans, records=model.records, evaluate=evaluate)
 
-        # Which recorded keys of the edited pages fingerprint differently now, and who read them.
-        index = model.index
-        ids = [dep_id for edit in edits if edit.page is not None for dep_id in index.of_page.get(edit.source, ())]
-        previous = dict(model.deps[dep_id] for dep_id in ids)
-        evaluate = Evaluator(site, model.env, FileDigests({}), previous, model.known, pages=model.pages)
-        changed = {dep_id for dep_id in ids if evaluate.changed(*model.deps[dep_id])}
+    def dirty(self, build: Build, prepared: Prepared) -> Decision:
+        """The outputs that read a key of an edited page that fingerprints differently now."""
+        from ssg.planner import dirty_reason
+
+        model, index, evaluate = self.model, self.model.index, prepared.evaluate
+        assert evaluate is not None
+        changed = {dep_id for dep_id in self.ids if evaluate.changed(*model.deps[dep_id])}
         decision = Decision()
         decision.dirty = sorted(set().union(*(index.readers.get(dep_id, ()) for dep_id in changed),
-                                            (index.position[path] for path in by_hand)))
+                                            (index.position[path] for path in self.by_hand)))
         for at in decision.dirty:
             path = model.outputs[at].path
-            decision.reasons[path] = by_hand.get(path) or dirty_reason(model.records[path].deps, model.deps, changed,
-                                                                       evaluate)
-        build.result.reasons = decision.reasons
-        build._lap("dirty check")
-        build._explain(decision, set(model.records))
+            decision.reasons[path] = self.by_hand.get(path) or dirty_reason(model.records[path].deps, model.deps,
+                                                                            changed, evaluate)
+        build.lap("dirty check")
+        return decision
 
-        rendered = build._render(model.outputs, model.contexts, decision.dirty, model.env, site, model.records,
-                                 evaluate)
-        new = build._collect(rendered, model.outputs, model.plans, model.records, site)
-        build._lap("render")
-        self._commit(edits, new, evaluate, site)
-        build._lap("commit")
-        result = build.result
-        result.warm = True
-        result.written.sort()
-        rendered_paths = set(decision.reasons)
-        result.unchanged = sorted(result.unchanged + [p for p in model.records if p not in rendered_paths])
-        result.errors, result.warnings = list(site.errors), list(site.warnings)
-        result.seconds = time.perf_counter() - build.started
-        model.plugins.call("ssg_build_finished", site=site, result=result)
-        return result
-
-    def _commit(self, edits: list[_Edit], new: dict[str, tuple[OutputRecord, dict]], evaluate: Any,
-                site: Site) -> None:
-        from ssg.build import assign_key_ids
-
-        model, index = self.model, self.model.index
+    def learnt(self, build: Build, prepared: Prepared, new: NewRecords, pruned: Pruned | None) -> Learnt:
+        model, index, site = self.model, self.model.index, prepared.site
+        assert prepared.evaluate is not None
         before = max(model.deps, default=0)
-        changed_deps, records = assign_key_ids(new, model.deps, evaluate, index.ids)
+        changed_deps, records = assign_key_ids(new, model.deps, prepared.evaluate, index.ids)
         for dep_id, (text, _fp) in changed_deps.items():
             if dep_id > before:
                 index.added(text, dep_id)
         for path, record in records.items():
             index.read(path, model.records[path].deps, record.deps)
         model.records.update(records)
-        folders = self.build._folder_stamps(set(self.build.result.written))   # a write changes its folder's mtime
+        folders = build.folder_stamps(set(build.result.written))   # a write changes its folder's mtime
         model.folders.update(folders)
-        meta = {"inputs": model.inputs.fingerprint(), "listing": model.inputs.text(), "failed": "1" if site.errors else "0"}
+        meta = {"inputs": model.inputs.fingerprint(), "listing": model.inputs.text(),
+                "failed": "1" if site.errors else "0"}
         sources = {edit.source: SourceRecord(edit.stamp, edit.sha, edit.blob if edit.blob is not None
-                                             else self.state.parsed_page(edit.source)) for edit in edits}
-        model.token = self.state.commit(meta=meta, sources=sources, dropped_sources=set(), outputs=records,
-                                        dropped_outputs=set(), deps=changed_deps, dropped_deps=set(), folders=folders,
-                                        all_folders=False)
+                                             else build.state.parsed_page(edit.source)) for edit in self.edits}
+        return Learnt(meta=meta, sources=sources, outputs=records, deps=changed_deps, folders=folders,
+                      all_folders=False)
+
+    def committed(self, build: Build, prepared: Prepared, token: str) -> None:
+        self.model.token = token
+
+
+def _edits(model: Model, paths: frozenset[str]) -> list[Edit]:
+    """The changed files as pages parsed again, placed, passed through
+    ``ssg_page_parsed`` and their links resolved, without touching the model;
+    Decline when any of them is not a text edit of a page."""
+    from ssg.pagecache import decode, parse_file, parsed_text
+
+    content = f"{model.root}/content/"
+    seconds = model.options.page_seconds(model.config)
+    edits = []
+    for path in sorted(paths):
+        source = "content/" + path[len(content):] if path.startswith(content) else None
+        job = model.jobs.get(source) if source is not None else None
+        if job is None or source not in model.parsed or any(source in w for w in model.site.warnings):
+            raise Decline(f"{path} is not a page of the model without a warning")
+        stamp, sha, blob = parse_file((job, dict(model.config.markdown), model.shas[source]), seconds=seconds)
+        if stamp is None or isinstance(blob, SsgError):
+            raise Decline(f"{source} is gone, unreadable or broken")     # a full load says so
+        edit = Edit(source, stamp, sha, blob)
+        if blob is not None:
+            page = edit.page = decode(blob)
+            parsed = parsed_text(page, job, sha, model.parser)
+            before = model.parsed[job.source]
+            if not settle(model.site, model.plugins, page, job, before["bundle_files"]):
+                raise Decline(f"{source} is not published")
+            if not differs_only_in(before, vars(page), model.free):
+                raise Decline(f"{source}: fields beyond its text changed")
+            edit.parsed = dict(vars(page))
+            edit.known = linked(model.site, page, parsed, seconds)
+        edits.append(edit)
+    return edits

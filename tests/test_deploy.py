@@ -371,16 +371,16 @@ def test_build_state_hashes_are_trusted_only_while_size_and_mtime_match(make_sit
     import hashlib
 
     from ssg.deploy.manifest import build_state_hashes, local_manifest
-    from ssg.state import BuildState, OutputRecord
+    from ssg.state import BuildState, Learnt, OutputRecord
 
     site = make_site({"public/a.html": "a\n", "public/b.css": "b\n"})
     output = (site / "public").resolve()
     stats = {p: (output / p).stat() for p in ("a.html", "b.css")}
     recorded = {"a.html": "1" * 64, "b.css": "2" * 64}       # not the real hashes: proves which are used
     state = BuildState(site / ".ssg")
-    state.commit(meta={"output_root": str(output)}, sources={}, dropped_sources=set(),
-                 outputs={p: OutputRecord("plan", recorded[p], stats[p].st_size, stats[p].st_mtime_ns)
-                          for p in recorded}, dropped_outputs=set(), deps={}, dropped_deps=set(), folders={})
+    state.commit(Learnt(meta={"output_root": str(output)},
+                        outputs={p: OutputRecord("plan", recorded[p], stats[p].st_size, stats[p].st_mtime_ns)
+                                 for p in recorded}))
     state.close()
     known = build_state_hashes(site, output)
     assert {p: sha for p, (sha, _size, _mtime) in known.items()} == recorded

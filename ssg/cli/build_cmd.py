@@ -68,7 +68,7 @@ def run_build(site: Path, options: BuildOptions, *, quiet: bool, verbose: bool, 
 
 def _failed_summary(error: object) -> None:
     """The --json summary of a build that ended with ``error`` before it had a result."""
-    from ssg.build import BuildResult
+    from ssg.options import BuildResult
 
     said = error.as_dict() if isinstance(error, SsgError) else {
         "message": f"internal error: {type(error).__name__}: {error}" if isinstance(error, Exception) else str(error),
