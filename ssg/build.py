@@ -348,17 +348,17 @@ class Build:
         self._lap("load")
         self.options.progress.stage("links, site hooks")
         known = resolve_links(site, cache.known, seconds)
-        self.plugins.call("ssg_site_loaded", site=site)
+        self.plugins.hook.ssg_site_loaded(site=site)
         env = make_environment(site, self.theme)
-        self.plugins.call("ssg_jinja_environment", env=env, site=site)
+        self.plugins.hook.ssg_jinja_environment(env=env, site=site)
         self._lap("links, site hooks")
 
         # Plan every output, then decide which are dirty.
         self.options.progress.stage("plan")
         outputs = plan_core_outputs(site)
-        for _plugin, extra in call_sparing_pages(self.plugins, "ssg_generate_outputs", site):
+        for extra in call_sparing_pages(self.plugins, self.plugins.hook.ssg_generate_outputs, site):
             outputs.extend(extra)
-        call_sparing_pages(self.plugins, "ssg_plan_outputs", site, outputs=outputs)
+        call_sparing_pages(self.plugins, self.plugins.hook.ssg_plan_outputs, site, outputs=outputs)
         kept = drop_collisions(outputs, site)
         self._failed |= {o.path for o in outputs} - {o.path for o in kept}   # the old file stays
         outputs, contexts = self._contexts(kept, site)
@@ -405,7 +405,7 @@ class Build:
                 folders=self._folders_committed, token=self.token,
                 free=free_fields(self.plugins, self.config), pages=evaluate.pages)
         self.result.seconds = time.perf_counter() - self.started
-        self.plugins.call("ssg_build_finished", site=site, result=self.result)
+        self.plugins.hook.ssg_build_finished(site=site, result=self.result)
         return self.result
 
     # -- the stages' details -------------------------------------------------
@@ -480,7 +480,7 @@ class Build:
                                             if _asked_output(asked, set(paths)) else "not an output of this build")
         self.result.seconds = time.perf_counter() - self.started
         site = Site(root=self.root, config=self.config, output_root=self.output_root, offline=self.options.offline)
-        self.plugins.call("ssg_build_finished", site=site, result=self.result)
+        self.plugins.hook.ssg_build_finished(site=site, result=self.result)
         return self.result
 
     def _contexts(self, outputs: list[Output], site: Site) -> tuple[list[Output], list[dict | None]]:

@@ -282,7 +282,7 @@ class _Narrow:
         result.unchanged = sorted(result.unchanged + [path for path in paths if path not in rendered_paths])
         result.errors, result.warnings = list(site.errors), warnings
         result.parsed = len(edits)
-        self.plugins.call("ssg_build_finished", site=site, result=result)
+        self.plugins.hook.ssg_build_finished(site=site, result=result)
         return result
 
     # -- the steps' details ----------------------------------------------------
@@ -301,7 +301,7 @@ class _Narrow:
         def settle() -> bool:
             if not place(site, page, job):
                 return False
-            self.plugins.call("ssg_page_parsed", where=page.source, page=page, site=site)
+            self.plugins.hook.ssg_page_parsed(page=page, site=site)
             return True
 
         placed = self._quietly(settle)
@@ -349,9 +349,9 @@ class _Narrow:
         from ssg.templates import make_environment
 
         def make() -> Any:
-            self.plugins.call("ssg_site_loaded", site=site)
+            self.plugins.hook.ssg_site_loaded(site=site)
             env = make_environment(site, self.build.theme)
-            self.plugins.call("ssg_jinja_environment", env=env, site=site)
+            self.plugins.hook.ssg_jinja_environment(env=env, site=site)
             return env
 
         return self._guarded(make)
@@ -361,9 +361,9 @@ class _Narrow:
 
         def plan() -> list:
             outputs = plan_core_outputs(site)
-            for _plugin, extra in self.plugins.call("ssg_generate_outputs", site=site):
+            for extra in self.plugins.hook.ssg_generate_outputs(site=site):
                 outputs.extend(extra)
-            self.plugins.call("ssg_plan_outputs", site=site, outputs=outputs)
+            self.plugins.hook.ssg_plan_outputs(site=site, outputs=outputs)
             return outputs
 
         return self._guarded(plan)

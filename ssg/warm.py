@@ -286,7 +286,7 @@ def _placed_like_before(model: Model, page: Page, job: ParseJob) -> bool:
         if not place(site, page, job):
             raise SsgError("not published")
         page.bundle_files = before["bundle_files"]
-        model.plugins.call("ssg_page_parsed", where=page.source, page=page, site=site)
+        model.plugins.hook.ssg_page_parsed(page=page, site=site)
 
     return _quietly(site, run)[0] and differs_only_in(before, vars(page), model.free)
 
@@ -370,7 +370,7 @@ class _Rebuild:
         result.unchanged = sorted(result.unchanged + [p for p in model.records if p not in rendered_paths])
         result.errors, result.warnings = list(site.errors), list(site.warnings)
         result.seconds = time.perf_counter() - build.started
-        model.plugins.call("ssg_build_finished", site=site, result=result)
+        model.plugins.hook.ssg_build_finished(site=site, result=result)
         return result
 
     def _commit(self, edits: list[_Edit], new: dict[str, tuple[OutputRecord, dict]], evaluate: Any,
