@@ -214,17 +214,42 @@ def test_an_old_style_hook_wrapper_runs_around_the_builtins_too(make_site, cli):
         from ssg.api import hookimpl
 
         @hookimpl(hookwrapper=True)
-        def ssg_generate_outputs(site):
+        def ssg_site_loaded(site):
+            before = sorted(site.taxonomies)
             outcome = yield
-            site.state["made"] = sum(len(made) for made in outcome.get_result())
+            outcome.get_result()
+            site.state["around"] = f"{'+'.join(before) or 'none'} then {'+'.join(sorted(site.taxonomies))}"
 
         def ssg_template_context(context, site):
-            context["made"] = site.state["made"]
+            context["around"] = site.state["around"]
         """
-    site = make_site({**POSTS, "plugins/wrap.py": plugin, "templates/page.html": "{{ made }}\n"})
+    site = make_site({**POSTS, "plugins/wrap.py": plugin, "templates/page.html": "{{ around }}\n"})
     result = cli("build", "-s", str(site))
     assert result.exit_code == 0, result.output
-    assert int((site / "public/posts/a/index.html").read_text()) > 0, "the outputs every built-in made"
+    assert (site / "public/posts/a/index.html").read_text() == "none then tags\n"
+
+
+def test_a_wrapper_of_ssg_generate_outputs_runs_around_each_plugins_call(make_site, cli):
+    """ssg_generate_outputs is called one plugin at a time (ssg/culprit.py),
+    so a wrapper of it sees one plugin's outputs at a time."""
+    plugin = """
+        from ssg.api import hookimpl
+
+        @hookimpl(wrapper=True)
+        def ssg_generate_outputs(site):
+            made = yield
+            site.state.setdefault("calls", []).append(sorted({o.origin for outputs in made for o in outputs}))
+            return made
+
+        def ssg_template_context(context, site):
+            context["calls"] = site.state["calls"]
+        """
+    site = make_site({**POSTS, "plugins/wrap.py": plugin,
+                      "templates/page.html": "{% for c in calls %}{{ c|join('+') }} {% endfor %}\n"})
+    result = cli("build", "-s", str(site))
+    assert result.exit_code == 0, result.output
+    calls = (site / "public/posts/a/index.html").read_text().split()
+    assert calls[:2] == ["taxonomies", "feeds"] and "notfound" in calls and "robots" in calls, calls
 
 
 @pytest.mark.parametrize("body, says", [
@@ -250,6 +275,37 @@ def test_a_plugin_failing_inside_a_hook_wrapper_is_still_named_itself(make_site,
     assert "plugins/zfail.py:2: plugin 'zfail' failed in ssg_page_parsed while processing content/posts/" \
         in result.output, result.output
     assert "plugin 'wrap'" not in result.output
+
+
+def test_a_firstresult_hook_stops_at_the_first_result_through_the_guard():
+    """Hooks go through pluggy's hook caller: a ``firstresult`` spec (none of
+    ssg's hooks is one today) returns the first implementation's answer, in
+    load order, and the later implementations do not run."""
+    import pluggy
+
+    from ssg.pluginmanager import Plugins
+
+    spec = pluggy.HookspecMarker("ssg")
+
+    class Contract:
+        @spec(firstresult=True)
+        def ssg_probe_answer(self, question):
+            """A hook of this test only."""
+
+    ran = []
+
+    def answer(name, value):
+        def ssg_probe_answer(question):
+            ran.append(name)
+            return value
+        return type(name, (), {"ssg_probe_answer": staticmethod(ssg_probe_answer)})
+
+    plugins = Plugins()
+    plugins.pm.add_hookspecs(Contract)
+    for name, value in reversed([("first", None), ("second", 42), ("third", 7)]):   # as load() registers
+        plugins.pm.register(answer(name, value), name)
+    assert plugins.hook.ssg_probe_answer(question="?") == 42
+    assert ran == ["first", "second"]
 
 
 # --- broken plugins ------------------------------------------------------------------
