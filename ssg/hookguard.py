@@ -72,10 +72,6 @@ class Calls:
     def after(self, outcome: Any, hook_name: str, impls: Any, kwargs: Mapping[str, Any]) -> None:
         self.stacks.calls.pop()
 
-    def current(self) -> Mapping[str, Any]:
-        calls = self.stacks.calls
-        return calls[-1] if calls else _NO_CALL
-
     def running(self) -> tuple[str, Callable] | None:
         """(plugin name, function) of the innermost hook implementation
         running in this thread: whose ``register(...)`` call this is."""
