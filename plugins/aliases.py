@@ -8,7 +8,10 @@ from html import escape
 
 from ssg.api import FieldReader, Output, PathError, Site, hookimpl, join_base, output_path
 
-page_fields_read = ()   # its site hooks read no page text or params (docs/plugins.md)
+
+@hookimpl
+def ssg_page_fields_read(config):
+    return ()   # its site hooks read no page text or params (docs/plugins.md)
 
 REDIRECT = """<!doctype html>
 <html lang="{lang}">

@@ -23,7 +23,8 @@ from ssg.api import xml_quoteattr as quoteattr
 EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 
 
-def page_fields_read(config) -> tuple[str, ...]:
+@hookimpl
+def ssg_page_fields_read(config) -> tuple[str, ...]:
     """What the feeds hold of a page's text (docs/plugins.md): summaries, or whole pages."""
     return ("content", "summary") if config.table("feeds").get("full_content", False) else ("summary",)
 

@@ -5,7 +5,10 @@ from __future__ import annotations
 
 from ssg.api import Output, Site, hookimpl
 
-page_fields_read = ()   # its site hooks read no page text or params (docs/plugins.md)
+
+@hookimpl
+def ssg_page_fields_read(config):
+    return ()   # its site hooks read no page text or params (docs/plugins.md)
 
 
 @hookimpl

@@ -10,7 +10,10 @@ from __future__ import annotations
 
 from ssg.api import Option, Output, Paginator, Site, Table, hookimpl, output_path
 
-page_fields_read = ()   # its site hooks read no page text or params (docs/plugins.md)
+
+@hookimpl
+def ssg_page_fields_read(config):
+    return ()   # its site hooks read no page text or params (docs/plugins.md)
 
 
 def _check_path(value: str) -> str | None:

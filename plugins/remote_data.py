@@ -31,7 +31,10 @@ from urllib.parse import parse_qsl, unquote, urlencode, urlsplit, urlunsplit
 
 from ssg.api import ConfigError, ContentError, Location, Option, Site, Table, atomic_write, hookimpl, read_regular_file
 
-page_fields_read = ()   # its site hooks read no page text or params (docs/plugins.md)
+
+@hookimpl
+def ssg_page_fields_read(config):
+    return ()   # its site hooks read no page text or params (docs/plugins.md)
 
 FORMATS = ("json", "yaml", "csv")
 MAX_BYTES = 16 * 1024 * 1024

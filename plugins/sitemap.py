@@ -14,7 +14,10 @@ from urllib.parse import quote
 from ssg.api import Option, Output, Page, Site, Table, absolute_url, hookimpl
 from ssg.api import xml_escape as escape
 
-page_fields_read = ()   # its site hooks read no page text or params (docs/plugins.md)
+
+@hookimpl
+def ssg_page_fields_read(config):
+    return ()   # its site hooks read no page text or params (docs/plugins.md)
 
 URL_SAFE = ":/?#[]@!$&'()*+,;=%~"   # percent-encode only what is not already URL syntax (non-ASCII, spaces)
 

@@ -32,7 +32,10 @@ from ssg.api import (
     tracked,
 )
 
-page_fields_read = ()   # its site hooks read no page text or params (docs/plugins.md)
+
+@hookimpl
+def ssg_page_fields_read(config):
+    return ()   # its site hooks read no page text or params (docs/plugins.md)
 
 
 def _check_url(value: str) -> str | None:

@@ -14,6 +14,8 @@ from contextlib import contextmanager
 from types import TracebackType
 from typing import Any
 
+from pluggy import HookCaller
+
 from ssg.errors import Location, PluginError, SsgError
 from ssg.fields import decode, field_line
 from ssg.files import read_bytes
@@ -24,27 +26,28 @@ MAX_CULPRITS = 50      # pages one plugin's hook may fail on before the failure 
 _FIELDS = tuple(f.name for f in dataclasses.fields(Page))
 
 
-def call_sparing_pages(plugins: Plugins, hook: str, site: Site, **kwargs: Any) -> list[tuple[str, Any]]:
-    """``plugins.call(hook, site=site, **kwargs)``, one plugin at a time; a
-    plugin that fails on one page's data is called again without that page
-    (each such page is an error in ``site.errors``). A failure that no page
-    explains stops the build as before. A list in ``kwargs`` (the planned
-    outputs) is restored before a call is made again."""
-    results: list[tuple[str, Any]] = []
+def call_sparing_pages(plugins: Plugins, hook: HookCaller, site: Site, **kwargs: Any) -> list[Any]:
+    """``hook(site=site, **kwargs)``, one plugin at a time (pluggy's subset
+    hook callers, ``Plugins.each_plugin``); a plugin that fails on one page's
+    data is called again without that page (each such page is an error in
+    ``site.errors``). A failure that no page explains stops the build as
+    before. A list in ``kwargs`` (the planned outputs) is restored before a
+    call is made again. Returns the results, in call order."""
+    results: list[Any] = []
     lists = {name: list(value) for name, value in kwargs.items() if isinstance(value, list)}
-    for name in plugins.implementers(hook):
+    for name, call in plugins.each_plugin(hook):
         left_out: list[Page] = []
         while True:
             try:
                 with _without(site, left_out):
-                    results.extend(plugins.call(hook, only=name, site=site, **kwargs))
+                    results.extend(call(site=site, **kwargs))
                 break
             except PluginError as error:
                 page, field = _culprit(error.__cause__)
                 if page is None or page in left_out or len(left_out) >= MAX_CULPRITS:
                     raise
                 left_out.append(page)
-                site.errors.append(_page_error(site, name, hook, error.__cause__, page, field))
+                site.errors.append(_page_error(site, name, hook.name, error.__cause__, page, field))
                 for key, saved in lists.items():
                     kwargs[key][:] = saved
         for key in lists:

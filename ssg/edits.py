@@ -62,7 +62,7 @@ def settle(site: Site, plugins: Plugins, page: Page, job: ParseJob,
             return False
         if bundle_files is not None:
             page.bundle_files = bundle_files
-        plugins.call("ssg_page_parsed", where=page.source, page=page, site=site)
+        plugins.hook.ssg_page_parsed(page=page, site=site)
         return True
 
     return quietly(site, run)

@@ -71,9 +71,9 @@ class FullLoad:
         build.lap("load")
         options.progress.stage("links, site hooks")
         self.known = known = resolve_links(site, cache.known, seconds)
-        build.plugins.call("ssg_site_loaded", site=site)
+        build.plugins.hook.ssg_site_loaded(site=site)
         env = make_environment(site, build.theme)
-        build.plugins.call("ssg_jinja_environment", env=env, site=site)
+        build.plugins.hook.ssg_jinja_environment(env=env, site=site)
         build.lap("links, site hooks")
 
         options.progress.stage("plan")
@@ -158,9 +158,9 @@ def _plan(build: Build, site: Site) -> tuple[list[Output], list[dict[str, Any] |
     from ssg.render import render_context
 
     outputs = plan_core_outputs(site)
-    for _plugin, extra in call_sparing_pages(build.plugins, "ssg_generate_outputs", site):
+    for extra in call_sparing_pages(build.plugins, build.plugins.hook.ssg_generate_outputs, site):
         outputs.extend(extra)
-    call_sparing_pages(build.plugins, "ssg_plan_outputs", site, outputs=outputs)
+    call_sparing_pages(build.plugins, build.plugins.hook.ssg_plan_outputs, site, outputs=outputs)
     kept = drop_collisions(outputs, site)
     build.failed |= {o.path for o in outputs} - {o.path for o in kept}
     planned, contexts = [], []

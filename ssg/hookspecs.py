@@ -7,19 +7,24 @@ plugins written against these hooks only. Each hook is documented in
 
 Rules common to every hook:
 
+- ssg calls them through pluggy's hook caller, as attributes:
+  ``plugins.hook.ssg_page_parsed(page=page, site=site)``.
 - Implementations are called in plugin load order (built-ins, then entry
   points, then the site's ``plugins/*.py``); ``@hookimpl(tryfirst=True)`` moves
-  one to the front, ``trylast=True`` to the back. Hook wrappers are refused.
+  one to the front, ``trylast=True`` to the back. A hook wrapper
+  (``@hookimpl(wrapper=True)``, a generator that yields once) runs around all
+  of them.
 - An implementation may declare any subset of the arguments, by name.
 - No hook is ``firstresult``: every implementation runs.
 - An ``SsgError`` raised on purpose (``ContentError``, ``ConfigError``...) is
   reported as is; any other exception becomes a ``PluginError`` naming the
-  plugin, the hook, the page or output being processed, and the plugin's line.
+  plugin, the hook, the page or output being processed, and the plugin's line
+  (ssg/hookguard.py).
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Collection
 from typing import TYPE_CHECKING, Any
 
 import pluggy
@@ -27,6 +32,7 @@ import pluggy
 if TYPE_CHECKING:
     from jinja2 import Environment
 
+    from ssg.config import SiteConfig
     from ssg.deploy.target import Target as DeployTarget
     from ssg.model import Output, Page, Site
     from ssg.options import BuildResult
@@ -140,6 +146,24 @@ def ssg_build_finished(site: Site, result: BuildResult) -> None:
     (the files there are the build's). Returns nothing. All implementations are
     called. When no input changed since the last build nothing is loaded:
     ``site.pages`` is empty and ``result.unchanged`` lists every output.
+    """
+
+
+@hookspec
+def ssg_page_fields_read(config: SiteConfig) -> Collection[str] | None:
+    """Declare which of a page's text and params this plugin's site-level hooks read.
+
+    The site-level hooks are ``ssg_site_loaded``, ``ssg_jinja_environment``,
+    ``ssg_generate_outputs``, ``ssg_plan_outputs`` and ``ssg_template_context``.
+    Return a collection of the names ``content``, ``summary``, ``body``,
+    ``toc``, ``params``, ``line_offset`` (the page fields ssg itself reads only
+    when rendering) that they read, ``()`` for none; ``config`` is the site's
+    configuration. ``ssg serve`` rebuilds an edit that changed only fields no
+    plugin reads without running the site-level hooks again (ssg/warm.py). A
+    plugin with site-level hooks that does not implement this hook (nor has a
+    module attribute ``page_fields_read``, the older form), or returns None,
+    is taken to read all of them: always right, only slower. Another name is
+    an error naming the plugin. Called for each plugin that implements it.
     """
 
 

@@ -100,7 +100,7 @@ def load_site(site: Site, plugins: Plugins, cache: PageCache | None = None) -> N
     site.static_files = find_static_files(site) + site.static_files
     for page in list(site.all_pages()):
         try:
-            plugins.call("ssg_page_parsed", where=page.source, page=page, site=site)
+            plugins.hook.ssg_page_parsed(page=page, site=site)
         except SsgError as error:   # one page's failure must not stop the others
             site.errors.append(error)
 

@@ -312,9 +312,9 @@ class PartialSite:
         from ssg.templates import make_environment
 
         def make() -> Any:
-            self.plugins.call("ssg_site_loaded", site=site)
+            self.plugins.hook.ssg_site_loaded(site=site)
             env = make_environment(site, self.build.theme)
-            self.plugins.call("ssg_jinja_environment", env=env, site=site)
+            self.plugins.hook.ssg_jinja_environment(env=env, site=site)
             return env
 
         return _guarded(make)
@@ -324,9 +324,9 @@ class PartialSite:
 
         def plan() -> list:
             outputs = plan_core_outputs(site)
-            for _plugin, extra in self.plugins.call("ssg_generate_outputs", site=site):
+            for extra in self.plugins.hook.ssg_generate_outputs(site=site):
                 outputs.extend(extra)
-            self.plugins.call("ssg_plan_outputs", site=site, outputs=outputs)
+            self.plugins.hook.ssg_plan_outputs(site=site, outputs=outputs)
             return outputs
 
         return _guarded(plan)

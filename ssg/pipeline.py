@@ -308,7 +308,7 @@ def _finish(build: Build, prepared: Prepared, decision: Decision) -> BuildResult
     result.errors = list(site.errors)
     result.warnings = list(site.warnings) if prepared.warnings is None else list(prepared.warnings)
     result.seconds = time.perf_counter() - build.started
-    build.plugins.call("ssg_build_finished", site=site, result=result)
+    build.plugins.hook.ssg_build_finished(site=site, result=result)
     return result
 
 

@@ -46,7 +46,7 @@ def render_context(output: Output, site: Site, plugins: Plugins) -> dict[str, An
         context["paginator"] = Paginator(items=output.items, number=1, urls=(output.url,),
                                          per_page=len(output.items), total_items=len(output.items))
     context.update(output.context)
-    plugins.call("ssg_template_context", where=output.describe(), output=output, context=context, site=site)
+    plugins.hook.ssg_template_context(output=output, context=context, site=site)
     return context
 
 

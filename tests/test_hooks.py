@@ -11,6 +11,11 @@ import json
 import re
 from pathlib import Path
 
+import pytest
+from messages import says
+from test_warm import KICKER, Serving, assert_like_a_clean_build, post
+from test_warm import SITE as WARM_SITE
+
 REPO = Path(__file__).resolve().parent.parent
 
 POSTS = {
@@ -290,6 +295,63 @@ def test_ssg_build_finished_runs_when_pages_failed(make_site, cli):
     assert (site / "report.txt").read_text().endswith("errors=1 ok=False\n")
 
 
+# --- ssg_page_fields_read -----------------------------------------------------
+
+LONGEST = """
+from ssg.api import hookimpl
+
+{declaration}
+
+@hookimpl
+def ssg_site_loaded(site):
+    site.state["longest"] = max(len(page.{field}) for page in site.pages)
+
+@hookimpl
+def ssg_template_context(output, context, site):
+    context["longest"] = site.state["longest"]
+"""
+FIELDS_HOOK = "@hookimpl\ndef ssg_page_fields_read(config):\n    return {fields}\n"
+
+
+@pytest.mark.parametrize("fields, field, warm", [
+    pytest.param('("body",)', "body", False, id="declares the body its site hooks read: a body edit is full"),
+    pytest.param("()", "title", True, id="declares none: a body edit is warm"),
+    pytest.param("None", "title", False, id="returns None: may read every field"),
+    pytest.param('["toc"] if config.table("probe") else ["body"]', "body", False, id="from the config"),
+])
+def test_ssg_page_fields_read_decides_which_text_edits_ssg_serve_rebuilds_warm(make_site, tmp_path, fields,
+                                                                               field, warm):
+    plugin = LONGEST.format(declaration=FIELDS_HOOK.format(fields=fields), field=field)
+    root = make_site({**WARM_SITE, "plugins/probe.py": plugin, "templates/page.html": KICKER})
+    serving = Serving(root)
+    result = serving.edit("content/posts/a.md", post("Alpha", "A much longer body than any other post has.", day=1))
+    assert result.ok and result.warm is warm
+    if field == "body":
+        assert "longest: 44" in (root / "public/posts/b/index.html").read_text(), "every page shows the new figure"
+    else:
+        assert result.written == ["posts/a/index.html"]
+    assert_like_a_clean_build(root, tmp_path)
+
+
+@pytest.mark.parametrize("fields, says_what", [
+    pytest.param('("bdy",)', "plugin 'probe' returned 'bdy' from ssg_page_fields_read, which is not a page "
+                             "field it may declare (did you mean 'body'?)", id="a misspelt field"),
+    pytest.param('"body"', "plugin 'probe' returned a str from ssg_page_fields_read", id="a string"),
+])
+def test_ssg_page_fields_read_refuses_what_is_not_a_collection_of_fields(make_site, cli, fields, says_what):
+    plugin = LONGEST.format(declaration=FIELDS_HOOK.format(fields=fields), field="body")
+    site = make_site({**POSTS, "plugins/probe.py": plugin})
+    build_ok(cli, site)
+    before = read(site, "posts/alpha/index.html")
+    path = site / "content/posts/alpha.md"
+    path.write_text(path.read_text().replace("one two three", "one two three, edited"))
+    result = cli("build", "-s", str(site))     # a text edit: the narrow build asks which fields plugins read
+    assert result.exit_code == 1, result.output
+    line = (site / "plugins/probe.py").read_text().splitlines().index("def ssg_page_fields_read(config):") + 1
+    assert says(result.output, f"plugins/probe.py:{line}: {says_what}"), result.output
+    assert read(site, "posts/alpha/index.html") == before, "nothing written"
+
+
 # --- ssg_deploy_targets -------------------------------------------------------
 
 MIRROR_PLUGIN = """
@@ -368,3 +430,17 @@ def test_every_hook_has_a_test_in_this_file():
     tests = [node.name for node in tree.body if isinstance(node, ast.FunctionDef) and node.name.startswith("test_")]
     missing = [name for name in _hooks_in_contract() if not any(name in test for test in tests)]
     assert not missing, f"add a test named test_<hook>_... to tests/test_hooks.py for: {missing}"
+
+
+def test_ssg_calls_every_hook_as_an_attribute_of_pluggys_hook_relay():
+    """Hooks are called as ``plugins.hook.ssg_<name>(...)``, never by a name in
+    a string: a misspelt hook name in ssg's code fails here, and so does a
+    hook of the contract that ssg never calls."""
+    called: set[str] = set()
+    for path in sorted((REPO / "ssg").rglob("*.py")):
+        text = path.read_text(encoding="utf-8")
+        by_name = re.findall(r"""(?:\.call|getattr|subset_hook_caller|impls|implementers)\([^()]*?["']ssg_\w+""", text)
+        assert not by_name, f"{path}: a hook called by its name: {by_name}"
+        called |= set(re.findall(r"\.hook\.(ssg_\w+)", text))
+    assert sorted(called - set(_hooks_in_contract())) == [], "not hooks of the contract"
+    assert sorted(set(_hooks_in_contract()) - called) == [], "hooks ssg never calls"

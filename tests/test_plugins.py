@@ -90,6 +90,25 @@ def test_tryfirst_runs_a_site_plugin_before_the_builtins(make_site, cli):
     assert (site / "public/posts/a/index.html").read_text() == "nothing yet\n"
 
 
+def test_tryfirst_and_trylast_keep_load_order_among_themselves(make_site, cli):
+    """pluggy calls the implementation registered last first; ssg's order is
+    load order, with tryfirst ones first (in load order) and trylast ones
+    last (in reverse load order: the first loaded has the last word), as
+    before hooks went through pluggy's hook caller."""
+    def trail(name: str, option: str = "") -> str:
+        return TRAIL.replace("{name}", name).replace("@hookimpl", f"@hookimpl{option}")
+
+    site = make_site({**POSTS, "plugins/a.py": trail("a", "(tryfirst=True)"), "plugins/b.py": trail("b", "(tryfirst=True)"),
+                      "plugins/c.py": trail("c", "(trylast=True)"), "plugins/d.py": trail("d", "(trylast=True)"),
+                      "plugins/e.py": trail("e"), "plugins/f.py": trail("f"),
+                      "templates/page.html": "{{ page.params.trail|join('-') }} {{ page.params.a_saw_tags }}|"
+                                             "{{ page.params.e_saw_tags }}\n"})
+    result = cli("build", "-s", str(site))
+    assert result.exit_code == 0, result.output
+    # a and b ran before the built-in taxonomies plugin, e, f, d and c after it
+    assert (site / "public/posts/a/index.html").read_text() == "a-b-e-f-d-c |x,y\n"
+
+
 def test_site_plugins_load_in_file_name_order_and_skip_underscore_files(make_site, cli):
     site = make_site({**POSTS, "plugins/b_second.py": TRAIL.replace("{name}", "b"),
                       "plugins/a_first.py": TRAIL.replace("{name}", "a"),
@@ -170,18 +189,123 @@ def test_hook_with_an_unknown_argument_fails_naming_plugin_and_hook(make_site, c
             "which the hook does not pass (ssg_page_parsed passes page, site;") in result.output
 
 
-def test_hook_wrappers_are_refused(make_site, cli):
+WRAPPER = """
+    from ssg.api import hookimpl
+
+    @hookimpl(wrapper=True)
+    def ssg_page_parsed(page, site):
+        before = ",".join(page.taxonomies.get("tags", ())) or "nothing yet"
+        results = yield
+        page.params["around"] = f"before: {before}; after: {','.join(page.taxonomies.get('tags', ()))}"
+        return results
+    """
+
+
+def test_a_site_plugins_hook_wrapper_runs_around_the_builtins(make_site, cli):
+    site = make_site({**POSTS, "plugins/wrap.py": WRAPPER, "templates/page.html": "{{ page.params.around }}\n"})
+    result = cli("build", "-s", str(site))
+    assert result.exit_code == 0, result.output
+    # before its yield the taxonomies plugin had not run yet; after it, it had
+    assert (site / "public/posts/a/index.html").read_text() == "before: nothing yet; after: x,y\n"
+
+
+def test_an_old_style_hook_wrapper_runs_around_the_builtins_too(make_site, cli):
+    plugin = """
+        from ssg.api import hookimpl
+
+        @hookimpl(hookwrapper=True)
+        def ssg_site_loaded(site):
+            before = sorted(site.taxonomies)
+            outcome = yield
+            outcome.get_result()
+            site.state["around"] = f"{'+'.join(before) or 'none'} then {'+'.join(sorted(site.taxonomies))}"
+
+        def ssg_template_context(context, site):
+            context["around"] = site.state["around"]
+        """
+    site = make_site({**POSTS, "plugins/wrap.py": plugin, "templates/page.html": "{{ around }}\n"})
+    result = cli("build", "-s", str(site))
+    assert result.exit_code == 0, result.output
+    assert (site / "public/posts/a/index.html").read_text() == "none then tags\n"
+
+
+def test_a_wrapper_of_ssg_generate_outputs_runs_around_each_plugins_call(make_site, cli):
+    """ssg_generate_outputs is called one plugin at a time (ssg/culprit.py),
+    so a wrapper of it sees one plugin's outputs at a time."""
     plugin = """
         from ssg.api import hookimpl
 
         @hookimpl(wrapper=True)
-        def ssg_site_loaded(site):
-            yield
+        def ssg_generate_outputs(site):
+            made = yield
+            site.state.setdefault("calls", []).append(sorted({o.origin for outputs in made for o in outputs}))
+            return made
+
+        def ssg_template_context(context, site):
+            context["calls"] = site.state["calls"]
         """
+    site = make_site({**POSTS, "plugins/wrap.py": plugin,
+                      "templates/page.html": "{% for c in calls %}{{ c|join('+') }} {% endfor %}\n"})
+    result = cli("build", "-s", str(site))
+    assert result.exit_code == 0, result.output
+    calls = (site / "public/posts/a/index.html").read_text().split()
+    assert calls[:2] == ["taxonomies", "feeds"] and "notfound" in calls and "robots" in calls, calls
+
+
+@pytest.mark.parametrize("body, says", [
+    pytest.param("    results = yield\n    raise ValueError('after')\n", "ValueError: after", id="raises after"),
+    pytest.param("    raise ValueError('before')\n    yield\n", "ValueError: before", id="raises before"),
+    pytest.param("    if False:\n        yield\n", "never yields", id="never yields"),
+    pytest.param("    yield\n    yield\n", "yields twice", id="yields twice"),
+])
+def test_a_failing_hook_wrapper_is_attributed_to_its_plugin(make_site, cli, body, says):
+    plugin = "from ssg.api import hookimpl\n\n@hookimpl(wrapper=True)\ndef ssg_page_parsed(page, site):\n" + body
     site = make_site({**POSTS, "plugins/wrap.py": plugin})
     result = cli("build", "-s", str(site))
+    assert result.exit_code == 1, result.output
+    assert "plugins/wrap.py:" in result.output and "plugin 'wrap'" in result.output, result.output
+    assert "ssg_page_parsed" in result.output and says in result.output, result.output
+
+
+def test_a_plugin_failing_inside_a_hook_wrapper_is_still_named_itself(make_site, cli):
+    failing = "def ssg_page_parsed(page):\n    raise KeyError('inner')\n"
+    site = make_site({**POSTS, "plugins/wrap.py": WRAPPER, "plugins/zfail.py": failing})
+    result = cli("build", "-s", str(site))
     assert result.exit_code == 1
-    assert "plugin 'wrap'" in result.output and "wrapper" in result.output
+    assert "plugins/zfail.py:2: plugin 'zfail' failed in ssg_page_parsed while processing content/posts/" \
+        in result.output, result.output
+    assert "plugin 'wrap'" not in result.output
+
+
+def test_a_firstresult_hook_stops_at_the_first_result_through_the_guard():
+    """Hooks go through pluggy's hook caller: a ``firstresult`` spec (none of
+    ssg's hooks is one today) returns the first implementation's answer, in
+    load order, and the later implementations do not run."""
+    import pluggy
+
+    from ssg.pluginmanager import Plugins
+
+    spec = pluggy.HookspecMarker("ssg")
+
+    class Contract:
+        @spec(firstresult=True)
+        def ssg_probe_answer(self, question):
+            """A hook of this test only."""
+
+    ran = []
+
+    def answer(name, value):
+        def ssg_probe_answer(question):
+            ran.append(name)
+            return value
+        return type(name, (), {"ssg_probe_answer": staticmethod(ssg_probe_answer)})
+
+    plugins = Plugins()
+    plugins.pm.add_hookspecs(Contract)
+    for name, value in reversed([("first", None), ("second", 42), ("third", 7)]):   # as load() registers
+        plugins.pm.register(answer(name, value), name)
+    assert plugins.hook.ssg_probe_answer(question="?") == 42
+    assert ran == ["first", "second"]
 
 
 # --- broken plugins ------------------------------------------------------------------
@@ -234,7 +358,8 @@ def test_plugin_raising_while_rendering_one_output_fails_only_that_output(make_s
     result = cli("build", "-s", str(site))
     assert result.exit_code == 1
     assert "plugin 'boom'" in result.output and "ssg_template_context" in result.output
-    assert "posts/a/index.html" in result.output
+    # what it was processing comes from the hook call's output argument
+    assert "ssg_template_context while processing posts/a/index.html (content/posts/a.md)" in result.output
     assert "Traceback" not in result.output
     assert not (site / "public/posts/a/index.html").exists()
     assert (site / "public/posts/b/index.html").is_file()
@@ -351,7 +476,8 @@ def test_ssg_plugins_lists_name_source_and_hooks(make_site, cli):
     assert result.exit_code == 0, result.output
     lines = result.output.splitlines()
     assert "taxonomies  (built-in)" in lines
-    assert "    hooks: ssg_config_schema, ssg_generate_outputs, ssg_page_parsed, ssg_site_loaded" in lines
+    assert ("    hooks: ssg_config_schema, ssg_generate_outputs, ssg_page_fields_read, ssg_page_parsed, "
+            "ssg_site_loaded") in lines
     assert "local  (plugins/local.py)" in lines
     assert lines[lines.index("local  (plugins/local.py)") + 1] == "    hooks: ssg_page_parsed"
     assert "aliases" not in plugin_names(result.output)
