@@ -5,6 +5,7 @@ every byte `file://` is asked to write under .ssg-deploy/."""
 
 from __future__ import annotations
 
+import hashlib
 import json
 
 import pytest
@@ -83,25 +84,47 @@ def test_a_one_file_deploy_sends_state_for_one_file_whatever_the_site(pages, mak
     assert verified["files_uploaded"] == ["posts/00003/index.html"]
 
 
-def test_deltas_are_compacted_into_the_base_now_and_then(make_site, cli, tmp_path, state_bytes):
-    """More than MAX_DELTAS one-file deploys: one of them writes the whole
-    manifest as the new base and removes the deltas; the next ones are small
-    again, and the manifest stays right throughout."""
+def test_deltas_are_folded_and_no_deploy_resends_the_base(make_site, cli, tmp_path, state_bytes):
+    """More than MAX_DELTAS one-file deploys: the one that would make too many
+    deltas writes a folded delta (every change since the base) and removes
+    the others; no deploy sends the base again, and the manifest stays right."""
     site, root = site_of(make_site, tmp_path, 300)
     deploy(cli, site)
-    sizes = []
-    for n in range(MAX_DELTAS + 3):
+    base = (root / ".ssg-deploy/manifest.json").read_bytes()
+    sizes, counts = [], []
+    for n in range(2 * MAX_DELTAS + 3):
         state_bytes[0] = 0
         one_edit(cli, site, n)
         sizes.append(state_bytes[0])
-        deltas = [p for p in read_tree(root) if p.startswith(".ssg-deploy/deltas/")]
-        assert len(deltas) <= MAX_DELTAS
-    stored = read_tree(root)
-    published = {p: b for p, b in stored.items() if not p.startswith(".ssg-deploy/")}
-    assert stored_manifest(stored)["posts/00007/index.html"][1] == len(published["posts/00007/index.html"])
-    big = [n for n, size in enumerate(sizes) if size > 10_000]
-    assert len(big) == 1, sizes                           # the compacting deploy sent the base once
-    assert sizes[-1] < 3000
+        counts.append(len([p for p in read_tree(root) if p.startswith(".ssg-deploy/deltas/")]))
+        stored = read_tree(root)
+        assert stored_manifest(stored) == {p: [hashlib.sha256(b).hexdigest(), len(b)] for p, b in stored.items()
+                                           if not p.startswith(".ssg-deploy/")}, n
+    assert (root / ".ssg-deploy/manifest.json").read_bytes() == base      # never rewritten
+    assert max(counts) == MAX_DELTAS and counts.count(1) == 3, counts     # the first, then folded twice
+    assert max(sizes) < 3000, sizes
+    assert deploy(cli, site)["uploaded"] == 0
+
+
+def test_a_fold_that_would_outgrow_half_the_base_writes_the_base(make_site, cli, tmp_path, state_bytes):
+    """Distinct files changed deploy after deploy: the folded delta grows with
+    them, and once it would hold more than half the base's bytes, the whole
+    manifest is written as the new base (one deploy), then deltas start again."""
+    site, root = site_of(make_site, tmp_path, 60)
+    deploy(cli, site)
+    rebased = []
+    for n in range(60):
+        page = site / f"public/posts/{n:05d}/index.html"
+        page.write_text(f"<p>post {n}, edited</p>\n")
+        before = (root / ".ssg-deploy/manifest.json").read_bytes()
+        assert deploy(cli, site)["uploaded"] == 1
+        if (root / ".ssg-deploy/manifest.json").read_bytes() != before:
+            rebased.append(n)
+            assert not (root / ".ssg-deploy/deltas").exists() or not list((root / ".ssg-deploy/deltas").iterdir())
+        stored = read_tree(root)
+        assert stored_manifest(stored) == {p: [hashlib.sha256(b).hexdigest(), len(b)] for p, b in stored.items()
+                                           if not p.startswith(".ssg-deploy/")}, n
+    assert 1 <= len(rebased) <= 3, rebased
     assert deploy(cli, site)["uploaded"] == 0
 
 

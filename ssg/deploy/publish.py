@@ -109,28 +109,39 @@ class Publisher:
 
     def _commit(self, local: Manifest, state: RemoteState) -> None:
         """The commit point: the delta from the committed manifest to ``local`` (or,
-        on a target without a manifest, the whole of it as the base). Then the
-        journal goes, and when the deltas have grown (RemoteState.compact) the
-        whole manifest is written as the base and the deltas go too."""
+        on a target without a manifest, the whole of it as the base). When the
+        deltas have piled up (RemoteState.compaction) it is a folded delta, from
+        the base to ``local``, which makes the older deltas redundant; a folded
+        delta too big for its base (RemoteState.rebase) is the whole manifest
+        written as the new base instead. Then the journal goes, and the deltas
+        that the commit made redundant or obsolete."""
         stamp = {"deploy_id": self.deploy_id, "token": self.lease.token, "deployed_at": time.time()}
-        deltas = state.deltas + state.obsolete_deltas
-        if state.base_bytes or state.deltas:
-            changed = {p: e for p, e in local.items() if state.manifest.get(p) != e}
-            delta = encode(changed, **stamp, deleted=sorted(p for p in state.manifest if p not in local))
-            path = delta_path(self.lease.token)
+        path = delta_path(self.lease.token)
+        if not (state.base_bytes or state.deltas):
+            self._put_base(local, stamp, state)
+            return
+        changed = {p: e for p, e in local.items() if state.manifest.get(p) != e}
+        delta = encode(changed, **stamp, deleted=sorted(p for p in state.manifest if p not in local))
+        if not state.compaction(len(delta)):
             attempt("writing the manifest", self.files.put, path, delta, temp_name(path, self.deploy_id))
-            deltas.append(path)
-            compact = state.compact(len(delta))
-        else:
-            compact = True
-        self._tidy(state.journal_segments + self._segments)
-        if compact:
-            self.lease.check()
-            attempt("writing the manifest", self.files.put, MANIFEST, encode(local, **stamp),
-                    temp_name(MANIFEST, self.deploy_id))
-            self._tidy(deltas)
-        else:
-            self._tidy(state.obsolete_deltas)
+            self._tidy(state.journal_segments + self._segments + state.obsolete_deltas)
+            return
+        # relative to the base, and right whether or not the older deltas are still there when read
+        folded = {p: e for p, e in local.items() if state.base.get(p) != e or state.manifest.get(p) != e}
+        gone = sorted(p for p in state.base.keys() | state.manifest.keys() if p not in local)
+        delta = encode(folded, **stamp, deleted=gone, folds=state.base_token)
+        if state.rebase(len(delta)):
+            self._put_base(local, stamp, state)
+            return
+        attempt("writing the manifest", self.files.put, path, delta, temp_name(path, self.deploy_id))
+        self._tidy(state.journal_segments + self._segments + state.deltas + state.obsolete_deltas)
+
+    def _put_base(self, local: Manifest, stamp: dict, state: RemoteState) -> None:
+        """The whole manifest as the new base, with this deploy's token: every delta
+        is then obsolete (a crash before they are gone leaves them ignored)."""
+        attempt("writing the manifest", self.files.put, MANIFEST, encode(local, **stamp),
+                temp_name(MANIFEST, self.deploy_id))
+        self._tidy(state.journal_segments + self._segments + state.deltas + state.obsolete_deltas)
 
     @staticmethod
     def _batches(paths: list[str], local: Manifest) -> Iterator[list[str]]:
