@@ -231,6 +231,56 @@ def real_comparison(kind: str, server, public: Path, work: Path, repeat: int, ba
                     print(f"          {name} runs: " + ", ".join(f"{r[0]:.2f}" for r in runs))
 
 
+def state_bytes_per_deploy(public: Path, work: Path, deploys: int) -> None:
+    """``deploys`` successive one-file deploys (a different post each time) to
+    OpenSSH, run in this process; the bytes of ssg's own state each one handed
+    to the server (every write under .ssg-deploy/ goes through Target.put or
+    Target.create_slot: lease slots, journal, deltas, base)."""
+    from ssg.cli import app
+    from ssg.deploy.target import Target
+
+    written = [0]
+    put, create = Target.put, Target.create_slot
+
+    def counted_put(self, path, data, temp):
+        if path.startswith(".ssg-deploy/"):
+            written[0] += len(data)
+        return put(self, path, data, temp)
+
+    def counted_create(self, name, data):
+        written[0] += len(data)
+        return create(self, name, data)
+
+    Target.put, Target.create_slot = counted_put, counted_create
+    server = REAL_SERVERS["openssh"](work / "state-openssh")
+    try:
+        site = work / "state-site"
+        shutil.copytree(public, site / "public")
+        remote = server.remote()
+        (site / "ssg.toml").write_text('title = "bench"\nbase_url = "https://example.org/"\n\n' + remote.toml())
+        os.environ.update(remote.env)
+        sizes = []
+        for n in range(deploys + 1):
+            if n:
+                page = site / f"public/posts/post-{n:05d}/index.html"
+                page.write_text(page.read_text().replace("</h1>", " (edited)</h1>", 1))
+            written[0] = 0
+            try:
+                app(["deploy", "-s", str(site), "-q"], prog_name="ssg")
+            except SystemExit as stop:
+                assert not stop.code, stop.code
+            if n:
+                sizes.append(written[0])
+            else:
+                print(f"\nfirst deploy: {written[0]} bytes of state")
+        print(f"state bytes per one-file deploy (OpenSSH), {deploys} deploys: "
+              f"max {max(sizes)}, mean {sum(sizes) / len(sizes):.0f}, min {min(sizes)}")
+        print("  " + " ".join(map(str, sizes)))
+    finally:
+        Target.put, Target.create_slot = put, create
+        server.stop()
+
+
 def results_names(results: dict) -> list[str]:
     return list(dict.fromkeys(name for name, _scenario in results))
 
@@ -244,6 +294,8 @@ def main() -> None:
     parser.add_argument("--no-references", action="store_true", help="skip lftp and rclone")
     parser.add_argument("--real", default="", help="real servers to deploy to, comma-separated, of "
                         + ",".join(REAL_SERVERS) + " (tests/real_servers.py; needs root)")
+    parser.add_argument("--state-deploys", type=int, default=0, help="that many one-file deploys to OpenSSH, "
+                        "printing the bytes of ssg's state each wrote (server-side)")
     parser.add_argument("--repeat", type=int, default=3, help="--real: no-op and one-edit runs per tool (median)")
     parser.add_argument("--baseline", type=Path, help="--real: another ssg source tree (e.g. `git archive` of an "
                         "older commit, unpacked) timed beside this one")
@@ -262,6 +314,8 @@ def main() -> None:
         files = sum(1 for p in (site / "public").rglob("*") if p.is_file())
         size = sum(p.stat().st_size for p in (site / "public").rglob("*") if p.is_file())
         print(f"site: {files} files, {size / 1e6:.1f} MB")
+        if args.state_deploys:
+            state_bytes_per_deploy(site / "public", work, args.state_deploys)
         for kind in [k for k in args.real.split(",") if k]:
             real.append(REAL_SERVERS[kind](work / kind))
             real_comparison(kind, real[-1], site / "public", work, args.repeat, args.baseline,
