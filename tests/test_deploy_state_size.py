@@ -12,7 +12,7 @@ import pytest
 from deploy_servers import read_tree, stored_manifest
 from messages import says
 
-from ssg.deploy.journal import MAX_DELTAS
+from ssg.deploy.deltas import FOLD_RUN
 from ssg.deploy.target import Target
 
 pytestmark = pytest.mark.filterwarnings("ignore::DeprecationWarning")
@@ -84,25 +84,33 @@ def test_a_one_file_deploy_sends_state_for_one_file_whatever_the_site(pages, mak
     assert verified["files_uploaded"] == ["posts/00003/index.html"]
 
 
-def test_deltas_are_folded_and_no_deploy_resends_the_base(make_site, cli, tmp_path, state_bytes):
-    """More than MAX_DELTAS one-file deploys: the one that would make too many
-    deltas writes a folded delta (every change since the base) and removes
-    the others; no deploy sends the base again, and the manifest stays right."""
+@pytest.mark.parametrize("edits", ["one page", "another page each time"])
+def test_deltas_are_folded_in_levels_and_no_deploy_resends_the_base(edits, make_site, cli, tmp_path, state_bytes):
+    """70 one-file deploys: runs of FOLD_RUN deltas of one level are folded into
+    one of the next level (deltas.py); no deploy sends the base again or more
+    than a fold of the distinct pages changed, the deltas to read stay few,
+    and the manifest is right after every deploy."""
     site, root = site_of(make_site, tmp_path, 300)
     deploy(cli, site)
     base = (root / ".ssg-deploy/manifest.json").read_bytes()
-    sizes, counts = [], []
-    for n in range(2 * MAX_DELTAS + 3):
+    sizes, counts, levels = [], [], set()
+    for n in range(70):
+        page = site / f"public/posts/{7 if edits == 'one page' else n:05d}/index.html"
+        page.write_text(f"<p>edit {n}</p>\n")
         state_bytes[0] = 0
-        one_edit(cli, site, n)
+        assert deploy(cli, site)["uploaded"] == 1
         sizes.append(state_bytes[0])
-        counts.append(len([p for p in read_tree(root) if p.startswith(".ssg-deploy/deltas/")]))
         stored = read_tree(root)
+        deltas = {p: json.loads(b) for p, b in stored.items() if p.startswith(".ssg-deploy/deltas/")}
+        counts.append(len(deltas))
+        levels |= {body.get("level", 0) for body in deltas.values()}
         assert stored_manifest(stored) == {p: [hashlib.sha256(b).hexdigest(), len(b)] for p, b in stored.items()
                                            if not p.startswith(".ssg-deploy/")}, n
     assert (root / ".ssg-deploy/manifest.json").read_bytes() == base      # never rewritten
-    assert max(counts) == MAX_DELTAS and counts.count(1) == 3, counts     # the first, then folded twice
-    assert max(sizes) < 3000, sizes
+    assert levels == {0, 1, 2}, levels                                   # 64 deploys made a level-2 fold
+    assert max(counts) <= 2 * (FOLD_RUN - 1) + 1 and counts[63] == 1, counts
+    print(f"\n{edits}: state bytes per deploy max {max(sizes)}, mean {sum(sizes) / len(sizes):.0f}")
+    assert max(sizes) < (3000 if edits == "one page" else 10_000), sizes
     assert deploy(cli, site)["uploaded"] == 0
 
 
