@@ -168,8 +168,11 @@ def median(values: list[float]) -> float:
     return ordered[middle] if len(ordered) % 2 else (ordered[middle - 1] + ordered[middle]) / 2
 
 
+SLOW_REFERENCE = 30.0          # seconds: a reference run slower than this is not repeated
+
+
 def real_comparison(kind: str, server, public: Path, work: Path, repeat: int, baseline: Path | None,
-                    references: bool) -> None:
+                    references: bool, seed_references: bool = False) -> None:
     """ssg (and the baseline ssg), lftp and rclone against one real server, each
     into its own folder from its own copy of the output; no-op and one-edit
     runs interleaved across the tools, ``repeat`` times each, medians printed."""
@@ -188,6 +191,12 @@ def real_comparison(kind: str, server, public: Path, work: Path, repeat: int, ba
             site = work / f"{kind}-{tool}"
             shutil.copytree(public, site / "public")
             tools[tool] = (site, server.new_folder().name)
+            if seed_references:      # what its first run leaves: the files, with the output's mtimes
+                folder = server.home / f"{tools[tool][1]}-{tool}"
+                shutil.copytree(site / "public", folder)
+                if kind != "openssh":
+                    for path in [folder, *folder.rglob("*")]:
+                        os.chown(path, server.uid, server.gid)
 
     def run(name: str) -> tuple[float, int, int]:
         site, extra = tools[name]
@@ -202,6 +211,9 @@ def real_comparison(kind: str, server, public: Path, work: Path, repeat: int, ba
     for scenario in ["first"] + ["no-op", "one-edit"] * repeat:
         for name in list(tools):
             site = tools[name][0]
+            if not name.startswith("ssg") and (seed_references and scenario != "no-op" or any(
+                    r[0] > SLOW_REFERENCE for r in results.get((name, scenario), []))):
+                continue
             if scenario == "one-edit":
                 edit_page(site / "public", 42 + len(results.get((name, scenario), [])))
             try:
@@ -210,7 +222,7 @@ def real_comparison(kind: str, server, public: Path, work: Path, repeat: int, ba
                 del tools[name]
     print(f"\n{kind}: median of {repeat} (first: one run), seconds; ssg: files, bytes sent")
     print(f"{'scenario':9} " + " ".join(f"{name:>22}" for name in results_names(results))
-          + "".join(f" {'ssg/' + ref:>11}" for ref in ("lftp", "rclone") if (ref, "first") in results))
+          + "".join(f" {'ssg/' + ref:>11}" for ref in ("lftp", "rclone") if ref in results_names(results)))
     for scenario in ("first", "no-op", "one-edit"):
         cells, times = [], {}
         for name in results_names(results):
@@ -222,7 +234,7 @@ def real_comparison(kind: str, server, public: Path, work: Path, repeat: int, ba
             detail = f" ({runs[-1][2]}, {runs[-1][1]} B)" if name.startswith("ssg") else ""
             cells.append(f"{times[name]:>8.2f}{detail:>14}")
         ratios = [f" {times['ssg'] / times[ref]:>11.2f}" if ref in times and "ssg" in times else f" {'-':>11}"
-                  for ref in ("lftp", "rclone") if (ref, "first") in results]
+                  for ref in ("lftp", "rclone") if ref in results_names(results)]
         print(f"{scenario:9} " + " ".join(cells) + "".join(ratios))
         if scenario != "first":
             for name in results_names(results):
@@ -294,6 +306,9 @@ def main() -> None:
     parser.add_argument("--no-references", action="store_true", help="skip lftp and rclone")
     parser.add_argument("--real", default="", help="real servers to deploy to, comma-separated, of "
                         + ",".join(REAL_SERVERS) + " (tests/real_servers.py; needs root)")
+    parser.add_argument("--seed-references", action="store_true", help="--real: put the output into lftp's "
+                        "and rclone's folders (with its mtimes) instead of timing their first run, and time their "
+                        "no-op runs only (rclone's one-edit run hashes every file on the server: ~25 min at 10,000)")
     parser.add_argument("--state-deploys", type=int, default=0, help="that many one-file deploys to OpenSSH, "
                         "printing the bytes of ssg's state each wrote (server-side)")
     parser.add_argument("--repeat", type=int, default=3, help="--real: no-op and one-edit runs per tool (median)")
@@ -319,7 +334,7 @@ def main() -> None:
         for kind in [k for k in args.real.split(",") if k]:
             real.append(REAL_SERVERS[kind](work / kind))
             real_comparison(kind, real[-1], site / "public", work, args.repeat, args.baseline,
-                            not args.no_references)
+                            not args.no_references, args.seed_references)
         for kind in [k for k in args.protocols.split(",") if k]:
             print(f"\n{'protocol':10} {'run':22} {'seconds':>8} {'files':>7} {'bytes sent':>12}")
             remote = servers.remote(kind, work / kind)
