@@ -57,9 +57,10 @@ def synthetic_output(folder: Path, pages: int) -> None:
 
 
 def ssg_deploy(site: Path, env: dict) -> tuple[float, int, int]:
+    env = {k: v for k, v in env.items() if k != "PYTHONDONTWRITEBYTECODE"}   # imports from .pyc, as installed
     started = time.monotonic()
     done = subprocess.run([sys.executable, "-m", "ssg", "deploy", "-s", str(site), "--json", "-q"],
-                          env=env, capture_output=True, text=True)
+                          env=env, capture_output=True, text=True, cwd=site)
     seconds = time.monotonic() - started
     if done.returncode != 0:
         raise SystemExit(f"ssg deploy failed: {done.stderr}")
@@ -132,6 +133,170 @@ def real_reference(tool: str, kind: str, output: Path, server, name: str) -> flo
     return time.monotonic() - started
 
 
+def compile_bytecode() -> None:
+    """Byte-compile ssg and its dependencies once, as pip does at install time: with
+    PYTHONDONTWRITEBYTECODE set (as in the test environment) every run would
+    compile paramiko, typer and pydantic from source again, about 0.5 s."""
+    import sysconfig
+
+    subprocess.run([sys.executable, "-m", "compileall", "-q", "-j", "0", sysconfig.get_paths()["purelib"],
+                    str(REPO / "ssg"), str(REPO / "plugins")], capture_output=True)
+
+
+def importable(tree: Path, folder: Path) -> Path:
+    """A folder to put on PYTHONPATH so that ``python -m ssg`` runs the source
+    tree ``tree`` (its ssg, plugins and themes packages) instead of this one."""
+    folder.mkdir(exist_ok=True)
+    for package, source in (("ssg", "ssg"), ("ssg_plugins", "plugins"), ("ssg_themes", "themes")):
+        if not (folder / package).exists():
+            (folder / package).symlink_to((tree / source).resolve())
+    return folder
+
+
+def edit_page(public: Path, n: int) -> None:
+    """Change one post's title, then touch every file (a generator rewriting all)."""
+    page = public / f"posts/post-{n:05d}/index.html"
+    text = page.read_text()
+    assert "</h1>" in text, page
+    page.write_text(text.replace("</h1>", " (edited)</h1>", 1))
+    touch_all(public)
+
+
+def median(values: list[float]) -> float:
+    ordered = sorted(values)
+    middle = len(ordered) // 2
+    return ordered[middle] if len(ordered) % 2 else (ordered[middle - 1] + ordered[middle]) / 2
+
+
+SLOW_REFERENCE = 30.0          # seconds: a reference run slower than this is not repeated
+
+
+def real_comparison(kind: str, server, public: Path, work: Path, repeat: int, baseline: Path | None,
+                    references: bool, seed_references: bool = False) -> None:
+    """ssg (and the baseline ssg), lftp and rclone against one real server, each
+    into its own folder from its own copy of the output; no-op and one-edit
+    runs interleaved across the tools, ``repeat`` times each, medians printed."""
+    tools: dict[str, object] = {}
+    for name in ["ssg"] + (["ssg-base"] if baseline else []):
+        site = work / f"{kind}-{name}"
+        shutil.copytree(public, site / "public")
+        remote = server.remote()
+        (site / "ssg.toml").write_text('title = "bench"\nbase_url = "https://example.org/"\n\n' + remote.toml())
+        env = {**os.environ, **remote.env}
+        if name == "ssg-base":
+            env["PYTHONPATH"] = str(importable(baseline, work / "baseline-path"))
+        tools[name] = (site, env)
+    for tool in ("lftp", "rclone") if references else ():
+        if shutil.which(tool) and (tool == "lftp" or kind == "openssh"):
+            site = work / f"{kind}-{tool}"
+            shutil.copytree(public, site / "public")
+            tools[tool] = (site, server.new_folder().name)
+            if seed_references:      # what its first run leaves: the files, with the output's mtimes
+                folder = server.home / f"{tools[tool][1]}-{tool}"
+                shutil.copytree(site / "public", folder)
+                if kind != "openssh":
+                    for path in [folder, *folder.rglob("*")]:
+                        os.chown(path, server.uid, server.gid)
+
+    def run(name: str) -> tuple[float, int, int]:
+        site, extra = tools[name]
+        if name.startswith("ssg"):
+            return ssg_deploy(site, extra)
+        seconds = real_reference(name, kind, site / "public", server, extra)
+        if seconds is None:
+            raise RuntimeError(f"{name} failed")
+        return seconds, -1, -1
+
+    results: dict[tuple[str, str], list[tuple[float, int, int]]] = {}
+    for scenario in ["first"] + ["no-op", "one-edit"] * repeat:
+        for name in list(tools):
+            site = tools[name][0]
+            if not name.startswith("ssg") and (seed_references and scenario != "no-op" or any(
+                    r[0] > SLOW_REFERENCE for r in results.get((name, scenario), []))):
+                continue
+            if scenario == "one-edit":
+                edit_page(site / "public", 42 + len(results.get((name, scenario), [])))
+            try:
+                results.setdefault((name, scenario), []).append(run(name))
+            except RuntimeError:
+                del tools[name]
+    print(f"\n{kind}: median of {repeat} (first: one run), seconds; ssg: files, bytes sent")
+    print(f"{'scenario':9} " + " ".join(f"{name:>22}" for name in results_names(results))
+          + "".join(f" {'ssg/' + ref:>11}" for ref in ("lftp", "rclone") if ref in results_names(results)))
+    for scenario in ("first", "no-op", "one-edit"):
+        cells, times = [], {}
+        for name in results_names(results):
+            runs = results.get((name, scenario), [])
+            if not runs:
+                cells.append(f"{'-':>22}")
+                continue
+            times[name] = median([r[0] for r in runs])
+            detail = f" ({runs[-1][2]}, {runs[-1][1]} B)" if name.startswith("ssg") else ""
+            cells.append(f"{times[name]:>8.2f}{detail:>14}")
+        ratios = [f" {times['ssg'] / times[ref]:>11.2f}" if ref in times and "ssg" in times else f" {'-':>11}"
+                  for ref in ("lftp", "rclone") if ref in results_names(results)]
+        print(f"{scenario:9} " + " ".join(cells) + "".join(ratios))
+        if scenario != "first":
+            for name in results_names(results):
+                runs = results.get((name, scenario), [])
+                if runs:
+                    print(f"          {name} runs: " + ", ".join(f"{r[0]:.2f}" for r in runs))
+
+
+def state_bytes_per_deploy(public: Path, work: Path, deploys: int) -> None:
+    """``deploys`` successive one-file deploys (a different post each time) to
+    OpenSSH, run in this process; the bytes of ssg's own state each one handed
+    to the server (every write under .ssg-deploy/ goes through Target.put or
+    Target.create_slot: lease slots, journal, deltas, base)."""
+    from ssg.cli import app
+    from ssg.deploy.target import Target
+
+    written = [0]
+    put, create = Target.put, Target.create_slot
+
+    def counted_put(self, path, data, temp):
+        if path.startswith(".ssg-deploy/"):
+            written[0] += len(data)
+        return put(self, path, data, temp)
+
+    def counted_create(self, name, data):
+        written[0] += len(data)
+        return create(self, name, data)
+
+    Target.put, Target.create_slot = counted_put, counted_create
+    server = REAL_SERVERS["openssh"](work / "state-openssh")
+    try:
+        site = work / "state-site"
+        shutil.copytree(public, site / "public")
+        remote = server.remote()
+        (site / "ssg.toml").write_text('title = "bench"\nbase_url = "https://example.org/"\n\n' + remote.toml())
+        os.environ.update(remote.env)
+        sizes = []
+        for n in range(deploys + 1):
+            if n:
+                page = site / f"public/posts/post-{n:05d}/index.html"
+                page.write_text(page.read_text().replace("</h1>", " (edited)</h1>", 1))
+            written[0] = 0
+            try:
+                app(["deploy", "-s", str(site), "-q"], prog_name="ssg")
+            except SystemExit as stop:
+                assert not stop.code, stop.code
+            if n:
+                sizes.append(written[0])
+            else:
+                print(f"\nfirst deploy: {written[0]} bytes of state")
+        print(f"state bytes per one-file deploy (OpenSSH), {deploys} deploys: "
+              f"max {max(sizes)}, mean {sum(sizes) / len(sizes):.0f}, min {min(sizes)}")
+        print("  " + " ".join(map(str, sizes)))
+    finally:
+        Target.put, Target.create_slot = put, create
+        server.stop()
+
+
+def results_names(results: dict) -> list[str]:
+    return list(dict.fromkeys(name for name, _scenario in results))
+
+
 def main() -> None:
     logging.disable(logging.INFO)             # the servers' request logs
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
@@ -141,7 +306,16 @@ def main() -> None:
     parser.add_argument("--no-references", action="store_true", help="skip lftp and rclone")
     parser.add_argument("--real", default="", help="real servers to deploy to, comma-separated, of "
                         + ",".join(REAL_SERVERS) + " (tests/real_servers.py; needs root)")
+    parser.add_argument("--seed-references", action="store_true", help="--real: put the output into lftp's "
+                        "and rclone's folders (with its mtimes) instead of timing their first run, and time their "
+                        "no-op runs only (rclone's one-edit run hashes every file on the server: ~25 min at 10,000)")
+    parser.add_argument("--state-deploys", type=int, default=0, help="that many one-file deploys to OpenSSH, "
+                        "printing the bytes of ssg's state each wrote (server-side)")
+    parser.add_argument("--repeat", type=int, default=3, help="--real: no-op and one-edit runs per tool (median)")
+    parser.add_argument("--baseline", type=Path, help="--real: another ssg source tree (e.g. `git archive` of an "
+                        "older commit, unpacked) timed beside this one")
     args = parser.parse_args()
+    compile_bytecode()
     work = Path(tempfile.mkdtemp(prefix="ssg-deploy-bench-"))
     servers = Servers(work / "servers")
     (work / "servers").mkdir()
@@ -154,38 +328,23 @@ def main() -> None:
             synthetic_output(site / "public", args.pages)
         files = sum(1 for p in (site / "public").rglob("*") if p.is_file())
         size = sum(p.stat().st_size for p in (site / "public").rglob("*") if p.is_file())
-        print(f"site: {files} files, {size / 1e6:.1f} MB\n")
-        print(f"{'protocol':10} {'run':22} {'seconds':>8} {'files':>7} {'bytes sent':>12}")
-        for kind in [k for k in args.protocols.split(",") if k] + [k for k in args.real.split(",") if k]:
-            if kind in REAL_SERVERS:
-                real.append(REAL_SERVERS[kind](work / kind))
-                remote = real[-1].remote()
-            else:
-                remote = servers.remote(kind, work / kind)
+        print(f"site: {files} files, {size / 1e6:.1f} MB")
+        if args.state_deploys:
+            state_bytes_per_deploy(site / "public", work, args.state_deploys)
+        for kind in [k for k in args.real.split(",") if k]:
+            real.append(REAL_SERVERS[kind](work / kind))
+            real_comparison(kind, real[-1], site / "public", work, args.repeat, args.baseline,
+                            not args.no_references, args.seed_references)
+        for kind in [k for k in args.protocols.split(",") if k]:
+            print(f"\n{'protocol':10} {'run':22} {'seconds':>8} {'files':>7} {'bytes sent':>12}")
+            remote = servers.remote(kind, work / kind)
             env = {**os.environ, **remote.env}
             (site / "ssg.toml").write_text('title = "bench"\nbase_url = "https://example.org/"\n\n' + remote.toml())
             for run in ("first deploy", "no-op deploy", "one-edit deploy"):
                 if run == "one-edit deploy":
-                    page = site / "public/posts/post-00042/index.html"
-                    text = page.read_text()
-                    assert "</h1>" in text, page
-                    page.write_text(text.replace("</h1>", " (edited)</h1>", 1))
-                    touch_all(site / "public")
+                    edit_page(site / "public", 42)
                 seconds, sent, uploaded = ssg_deploy(site, env)
                 print(f"{kind:10} {run:22} {seconds:8.2f} {uploaded:7d} {sent:12d}")
-            if kind in REAL_SERVERS:
-                for tool in () if args.no_references else ("lftp", "rclone"):
-                    name = remote.url.rstrip("/").rsplit("/", 1)[1]
-                    for run in ("first", "no-op", "one-edit"):
-                        if run == "one-edit":
-                            page = site / "public/posts/post-00043/index.html"
-                            page.write_text(page.read_text().replace("</h1>", " (edited)</h1>", 1))
-                            touch_all(site / "public")
-                        seconds = real_reference(tool, kind, site / "public", real[-1], name)
-                        if seconds is None:
-                            break
-                        print(f"{kind:10} {tool + ' ' + run:22} {seconds:8.2f}")
-                continue
             server = servers.get(kind) if kind in ("ftp", "sftp") else None
             for tool in () if args.no_references else ("lftp", "rclone"):
                 folder = remote.url.rsplit("/", 1)[1]

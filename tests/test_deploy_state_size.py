@@ -5,13 +5,14 @@ every byte `file://` is asked to write under .ssg-deploy/."""
 
 from __future__ import annotations
 
+import hashlib
 import json
 
 import pytest
 from deploy_servers import read_tree, stored_manifest
 from messages import says
 
-from ssg.deploy.journal import MAX_DELTAS
+from ssg.deploy.deltas import FOLD_RUN
 from ssg.deploy.target import Target
 
 pytestmark = pytest.mark.filterwarnings("ignore::DeprecationWarning")
@@ -83,25 +84,55 @@ def test_a_one_file_deploy_sends_state_for_one_file_whatever_the_site(pages, mak
     assert verified["files_uploaded"] == ["posts/00003/index.html"]
 
 
-def test_deltas_are_compacted_into_the_base_now_and_then(make_site, cli, tmp_path, state_bytes):
-    """More than MAX_DELTAS one-file deploys: one of them writes the whole
-    manifest as the new base and removes the deltas; the next ones are small
-    again, and the manifest stays right throughout."""
+@pytest.mark.parametrize("edits", ["one page", "another page each time"])
+def test_deltas_are_folded_in_levels_and_no_deploy_resends_the_base(edits, make_site, cli, tmp_path, state_bytes):
+    """70 one-file deploys: runs of FOLD_RUN deltas of one level are folded into
+    one of the next level (deltas.py); no deploy sends the base again or more
+    than a fold of the distinct pages changed, the deltas to read stay few,
+    and the manifest is right after every deploy."""
     site, root = site_of(make_site, tmp_path, 300)
     deploy(cli, site)
-    sizes = []
-    for n in range(MAX_DELTAS + 3):
+    base = (root / ".ssg-deploy/manifest.json").read_bytes()
+    sizes, counts, levels = [], [], set()
+    for n in range(70):
+        page = site / f"public/posts/{7 if edits == 'one page' else n:05d}/index.html"
+        page.write_text(f"<p>edit {n}</p>\n")
         state_bytes[0] = 0
-        one_edit(cli, site, n)
+        assert deploy(cli, site)["uploaded"] == 1
         sizes.append(state_bytes[0])
-        deltas = [p for p in read_tree(root) if p.startswith(".ssg-deploy/deltas/")]
-        assert len(deltas) <= MAX_DELTAS
-    stored = read_tree(root)
-    published = {p: b for p, b in stored.items() if not p.startswith(".ssg-deploy/")}
-    assert stored_manifest(stored)["posts/00007/index.html"][1] == len(published["posts/00007/index.html"])
-    big = [n for n, size in enumerate(sizes) if size > 10_000]
-    assert len(big) == 1, sizes                           # the compacting deploy sent the base once
-    assert sizes[-1] < 3000
+        stored = read_tree(root)
+        deltas = {p: json.loads(b) for p, b in stored.items() if p.startswith(".ssg-deploy/deltas/")}
+        counts.append(len(deltas))
+        levels |= {body.get("level", 0) for body in deltas.values()}
+        assert stored_manifest(stored) == {p: [hashlib.sha256(b).hexdigest(), len(b)] for p, b in stored.items()
+                                           if not p.startswith(".ssg-deploy/")}, n
+    assert (root / ".ssg-deploy/manifest.json").read_bytes() == base      # never rewritten
+    assert levels == {0, 1, 2}, levels                                   # 64 deploys made a level-2 fold
+    assert max(counts) <= 2 * (FOLD_RUN - 1) + 1 and counts[63] == 1, counts
+    print(f"\n{edits}: state bytes per deploy max {max(sizes)}, mean {sum(sizes) / len(sizes):.0f}")
+    assert max(sizes) < (3000 if edits == "one page" else 10_000), sizes
+    assert deploy(cli, site)["uploaded"] == 0
+
+
+def test_a_fold_that_would_outgrow_half_the_base_writes_the_base(make_site, cli, tmp_path, state_bytes):
+    """Distinct files changed deploy after deploy: the folded delta grows with
+    them, and once it would hold more than half the base's bytes, the whole
+    manifest is written as the new base (one deploy), then deltas start again."""
+    site, root = site_of(make_site, tmp_path, 60)
+    deploy(cli, site)
+    rebased = []
+    for n in range(60):
+        page = site / f"public/posts/{n:05d}/index.html"
+        page.write_text(f"<p>post {n}, edited</p>\n")
+        before = (root / ".ssg-deploy/manifest.json").read_bytes()
+        assert deploy(cli, site)["uploaded"] == 1
+        if (root / ".ssg-deploy/manifest.json").read_bytes() != before:
+            rebased.append(n)
+            assert not (root / ".ssg-deploy/deltas").exists() or not list((root / ".ssg-deploy/deltas").iterdir())
+        stored = read_tree(root)
+        assert stored_manifest(stored) == {p: [hashlib.sha256(b).hexdigest(), len(b)] for p, b in stored.items()
+                                           if not p.startswith(".ssg-deploy/")}, n
+    assert 1 <= len(rebased) <= 3, rebased
     assert deploy(cli, site)["uploaded"] == 0
 
 

@@ -3,12 +3,10 @@
 ``.ssg-deploy/deltas/<lease token>.json``), then the journal of deploys that
 did not finish (``.ssg-deploy/journal/``).
 
-A deploy commits by writing its delta (the paths whose entry changed, and
-the paths it removed), so the state it sends grows with what changed, not
-with the site. Now and then (``compact``) a deploy also writes the whole
-manifest as a new base with its own token; deltas whose token is not above
-the base's are then obsolete (only removed), like old journal segments. The
-first deploy to a target writes the base directly.
+A deploy commits by writing a delta (the paths whose entry changed, and the
+paths it removed), so the state it sends grows with what changed, not with
+the site; the deltas are kept in levels and folded now and then (deltas.py).
+The first deploy to a target writes the base directly.
 
 The journal is written ahead: before a deploy changes any path on the target
 (a rename into place, a delete), a segment naming that path as *touched* is
@@ -34,17 +32,14 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 
+from ssg.deploy.deltas import Chain, read_chain
 from ssg.deploy.manifest import Manifest, decode
-from ssg.deploy.target import STATE_DIR, DeployError, Target, temp_of
+from ssg.deploy.target import STATE_DIR, Target, temp_of
 from ssg.relpaths import bad_paths
 
 MANIFEST = f"{STATE_DIR}/manifest.json"
 JOURNAL_DIR = f"{STATE_DIR}/journal"
-DELTA_DIR = f"{STATE_DIR}/deltas"
-MAX_DELTAS = 32                  # a deploy compacts when there would be more deltas than this ...
-DELTA_SHARE = 0.5                # ... or when they hold more than this share of the base's bytes
 _SEGMENT = re.compile(r"(?P<token>\d{10})-(?P<seq>\d{5})\.json")
-_DELTA = re.compile(r"(?P<token>\d{10})\.json")
 _LEGACY_SEGMENT = re.compile(r"[0-9a-f]{32}-\d{5}\.json")     # ssg before the token-named journal
 
 
@@ -52,27 +47,17 @@ def segment_path(token: int, sequence: int) -> str:
     return f"{JOURNAL_DIR}/{token:010d}-{sequence:05d}.json"
 
 
-def delta_path(token: int) -> str:
-    return f"{DELTA_DIR}/{token:010d}.json"
-
-
 @dataclass
 class RemoteState:
     manifest: Manifest = field(default_factory=dict)      # as committed
+    base_token: int = 0
     files: Manifest = field(default_factory=dict)         # known to be there: manifest + journal
     unknown: set[str] = field(default_factory=set)        # touched by an interrupted deploy, not confirmed
     last_deploy: dict = field(default_factory=dict)
     journal_segments: list[str] = field(default_factory=list)
     leftover_temps: list[str] = field(default_factory=list)
     base_bytes: int = 0                                   # size of the base manifest
-    deltas: list[str] = field(default_factory=list)       # live deltas, in order
-    delta_bytes: int = 0                                  # their total size
-    obsolete_deltas: list[str] = field(default_factory=list)   # folded into the base already: only removed
-
-    def compact(self, new_delta_bytes: int) -> bool:
-        """Whether the deploy committing a delta of that size also writes a new base."""
-        return (len(self.deltas) + 1 > MAX_DELTAS
-                or self.delta_bytes + new_delta_bytes > DELTA_SHARE * max(self.base_bytes, 1))
+    chain: Chain = field(default_factory=lambda: Chain({}))     # the live deltas (deltas.py)
 
     @property
     def interrupted(self) -> bool:
@@ -87,9 +72,13 @@ def read_state(target: Target) -> RemoteState:
         state.manifest = body.pop("files")
         state.last_deploy = body
         state.base_bytes = len(data)
+        state.base_token = int(body.get("token") or 0)
     state.leftover_temps = [f"{STATE_DIR}/{name}" for name in target.list_folder(STATE_DIR)
                             if temp_of(name) is not None]
-    _apply_deltas(target, state)
+    state.chain = read_chain(target, state.manifest, state.base_token)
+    state.manifest = state.chain.manifest
+    state.last_deploy = state.chain.last or state.last_deploy
+    state.leftover_temps.extend(state.chain.temps)
     state.files = dict(state.manifest)
     committed = int(state.last_deploy.get("token") or 0)
     for name in sorted(target.list_folder(JOURNAL_DIR)):
@@ -117,34 +106,6 @@ def read_state(target: Target) -> RemoteState:
             state.unknown.discard(rel)
         _touch(state, [str(p) for p in body.get("touching", [])])
     return state
-
-
-def _apply_deltas(target: Target, state: RemoteState) -> None:
-    base = int(state.last_deploy.get("token") or 0)
-    for name in sorted(target.list_folder(DELTA_DIR)):
-        path = f"{DELTA_DIR}/{name}"
-        found = _DELTA.fullmatch(name)
-        if temp_of(name) is not None:
-            state.leftover_temps.append(path)
-        if found is None:
-            continue                                 # a temporary file, or not ssg's
-        if int(found["token"]) <= base:
-            state.obsolete_deltas.append(path)
-            continue
-        data = target.read(path)
-        if data is None:
-            continue
-        body = decode(data, path)
-        deleted = body.pop("deleted", [])
-        if type(deleted) is not list or not all(type(rel) is str for rel in deleted):
-            raise DeployError(f"the target's {path} is unreadable", hint="delete it on the server to upload "
-                              "everything again, or run with --verify")
-        state.manifest.update(body.pop("files"))
-        for rel in deleted:
-            state.manifest.pop(rel, None)
-        state.last_deploy = body
-        state.deltas.append(path)
-        state.delta_bytes += len(data)
 
 
 def _touch(state: RemoteState, paths: list[str]) -> None:

@@ -2,7 +2,8 @@
 
 ``local_manifest`` is the one place that hashes the output folder; it takes
 the hashes the last build recorded (``build_state_hashes``) for files whose
-size and mtime are still what the build wrote.
+size and mtime are still what the build wrote, and the last deploy's record
+(hashcache.py) for the others.
 The remote manifest (``.ssg-deploy/manifest.json``) is written last by every
 deploy that changes anything; journal.py reads it together with the journal
 of an interrupted deploy."""
@@ -16,6 +17,7 @@ import os
 from dataclasses import dataclass
 from pathlib import Path
 
+from ssg.deploy.hashcache import HashRecord, stamp
 from ssg.deploy.target import STATE_DIR, DeployError
 from ssg.errors import UsageError
 from ssg.state import output_hashes
@@ -43,35 +45,63 @@ def build_state_hashes(site_root: Path, output_root: Path) -> dict[str, tuple[st
 
 
 def local_manifest(output_root: Path, exclude: list[str] | tuple[str, ...] = (),
-                   known: dict[str, tuple[str, int, int]] | None = None) -> Manifest:
+                   known: dict[str, tuple[str, int, int]] | None = None,
+                   record: HashRecord | None = None) -> Manifest:
     """sha256 and size of every file under the output folder (POSIX paths); a file
-    whose size and mtime match ``known`` (the build's record of what it wrote)
-    is not read again. A missing or empty output folder is refused: publishing
-    it would wipe the site."""
+    whose size and mtime match ``known`` (the build's record of what it wrote),
+    or whose stamp matches ``record`` (the last deploy's, hashcache.py), is not
+    read again. A missing or empty output folder is refused: publishing it
+    would wipe the site."""
     if not output_root.is_dir():
         raise UsageError(f"output folder '{output_root}' does not exist", hint="run `ssg build` first")
+    known = known or {}
     result: Manifest = {}
-    for folder, dirs, files in os.walk(output_root):
-        dirs.sort()
-        for name in sorted(files):
-            path = Path(folder, name)
-            rel = path.relative_to(output_root).as_posix()
-            if excluded(rel, exclude):
-                continue
-            stat = path.stat()
-            record = (known or {}).get(rel)
-            if record is not None and record[1:] == (stat.st_size, stat.st_mtime_ns):
-                result[rel] = Entry(record[0], stat.st_size)
-                continue
-            digest = hashlib.sha256()
-            with path.open("rb") as handle:
-                while chunk := handle.read(1 << 20):
-                    digest.update(chunk)
-            result[rel] = Entry(digest.hexdigest(), stat.st_size)
+    for rel, path in _files(str(output_root)):
+        if excluded(rel, exclude):
+            continue
+        stat = os.stat(path)
+        built = known.get(rel)
+        if built is not None and built[1:] == (stat.st_size, stat.st_mtime_ns):
+            result[rel] = Entry(built[0], stat.st_size)
+            continue
+        seen = stamp(stat)
+        sha = record.lookup(rel, seen) if record is not None else None
+        if sha is None:
+            sha = _sha256(path, stat.st_size)
+            if record is not None:
+                record.note(rel, sha, seen)
+        result[rel] = Entry(sha, stat.st_size)
     if not result:
         raise UsageError(f"output folder '{output_root}' holds no files to publish",
                          hint="run `ssg build` first; an empty folder is never deployed, it would delete the site")
     return result
+
+
+def _files(root: str) -> list[tuple[str, str]]:
+    """(POSIX path relative to ``root``, path) of every file under it, sorted; as
+    os.walk, folders reached through a symbolic link are not entered."""
+    found: list[tuple[str, str]] = []
+    pending = [("", root)]
+    while pending:
+        prefix, folder = pending.pop()
+        with os.scandir(folder) as entries:
+            for entry in entries:
+                if not entry.is_dir():
+                    found.append((prefix + entry.name, entry.path))
+                elif not entry.is_symlink():
+                    pending.append((f"{prefix}{entry.name}/", entry.path))
+    found.sort()
+    return found
+
+
+def _sha256(path: str, size: int) -> str:
+    with open(path, "rb") as handle:
+        if size <= 1 << 22:
+            return hashlib.sha256(handle.read()).hexdigest()
+        digest = hashlib.sha256()
+        while chunk := handle.read(1 << 20):
+            digest.update(chunk)
+        return digest.hexdigest()
 
 
 def encode(files: Manifest, **extra: object) -> bytes:

@@ -21,7 +21,8 @@ from pathlib import Path
 from typing import Any
 
 from ssg.deploy.crashpoints import batch_files
-from ssg.deploy.journal import MANIFEST, RemoteState, delta_path, segment_path
+from ssg.deploy.deltas import delta_path, folds_from, plan_fold, rebase
+from ssg.deploy.journal import MANIFEST, RemoteState, segment_path
 from ssg.deploy.lease import Lease
 from ssg.deploy.manifest import Manifest, encode
 from ssg.deploy.planner import Plan, upload_order
@@ -104,33 +105,46 @@ class Publisher:
             self.lease.verify()
             self._commit(local, state)
         else:
-            self._tidy(state.obsolete_deltas)       # a compaction that was interrupted before removing them
+            self._tidy(state.chain.obsolete)        # a fold or rebase that was interrupted before removing them
         return self.outcome
 
     def _commit(self, local: Manifest, state: RemoteState) -> None:
-        """The commit point: the delta from the committed manifest to ``local`` (or,
-        on a target without a manifest, the whole of it as the base). Then the
-        journal goes, and when the deltas have grown (RemoteState.compact) the
-        whole manifest is written as the base and the deltas go too."""
+        """The commit point: a delta from the committed manifest to ``local`` (or, on
+        a target without a manifest, the whole of it as the base); or, when the
+        newest deltas make a run to fold (deltas.plan_fold), one delta folding
+        them, from the manifest before the first of them to ``local``; or, when
+        that fold would be too big for the base (deltas.rebase), the whole
+        manifest as the new base. Then the journal goes, and the deltas that the
+        commit made redundant or obsolete."""
         stamp = {"deploy_id": self.deploy_id, "token": self.lease.token, "deployed_at": time.time()}
-        deltas = state.deltas + state.obsolete_deltas
-        if state.base_bytes or state.deltas:
-            changed = {p: e for p, e in local.items() if state.manifest.get(p) != e}
-            delta = encode(changed, **stamp, deleted=sorted(p for p in state.manifest if p not in local))
-            path = delta_path(self.lease.token)
-            attempt("writing the manifest", self.files.put, path, delta, temp_name(path, self.deploy_id))
-            deltas.append(path)
-            compact = state.compact(len(delta))
-        else:
-            compact = True
-        self._tidy(state.journal_segments + self._segments)
-        if compact:
-            self.lease.check()
-            attempt("writing the manifest", self.files.put, MANIFEST, encode(local, **stamp),
-                    temp_name(MANIFEST, self.deploy_id))
-            self._tidy(deltas)
-        else:
-            self._tidy(state.obsolete_deltas)
+        chain, path = state.chain, delta_path(self.lease.token)
+        if not (state.base_bytes or chain.links):
+            self._put_base(local, stamp, state)
+            return
+        changed = {p: e for p, e in local.items() if state.manifest.get(p) != e}
+        delta = encode(changed, **stamp, deleted=sorted(p for p in state.manifest if p not in local))
+        fold = plan_fold(chain, len(delta), state.base_bytes)
+        replaced: list[str] = []
+        if fold is not None:
+            # from the fold's starting point *and* from the last commit: right whether or not the
+            # deltas it replaces are still there when it is read
+            start, since = folds_from(chain, fold, state.base_token)
+            folded = {p: e for p, e in local.items() if start.get(p) != e or state.manifest.get(p) != e}
+            gone = sorted(p for p in start.keys() | state.manifest.keys() if p not in local)
+            delta = encode(folded, **stamp, deleted=gone, folds=since, level=fold.level)
+            if rebase(len(delta), state.base_bytes):
+                self._put_base(local, stamp, state)
+                return
+            replaced = chain.paths[fold.first:]
+        attempt("writing the manifest", self.files.put, path, delta, temp_name(path, self.deploy_id))
+        self._tidy(state.journal_segments + self._segments + replaced + chain.obsolete)
+
+    def _put_base(self, local: Manifest, stamp: dict, state: RemoteState) -> None:
+        """The whole manifest as the new base, with this deploy's token: every delta
+        is then obsolete (a crash before they are gone leaves them ignored)."""
+        attempt("writing the manifest", self.files.put, MANIFEST, encode(local, **stamp),
+                temp_name(MANIFEST, self.deploy_id))
+        self._tidy(state.journal_segments + self._segments + state.chain.paths + state.chain.obsolete)
 
     @staticmethod
     def _batches(paths: list[str], local: Manifest) -> Iterator[list[str]]:

@@ -7,14 +7,16 @@ import json
 import time
 import uuid
 from collections.abc import Callable, Iterator
+from concurrent.futures import ThreadPoolExecutor, wait
 from contextlib import ExitStack, contextmanager
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 from ssg.deploy.crashpoints import Counter, clock, from_environment
+from ssg.deploy.hashcache import HashRecord
 from ssg.deploy.journal import RemoteState, read_state, set_aside_unsafe
 from ssg.deploy.lease import Holder, Lease, abandoned, break_lease, timestamp
-from ssg.deploy.manifest import build_state_hashes, excluded, local_manifest
+from ssg.deploy.manifest import Manifest, build_state_hashes, excluded, local_manifest
 from ssg.deploy.planner import Plan, check_deletes, make_plan
 from ssg.deploy.progress import Progress, human_bytes
 from ssg.deploy.publish import Publisher
@@ -160,12 +162,40 @@ def keep_on_failure(plan: Plan, failure: list[str] | None, progress: Progress) -
     return replace(plan, deletes=[])
 
 
+@contextmanager
+def hashing_meanwhile(site_root: Path, output_root: Path, exclude: list[str]) -> Iterator[Callable[[], Manifest]]:
+    """Hash the output folder in a thread while the caller connects (an SSH or TLS
+    handshake mostly waits on the server); yields the function that returns the
+    local manifest. An error of the output folder (missing, empty) is the one
+    reported when the connection failed meanwhile: it is the user's to fix first."""
+    if not output_root.is_dir():
+        local_manifest(output_root)                       # raises the usage error, before any connection
+    record = HashRecord(site_root / ".ssg", output_root)
+    pool = ThreadPoolExecutor(1, thread_name_prefix="ssg-deploy-hash")
+    hashing = pool.submit(lambda: local_manifest(output_root, exclude, build_state_hashes(site_root, output_root),
+                                                 record))
+
+    def local() -> Manifest:
+        manifest = hashing.result()
+        record.save()
+        return manifest
+
+    try:
+        yield local
+    except SsgError:
+        wait([hashing])
+        if isinstance(hashing.exception(), SsgError):
+            raise hashing.exception() from None
+        raise
+    finally:
+        pool.shutdown(wait=True)
+
+
 def deploy(settings: TargetSettings, site_root: Path, output_root: Path, options: DeployOptions,
            progress: Progress) -> DeployResult:
     started = time.monotonic()
     result = DeployResult(settings.name, settings.shown_url, options.dry_run)
     failure = failed_build(site_root, output_root, options.allow_failed_build, progress)
-    local = local_manifest(output_root, settings.options["exclude"], build_state_hashes(site_root, output_root))
     max_deletes = options.max_deletes if options.max_deletes is not None else settings.options["max_deletes"]
 
     def remote_state(target: Target) -> RemoteState:
@@ -184,7 +214,9 @@ def deploy(settings: TargetSettings, site_root: Path, output_root: Path, options
         return state
 
     if options.dry_run:   # reads only: no lock taken, nothing written
-        with session(settings) as target:
+        with (hashing_meanwhile(site_root, output_root, settings.options["exclude"]) as hashed,
+              session(settings) as target):
+            local = hashed()
             state = remote_state(target)
             plan = keep_on_failure(make_plan(local, state.files, state.unknown), failure, progress)
         check_deletes(plan, max_deletes)
@@ -197,8 +229,10 @@ def deploy(settings: TargetSettings, site_root: Path, output_root: Path, options
     deploy_id = uuid.uuid4().hex
     crash_points = from_environment()                 # tests only: number every remote write
     watch = crash_points.watch if crash_points is not None else (lambda target: target)
-    with (local_lock(site_root, settings, options.wait, waiting), session(settings, crash_points) as files,
+    with (hashing_meanwhile(site_root, output_root, settings.options["exclude"]) as hashed,
+          local_lock(site_root, settings, options.wait, waiting), session(settings, crash_points) as files,
           ExitStack() as sessions):
+        local = hashed()                                # before the first remote write
         lease_io = watch(files.another_session())       # the heartbeat thread's own session
         sessions.callback(lease_io.close)
         lease = Lease(lease_io, float(settings.options["lease_seconds"]), deploy_id, clock=clock())
