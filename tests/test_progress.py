@@ -126,3 +126,19 @@ def test_the_render_count_moves_while_the_longest_list_page_renders(tmp_path, mo
     result = build(tmp_path / "site", BuildOptions(progress=Watching(), workers=2))
     assert not result.errors and result.rendered > 320
     assert "the count moved" in (tmp_path / "site/public/index.html").read_text()
+
+
+def test_a_build_over_within_a_second_never_loads_rich_even_in_a_terminal(tmp_path):
+    """The bar's library is imported only once a build has run a second: a
+    no-op build in a terminal pays nothing for it (-X importtime lists every
+    module the process imported)."""
+    write_files(tmp_path / "site", {"ssg.toml": 'title = "T"\nbase_url = "https://example.org/"\n',
+                                    "content/posts/a.md": "---\ntitle: A\ndate: 2024-01-01\n---\nA.\n"})
+    subprocess.run([sys.executable, "-m", "ssg", "build", "-q", "-s", str(tmp_path / "site")], check=True, timeout=60)
+    child = pexpect.spawn(sys.executable, ["-X", "importtime", "-m", "ssg", "build", "-s", str(tmp_path / "site")],
+                          encoding="utf-8", timeout=60, dimensions=(24, 200))
+    child.expect(pexpect.EOF)
+    child.close()
+    assert child.exitstatus == 0, child.before
+    assert "import time:" in child.before and "ssg.cli" in child.before
+    assert not re.search(r"\|\s+rich(\.|\s|$)", child.before, re.MULTILINE), "rich was imported by a no-op build"
