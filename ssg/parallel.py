@@ -111,15 +111,31 @@ def pool_map(function: Callable[[T], R], items: Sequence[T], *, workers: int, ch
 
 def pool_imap(function: Callable[[T], R], items: Sequence[T], *, workers: int, chunksize: int = 0,
               initializer: Callable[[], None] | None = None, failed: Callable[[T, Lost], R] | None = None,
-              item_timeout: float | None = None, isolated: bool = False) -> Iterator[R]:
+              item_timeout: float | None = None, isolated: bool = False, alone: int = 0,
+              on_done: Callable[[int], None] | None = None) -> Iterator[R]:
     """``pool_map``, each result given as soon as it and all before it are
     in, so that the caller works on them while the workers go on (workers
     get their next batch before the caller is given anything). Closing the
-    iterator early stops the workers."""
+    iterator early stops the workers.
+
+    ``alone``: the first ``alone`` items are handed out one at a time, not
+    in batches (the caller puts its heaviest items first: they spread over
+    the workers, and none holds the results of a batch back). ``on_done``
+    is told how many items are done as they come in, in any order (a
+    count that moves while the first item is still being worked on)."""
     if not items or (not isolated and (workers <= 1 or len(items) < 2)):
-        return map(function, items)
+        return map(_counted(function, on_done), items) if on_done is not None else map(function, items)
     batch = chunksize or max(1, min(64, len(items) // (workers * 8)))
-    return _Pool(function, initializer, workers, item_timeout).imap(items, batch, failed)
+    return _Pool(function, initializer, workers, item_timeout, alone).imap(items, batch, failed, on_done)
+
+
+def _counted(function: Callable[[T], R], on_done: Callable[[int], None]) -> Callable[[T], R]:
+    def call(item: T) -> R:
+        result = function(item)
+        on_done(1)
+        return result
+
+    return call
 
 
 @dataclass
@@ -138,13 +154,15 @@ class _Worker:
 
 class _Pool(Generic[T, R]):
     def __init__(self, function: Callable[[T], R], initializer: Callable[[], None] | None, size: int,
-                 item_timeout: float | None):
+                 item_timeout: float | None, alone: int = 0):
         self.function, self.initializer, self.size, self.item_timeout = function, initializer, size, item_timeout
+        self.alone = alone        # items at positions below this are handed out one at a time
         self.workers: list[_Worker] = []
         self.items: Sequence[T] = ()    # a forked worker has them: it is handed positions, not pickled items
         self.board = mmap.mmap(-1, _SLOT.size * size)   # shared with the workers forked from here
 
-    def imap(self, items: Sequence[T], batch: int, failed: Callable[[T, Lost], R] | None) -> Iterator[R]:
+    def imap(self, items: Sequence[T], batch: int, failed: Callable[[T, Lost], R] | None,
+             on_done: Callable[[int], None] | None = None) -> Iterator[R]:
         self.items = items
         results: list[Any] = [_PENDING] * len(items)
         queue = deque(range(len(items)))
@@ -155,6 +173,8 @@ class _Pool(Generic[T, R]):
                 for worker in self._answering():
                     done, lost = self._read(worker, results)
                     left -= done
+                    if done and on_done is not None:
+                        on_done(done)
                     if lost is None:
                         continue
                     self.workers.remove(worker)
@@ -164,6 +184,8 @@ class _Pool(Generic[T, R]):
                             raise WorkerLost(f"a worker process died ({lost}) while working on item {position}")
                         results[position] = failed(items[position], lost)
                         left -= 1
+                        if on_done is not None:
+                            on_done(1)
                         queue.extendleft(reversed([p for batch in worker.batches for p in batch if p != position]))
                 self._hand_out(queue, batch)    # before the caller works on what came in
                 while given < len(items) and results[given] is not _PENDING:
@@ -182,8 +204,9 @@ class _Pool(Generic[T, R]):
             self.workers.append(self._start())
         for worker in list(self.workers):
             ahead = _AHEAD if len(queue) > batch * self.size * _AHEAD else 1    # near the end: evenly
-            while worker.ready and len(worker.batches) < ahead and queue:
-                given = [queue.popleft() for _ in range(min(batch, len(queue)))]
+            while worker.ready and queue and len(worker.batches) < (1 if queue[0] < self.alone else ahead):
+                size = 1 if queue[0] < self.alone else batch    # an item to go alone goes to an idle worker
+                given = [queue.popleft() for _ in range(min(size, len(queue)))]
                 if not worker.batches:
                     worker.since = time.monotonic()
                 try:

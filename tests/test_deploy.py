@@ -321,26 +321,6 @@ def test_a_no_op_deploy_writes_nothing_but_its_lock(make_site, cli, tmp_path):
     assert {p: b for p, b in remote.read_all().items() if "/lock/" not in p} == before
 
 
-def test_progress_is_a_bar_on_a_terminal_and_plain_lines_in_ci():
-    import io
-
-    from ssg.deploy.progress import Progress
-
-    for tty in (True, False):
-        stream = io.StringIO()
-        progress = Progress(stream, tty=tty)
-        progress.BAR_EVERY = progress.PLAIN_EVERY = 0
-        progress.start(2, 3000)
-        progress.advance(1000)
-        progress.advance(2000)
-        progress.finish()
-        text = stream.getvalue()
-        if tty:
-            assert "\r[" in text and "2/2 files, 3.0 kB/3.0 kB" in text and text.endswith("\r")
-        else:
-            assert "\r" not in text and "uploaded 2/2 files (3.0 kB/3.0 kB)\n" in text
-
-
 def test_a_real_build_then_deploy_uses_the_build_state_hashes_and_stays_exact(make_site, cli, tmp_path):
     """The build's recorded hashes spare re-reading the output, but a file
     changed after the build is still hashed from its bytes."""

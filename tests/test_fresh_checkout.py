@@ -82,6 +82,49 @@ def test_a_fresh_checkout_writes_renders_and_loads_nothing(site, keep_output_tim
     assert again["timings"] == {} and again["files_restamped"] == 0 and again["files_written"] == 0
 
 
+# How actions/cache (@actions/cache, GNU tar on Linux runners) saves and
+# restores: a pax archive (--posix, which keeps nanosecond mtimes) through
+# zstd; and a cache in GNU tar's own format, which keeps whole seconds only.
+ACTIONS_CACHE_SAVE = ["--posix", "--use-compress-program", "zstd -T0 --long=30", "-cf"]
+ACTIONS_CACHE_RESTORE = ["--use-compress-program", "zstd -d --long=30", "-xf"]
+WHOLE_SECONDS_SAVE, WHOLE_SECONDS_RESTORE = ["--format=gnu", "-cf"], ["-xf"]
+
+
+@pytest.mark.parametrize("save, restore", [(ACTIONS_CACHE_SAVE, ACTIONS_CACHE_RESTORE),
+                                           (WHOLE_SECONDS_SAVE, WHOLE_SECONDS_RESTORE)],
+                         ids=["actions-cache-pax-zstd", "gnu-tar-whole-seconds"])
+def test_a_cache_restored_through_a_real_tar_writes_renders_and_loads_nothing(site, tmp_path, save, restore):
+    """.ssg/ and the output saved into a tar archive and extracted over a
+    fresh checkout, with the ``tar`` (and ``zstd``) CI runs: whatever mtime
+    precision the archive keeps, the build takes the restamp path."""
+    if shutil.which("tar") is None or ("--posix" in save and shutil.which("zstd") is None):
+        pytest.skip("needs GNU tar and zstd (.ci/run installs zstd)")
+    published = tree(site / "public")
+    kept_ns = {p: p.stat().st_mtime_ns for p in (site / "public").rglob("*")}
+    archive = tmp_path / "cache.tar"
+    subprocess.run(["tar", *save, str(archive), "-C", str(site), *KEPT], check=True, timeout=60)
+    checkout_again(site, keep_output_times=False)
+    for name in KEPT:
+        shutil.rmtree(site / name)
+    subprocess.run(["tar", *restore, str(archive), "-C", str(site)], check=True, timeout=60)
+    restored_ns = {site / "public" / p.relative_to(site / "public"): p for p in kept_ns}
+    whole = all(p.stat().st_mtime_ns % 1_000_000_000 == 0 for p in restored_ns)
+    if "--posix" in save:
+        assert {p: p.stat().st_mtime_ns for p in restored_ns} == kept_ns, "the pax archive lost sub-second mtimes"
+    else:
+        assert whole and any(ns % 1_000_000_000 for ns in kept_ns.values()), "the times were not truncated"
+    before = stamps(site / "public")
+    result = ssg(site)
+    assert (result["files_written"], result["pages_rendered"], result["files_parsed"]) == (0, 0, 0), result
+    assert result["files_deleted"] == 0 and not result["errors"] and not result["warnings"]
+    assert "load" not in result["timings"], "the site was loaded: the restored cache was not recognised"
+    assert "render" not in result["timings"]
+    assert stamps(site / "public") == before, "an output file was written"
+    assert tree(site / "public") == published
+    again = ssg(site)
+    assert again["timings"] == {} and again["files_restamped"] == 0 and again["files_written"] == 0
+
+
 def test_one_post_edited_in_a_fresh_checkout_writes_what_the_edit_alone_would(site, tmp_path):
     post = site / "content/posts/p05.md"
     text = post.read_text()

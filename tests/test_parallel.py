@@ -56,3 +56,52 @@ def test_closing_early_stops_the_workers():
     except ChildProcessError:
         return
     raise AssertionError("a worker process is still running after the iterator was closed")
+
+
+def _waits_for(mark: Path, what: str) -> str:
+    deadline = time.monotonic() + 30
+    while not mark.exists():
+        if time.monotonic() > deadline:
+            return f"{what} did not happen while this item ran"
+        time.sleep(0.01)
+    return "done"
+
+
+def _first_waits_for_the_count(n: int) -> str:
+    """Item 0 waits (up to 30 s) until the caller has counted others done."""
+    assert _MARK is not None
+    return _waits_for(_MARK, "the count moving") if n == 0 else "done"
+
+
+def test_the_count_moves_while_the_first_item_is_still_worked_on(tmp_path):
+    """``on_done`` counts results as they come in, in any order: the render
+    count of a build that begins with a long list page moves at once."""
+    global _MARK
+    _MARK = tmp_path / "counted"
+    counted = [0]
+
+    def on_done(done: int) -> None:
+        counted[0] += done
+        if counted[0] >= 50:
+            _MARK.touch()
+
+    results = list(pool_imap(_first_waits_for_the_count, list(range(400)), workers=2, chunksize=10,
+                             on_done=on_done))
+    assert results == ["done"] * 400 and counted[0] == 400
+
+
+def _heavy_ones_meet(n: int) -> str:
+    """Items 0 and 1 (the heavy ones) each wait (up to 30 s) for the other to have started."""
+    assert _MARK is not None
+    if n > 1:
+        return "done"
+    (_MARK / f"started-{n}").touch()
+    return _waits_for(_MARK / f"started-{1 - n}", "the other heavy item starting")
+
+
+def test_items_handed_out_alone_spread_over_the_workers(tmp_path):
+    """``alone``: the first items (the heaviest) go one to a worker, not all
+    in one batch behind which every other result waits."""
+    global _MARK
+    _MARK = tmp_path
+    assert list(pool_imap(_heavy_ones_meet, list(range(400)), workers=2, alone=2)) == ["done"] * 400

@@ -83,3 +83,62 @@ def test_plain_lines_come_at_most_every_few_seconds():
     shown = out.getvalue().splitlines()
     assert len(shown) == int(11 / LINE_EVERY), shown
     assert shown[0].startswith("ssg: parse 4,5") and shown[0].endswith("/10,000 (5 s)"), shown
+
+
+LIST_WAITS_SITE = {   # the home page (the longest list) renders only once the build has counted others (or 30 s)
+    "ssg.toml": 'title = "Lists"\nbase_url = "https://example.org/"\n\n[pagination]\nper_page = 0\n',
+    "plugins/waiting.py": ("import os, time\nfrom pathlib import Path\n\nfrom ssg.api import hookimpl\n\n\n"
+                           "def until_counted(text):\n    deadline = time.monotonic() + 30\n"
+                           "    while not Path(os.environ['LIST_MAY_RENDER']).exists():\n"
+                           "        if time.monotonic() > deadline:\n            return 'the count stood still'\n"
+                           "        time.sleep(0.01)\n    return 'the count moved'\n\n\n"
+                           "@hookimpl\ndef ssg_jinja_environment(env, site):\n"
+                           "    env.filters['until_counted'] = until_counted\n"),
+    "templates/index.html": '{% extends "base.html" %}{% block main %}{{ "x"|until_counted }}{% endblock %}',
+    **{f"content/posts/p{n:03d}.md": f"---\ntitle: Post {n}\ndate: 2024-01-01\n---\nText {n}.\n"
+       for n in range(320)},     # 300 outputs or more render in two workers (render.PARALLEL_FROM)
+}
+
+
+def test_the_render_count_moves_while_the_longest_list_page_renders(tmp_path, monkeypatch):
+    """The list pages render first (the longest work) and each alone, and the
+    count follows every result as it comes in: it moves at once, not only
+    when the longest list is done."""
+    from ssg.build import BuildOptions, build
+    from ssg.progress import Progress
+
+    mark = tmp_path / "counted"
+    monkeypatch.setenv("LIST_MAY_RENDER", str(mark))
+    write_files(tmp_path / "site", LIST_WAITS_SITE)
+
+    class Watching(Progress):
+        rendered = 0
+
+        def stage(self, name, total=None, *, size=None):
+            self.name = name
+
+        def advance(self, done=1, *, size=0):
+            if self.name == "render":
+                self.rendered += done
+                if self.rendered >= 20:
+                    mark.touch()
+
+    result = build(tmp_path / "site", BuildOptions(progress=Watching(), workers=2))
+    assert not result.errors and result.rendered > 320
+    assert "the count moved" in (tmp_path / "site/public/index.html").read_text()
+
+
+def test_a_build_over_within_a_second_never_loads_rich_even_in_a_terminal(tmp_path):
+    """The bar's library is imported only once a build has run a second: a
+    no-op build in a terminal pays nothing for it (-X importtime lists every
+    module the process imported)."""
+    write_files(tmp_path / "site", {"ssg.toml": 'title = "T"\nbase_url = "https://example.org/"\n',
+                                    "content/posts/a.md": "---\ntitle: A\ndate: 2024-01-01\n---\nA.\n"})
+    subprocess.run([sys.executable, "-m", "ssg", "build", "-q", "-s", str(tmp_path / "site")], check=True, timeout=60)
+    child = pexpect.spawn(sys.executable, ["-X", "importtime", "-m", "ssg", "build", "-s", str(tmp_path / "site")],
+                          encoding="utf-8", timeout=60, dimensions=(24, 200))
+    child.expect(pexpect.EOF)
+    child.close()
+    assert child.exitstatus == 0, child.before
+    assert "import time:" in child.before and "ssg.cli" in child.before
+    assert not re.search(r"\|\s+rich(\.|\s|$)", child.before, re.MULTILINE), "rich was imported by a no-op build"

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-import sys
 import traceback
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -61,9 +60,9 @@ def run_deploy(site: Path, choice: str | None, flags: DeployFlags) -> None:
 
 
 def _run(site: Path, choice: str | None, flags: DeployFlags, redactor: Redactor) -> None:
+    from ssg.cli.progress import progress_for
     from ssg.config import CORE_SCHEMA, build_config, read_config
     from ssg.deploy import runner
-    from ssg.deploy.progress import Progress
     from ssg.deploy.registry import deploy_targets
     from ssg.deploy.settings import resolve_target
     from ssg.pluginmanager import Plugins
@@ -93,12 +92,15 @@ def _run(site: Path, choice: str | None, flags: DeployFlags, redactor: Redactor)
         say(f"broke the deploy lock of {settings.name}, held by {holder.describe()}" if holder
             else f"{settings.name} was not locked")
         return
-    progress = Progress(sys.stderr, tty=sys.stderr.isatty(), quiet=flags.quiet)
-    progress.message(redactor.clean(f"deploying {settings.name} to {settings.shown_url}"
-                                    + (" (dry run: nothing is written)" if flags.dry_run else "")))
+    progress = progress_for(quiet=flags.quiet, as_json=flags.as_json, clean=redactor.clean)
+    progress.note(f"deploying {settings.name} to {settings.shown_url}"
+                  + (" (dry run: nothing is written)" if flags.dry_run else ""))
     options = runner.DeployOptions(dry_run=flags.dry_run, max_deletes=flags.max_deletes, wait=flags.wait,
                                    verify=flags.verify, allow_failed_build=flags.allow_failed_build)
-    result = runner.deploy(settings, site.resolve(), (site / config.output_dir).resolve(), options, progress)
+    try:
+        result = runner.deploy(settings, site.resolve(), (site / config.output_dir).resolve(), options, progress)
+    finally:
+        progress.close()     # the bar is taken away before the summary or the error
     if flags.dry_run and not flags.quiet and not flags.as_json:
         for path in result.uploaded:
             typer.echo(f"  upload {path}")

@@ -26,9 +26,9 @@ from ssg.deploy.journal import MANIFEST, RemoteState, segment_path
 from ssg.deploy.lease import Lease
 from ssg.deploy.manifest import Manifest, encode
 from ssg.deploy.planner import Plan, upload_order
-from ssg.deploy.progress import Progress
 from ssg.deploy.target import DeployError, Target, temp_name
 from ssg.errors import SsgError
+from ssg.progress import Progress
 
 BATCH_FILES = 50                  # journal and remote lease check at least this often
 BATCH_BYTES = 32_000_000
@@ -81,27 +81,30 @@ class Publisher:
                                plan.uploads + plan.deletes + [MANIFEST, delta_path(self.lease.token)])
             for worker in self.workers:
                 worker.expected = expected
-        self.progress.start(len(plan.uploads), plan.bytes_to_send)
+        if plan.uploads:
+            self.progress.stage("upload", len(plan.uploads), size=plan.bytes_to_send)
         done: Manifest = {}
         for batch in self._batches(plan.uploads, local):
             self.lease.verify()
             self._journal(done, batch)          # ahead of the first rename: these paths are unknown from now on
             self._upload_batch(batch, local)
             done = {path: local[path] for path in batch}
-        self.progress.finish()
         self.outcome.uploaded.sort(key=upload_order)
         if plan.deletes:
             self.lease.progress = {**self.lease.progress, "phase": "deleting"}
             self.lease.verify()
             self._journal(done, plan.deletes, staged=False)
+            self.progress.stage("delete", len(plan.deletes))
             for path in plan.deletes:
                 self.lease.check()
                 attempt(f"deleting {path}", self.files.delete, path)
                 self.outcome.deleted.append(path)
+                self.progress.advance()
         elif done:
             self._journal(done, [])
         if plan.uploads or plan.deletes or state.manifest != local or state.journal_segments:
             self.lease.progress = {**self.lease.progress, "phase": "committing"}
+            self.progress.stage("commit")
             self.lease.verify()
             self._commit(local, state)
         else:
@@ -208,7 +211,7 @@ class Publisher:
             self.outcome.uploaded.append(path)
             self.outcome.bytes_sent += len(data)
             self.lease.progress = {**self.lease.progress, "files_done": len(self.outcome.uploaded)}
-            self.progress.advance(len(data))
+            self.progress.advance(size=len(data))
 
     def _fenced(self, what: str, action: Callable[..., Any], *args: Any) -> None:
         """A write refused because another deploy took over (our staged file removed

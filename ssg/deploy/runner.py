@@ -18,12 +18,12 @@ from ssg.deploy.journal import RemoteState, read_state, set_aside_unsafe
 from ssg.deploy.lease import Holder, Lease, abandoned, break_lease, timestamp
 from ssg.deploy.manifest import Manifest, build_state_hashes, excluded, local_manifest
 from ssg.deploy.planner import Plan, check_deletes, make_plan
-from ssg.deploy.progress import Progress, human_bytes
 from ssg.deploy.publish import Publisher
 from ssg.deploy.settings import TargetSettings
 from ssg.deploy.target import STATE_DIR, DeployError, Target
 from ssg.errors import SsgError
 from ssg.lock import Lock, LockedError
+from ssg.progress import Progress, human_bytes
 from ssg.state import last_build_failure
 
 
@@ -128,7 +128,7 @@ def verify_remote(target: Target, state: RemoteState, progress: Progress) -> int
         del state.files[path]
     state.leftover_temps.extend(p for p in listing if p.rsplit("/", 1)[-1].startswith(".") and ".ssg-" in p
                                 and p.endswith(".tmp"))
-    progress.message(f"verify: {len(drift)} published files missing or different on the target"
+    progress.note(f"verify: {len(drift)} published files missing or different on the target"
                      + (f" ({', '.join(drift[:5])}{', ...' if len(drift) > 5 else ''})" if drift else ""))
     return len(drift)
 
@@ -147,7 +147,7 @@ def failed_build(site_root: Path, output_root: Path, allowed: bool, progress: Pr
         raise DeployError(f"{what}; nothing was published",
                           hint="fix the errors and run `ssg build` again; --allow-failed-build publishes this output "
                                "anyway (deleting nothing from the target)")
-    progress.message(f"{what}; publishing it anyway (--allow-failed-build), deleting nothing from the target")
+    progress.note(f"{what}; publishing it anyway (--allow-failed-build), deleting nothing from the target")
     return errors
 
 
@@ -157,7 +157,7 @@ def keep_on_failure(plan: Plan, failure: list[str] | None, progress: Progress) -
     the output only because it failed."""
     if failure is None or not plan.deletes:
         return plan
-    progress.message(f"kept on the target (the build failed, so nothing is deleted): {len(plan.deletes)} files "
+    progress.note(f"kept on the target (the build failed, so nothing is deleted): {len(plan.deletes)} files "
                      f"({', '.join(plan.deletes[:5])}{', ...' if len(plan.deletes) > 5 else ''})")
     return replace(plan, deletes=[])
 
@@ -199,11 +199,12 @@ def deploy(settings: TargetSettings, site_root: Path, output_root: Path, options
     max_deletes = options.max_deletes if options.max_deletes is not None else settings.options["max_deletes"]
 
     def remote_state(target: Target) -> RemoteState:
+        progress.stage("compare")
         state = read_state(target)
         unsafe = set_aside_unsafe(state)
         if unsafe:
             paths = f"{len(unsafe)} paths that are" if len(unsafe) > 1 else "a path that is"
-            progress.message(f"warning: the target's deploy state ({STATE_DIR}/) names {paths} "
+            progress.note(f"warning: the target's deploy state ({STATE_DIR}/) names {paths} "
                              f"not a safe relative path ({', '.join(unsafe[:3])}{', ...' if len(unsafe) > 3 else ''}); "
                              "they were ignored: nothing is uploaded over them or deleted there. Someone with write "
                              "access to the server changed that folder; check it")
@@ -214,6 +215,7 @@ def deploy(settings: TargetSettings, site_root: Path, output_root: Path, options
         return state
 
     if options.dry_run:   # reads only: no lock taken, nothing written
+        progress.stage("connect")
         with (hashing_meanwhile(site_root, output_root, settings.options["exclude"]) as hashed,
               session(settings) as target):
             local = hashed()
@@ -225,22 +227,24 @@ def deploy(settings: TargetSettings, site_root: Path, output_root: Path, options
         result.seconds = time.monotonic() - started
         return result
 
-    waiting = lambda who: progress.message(f"waiting for the deploy lock, held by {who}")  # noqa: E731
+    waiting = lambda who: progress.note(f"waiting for the deploy lock, held by {who}")  # noqa: E731
     deploy_id = uuid.uuid4().hex
     crash_points = from_environment()                 # tests only: number every remote write
     watch = crash_points.watch if crash_points is not None else (lambda target: target)
+    progress.stage("connect")
     with (hashing_meanwhile(site_root, output_root, settings.options["exclude"]) as hashed,
           local_lock(site_root, settings, options.wait, waiting), session(settings, crash_points) as files,
           ExitStack() as sessions):
         local = hashed()                                # before the first remote write
         lease_io = watch(files.another_session())       # the heartbeat thread's own session
         sessions.callback(lease_io.close)
+        progress.stage("lock")
         lease = Lease(lease_io, float(settings.options["lease_seconds"]), deploy_id, clock=clock())
         files.guard = lease.check
         previous = lease.acquire(wait=options.wait, on_wait=lambda holder: waiting(holder.describe()))
         if previous is not None:
             result.took_over = previous.describe()
-            progress.message(f"took over the expired lock of {previous.describe()}")
+            progress.note(f"took over the expired lock of {previous.describe()}")
         lease.start_heartbeat()
         try:
             state = remote_state(files)
