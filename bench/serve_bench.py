@@ -1,18 +1,27 @@
 #!/usr/bin/env python3
-"""The live reload benchmark: from saving a body edit to the browser showing the new page.
+"""The live reload benchmark: from saving an edit of one post to the browser showing the new page.
 
-    python bench/serve_bench.py [--posts 10000] [--edits 20] [--work bench/work] [--atomic]
+    python bench/serve_bench.py [--posts 10000] [--edits 20] [--kinds body,title,tag,date]
+                                [--work bench/work] [--atomic]
 
 Generates the corpus (bench/gen_corpus.py) into a copy of bench/site, starts
 `python -m ssg serve --port 0 --future` on it, opens the middle post in
 headless Chromium (Debian's, driven by Playwright) and waits for its live
-reload event stream. Then, one edit at a time: writes a unique marker into
-the post's body, takes the time when the write returns, and waits for the
-page to show the marker. The latency is measured against the page's own
-clock: the first animation frame after the reloaded document was parsed
-(an init script records it), so Playwright's polling adds nothing. Prints
-p50 (median), p95 (nearest rank), min and max in ms and the server's
-`built in X s` figures; writes WORK/serve-results.json.
+reload event stream. Then, for each edit kind (``--kinds``, ``body`` by
+default), one edit at a time: makes the kind's edit of the post with a
+unique marker, takes the time when the write returns, and waits for the page
+to show the marker. The kinds:
+
+    body    a marker word in the body (under the "Details" heading)
+    title   the title with a marker word appended
+    tag     the post's last tag replaced by a marker tag (a new term)
+    date    the date moved to a day of its own in 1990 (the page shows it)
+
+The latency is measured against the page's own clock: the first animation
+frame after the reloaded document was parsed (an init script records it), so
+Playwright's polling adds nothing. Prints, per kind, p50 (median), p95
+(nearest rank), min and max in ms and the server's `built in X s` figures;
+writes WORK/serve-results.json (one entry per kind).
 """
 
 from __future__ import annotations
@@ -30,6 +39,8 @@ import subprocess
 import sys
 import threading
 import time
+from collections.abc import Callable
+from datetime import datetime, timedelta
 from pathlib import Path
 
 HERE = Path(__file__).resolve().parent
@@ -43,6 +54,7 @@ FIRST_BUILD_TIMEOUT = 600.0  # seconds; a cold 10,000-post build takes about 15 
 EDIT_TIMEOUT_MS = 60_000     # per edit; a 10,000-post edit build takes about 4 s
 GAP = 0.2                    # seconds between the page showing an edit and the next edit
 ANCHOR = "### Details\n\n"   # every generated post has it; the marker goes after it
+DAY_ONE = datetime(1990, 1, 1)   # date edits: a day each, before every generated date
 # Runs in every document the page loads: the wall-clock time of its first frame.
 SHOWN_SCRIPT = """document.addEventListener("DOMContentLoaded", function () {
   requestAnimationFrame(function () { window.__benchShown = performance.timeOrigin + performance.now(); });
@@ -108,15 +120,50 @@ def write(path: Path, text: str, atomic: bool) -> None:
     os.replace(temporary, path)
 
 
-def measure(args: argparse.Namespace, server: Server, post: Path, url: str) -> dict:
+def _line(text: str, key: str) -> str:
+    """The front matter line ``key: ...`` of a generated post."""
+    found = next((line for line in text.splitlines() if line.startswith(f"{key}: ")), None)
+    if found is None:
+        raise BenchError(f"the post has no {key!r} line in its front matter")
+    return found
+
+
+def _body(text: str, number: int, marker: str) -> tuple[str, str]:
+    if ANCHOR not in text:
+        raise BenchError(f"the post has no {ANCHOR.strip()!r} heading")
+    return text.replace(ANCHOR, f"{ANCHOR}{marker} ", 1), marker
+
+
+def _title(text: str, number: int, marker: str) -> tuple[str, str]:
+    line = _line(text, "title")     # title: "Post number 5000"
+    return text.replace(line, f'{line[:-1]} {marker}"', 1), marker
+
+
+def _tag(text: str, number: int, marker: str) -> tuple[str, str]:
+    line = _line(text, "tags")
+    tags = [tag.strip() for tag in line.partition("[")[2].rstrip("]").split(",")]
+    return text.replace(line, f"tags: [{', '.join([*tags[:-1], marker])}]", 1), marker
+
+
+def _date(text: str, number: int, marker: str) -> tuple[str, str]:
+    day = DAY_ONE + timedelta(days=number)
+    return text.replace(_line(text, "date"), f"date: {day:%Y-%m-%dT%H:%M:%S}Z", 1), f"{day:%Y-%m-%d}"
+
+
+# kind -> (post text, edit number, marker word) -> (edited text, what the page then shows)
+EDITS: dict[str, Callable[[str, int, str], tuple[str, str]]] = {
+    "body": _body, "title": _title, "tag": _tag, "date": _date}
+
+
+def measure(args: argparse.Namespace, server: Server, post: Path, url: str, kind: str) -> dict:
     from playwright.sync_api import sync_playwright
 
     chromium = shutil.which("chromium") or shutil.which("chromium-browser")
     if chromium is None:
         raise BenchError("no chromium on PATH (apt-get install chromium)")
     original = post.read_text(encoding="utf-8")
-    if ANCHOR not in original:
-        raise BenchError(f"{post} has no {ANCHOR.strip()!r} heading")
+    edit = EDITS[kind]
+    edit(original, 0, "check")     # the post has what this kind edits
     latencies, observed, builds, build_counts = [], [], [], []
     with sync_playwright() as playwright:
         browser = playwright.chromium.launch(executable_path=chromium, headless=True, args=["--no-sandbox"])
@@ -129,9 +176,10 @@ def measure(args: argparse.Namespace, server: Server, post: Path, url: str) -> d
             for number in range(1, args.edits + 1):
                 marker = f"servebench{number:03d}x{secrets.token_hex(4)}"
                 first_line = len(server.lines)
-                write(post, original.replace(ANCHOR, f"{ANCHOR}{marker} ", 1), args.atomic)
+                edited, shows = edit(original, number, marker)
+                write(post, edited, args.atomic)
                 saved = time.time() * 1000
-                page.get_by_text(marker).wait_for(timeout=EDIT_TIMEOUT_MS)
+                page.get_by_text(shows).first.wait_for(timeout=EDIT_TIMEOUT_MS)
                 seen = time.time() * 1000
                 shown = page.wait_for_function("window.__benchShown", timeout=EDIT_TIMEOUT_MS).json_value()
                 latencies.append(round(shown - saved, 1))
@@ -140,16 +188,16 @@ def measure(args: argparse.Namespace, server: Server, post: Path, url: str) -> d
                 seconds = server.build_seconds(first_line)
                 builds.append(sum(seconds))
                 build_counts.append(len(seconds))
-                print(f"  edit {number:>3}: {latencies[-1]:8.1f} ms  (build {sum(seconds):.2f} s)", flush=True)
+                print(f"  {kind} edit {number:>3}: {latencies[-1]:8.1f} ms  (build {sum(seconds):.2f} s)", flush=True)
         finally:
             browser.close()
             post.write_text(original, encoding="utf-8")
     return {"latency_ms": latencies, "observed_ms": observed, "build_s": builds, "builds_per_edit": build_counts}
 
 
-def summary(posts: int, first_build: float, runs: dict) -> dict:
+def summary(posts: int, first_build: float, kind: str, runs: dict) -> dict:
     ordered = sorted(runs["latency_ms"])
-    return {"posts": posts, "edits": len(ordered), "first_build_s": first_build,
+    return {"posts": posts, "kind": kind, "edits": len(ordered), "first_build_s": first_build,
             "p50_ms": round(statistics.median(ordered), 1),
             "p95_ms": ordered[math.ceil(0.95 * len(ordered)) - 1],
             "min_ms": ordered[0], "max_ms": ordered[-1],
@@ -157,13 +205,13 @@ def summary(posts: int, first_build: float, runs: dict) -> dict:
             "build_median_s": round(statistics.median(runs["build_s"]), 3), **runs}
 
 
-def report(result: dict) -> str:
-    names = ("posts", "edits", "p50 ms", "p95 ms", "min ms", "max ms", "build mean s", "build median s")
-    values = (f"{result['posts']:,}", result["edits"], result["p50_ms"], result["p95_ms"], result["min_ms"],
-              result["max_ms"], f"{result['build_mean_s']:.2f}", f"{result['build_median_s']:.2f}")
-    widths = [max(len(name), len(str(value))) for name, value in zip(names, values, strict=True)]
+def report(results: list[dict]) -> str:
+    names = ("posts", "kind", "edits", "p50 ms", "p95 ms", "min ms", "max ms", "build mean s", "build median s")
+    rows = [names] + [(f"{r['posts']:,}", r["kind"], r["edits"], r["p50_ms"], r["p95_ms"], r["min_ms"], r["max_ms"],
+                       f"{r['build_mean_s']:.2f}", f"{r['build_median_s']:.2f}") for r in results]
+    widths = [max(len(str(row[column])) for row in rows) for column in range(len(names))]
     return "\n".join("  ".join(str(cell).rjust(width) for cell, width in zip(row, widths, strict=True))
-                     for row in (names, values))
+                     for row in rows)
 
 
 def main() -> None:
@@ -172,9 +220,13 @@ def main() -> None:
     parser.add_argument("--edits", type=int, default=20)
     parser.add_argument("--work", type=Path, default=HERE / "work")
     parser.add_argument("--atomic", action="store_true", help="save as editors do: a temporary file, then rename")
+    parser.add_argument("--kinds", default="body", help=f"edit kinds to measure, in turn, of {', '.join(EDITS)}")
     args = parser.parse_args()
     if args.posts < 1 or args.edits < 1:
         parser.error("--posts and --edits must be at least 1")
+    kinds = args.kinds.split(",")
+    if unknown := [kind for kind in kinds if kind not in EDITS]:
+        parser.error(f"unknown edit kind {', '.join(unknown)} (known: {', '.join(EDITS)})")
     site = args.work / f"serve-{args.posts}"
     shutil.rmtree(site, ignore_errors=True)
     shutil.copytree(HERE / "site", site)
@@ -187,14 +239,15 @@ def main() -> None:
         base = server.wait_for(r"serving (http://\S+)", FIRST_BUILD_TIMEOUT).group(1)
         first_build = (server.build_seconds() or [float("nan")])[0]
         print(f"first build {first_build:.2f} s; serving {base}", flush=True)
-        result = summary(args.posts, first_build, measure(args, server, post, f"{base}posts/post-{middle:05d}/"))
+        url = f"{base}posts/post-{middle:05d}/"
+        results = [summary(args.posts, first_build, kind, measure(args, server, post, url, kind)) for kind in kinds]
     except Exception as error:
         tail = "\n".join(server.lines[-30:])
         sys.exit(f"serve_bench failed: {type(error).__name__}: {error}\nlast lines of ssg serve:\n{tail}")
     finally:
         server.stop()
-    print(report(result))
-    (args.work / "serve-results.json").write_text(json.dumps(result, indent=2) + "\n")
+    print(report(results))
+    (args.work / "serve-results.json").write_text(json.dumps(results, indent=2) + "\n")
     print(f"results: {args.work / 'serve-results.json'}")
 
 

@@ -10,37 +10,42 @@ that holds them is not), and both are freed. cmarkgfm's own function renders
 instead when speed-ups are off, when ``ssg.speedups`` does not find the
 compiled module as tested (it bundles another cmark-gfm than 0.29.0.gfm), or
 when a symbol is missing (another build of cmarkgfm).
+
+The functions are called through the standard library's ctypes (a few ms to
+set up): declaring them to cffi (``FFI().cdef``) imports and runs pycparser,
+30 to 150 ms in every process that parses a page (each parse worker, and a
+one-edit build, which parses one file).
 """
 
 from __future__ import annotations
 
+import ctypes
 from collections.abc import Callable, Sequence
 from functools import cache
 
 from ssg import speedups
 
-_DECLARATIONS = """
-    typedef struct cmark_parser cmark_parser;
-    typedef struct cmark_node cmark_node;
-    typedef struct cmark_syntax_extension cmark_syntax_extension;
-    typedef struct cmark_llist cmark_llist;
-    typedef struct cmark_mem {
-        void *(*calloc)(size_t, size_t);
-        void *(*realloc)(void *, size_t);
-        void (*free)(void *);
-    } cmark_mem;
-    cmark_mem *cmark_get_default_mem_allocator(void);
-    void cmark_gfm_core_extensions_ensure_registered(void);
-    cmark_syntax_extension *cmark_find_syntax_extension(const char *name);
-    cmark_parser *cmark_parser_new(int options);
-    int cmark_parser_attach_syntax_extension(cmark_parser *parser, cmark_syntax_extension *extension);
-    void cmark_parser_feed(cmark_parser *parser, const char *buffer, size_t len);
-    cmark_node *cmark_parser_finish(cmark_parser *parser);
-    cmark_llist *cmark_parser_get_syntax_extensions(cmark_parser *parser);
-    char *cmark_render_html(cmark_node *root, int options, cmark_llist *extensions);
-    void cmark_node_free(cmark_node *node);
-    void cmark_parser_free(cmark_parser *parser);
-"""
+_VOID, _INT, _TEXT = ctypes.c_void_p, ctypes.c_int, ctypes.c_char_p
+# The C functions called, as (result, arguments): pointers as void pointers.
+_SIGNATURES = {
+    "cmark_get_default_mem_allocator": (_VOID, ()),
+    "cmark_gfm_core_extensions_ensure_registered": (None, ()),
+    "cmark_find_syntax_extension": (_VOID, (_TEXT,)),
+    "cmark_parser_new": (_VOID, (_INT,)),
+    "cmark_parser_attach_syntax_extension": (_INT, (_VOID, _VOID)),
+    "cmark_parser_feed": (None, (_VOID, _TEXT, ctypes.c_size_t)),
+    "cmark_parser_finish": (_VOID, (_VOID,)),
+    "cmark_parser_get_syntax_extensions": (_VOID, (_VOID,)),
+    "cmark_render_html": (_VOID, (_VOID, _INT, _VOID)),
+    "cmark_node_free": (None, (_VOID,)),
+    "cmark_parser_free": (None, (_VOID,)),
+}
+
+
+class _Allocator(ctypes.Structure):
+    """cmark-gfm's ``cmark_mem``: the allocator whose ``free`` releases the HTML."""
+
+    _fields_ = [("calloc", _VOID), ("realloc", _VOID), ("free", ctypes.CFUNCTYPE(None, _VOID))]
 
 
 def to_html(text: str, options: int, extensions: Sequence[str]) -> str:
@@ -72,17 +77,16 @@ def _direct(extensions: tuple[str, ...], library: str) -> Callable[[str, int], s
     """The renderer calling the functions of the compiled ``library``; None
     when it lacks one."""
     try:
-        import cffi
-
-        ffi = cffi.FFI()
-        ffi.cdef(_DECLARATIONS)
-        lib = ffi.dlopen(library)
+        lib = ctypes.CDLL(library)
+        for name, (result, arguments) in _SIGNATURES.items():
+            function = getattr(lib, name)
+            function.restype, function.argtypes = result, arguments
         lib.cmark_gfm_core_extensions_ensure_registered()
         found = [lib.cmark_find_syntax_extension(name.encode()) for name in extensions]
-        free = lib.cmark_get_default_mem_allocator().free
+        free = ctypes.cast(lib.cmark_get_default_mem_allocator(), ctypes.POINTER(_Allocator)).contents.free
     except Exception:   # not this build of cmarkgfm (a symbol missing...): its own function, leaks and all
         return None
-    if any(extension == ffi.NULL for extension in found):
+    if any(extension is None for extension in found):
         raise ValueError(f"unknown cmark-gfm extension in {extensions}")
 
     def render(text: str, options: int) -> str:
@@ -96,7 +100,7 @@ def _direct(extensions: tuple[str, ...], library: str) -> Callable[[str, int], s
             try:
                 html = lib.cmark_render_html(root, options, lib.cmark_parser_get_syntax_extensions(parser))
                 try:
-                    return ffi.string(html).decode("utf-8")
+                    return ctypes.string_at(html).decode("utf-8")
                 finally:
                     free(html)
             finally:
