@@ -10,7 +10,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any, NamedTuple
 
 if TYPE_CHECKING:
-    from ssg.config import SiteConfig
+    from ssg.config.site import SiteConfig
     from ssg.errors import SsgError
 
 
@@ -75,7 +75,7 @@ TEXT_FIELDS = ("content", "summary", "body", "toc")
 # The page fields ssg itself reads only when rendering, where every read is
 # recorded (never while loading, linking or planning the site): an edit that
 # changes only these, and only those no plugin's site hooks read, is rebuilt
-# warm by ssg serve (ssg/warm.py).
+# warm by ssg serve (ssg/build/sources/kept.py).
 RENDER_ONLY_FIELDS = (*TEXT_FIELDS, "params", "line_offset")
 
 
@@ -223,21 +223,21 @@ class Site:
         key = source if source.startswith("content/") else f"content/{source.lstrip('/')}"
         if key not in self._by_source:   # built on first use; rebuilt if pages were added since
             self._by_source = {page.source: page for page in self.every_page()}
-        from ssg.reads import record
+        from ssg.graph.reads import record
 
         record(("field", key, "source"))   # a template that looked it up depends on whether it exists
         found = self._by_source.get(key)
-        if found is None and self.elsewhere is not None:   # a partial site (ssg/narrow.py)
+        if found is None and self.elsewhere is not None:   # a partial site (ssg/build/sources/partial.py)
             found = self.elsewhere(key)
         return found
 
     def replace_pages(self, pages: list[Page]) -> None:
-        """The site's regular pages are now ``pages`` (a partial site's, ssg/narrow.py)."""
+        """The site's regular pages are now ``pages`` (a partial site's, ssg/build/sources/partial.py)."""
         self.pages, self._by_source = pages, {}
 
     def all_pages(self) -> Iterable[Page]:
         """Regular pages, then section index pages, then the home page."""
-        from ssg.reads import record
+        from ssg.graph.reads import record
 
         for name in ("pages", "sections", "home"):
             record(("site", name))

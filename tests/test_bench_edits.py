@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from ssg.content import split_front_matter
+from ssg.sources.content import split_front_matter
 
 BENCH = Path(__file__).resolve().parent.parent / "bench"
 sys.path.insert(0, str(BENCH))

@@ -8,8 +8,8 @@ from pathlib import Path
 import typer.main
 
 from ssg.cli import app
-from ssg.config import CORE_SCHEMA
-from ssg.schema import Table
+from ssg.config.schema import Table
+from ssg.config.site import CORE_SCHEMA
 
 REPO = Path(__file__).resolve().parent.parent
 

@@ -8,8 +8,8 @@ import ast
 from pathlib import Path
 
 import ssg
-from ssg.pipeline import code_files
-from ssg.pluginmanager import Plugins
+from ssg.build.pipeline import code_files
+from ssg.plugins.manager import Plugins
 
 PACKAGE = Path(ssg.__file__).parent
 

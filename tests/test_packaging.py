@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 
-from ssg.markdown import PYGMENTS_CSS_HEADER, pygments_css
+from ssg.sources.markdown import PYGMENTS_CSS_HEADER, pygments_css
 
 REPO = Path(__file__).resolve().parent.parent
 
@@ -36,16 +36,16 @@ def _styled_classes(css: str) -> set[tuple[str, str]]:
 def test_shipped_pygments_css_styles_every_token_the_highlighter_marks():
     """Every token class the installed Pygments marks in highlighted code has a
     rule in the theme's stylesheet, light and dark (the colours may differ by a
-    Pygments release: the file is made by ``python -m ssg.markdown``)."""
+    Pygments release: the file is made by ``python -m ssg.sources.markdown``)."""
     shipped = (REPO / "themes/default/static/css/pygments.css").read_text()
     assert shipped.startswith(PYGMENTS_CSS_HEADER)
     missing = sorted(_styled_classes(pygments_css()) - _styled_classes(shipped))
     assert len(_styled_classes(shipped)) > 100
-    assert not missing, f"regenerate with: python -m ssg.markdown > themes/default/static/css/pygments.css ({missing})"
+    assert not missing, f"regenerate with: python -m ssg.sources.markdown > themes/default/static/css/pygments.css ({missing})"
 
 
 def test_builtin_plugins_are_declared_as_entry_points():
-    from ssg.pluginmanager import DEFAULT_PLUGINS
+    from ssg.plugins.manager import DEFAULT_PLUGINS
 
     declared = tomllib.loads((REPO / "pyproject.toml").read_text())["project"]["entry-points"]["ssg.plugins"]
     assert sorted(declared.values()) == sorted(DEFAULT_PLUGINS)

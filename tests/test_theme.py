@@ -341,7 +341,7 @@ def test_theme_links_stay_under_the_base_path(make_site, tmp_path):
 
 
 def test_theme_builds_a_site_with_no_content(make_site, tmp_path):
-    # without empty_site a missing content/ is an error (tests/test_fault_catalogue_files.py)
+    # without empty_site a missing content/ is an error (tests/sources/test_fault_catalogue_files.py)
     site = make_site({}, config='title = "Test site"\nbase_url = "https://example.org/"\n[build]\nempty_site = true\n')
     out = tmp_path / "out"
     build(site, out)

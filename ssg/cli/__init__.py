@@ -70,7 +70,7 @@ def build(
     json_: Annotated[bool, typer.Option("--json", help="Print a machine-readable summary on stdout.")] = False,
 ) -> None:
     """Build the site into its output folder, rendering only what changed since the last build."""
-    from ssg.build import BuildOptions
+    from ssg.build.entry import BuildOptions
     from ssg.cli.build_cmd import run_build, waiting
 
     options = BuildOptions(out=out, drafts=drafts, future=future, base_url=base_url, strict=strict, offline=offline,
@@ -99,7 +99,7 @@ def serve(
     debug: Annotated[bool, typer.Option("--debug", help="Show tracebacks for errors.")] = False,
 ) -> None:
     """Build the site, serve it, and rebuild and reload the open pages on every change."""
-    from ssg.build import BuildOptions
+    from ssg.build.entry import BuildOptions
     from ssg.cli.build_cmd import waiting
     from ssg.cli.serve_cmd import run_serve
     from ssg.serve import ServeOptions

@@ -16,16 +16,16 @@ from ssg.errorgroups import group_errors
 from ssg.errors import SsgError
 
 if TYPE_CHECKING:
-    from ssg.build import BuildOptions
+    from ssg.build.entry import BuildOptions
 
 
 def run_build(site: Path, options: BuildOptions, *, quiet: bool, verbose: bool, debug: bool, as_json: bool) -> None:
     with user_errors(debug):
-        from ssg import limits
-        from ssg.build import build
+        from ssg.build.entry import build
+        from ssg.runtime import limits
 
         # A script reading stdout gets JSON on every exit: internal errors, and a
-        # stage the watchdog ends (ssg/limits.py), included.
+        # stage the watchdog ends (ssg/runtime/limits.py), included.
         forget = limits.on_watchdog(_failed_summary) if as_json else None
         progress = progress_for(quiet=quiet, as_json=as_json)
         try:
@@ -68,7 +68,7 @@ def run_build(site: Path, options: BuildOptions, *, quiet: bool, verbose: bool, 
 
 def _failed_summary(error: object) -> None:
     """The --json summary of a build that ended with ``error`` before it had a result."""
-    from ssg.options import BuildResult
+    from ssg.build.options import BuildResult
 
     said = error.as_dict() if isinstance(error, SsgError) else {
         "message": f"internal error: {type(error).__name__}: {error}" if isinstance(error, Exception) else str(error),

@@ -9,12 +9,12 @@ from pathlib import Path
 import typer
 
 from ssg.cli.errors import user_errors
+from ssg.config.outfolder import CONFIG_FILE, STATE_FOLDER, VCS_FOLDERS
 from ssg.errors import UsageError
-from ssg.outfolder import CONFIG_FILE, STATE_FOLDER, VCS_FOLDERS
 
 
 def run_clean(site: Path, *, debug: bool) -> None:
-    from ssg.build import BuildOptions, load_plugins_and_config, resolve_output_root
+    from ssg.build.entry import BuildOptions, load_plugins_and_config, resolve_output_root
 
     with user_errors(debug):
         _plugins, config = load_plugins_and_config(site, BuildOptions())

@@ -61,11 +61,11 @@ def run_deploy(site: Path, choice: str | None, flags: DeployFlags) -> None:
 
 def _run(site: Path, choice: str | None, flags: DeployFlags, redactor: Redactor) -> None:
     from ssg.cli.progress import progress_for
-    from ssg.config import CORE_SCHEMA, build_config, read_config
+    from ssg.config.site import CORE_SCHEMA, build_config, read_config
     from ssg.deploy import runner
     from ssg.deploy.registry import deploy_targets
     from ssg.deploy.settings import resolve_target
-    from ssg.pluginmanager import Plugins
+    from ssg.plugins.manager import Plugins
 
     if flags.force and not flags.break_lock:
         raise UsageError("--force only goes with --break-lock", hint="run `ssg deploy --break-lock --force`")

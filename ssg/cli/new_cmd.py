@@ -32,7 +32,7 @@ def run_new(first: str, second: str | None, title: str, site: Path | None) -> No
         elif first.endswith(".md"):
             _new_page(Path(first), site)
         else:
-            from ssg.scaffold import enclosing_site
+            from ssg.new.scaffold import enclosing_site
 
             outer = site or enclosing_site(Path.cwd())
             if outer is not None:
@@ -43,7 +43,7 @@ def run_new(first: str, second: str | None, title: str, site: Path | None) -> No
 
 
 def _new_site(directory: Path, title: str) -> None:
-    from ssg.scaffold import create_site
+    from ssg.new.scaffold import create_site
 
     create_site(directory, title, date.today())
     typer.echo(f"created a new site in {directory}; build it with: ssg build -s {directory}, or preview it "
@@ -51,11 +51,11 @@ def _new_site(directory: Path, title: str) -> None:
 
 
 def _new_page(given: Path, site: Path | None) -> None:
-    from ssg.archetypes import new_page
-    from ssg.config import read_config
+    from ssg.config.site import read_config
+    from ssg.config.themes import theme_dir
     from ssg.errors import SsgError
-    from ssg.scaffold import enclosing_site
-    from ssg.themes import theme_dir
+    from ssg.new.archetypes import new_page
+    from ssg.new.scaffold import enclosing_site
 
     root = (site or enclosing_site(Path.cwd()))
     if root is None:

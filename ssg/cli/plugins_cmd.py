@@ -10,8 +10,8 @@ from ssg.cli.errors import user_errors
 
 
 def run_plugins(site: Path, *, debug: bool) -> None:
-    from ssg.config import CONFIG_NAME, read_config
-    from ssg.pluginmanager import Plugins
+    from ssg.config.site import CONFIG_NAME, read_config
+    from ssg.plugins.manager import Plugins
 
     with user_errors(debug):
         has_site = (site / CONFIG_NAME).is_file()

@@ -1,4 +1,4 @@
-"""How a build's or a deploy's progress shows (ssg/progress.py says what they tell).
+"""How a build's or a deploy's progress shows (ssg/runtime/progress.py says what they tell).
 
 In a terminal (stderr is a TTY): after the first second, the stage, a bar
 and ``done/total`` for the stages that count (parse, render, upload, delete;
@@ -20,7 +20,7 @@ import time
 from collections.abc import Callable
 from typing import Any, TextIO
 
-from ssg.progress import QUIET, Progress, human_bytes
+from ssg.runtime.progress import QUIET, Progress, human_bytes
 
 SHOW_AFTER = 1.0      # seconds: a run shorter than this shows no bar
 LINE_EVERY = 5.0      # seconds between plain lines when stderr is not a terminal

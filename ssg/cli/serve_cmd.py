@@ -13,7 +13,7 @@ from ssg.errorgroups import group_errors
 from ssg.errors import SsgError
 
 if TYPE_CHECKING:
-    from ssg.options import BuildResult
+    from ssg.build.options import BuildResult
     from ssg.serve import ServeOptions
 
 

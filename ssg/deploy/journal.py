@@ -35,7 +35,7 @@ from dataclasses import dataclass, field
 from ssg.deploy.deltas import Chain, read_chain
 from ssg.deploy.manifest import Manifest, decode
 from ssg.deploy.target import STATE_DIR, Target, temp_of
-from ssg.relpaths import bad_paths
+from ssg.graph.relpaths import bad_paths
 
 MANIFEST = f"{STATE_DIR}/manifest.json"
 JOURNAL_DIR = f"{STATE_DIR}/journal"

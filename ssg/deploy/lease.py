@@ -28,7 +28,7 @@ from dataclasses import asdict, dataclass, field
 from datetime import UTC, datetime
 
 from ssg.deploy.target import DeployError, Target, temp_of
-from ssg.lock import LockedError
+from ssg.runtime.lock import LockedError
 
 _SLOT = re.compile(r"\d{10}")
 

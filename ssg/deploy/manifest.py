@@ -20,7 +20,7 @@ from pathlib import Path
 from ssg.deploy.hashcache import HashRecord, stamp
 from ssg.deploy.target import STATE_DIR, DeployError
 from ssg.errors import UsageError
-from ssg.state import output_hashes
+from ssg.graph.state import output_hashes
 
 MANIFEST = f"{STATE_DIR}/manifest.json"
 FORMAT = 1

@@ -28,7 +28,7 @@ from ssg.deploy.manifest import Manifest, encode
 from ssg.deploy.planner import Plan, upload_order
 from ssg.deploy.target import DeployError, Target, temp_name
 from ssg.errors import SsgError
-from ssg.progress import Progress
+from ssg.runtime.progress import Progress
 
 BATCH_FILES = 50                  # journal and remote lease check at least this often
 BATCH_BYTES = 32_000_000

@@ -9,7 +9,7 @@ from ssg.deploy.target import Target
 from ssg.errors import PluginError
 
 if TYPE_CHECKING:
-    from ssg.pluginmanager import Plugins
+    from ssg.plugins.manager import Plugins
 
 FALLBACK = "*"
 

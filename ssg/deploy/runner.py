@@ -22,9 +22,9 @@ from ssg.deploy.publish import Publisher
 from ssg.deploy.settings import TargetSettings
 from ssg.deploy.target import STATE_DIR, DeployError, Target
 from ssg.errors import SsgError
-from ssg.lock import Lock, LockedError
-from ssg.progress import Progress, human_bytes
-from ssg.state import last_build_failure
+from ssg.graph.state import last_build_failure
+from ssg.runtime.lock import Lock, LockedError
+from ssg.runtime.progress import Progress, human_bytes
 
 
 @dataclass(frozen=True)

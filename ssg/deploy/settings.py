@@ -13,12 +13,12 @@ from dataclasses import dataclass
 from typing import Any
 from urllib.parse import SplitResult, unquote, urlsplit
 
-from ssg.config import RawConfig
+from ssg.config.schema import Option, Table, TomlLocator, validate
+from ssg.config.site import RawConfig
 from ssg.deploy.redact import Redactor, display_url
 from ssg.deploy.registry import FALLBACK
 from ssg.deploy.target import Target
 from ssg.errors import ConfigError, Location, UsageError
-from ssg.schema import Option, Table, TomlLocator, validate
 
 DEFAULT_MAX_DELETES = 256          # as hugo deploy; a whole-site wipe needs an explicit --max-deletes
 DEFAULT_LEASE_SECONDS = 120.0

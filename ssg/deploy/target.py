@@ -11,8 +11,8 @@ from collections.abc import Callable, Mapping
 from typing import Any, ClassVar
 from urllib.parse import SplitResult
 
+from ssg.config.schema import Table
 from ssg.errors import SsgError
-from ssg.schema import Table
 
 STATE_DIR = ".ssg-deploy"           # on the target, beside the site's files
 LOCK_DIR = f"{STATE_DIR}/lock"

@@ -2,13 +2,13 @@
 rebuild on every change and tell the open pages (live reload).
 
 Threads: builds run in the main thread, always (the time limits of
-ssg/limits.py use SIGALRM, which only the main thread gets); the HTTP server
+ssg/runtime/limits.py use SIGALRM, which only the main thread gets); the HTTP server
 (ssg/serve/http.py, one thread per connection) and the file watcher
 (ssg/serve/watch.py) run in daemon threads. The watcher only marks the
 ``Scheduler`` dirty; the main thread loops on ``Scheduler.wait()``, so one
 build runs at a time and changes made during it make exactly one more.
 
-Builds are warm (ssg/warm.py): the session keeps the model of its last
+Builds are warm (ssg/build/sources/kept.py): the session keeps the model of its last
 build, and an edit of page text is rebuilt from it in milliseconds. The output
 folder is watched too: a file there edited or deleted by hand (not as the last
 build left it) is rebuilt warm; the builds' own writes start no build."""
@@ -22,13 +22,13 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Protocol
 
-from ssg.build import BuildOptions, BuildResult, build
+from ssg.build.entry import BuildOptions, BuildResult, build
+from ssg.build.sources.kept import Warm
 from ssg.errorgroups import group_errors
 from ssg.errors import ConfigError, SsgError
 from ssg.serve.events import Broker
 from ssg.serve.http import DevServer, Mount, bind
 from ssg.serve.watch import Scheduler, Watcher
-from ssg.warm import Warm
 
 MAX_LISTED = 2000   # more changed files than this: the event says "everything" and pages reload
 
@@ -63,8 +63,8 @@ class Layout:
 def read_layout(site_root: Path, base_url: str | None = None) -> Layout | None:
     """``base_url``: the one given on the command line (``--base-url``), which
     overrides ssg.toml's as it does for the build."""
-    from ssg.config import read_config, url_base_path
-    from ssg.themes import theme_dir
+    from ssg.config.site import read_config, url_base_path
+    from ssg.config.themes import theme_dir
 
     try:
         raw = read_config(site_root)
@@ -118,7 +118,7 @@ class Session:
         self.warm = Warm(load=False)
 
     def run(self) -> None:
-        from ssg.config import read_config
+        from ssg.config.site import read_config
 
         try:
             read_config(self.site_root)      # no site at all: a usage error, nothing served

@@ -16,8 +16,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from stat import S_ISREG
 
-from ssg.config import CONFIG_NAME
-from ssg.inputs import INPUT_FOLDERS, is_ignored
+from ssg.config.site import CONFIG_NAME
+from ssg.sources.inputs import INPUT_FOLDERS, is_ignored
 
 
 class Scheduler:

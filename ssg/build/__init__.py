@@ -1,0 +1,1 @@
+"""ssg/build: see docs/architecture.md."""

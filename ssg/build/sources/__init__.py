@@ -1,0 +1,1 @@
+"""ssg/build/sources: see docs/architecture.md."""

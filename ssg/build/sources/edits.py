@@ -1,0 +1,88 @@
+"""Edits of page text, as the kept-model (ssg/build/sources/kept.py) and partial-site
+(ssg/build/sources/partial.py) sources take them: a page parsed again, placed and passed
+through ``ssg_page_parsed`` like loading does, which may differ from its
+last version only in render-only fields no site-level hook reads. Anything
+else (a warning, an error, another field changed) declines the edit: a full
+load then builds it and says what there is to say."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any
+
+from ssg.build.pipeline import Decline
+from ssg.errors import SsgError
+from ssg.model import RENDER_ONLY_FIELDS, Page, Site
+
+if TYPE_CHECKING:
+    from ssg.graph.fingerprint import KnownText
+    from ssg.plugins.manager import Plugins
+    from ssg.sources.pagecache import ParseJob
+
+
+@dataclass
+class Edit:
+    """One changed content file."""
+
+    source: str
+    stamp: tuple[int, ...]
+    sha: str
+    blob: bytes | None = None           # the parsed page as stored; None: the file's bytes did not change
+    page: Page | None = None            # the new version: placed, hooks run, links resolved
+    parsed: dict[str, Any] = field(default_factory=dict)   # its fields before links (a later edit compares)
+    known: KnownText | None = None      # its text after links, with the digest of what made it
+
+
+def quietly(site: Site, action: Callable[..., Any], *args: Any) -> Any:
+    """``action(*args)``, which must run without a warning or an error (raised
+    or added to the site): else Decline, with what it added taken back (a full
+    load gives it again)."""
+    warnings, errors = len(site.warnings), len(site.errors)
+    try:
+        value = action(*args)
+    except SsgError as error:
+        raise Decline(str(error)) from None
+    finally:
+        quiet = len(site.warnings) == warnings and len(site.errors) == errors
+        del site.warnings[warnings:], site.errors[errors:]
+    if not quiet:
+        raise Decline("a warning or an error")
+    return value
+
+
+def settle(site: Site, plugins: Plugins, page: Page, job: ParseJob,
+           bundle_files: list[Any] | None = None) -> bool:
+    """Place a parsed page in ``site`` and run ``ssg_page_parsed`` on it, as
+    loading does (``quietly``); False when it is not published."""
+    from ssg.sources.load import place
+
+    def run() -> bool:
+        if not place(site, page, job):
+            return False
+        if bundle_files is not None:
+            page.bundle_files = bundle_files
+        plugins.hook.ssg_page_parsed(page=page, site=site)
+        return True
+
+    return quietly(site, run)
+
+
+def linked(site: Site, page: Page, parsed: KnownText | None, seconds: float) -> KnownText | None:
+    """The page's links resolved in ``site`` (``quietly``: a link that matches no page declines)."""
+    from ssg.sources.links import resolve_page_links
+
+    return quietly(site, resolve_page_links, site, page, parsed, seconds)
+
+
+def differs_only_in(before: dict[str, Any], after: dict[str, Any], free: frozenset[str]) -> bool:
+    """Whether a page's fields ``after`` differ from ``before`` only in the
+    ``free`` ones (render-only fields no site-level hook reads)."""
+    return after.keys() == before.keys() and all(
+        after[name] is value or after[name] == value for name, value in before.items() if name not in free)
+
+
+def free_fields(plugins: Plugins, config: Any) -> frozenset[str]:
+    """The render-only fields no plugin's site-level hook reads: an edit of
+    them alone leaves the site hooks' work as it was."""
+    return frozenset(RENDER_ONLY_FIELDS) - plugins.page_fields_read(config)

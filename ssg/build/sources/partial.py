@@ -1,0 +1,341 @@
+"""The partial-site source: ``ssg build`` after edits of page text, without loading the site.
+
+A full incremental build loads every page (from the parse cache), plans every
+output and checks every dependency key: at 10,000 pages that is 3 s however
+small the edit. When the only files that changed since the last build are
+content pages whose edit is one a warm rebuild takes (ssg/build/sources/kept.py: the
+fields that changed are render-only ones no site hook reads), the outputs to
+render are found from the build state alone, and rendered in a *partial*
+site: the edited pages; every section, in the site's order (the state keeps
+their names), with its index page from the parse cache; the home page; the
+data and static files; and every site hook run over that small site. Pages
+a link or a template looks up are loaded from the parse cache when asked
+for.
+
+A partial site is not the site, so nothing it makes is trusted until checked
+against what the last build recorded:
+
+- each edited page's *previous* version, placed, hooked and linked in the
+  partial site, must fingerprint exactly as the last build recorded its page
+  (so no site hook changes that page, and its links lead where they led);
+- every output to render must be planned in the partial site with the plan
+  the last build recorded (its templates, page, listed pages, context);
+- every dependency key the new render read, except the edited pages' own
+  changed keys, must fingerprint as recorded: a template that read the page
+  list, a section, a taxonomy or another page's field that the partial site
+  does not hold as the site does gets a different fingerprint.
+
+What a template reads decides what it shows, so a render whose every read
+matches the site's reads what a full build's render of it would, and makes
+the same bytes. If any check fails, nothing has been written and the source
+declines: the build goes on as a full load. The bytes are written, and the state committed, as
+a full build would leave them (a following build finds nothing to do).
+"""
+
+from __future__ import annotations
+
+import os
+import sqlite3
+from typing import TYPE_CHECKING, Any
+
+from ssg.build.dirty import Decision
+from ssg.build.pipeline import Build, Decline, NewRecords, Prepared, assign_key_ids
+from ssg.build.prune import Pruned
+from ssg.build.sources.edits import Edit, differs_only_in, free_fields, linked, settle
+from ssg.build.survey import Survey
+from ssg.errors import SsgError
+from ssg.graph.fingerprint import KnownText, page_state
+from ssg.graph.state import STATE_DB, BuildState, Learnt, SourceRecord, read_source
+from ssg.model import Page, Site
+
+if TYPE_CHECKING:
+    from ssg.build.render import Rendered
+    from ssg.sources.pagecache import ParseJob
+
+
+class _SourceRows:
+    """The state's source rows, each read when asked for (a file or asset
+    key's digest), not the ten thousand of them."""
+
+    def __init__(self, state: BuildState):
+        self.state = state
+
+    def get(self, path: str) -> SourceRecord | None:
+        return self.state.source(path)
+
+
+class _Cached:
+    """Pages of the last build from the parse cache: decoded, placed and
+    passed through ``ssg_page_parsed`` as loading makes them (links are not
+    resolved: a field read of their text then differs, and is caught)."""
+
+    def __init__(self, partial: PartialSite, site: Site, names: set[str]):
+        self.partial, self.site = partial, site
+        self.names = names                   # every content file of the listing
+        self.bundles = {name.rpartition("/")[0] for name in names
+                        if name.endswith("/index.md") and name.count("/") > 1}
+        self.loaded: dict[str, Page | None] = {}
+        self._db: tuple[int, sqlite3.Connection] | None = None
+
+    def _row(self, source: str) -> SourceRecord | None:
+        """The parse cache's row, read through a connection of this process
+        (a render worker asks too, and a connection does not survive a fork)."""
+        if self._db is None or self._db[0] != os.getpid():
+            database = (self.partial.state.folder / STATE_DB).resolve().as_uri()
+            self._db = (os.getpid(), sqlite3.connect(f"{database}?mode=ro", uri=True))
+        return read_source(self._db[1], source)
+
+    def close(self) -> None:
+        if self._db is not None and self._db[0] == os.getpid():
+            self._db[1].close()
+        self._db = None
+
+    def job(self, source: str) -> ParseJob | None:
+        """The parse job of a content file that is a page (not a bundle's resource)."""
+        from ssg.sources.load import page_job
+
+        if source not in self.names or not source.endswith(".md"):
+            return None
+        folder = source.rpartition("/")[0]
+        while folder.count("/") >= 1:
+            if folder in self.bundles and source != f"{folder}/index.md":
+                return None
+            folder = folder.rpartition("/")[0]
+        return page_job(self.site, source)
+
+    def page(self, source: str) -> Page | None:
+        if source not in self.loaded:
+            self.loaded[source] = None
+            job = self.job(source)
+            record = self._row(source) if job is not None else None
+            if record is not None and record.parsed is not None:
+                self.loaded[source] = self.partial.settle(record.parsed, job, record.sha)[0]
+        return self.loaded[source]
+
+
+class PartialSite:
+    """The site source of a narrow rebuild (see the module's docstring)."""
+
+    name = "partial site"
+
+    def __init__(self, survey: Survey):
+        self.survey = survey
+        self.cached: _Cached | None = None
+
+    def close(self) -> None:
+        if self.cached is not None:
+            self.cached.close()
+
+    def prepare(self, build: Build) -> Prepared:
+        from ssg.sources.pagecache import parse_file
+
+        if not self.survey.on_disk:
+            raise Decline("an output is not as the last build left it")
+        self.build, self.state = build, build.state
+        self.plugins, self.config, self.parser = build.plugins, build.config, build.parser_fingerprint()
+        state, inputs = self.state, self.survey.inputs
+        listing = state.meta("listing")
+        changed = inputs.changed_since(listing) if listing else None
+        if changed is None:
+            raise Decline("files were added or removed, or there is no listing of the last build's inputs")
+        if not all(name.startswith("content/") and name.endswith(".md") for name in changed):
+            raise Decline("a file other than a content page changed")
+        if state.meta("parser") != self.parser:
+            raise Decline("the parser changed")
+        warnings = state.meta_json("warnings", list)
+        if any(source in warning for warning in warnings for source in changed):
+            raise Decline("the last build warned about an edited page")
+        options = build.options
+        site = self.site = Site(root=build.root, config=self.config, output_root=build.output_root,
+                                include_drafts=options.drafts, include_future=options.future,
+                                build_time=self.survey.now, offline=options.offline)
+        cached = self.cached = _Cached(self, site, {line.rpartition(" (")[0] for line in inputs.lines
+                                                    if line.startswith("content/")})
+        site.elsewhere = cached.page
+        free = free_fields(self.plugins, self.config)
+
+        # Each edited page: its old version as the last build made it, its new version, and what differs.
+        edits, self.touched, rows = [], {}, {}
+        for source in sorted(changed):
+            job, record = cached.job(source), state.source(source)
+            if job is None or job.kind != "page" or record is None or record.parsed is None:
+                raise Decline(f"{source} is not a page of the last build")
+            stamp, sha, blob = parse_file((job, dict(self.config.markdown), record.sha),
+                                          seconds=options.page_seconds(self.config))
+            if stamp is None or isinstance(blob, SsgError):
+                raise Decline(f"{source} cannot be read or parsed")
+            if blob is None:      # touched, not changed
+                self.touched[source] = SourceRecord(stamp, sha, record.parsed)
+                continue
+            old, old_known = self.settle(record.parsed, job, record.sha)
+            new, new_known = self.settle(blob, job, sha)
+            if old is None or new is None or old.bundle_files:
+                raise Decline(f"{source} is not published, or is a bundle")
+            if not differs_only_in(vars(old), vars(new), free):
+                raise Decline(f"{source}: fields beyond its text changed")
+            rows.update(state.page_deps(source))
+            whole = next((fp for text, fp in rows.values() if text == f"page\x1f{source}"), None)
+            site.replace_pages([old])
+            old_known = self.linked(old, old_known)
+            if whole is None or page_state(old, old_known) != whole:
+                raise Decline(f"{source}: the partial site does not make its last version as the site did")
+            site.replace_pages([new])
+            edits.append(Edit(source, stamp, sha, blob, new, known=self.linked(new, new_known)))
+        self.edits = edits
+        build.result.parsed = len(edits)
+        build.lap("check edits")
+
+        # The partial site: the new pages, their sections, the home page, data and static files; site hooks.
+        self._fill(site, [edit.page for edit in edits if edit.page is not None])
+        env = self._environment(site)
+        planned = {output.path: output for output in self._plan(site)}
+        build.lap("partial site")
+
+        from ssg.graph.deps import Evaluator
+        from ssg.sources.inputs import FileDigests
+
+        files = FileDigests(_SourceRows(state))
+        known = {edit.source: edit.known for edit in edits if edit.known is not None}
+        evaluate = Evaluator(site, env, files, {text: fp for text, fp in rows.values()}, known)
+        self.rows, self.planned = rows, planned
+        self.prepared = Prepared(site, planned=[row[0] for row in self.survey.stamps], env=env, evaluate=evaluate,
+                                 verify=self.verify, warnings=warnings)
+        return self.prepared
+
+    def dirty(self, build: Build, prepared: Prepared) -> Decision:
+        """The outputs that read a key of an edited page that fingerprints
+        differently now, each as the partial site plans it, with the plan the
+        site had."""
+        from ssg.build.dirty import dirty_reason, plan_fingerprint
+        from ssg.build.render import render_context
+        from ssg.graph.fingerprint import Fingerprinter
+
+        state, rows, evaluate = self.state, self.rows, prepared.evaluate
+        assert evaluate is not None
+        self.changed_ids = {dep_id for dep_id, (text, fp) in rows.items() if evaluate.changed(text, fp)}
+        records = state.outputs_reading(self.changed_ids)
+        paths = sorted(records)
+        build.lap("dirty check")
+        fingerprint = Fingerprinter()
+        for path in paths:
+            output, record = self.planned.get(path), records[path]
+            if output is None or not output.templates:
+                raise Decline(f"{path} is not planned alike in the partial site")
+            try:
+                context = render_context(output, prepared.site, self.plugins)
+            except SsgError as error:
+                raise Decline(f"{path}: {error}") from None
+            plan = plan_fingerprint(output, context, fingerprint)
+            if plan != record.plan:
+                raise Decline(f"{path} is not planned alike in the partial site")
+            prepared.outputs.append(output)
+            prepared.contexts.append(context)
+            prepared.plans.append(plan)
+        prepared.records = records
+        self.recorded = state.deps_of(set().union(*(records[path].deps for path in paths)) | set(rows))
+        decision = Decision(dirty=list(range(len(paths))))
+        for path in paths:
+            decision.reasons[path] = dirty_reason(records[path].deps, self.recorded, self.changed_ids, evaluate)
+        return decision
+
+    def verify(self, rendered: list[Rendered]) -> None:
+        """Every key a render read, but the edited pages' own changed keys,
+        must fingerprint as the site's did: else the partial site declines
+        (nothing has been written)."""
+        from ssg.graph.deps import text_key
+
+        outputs, evaluate = self.prepared.outputs, self.prepared.evaluate
+        assert evaluate is not None
+        changed_texts = {self.recorded[dep_id][0] for dep_id in self.changed_ids}
+        fps = {text: fp for text, fp in self.recorded.values()}
+        for item in rendered:
+            if item.error is not None:
+                raise Decline(f"{outputs[item.index].path} failed to render")
+            for text, fp in item.keys.items():
+                fp = fp or evaluate(text_key(text))
+                if text not in changed_texts and fps.get(text) != fp:
+                    raise Decline(f"{outputs[item.index].path} read {text!r}, which the partial site does not "
+                                  "hold as the site does")
+                item.keys[text] = fp
+
+    def learnt(self, build: Build, prepared: Prepared, new: NewRecords, pruned: Pruned | None) -> Learnt:
+        assert prepared.evaluate is not None
+        changed_deps, records = assign_key_ids(new, dict(self.recorded), prepared.evaluate)
+        sources = {**self.touched, **{edit.source: SourceRecord(edit.stamp, edit.sha, edit.blob)
+                                      for edit in self.edits}}
+        meta = {"inputs": self.survey.inputs.fingerprint(), "listing": self.survey.inputs.text(),
+                "failed": "1" if prepared.site.errors else "0"}
+        return Learnt(meta=meta, sources=sources, outputs=records, deps=changed_deps,
+                      folders=build.folder_stamps(set(build.result.written)), all_folders=False)
+
+    def committed(self, build: Build, prepared: Prepared, token: str) -> None:
+        pass
+
+    # -- the partial site ------------------------------------------------------
+
+    def settle(self, blob: bytes, job: ParseJob, sha: str) -> tuple[Page | None, KnownText | None]:
+        """A page from its parse as loading makes it: placed and passed through
+        ``ssg_page_parsed``; None when not published. Its text as parsed comes
+        with it. A warning or an error declines (a full load reports it)."""
+        from ssg.sources.pagecache import decode, parsed_text
+
+        page = decode(blob)
+        parsed = parsed_text(page, job, sha, self.parser)
+        return (page, parsed) if settle(self.site, self.plugins, page, job) else (None, None)
+
+    def linked(self, page: Page, parsed: KnownText | None) -> KnownText | None:
+        return linked(self.site, page, parsed, self.build.options.page_seconds(self.config))
+
+    def _fill(self, site: Site, pages: list[Page]) -> None:
+        from ssg.sources.load import find_static_files, load_data, new_section, sort_key
+
+        cached = self.cached
+        assert cached is not None
+        site.replace_pages(sorted(pages, key=sort_key))
+        for name in self.state.meta_json("sections", list):     # every section, in the site's order
+            section = site.sections[name] = new_section(site, name)
+            section.index = cached.page(f"content/{name}/_index.md")
+            if section.index is not None and section.index.title:
+                section.title = section.index.title
+        for page in site.pages:
+            if page.section:
+                if page.section not in site.sections:
+                    raise Decline(f"{page.source}: its section is not one of the last build's")
+                site.sections[page.section].pages.append(page)
+        site.home = cached.page("content/_index.md")
+        site.data = load_data(site.root / "data", site)
+        site.static_files = find_static_files(site)
+        if site.errors or site.warnings:
+            raise Decline("a warning or an error while loading the partial site")
+
+    def _environment(self, site: Site) -> Any:
+        from ssg.build.templates import make_environment
+
+        def make() -> Any:
+            self.plugins.hook.ssg_site_loaded(site=site)
+            env = make_environment(site, self.build.theme)
+            self.plugins.hook.ssg_jinja_environment(env=env, site=site)
+            return env
+
+        return _guarded(make)
+
+    def _plan(self, site: Site) -> list:
+        from ssg.build.plan import plan_core_outputs
+
+        def plan() -> list:
+            outputs = plan_core_outputs(site)
+            for extra in self.plugins.hook.ssg_generate_outputs(site=site):
+                outputs.extend(extra)
+            self.plugins.hook.ssg_plan_outputs(site=site, outputs=outputs)
+            return outputs
+
+        return _guarded(plan)
+
+
+def _guarded(action: Any) -> Any:
+    """Site hooks over the partial site: an error there says nothing about
+    the site (a full load runs them over the real one)."""
+    try:
+        return action()
+    except SsgError as error:
+        raise Decline(f"a site hook failed on the partial site: {error}") from None

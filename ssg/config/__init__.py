@@ -1,0 +1,1 @@
+"""ssg/config: see docs/architecture.md."""

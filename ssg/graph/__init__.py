@@ -1,0 +1,1 @@
+"""ssg/graph: see docs/architecture.md."""

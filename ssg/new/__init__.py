@@ -1,0 +1,1 @@
+"""ssg/new: see docs/architecture.md."""

@@ -1,0 +1,1 @@
+"""ssg/plugins: see docs/architecture.md."""

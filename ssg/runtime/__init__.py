@@ -1,0 +1,1 @@
+"""ssg/runtime: see docs/architecture.md."""

@@ -1,0 +1,1 @@
+"""ssg/sources: see docs/architecture.md."""

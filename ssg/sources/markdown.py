@@ -1,0 +1,269 @@
+"""Markdown to HTML: CommonMark + GFM (tables, strikethrough, autolinks,
+footnotes) via cmark-gfm, then heading ids, a table of contents and Pygments
+highlighting with CSS classes. The body is never evaluated as a template."""
+
+from __future__ import annotations
+
+import html
+import re
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
+from functools import cache, lru_cache
+from typing import Any
+
+from cmarkgfm.cmark import Options
+from markupsafe import Markup
+
+from ssg.model import TocEntry
+from ssg.sources.spans import Span, spans, substitute
+from ssg.sources.urls import slugify
+from ssg.speedups import switch as speedups
+from ssg.speedups.cmark import to_html
+
+# Elements are found with ssg/sources/spans.py (an opening tag, then the first closing
+# tag after it), not with ``<h2>(.*?)</h2>``: that regular expression takes time
+# in the square of a page holding many unclosed raw-HTML tags. No opening tag
+# pattern scans past a '<' it did not start at.
+_HEADING = re.compile(r"<h([1-6])>")
+_CODE = re.compile(r'<pre lang="([^"<>]+)"><code>')
+_TAGS = re.compile(r"<[^<>]+>")
+_PARAGRAPH = re.compile(r"<p>")
+_FIRST_PARAGRAPH = re.compile(r"<p>(.*?)</p>", re.DOTALL)     # fullmatch only: anchored at both ends
+_FOOTNOTE_REF = re.compile(r'<sup class="footnote-ref">')
+_FOOTNOTES = re.compile(r'<section class="footnotes"')
+_FOOTNOTE_DEF = re.compile(r"^ {0,3}\[\^[^\]\s]+\]:.*$", re.MULTILINE)
+MORE_MARKER = "<!--more-->"
+_EXTENSIONS = ("table", "autolink", "strikethrough", "tasklist")
+
+
+@dataclass(frozen=True)
+class Rendered:
+    html: Markup
+    toc: tuple[TocEntry, ...]
+    summary: Markup
+
+
+def cmark_options(options: Mapping) -> int:
+    flags = Options.CMARK_OPT_FOOTNOTES | Options.CMARK_OPT_GITHUB_PRE_LANG
+    if options.get("unsafe_html", True):
+        flags |= Options.CMARK_OPT_UNSAFE
+    if options.get("smart_punctuation"):
+        flags |= Options.CMARK_OPT_SMART
+    if options.get("hard_breaks"):
+        flags |= Options.CMARK_OPT_HARDBREAKS
+    return flags
+
+
+def _to_html(text: str, flags: int) -> str:
+    # GFM's tagfilter turns <script>, <style>, <iframe>... into visible "&lt;script>"
+    # text even when raw HTML is allowed; trusted authors need those (embeds), and
+    # without CMARK_OPT_UNSAFE cmark omits all raw HTML anyway.
+    return to_html(text, flags, _EXTENSIONS)
+
+
+def render_markdown(text: str, options: Mapping) -> Rendered:
+    """Render one markdown body. ``options`` is the ``[markdown]`` config table."""
+    flags = cmark_options(options)
+    html_text = _to_html(text, flags)
+    html_text, toc = _add_heading_ids(html_text, tuple(options.get("toc_levels", (2, 3))))
+    if options.get("highlight", True):
+        html_text = substitute(html_text, _CODE, _code_end, _highlight_match)
+    else:
+        html_text = substitute(html_text, _CODE, _code_end,
+                               lambda m: f'<pre><code class="language-{m.group(1)}">{m.inner}</code></pre>')
+    return Rendered(Markup(html_text), toc, Markup(_summary(text, html_text, flags)))
+
+
+def _summary(text: str, html_text: str, flags: int) -> str:
+    """The HTML before ``<!--more-->``, else the first paragraph's inner HTML.
+    Footnote references are dropped: on a list page or in a feed they would
+    point to nothing (and repeat ids)."""
+    if MORE_MARKER in text:
+        before = text.split(MORE_MARKER, 1)[0]
+        # The definitions usually sit after the marker; without them a reference
+        # would show as a literal "[^1]".
+        definitions = "\n\n".join(_FOOTNOTE_DEF.findall(text))
+        summary = _drop(_to_html(f"{before}\n\n{definitions}", flags), _FOOTNOTES, "</section>").strip()
+        # One paragraph is returned as its inner HTML, like the first-paragraph
+        # summary, so templates can wrap either in their own <p>.
+        single = _FIRST_PARAGRAPH.fullmatch(summary)
+        summary = single.group(1).strip() if single and "<p>" not in single.group(1) else summary
+    else:
+        first = next(spans(html_text, _PARAGRAPH, _paragraph_end), None)
+        summary = first.inner.strip() if first else ""
+    return _drop(summary, _FOOTNOTE_REF, "</sup>")
+
+
+def _code_end(match: re.Match) -> str:
+    return "</code></pre>"
+
+
+def _paragraph_end(match: re.Match) -> str:
+    return "</p>"
+
+
+def _drop(text: str, opening: re.Pattern, closing: str) -> str:
+    """``text`` without the elements ``opening`` starts and ``closing`` ends."""
+    return substitute(text, opening, lambda match: closing, lambda span: "")
+
+
+def _add_heading_ids(html_text: str, toc_levels: tuple[int, ...]) -> tuple[str, tuple[TocEntry, ...]]:
+    seen: dict[str, int] = {}
+    toc: list[TocEntry] = []
+
+    def add_id(match: Span) -> str:
+        level, inner = int(match.group(1)), match.inner
+        title = html.unescape(_TAGS.sub("", inner)).strip()
+        base = slugify(title) or "section"
+        count = seen.get(base, 0)
+        seen[base] = count + 1
+        anchor = base if count == 0 else f"{base}-{count}"
+        if level in toc_levels:
+            toc.append(TocEntry(level, anchor, title))
+        return f'<h{level} id="{anchor}">{inner}</h{level}>'
+
+    return substitute(html_text, _HEADING, _heading_end, add_id), tuple(toc)
+
+
+def _heading_end(match: re.Match) -> str:
+    return f"</h{match.group(1)}>"
+
+
+def _highlight_match(match: Span) -> str:
+    language, escaped = match.group(1), match.inner
+    return highlight_code(html.unescape(escaped), language) or (
+        f'<pre><code class="language-{language}">{escaped}</code></pre>')
+
+
+def highlight_code(code: str, language: str) -> str | None:
+    """Pygments HTML for ``code`` (CSS classes, wrapper ``div.highlight``), or
+    None for a language Pygments does not know. With speed-ups off
+    (``ssg.speedups.switch``), Pygments' own ``highlight`` and plain lexers."""
+    on = speedups.enabled()
+    lexer = _lexer(language.lower(), on and _fast_lexers and speedups.safe("fastlex"))
+    if lexer is None:
+        return None
+    if on:
+        return format_html(lexer.get_tokens(code)).rstrip("\n")
+    from pygments import highlight
+
+    return highlight(code, lexer, _formatter()).rstrip("\n")
+
+
+def format_html(tokens: Iterable[tuple[Any, str]]) -> str:
+    """What ``HtmlFormatter(cssclass="highlight", wrapcode=True)`` writes for
+    ``tokens``, without its five layers of generators (half the time of a
+    short snippet). The loop is ``HtmlFormatter._format_lines`` writing into
+    one list; the token classes, the escaping and the wrapping around the
+    lines are the installed formatter's own. ``tests/speedups/test_fastlex.py``
+    checks the bytes equal Pygments' for every installed lexer. With a
+    Pygments ``ssg.speedups.switch`` does not find tested (another version, a private
+    name missing, ``_format_lines`` changed), Pygments' own ``format``."""
+    formatter = _formatter()
+    if not speedups.safe("format_html"):
+        from pygments import format
+
+        return format(tokens, formatter)
+    openers, translate, separator = formatter.span_element_openers, formatter._translate_parts, formatter.lineseparator
+    opening, closing = _wrapping()
+    out = [opening]
+    lspan, open_line = "", False
+    for ttype, value in tokens:
+        cspan = openers.get(ttype)
+        if cspan is None:
+            css_class = formatter._get_css_classes(ttype)
+            cspan = openers[ttype] = f'<span class="{css_class}">' if css_class else ""
+        parts = translate(value)
+        if len(parts) > 1:
+            for part in parts[:-1]:
+                if open_line:
+                    if lspan != cspan and part:
+                        out += ((lspan and "</span>"), cspan, part, (cspan and "</span>"), separator)
+                    else:
+                        out += (part, (lspan and "</span>"), separator)
+                    open_line = False
+                elif part:
+                    out += (cspan, part, (cspan and "</span>"), separator)
+                else:
+                    out.append(separator)
+        last = parts[-1]
+        if open_line and last:
+            if lspan != cspan:
+                out += ((lspan and "</span>"), cspan, last)
+                lspan = cspan
+            else:
+                out.append(last)
+        elif last:
+            out += (cspan, last)
+            lspan, open_line = cspan, True
+    if open_line:
+        out += ((lspan and "</span>"), separator)
+    out.append(closing)
+    return "".join(out)
+
+
+@cache
+def _wrapping() -> tuple[str, str]:
+    """What the formatter writes before the first line and after the last."""
+    from pygments import format
+
+    opening, closing = format(iter(()), _formatter()).split("<code>")
+    return opening + "<code>", closing
+
+
+_fast_lexers = False
+
+
+def use_fast_lexers() -> None:
+    """Highlight with ssg/speedups/fastlex.py's lexers in this process from now on: the
+    same tokens, twice as fast, for a one-off cost (each lexer state's combined
+    expression takes milliseconds to compile) that only many files repay. Parse
+    workers call it; a build that parses a few files does not. Nothing changes
+    while speed-ups are off (``ssg.speedups.switch``)."""
+    global _fast_lexers
+    _fast_lexers = True
+
+
+@cache
+def _lexer(language: str, fast: bool = False):
+    """Pygments' lexer for ``language`` (None if it has none), driven by
+    ssg/speedups/fastlex.py when ``fast``. get_lexer_by_name looks in Pygments' own
+    table first; only a name outside it has it scan every installed package's
+    entry points for plugin lexers (0.2 s)."""
+    from pygments.lexers import get_lexer_by_name
+    from pygments.util import ClassNotFound
+
+    try:
+        lexer = get_lexer_by_name(language)
+    except ClassNotFound:
+        return None
+    if not fast:
+        return lexer
+    from ssg.speedups.fastlex import accelerate
+
+    return accelerate(lexer)
+
+
+@lru_cache(maxsize=1)
+def _formatter():
+    from pygments.formatters import HtmlFormatter
+
+    return HtmlFormatter(cssclass="highlight", wrapcode=True)
+
+
+def pygments_css(style: str = "default", dark_style: str = "monokai") -> str:
+    """CSS for highlighted code: ``style`` for light, ``dark_style`` under
+    ``prefers-color-scheme: dark``. The default theme ships this file."""
+    from pygments.formatters import HtmlFormatter
+
+    light = HtmlFormatter(style=style).get_style_defs(".highlight")
+    dark = HtmlFormatter(style=dark_style).get_style_defs(".highlight")
+    dark = "\n".join("  " + line for line in dark.splitlines())
+    return f"{light}\n@media (prefers-color-scheme: dark) {{\n{dark}\n}}\n"
+
+
+PYGMENTS_CSS_HEADER = ("/* Generated by ssg.sources.markdown.pygments_css(); regenerate with: "
+                       "python -m ssg.sources.markdown > themes/default/static/css/pygments.css */\n")
+
+if __name__ == "__main__":
+    print(PYGMENTS_CSS_HEADER + pygments_css(), end="")

@@ -1,0 +1,1 @@
+"""ssg/speedups: see docs/architecture.md."""
