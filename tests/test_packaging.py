@@ -25,6 +25,15 @@ def test_every_theme_folder_is_a_listed_package():
     assert not missing, f"add these to [tool.setuptools] packages in pyproject.toml: {missing}"
 
 
+def test_every_subpackage_of_ssg_is_a_listed_package():
+    """A subpackage of ssg missing from pyproject's packages would be left out of the wheel: an
+    editable install (the tests') works, and `pip install .` gives an ssg that cannot import."""
+    listed = set(tomllib.loads((REPO / "pyproject.toml").read_text())["tool"]["setuptools"]["packages"])
+    packages = {".".join(p.parent.relative_to(REPO).parts) for p in (REPO / "ssg").rglob("__init__.py")}
+    missing = sorted(packages - listed)
+    assert not missing, f"add these to [tool.setuptools] packages in pyproject.toml: {missing}"
+
+
 def _styled_classes(css: str) -> set[tuple[str, str]]:
     """(media block, token class) for each ``.highlight .x`` rule with declarations."""
     found = set()
