@@ -290,12 +290,12 @@ PAGE_BOUNDS = {
         "parsing this file took longer than 0.25 s", "until then its last good version stays published"),
     "parse-stuck-in-c": Fault(
         {"ssg.toml": LIMITED.format(seconds=1), "content/b.md": "---\ntitle: B\n---\nBeta, edited.\n",
-         "plugins/stuck.py": STUCK_IN_C.format(module="content", function="render_markdown")}, "content/b.md",
+         "plugins/stuck.py": STUCK_IN_C.format(module="sources.content", function="render_markdown")}, "content/b.md",
         "parsing this file took longer than 1 s; it did not stop when told to, so the build process was ended",
         "raise [build] page_timeout"),
     "links-stuck-in-c": Fault(
         {"ssg.toml": LIMITED.format(seconds=1), "content/b.md": "---\ntitle: B\n---\n[A](a.md)\n",
-         "plugins/stuck.py": STUCK_IN_C.format(module="links", function="rewrite_links")}, "content/",
+         "plugins/stuck.py": STUCK_IN_C.format(module="sources.links", function="rewrite_links")}, "content/",
         "resolving the links of this page took longer than 1 s; it did not stop when told to, so the build "
         "process was ended", "raise [build] page_timeout"),
 }
