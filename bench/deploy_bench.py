@@ -33,7 +33,7 @@ from pathlib import Path
 REPO = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO / "tests"))
 
-from deploy_servers import FTP_PASSWORD, FTP_USER, SFTP_PASSWORD, SFTP_USER, Servers  # noqa: E402
+from deploy_servers import FTP_PASSWORD, FTP_USER, SFTP_PASSWORD, SFTP_USER, Servers, count_state_bytes  # noqa: E402
 from real_servers import PURE_FTPD_PASSWORD, PURE_FTPD_USER, REAL_SERVERS  # noqa: E402
 
 
@@ -251,19 +251,8 @@ def state_bytes_per_deploy(public: Path, work: Path, deploys: int) -> None:
     from ssg.cli import app
     from ssg.deploy.target import Target
 
-    written = [0]
-    put, create = Target.put, Target.create_slot
-
-    def counted_put(self, path, data, temp):
-        if path.startswith(".ssg-deploy/"):
-            written[0] += len(data)
-        return put(self, path, data, temp)
-
-    def counted_create(self, name, data):
-        written[0] += len(data)
-        return create(self, name, data)
-
-    Target.put, Target.create_slot = counted_put, counted_create
+    put, create = Target.put, Target.create_slot     # restored at the end
+    written = count_state_bytes(setattr)
     server = REAL_SERVERS["openssh"](work / "state-openssh")
     try:
         site = work / "state-site"

@@ -409,3 +409,34 @@ class Servers:
     def stop(self) -> None:
         for server in self._started.values():
             server.stop()
+
+
+def count_state_bytes(patch: Callable[[object, str, object], None]) -> list[int]:
+    """Count the bytes ssg writes under .ssg-deploy/ (a list of one int, reset
+    by the caller): every state write goes through Target.put (manifest,
+    deltas, journal, slot renewals) or Target.create_slot (taking the lock).
+    ``patch`` sets an attribute: ``setattr``, or pytest's ``monkeypatch.setattr``."""
+    from ssg.deploy.target import Target
+
+    written = [0]
+    put, create = Target.put, Target.create_slot
+
+    def counted_put(self, path, data, temp):
+        if path.startswith(".ssg-deploy/"):
+            written[0] += len(data)
+        return put(self, path, data, temp)
+
+    def counted_create(self, name, data):
+        written[0] += len(data)
+        return create(self, name, data)
+
+    patch(Target, "put", counted_put)
+    patch(Target, "create_slot", counted_create)
+    return written
+
+
+def deploy_json(cli: Callable[..., object], site: Path) -> dict:
+    """``ssg deploy -s SITE --json`` through the test CLI runner: it must succeed; its summary."""
+    result = cli("deploy", "-s", str(site), "--json")
+    assert result.exit_code == 0, result.output
+    return json.loads(result.stdout)

@@ -9,7 +9,7 @@ import json
 import os
 
 import pytest
-from deploy_servers import read_tree
+from deploy_servers import deploy_json, read_tree
 
 from ssg.deploy import hashcache, manifest
 
@@ -39,52 +39,46 @@ def site_of(make_site, tmp_path, pages: int = 5):
     return make_site(files, config=config), target
 
 
-def deploy(cli, site) -> dict:
-    result = cli("deploy", "-s", str(site), "--json")
-    assert result.exit_code == 0, result.output
-    return json.loads(result.stdout)
-
-
 def test_a_no_op_deploy_reads_no_output_file_again(make_site, cli, tmp_path, hashed):
     site, target = site_of(make_site, tmp_path)
-    assert deploy(cli, site)["uploaded"] == 5 and len(hashed) == 5
+    assert deploy_json(cli, site)["uploaded"] == 5 and len(hashed) == 5
     hashed.clear()
-    again = deploy(cli, site)
+    again = deploy_json(cli, site)
     assert again["uploaded"] == 0 and again["unchanged"] == 5
     assert hashed == []
 
 
 def test_a_file_changed_with_its_size_and_mtime_put_back_is_still_sent(make_site, cli, tmp_path, hashed):
     site, target = site_of(make_site, tmp_path)
-    deploy(cli, site)
+    deploy_json(cli, site)
     page = site / "public/p3/index.html"
     before = page.stat()
     page.write_text("<p>PAGE 3</p>\n")                    # same size
     os.utime(page, ns=(before.st_atime_ns, before.st_mtime_ns))
     assert (page.stat().st_size, page.stat().st_mtime_ns) == (before.st_size, before.st_mtime_ns)
     hashed.clear()
-    again = deploy(cli, site)
+    again = deploy_json(cli, site)
     assert again["files_uploaded"] == ["p3/index.html"] and hashed == ["p3/index.html"]
     assert read_tree(target)["p3/index.html"] == b"<p>PAGE 3</p>\n"
 
 
 def test_a_file_replaced_by_a_copy_with_the_old_mtime_is_still_sent(make_site, cli, tmp_path, hashed):
     site, target = site_of(make_site, tmp_path)
-    deploy(cli, site)
+    deploy_json(cli, site)
     page = site / "public/p1/index.html"
     before = page.stat()
     copy = tmp_path / "copy.html"
     copy.write_text("<p>page X</p>\n")
     os.utime(copy, ns=(before.st_atime_ns, before.st_mtime_ns))
     os.replace(copy, page)                                # another inode, same size and mtime
-    again = deploy(cli, site)
+    again = deploy_json(cli, site)
     assert again["files_uploaded"] == ["p1/index.html"]
     assert read_tree(target)["p1/index.html"] == b"<p>page X</p>\n"
 
 
 def test_an_unreadable_or_foreign_record_means_hashing_everything(make_site, cli, tmp_path, hashed):
     site, target = site_of(make_site, tmp_path)
-    deploy(cli, site)
+    deploy_json(cli, site)
     record = site / ".ssg" / hashcache.RECORD
     body = json.loads(record.read_text())
     assert sorted(body["files"]) == [f"p{n}/index.html" for n in range(5)]
@@ -93,7 +87,7 @@ def test_an_unreadable_or_foreign_record_means_hashing_everything(make_site, cli
                 json.dumps({**body, "files": []}).encode()):
         record.write_bytes(bad)
         hashed.clear()
-        again = deploy(cli, site)
+        again = deploy_json(cli, site)
         assert again["uploaded"] == 0 and sorted(hashed) == [f"p{n}/index.html" for n in range(5)], bad
 
 
@@ -102,10 +96,10 @@ def test_a_file_changed_within_the_racy_window_is_not_recorded(make_site, cli, t
     within the same clock tick unseen: it is left out, and hashed next time."""
     monkeypatch.setattr(hashcache, "RACY_NS", 3600 * 10**9)
     site, _target = site_of(make_site, tmp_path)
-    deploy(cli, site)
+    deploy_json(cli, site)
     assert json.loads((site / ".ssg" / hashcache.RECORD).read_text())["files"] == {}
     hashed.clear()
-    deploy(cli, site)
+    deploy_json(cli, site)
     assert len(hashed) == 5
 
 

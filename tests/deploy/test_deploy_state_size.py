@@ -9,11 +9,10 @@ import hashlib
 import json
 
 import pytest
-from deploy_servers import read_tree, stored_manifest
+from deploy_servers import count_state_bytes, deploy_json, read_tree, stored_manifest
 from messages import says
 
 from ssg.deploy.deltas import FOLD_RUN
-from ssg.deploy.target import Target
 
 pytestmark = pytest.mark.filterwarnings("ignore::DeprecationWarning")
 STATE_LIMIT = 10_000        # the issue's target for a one-file deploy, bytes
@@ -21,24 +20,8 @@ STATE_LIMIT = 10_000        # the issue's target for a one-file deploy, bytes
 
 @pytest.fixture
 def state_bytes(monkeypatch):
-    """Bytes written under .ssg-deploy/ since the last reset (a list of one int):
-    every state write goes through Target.put (manifest, deltas, journal, slot
-    renewals) or Target.create_slot (taking the lock)."""
-    written = [0]
-    put, create = Target.put, Target.create_slot
-
-    def counted_put(self, path, data, temp):
-        if path.startswith(".ssg-deploy/"):
-            written[0] += len(data)
-        return put(self, path, data, temp)
-
-    def counted_create(self, name, data):
-        written[0] += len(data)
-        return create(self, name, data)
-
-    monkeypatch.setattr(Target, "put", counted_put)
-    monkeypatch.setattr(Target, "create_slot", counted_create)
-    return written
+    """Bytes written under .ssg-deploy/ since the last reset (a list of one int)."""
+    return count_state_bytes(monkeypatch.setattr)
 
 
 def site_of(make_site, tmp_path, pages: int):
@@ -48,22 +31,16 @@ def site_of(make_site, tmp_path, pages: int):
     return make_site(files, config=config), root
 
 
-def deploy(cli, site) -> dict:
-    result = cli("deploy", "-s", str(site), "--json")
-    assert result.exit_code == 0, result.output
-    return json.loads(result.stdout)
-
-
 def one_edit(cli, site, n: int) -> dict:
     page = site / "public/posts/00007/index.html"
     page.write_text(f"<p>post 7, edit {n}</p>\n")
-    return deploy(cli, site)
+    return deploy_json(cli, site)
 
 
 @pytest.mark.parametrize("pages", [200, 2000])
 def test_a_one_file_deploy_sends_state_for_one_file_whatever_the_site(pages, make_site, cli, tmp_path, state_bytes):
     site, root = site_of(make_site, tmp_path, pages)
-    deploy(cli, site)
+    deploy_json(cli, site)
     sent = []
     for n in range(3):
         state_bytes[0] = 0
@@ -91,14 +68,14 @@ def test_deltas_are_folded_in_levels_and_no_deploy_resends_the_base(edits, make_
     than a fold of the distinct pages changed, the deltas to read stay few,
     and the manifest is right after every deploy."""
     site, root = site_of(make_site, tmp_path, 300)
-    deploy(cli, site)
+    deploy_json(cli, site)
     base = (root / ".ssg-deploy/manifest.json").read_bytes()
     sizes, counts, levels = [], [], set()
     for n in range(70):
         page = site / f"public/posts/{7 if edits == 'one page' else n:05d}/index.html"
         page.write_text(f"<p>edit {n}</p>\n")
         state_bytes[0] = 0
-        assert deploy(cli, site)["uploaded"] == 1
+        assert deploy_json(cli, site)["uploaded"] == 1
         sizes.append(state_bytes[0])
         stored = read_tree(root)
         deltas = {p: json.loads(b) for p, b in stored.items() if p.startswith(".ssg-deploy/deltas/")}
@@ -111,7 +88,7 @@ def test_deltas_are_folded_in_levels_and_no_deploy_resends_the_base(edits, make_
     assert max(counts) <= 2 * (FOLD_RUN - 1) + 1 and counts[63] == 1, counts
     print(f"\n{edits}: state bytes per deploy max {max(sizes)}, mean {sum(sizes) / len(sizes):.0f}")
     assert max(sizes) < (3000 if edits == "one page" else 10_000), sizes
-    assert deploy(cli, site)["uploaded"] == 0
+    assert deploy_json(cli, site)["uploaded"] == 0
 
 
 def test_a_fold_that_would_outgrow_half_the_base_writes_the_base(make_site, cli, tmp_path, state_bytes):
@@ -119,13 +96,13 @@ def test_a_fold_that_would_outgrow_half_the_base_writes_the_base(make_site, cli,
     them, and once it would hold more than half the base's bytes, the whole
     manifest is written as the new base (one deploy), then deltas start again."""
     site, root = site_of(make_site, tmp_path, 60)
-    deploy(cli, site)
+    deploy_json(cli, site)
     rebased = []
     for n in range(60):
         page = site / f"public/posts/{n:05d}/index.html"
         page.write_text(f"<p>post {n}, edited</p>\n")
         before = (root / ".ssg-deploy/manifest.json").read_bytes()
-        assert deploy(cli, site)["uploaded"] == 1
+        assert deploy_json(cli, site)["uploaded"] == 1
         if (root / ".ssg-deploy/manifest.json").read_bytes() != before:
             rebased.append(n)
             assert not (root / ".ssg-deploy/deltas").exists() or not list((root / ".ssg-deploy/deltas").iterdir())
@@ -133,7 +110,7 @@ def test_a_fold_that_would_outgrow_half_the_base_writes_the_base(make_site, cli,
         assert stored_manifest(stored) == {p: [hashlib.sha256(b).hexdigest(), len(b)] for p, b in stored.items()
                                            if not p.startswith(".ssg-deploy/")}, n
     assert 1 <= len(rebased) <= 3, rebased
-    assert deploy(cli, site)["uploaded"] == 0
+    assert deploy_json(cli, site)["uploaded"] == 0
 
 
 @pytest.mark.parametrize("deleted", [5, [1], "posts/00001/index.html"])
@@ -142,7 +119,7 @@ def test_a_delta_not_of_the_shape_ssg_writes_is_unreadable_not_a_crash(deleted, 
     it: a `deleted` that is not a list of paths is refused (exit 1, naming the
     file), never an internal error, and nothing is changed."""
     site, root = site_of(make_site, tmp_path, 20)
-    deploy(cli, site)
+    deploy_json(cli, site)
     one_edit(cli, site, 1)
     (delta,) = (root / ".ssg-deploy/deltas").iterdir()
     body = json.loads(delta.read_bytes())
