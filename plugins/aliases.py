@@ -4,14 +4,15 @@ Aliases are site paths (``/old/path/``); the base path of base_url is added."""
 
 from __future__ import annotations
 
+import functools
 from html import escape
 
-from ssg.api import FieldReader, Output, PathError, Site, hookimpl, join_base, output_path
+from ssg.api import FieldReader, Output, Page, PathError, Site, hookimpl, join_base, output_path
 
 
 @hookimpl
 def ssg_page_fields_read(config):
-    return ()   # its site hooks read no page text or params (docs/plugins.md)
+    return ("aliases",)   # what its site hooks read of a page (docs/plugins.md)
 
 REDIRECT = """<!doctype html>
 <html lang="{lang}">
@@ -29,6 +30,11 @@ REDIRECT = """<!doctype html>
 """
 
 
+def _redirect(language: str, page: Page) -> bytes:
+    """The redirect page (made when rendered: it depends on its page, whose title it shows)."""
+    return REDIRECT.format(lang=escape(language), title=escape(page.title), target=escape(page.permalink)).encode()
+
+
 @hookimpl
 def ssg_generate_outputs(site: Site) -> list[Output]:
     outputs = []
@@ -42,9 +48,7 @@ def ssg_generate_outputs(site: Site) -> list[Output]:
                 site.errors.append(reader.fail("aliases", error.message,
                                                "write aliases as site paths like '/old/path/'"))
                 continue
-            html = REDIRECT.format(lang=escape(site.config.language), title=escape(page.title),
-                                   target=escape(page.permalink))
             outputs.append(Output(path=path, url=join_base(site.config.base_path, "/" + url.lstrip("/")),
-                                  origin="aliases", page=page,
-                                  sitemap=False, data=html.encode("utf-8")))
+                                  origin="aliases", page=page, sitemap=False,
+                                  make=functools.partial(_redirect, site.config.language, page)))
     return outputs

@@ -14,9 +14,11 @@ the clock.
 from __future__ import annotations
 
 import difflib
+import functools
 from datetime import UTC, datetime
+from typing import NamedTuple
 
-from ssg.api import ConfigError, Location, Option, Output, Page, Site, Table, absolute_url, hookimpl
+from ssg.api import ConfigError, Location, Option, Output, Page, Site, Table, absolute_url, hookimpl, page_fields
 from ssg.api import xml_escape as escape
 from ssg.api import xml_quoteattr as quoteattr
 
@@ -25,8 +27,9 @@ EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 
 @hookimpl
 def ssg_page_fields_read(config) -> tuple[str, ...]:
-    """What the feeds hold of a page's text (docs/plugins.md): summaries, or whole pages."""
-    return ("content", "summary") if config.table("feeds").get("full_content", False) else ("summary",)
+    """None (docs/plugins.md): a feed's bytes are made when it is rendered
+    (``Output.make``), where what it reads of each page is recorded."""
+    return ()
 
 
 @hookimpl
@@ -90,7 +93,8 @@ def ssg_generate_outputs(site: Site) -> list[Output]:
             if enabled:
                 url = f"{site.config.base_path}{prefix}{name}"
                 outputs.append(Output(path=f"{prefix}{name}", origin="feeds", sitemap=False, url=url,
-                                      data=write(site, title, html_url, url, entries, full)))
+                                      make=functools.partial(write, site, title, html_url, url, entries, full),
+                                      basis=(title, html_url, entries, full)))
     return outputs
 
 
@@ -106,25 +110,42 @@ def ssg_template_context(output: Output, context: dict, site: Site) -> None:
     context["feeds"] = links
 
 
-def _when(page: Page) -> datetime:
-    return page.updated or page.date or EPOCH
+class _Entry(NamedTuple):
+    """What a feed shows of a page (each field's read recorded: the feed is rebuilt when one changes)."""
 
+    title: str
+    permalink: str
+    date: datetime | None
+    updated: datetime | None
+    taxonomies: dict[str, tuple[str, ...]]
+    body: str
 
-def _body(page: Page, full: bool) -> str:
-    return str(page.content if full else page.summary)
+    @classmethod
+    def of(cls, page: Page, full: bool) -> _Entry:
+        return cls(*page_fields(page, "title", "permalink", "date", "updated", "taxonomies",
+                                "content" if full else "summary"))
+
+    @property
+    def when(self) -> datetime:
+        return self.updated or self.date or EPOCH
+
+    @property
+    def tags(self) -> tuple[str, ...]:
+        return self.taxonomies.get("tags", ())
 
 
 def rss(site: Site, title: str, html_url: str, self_url: str, pages: list[Page], full: bool) -> bytes:
     base = site.config.base_url
-    newest = max((_when(p) for p in pages), default=EPOCH)
+    shown = [_Entry.of(page, full) for page in pages]
+    newest = max((page.when for page in shown), default=EPOCH)
     items = []
-    for page in pages:
+    for page in shown:
         parts = [f"<title>{escape(page.title)}</title>", f"<link>{escape(page.permalink)}</link>",
                  f'<guid isPermaLink="true">{escape(page.permalink)}</guid>']
         if page.date:
             parts.append(f"<pubDate>{_rfc822(page.date)}</pubDate>")
         parts.extend(f"<category>{escape(tag)}</category>" for tag in page.tags)
-        parts.append(f"<description>{escape(_body(page, full))}</description>")
+        parts.append(f"<description>{escape(str(page.body))}</description>")
         items.append("    <item>\n      " + "\n      ".join(parts) + "\n    </item>")
     head = [
         '<?xml version="1.0" encoding="utf-8"?>',
@@ -142,18 +163,19 @@ def rss(site: Site, title: str, html_url: str, self_url: str, pages: list[Page],
 
 def atom(site: Site, title: str, html_url: str, self_url: str, pages: list[Page], full: bool) -> bytes:
     base = site.config.base_url
-    newest = max((_when(p) for p in pages), default=EPOCH)
+    shown = [_Entry.of(page, full) for page in pages]
+    newest = max((page.when for page in shown), default=EPOCH)
     entries = []
-    for page in pages:
+    for page in shown:
         parts = [f"<title>{escape(page.title)}</title>",
                  f'<link rel="alternate" type="text/html" href={quoteattr(page.permalink)}/>',
                  f"<id>{escape(page.permalink)}</id>",
-                 f"<updated>{_rfc3339(_when(page))}</updated>"]
+                 f"<updated>{_rfc3339(page.when)}</updated>"]
         if page.date:
             parts.append(f"<published>{_rfc3339(page.date)}</published>")
         parts.extend(f"<category term={quoteattr(tag)}/>" for tag in page.tags)
         kind = "content" if full else "summary"
-        parts.append(f'<{kind} type="html">{escape(_body(page, full))}</{kind}>')
+        parts.append(f'<{kind} type="html">{escape(str(page.body))}</{kind}>')
         entries.append("  <entry>\n    " + "\n    ".join(parts) + "\n  </entry>")
     author = site.config.author or site.config.title
     head = [

@@ -8,7 +8,7 @@ from ssg.api import Output, Site, hookimpl
 
 @hookimpl
 def ssg_page_fields_read(config):
-    return ()   # its site hooks read no page text or params (docs/plugins.md)
+    return ()   # its site hooks read no page field (docs/plugins.md)
 
 
 @hookimpl

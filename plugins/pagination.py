@@ -13,7 +13,7 @@ from ssg.api import Option, Output, Paginator, Site, Table, hookimpl, output_pat
 
 @hookimpl
 def ssg_page_fields_read(config):
-    return ()   # its site hooks read no page text or params (docs/plugins.md)
+    return ()   # its site hooks read no page field (docs/plugins.md)
 
 
 def _check_path(value: str) -> str | None:

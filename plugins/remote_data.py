@@ -34,7 +34,7 @@ from ssg.api import ConfigError, ContentError, Location, Option, Site, Table, at
 
 @hookimpl
 def ssg_page_fields_read(config):
-    return ()   # its site hooks read no page text or params (docs/plugins.md)
+    return ()   # its site hooks read no page field (docs/plugins.md)
 
 FORMATS = ("json", "yaml", "csv")
 MAX_BYTES = 16 * 1024 * 1024

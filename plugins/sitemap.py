@@ -8,27 +8,40 @@ or date field (for a list page: its newest entry's).
 
 from __future__ import annotations
 
+import functools
 from datetime import datetime
 from urllib.parse import quote
 
-from ssg.api import Option, Output, Page, Site, Table, absolute_url, hookimpl
+from ssg.api import Option, Output, Page, Site, Table, absolute_url, hookimpl, page_fields
 from ssg.api import xml_escape as escape
 
 
 @hookimpl
 def ssg_page_fields_read(config):
-    return ()   # its site hooks read no page text or params (docs/plugins.md)
+    return ()   # its site hooks read no page field (docs/plugins.md)
 
 URL_SAFE = ":/?#[]@!$&'()*+,;=%~"   # percent-encode only what is not already URL syntax (non-ASCII, spaces)
 
 
-def _lastmod(output: Output) -> datetime | None:
-    """A page's updated or date; for a list, the newest of its entries'."""
-    dates = [p.updated or p.date for p in output.items or () if isinstance(p, Page)]
-    if output.page is not None:
-        dates.append(output.page.updated or output.page.date)
+def _lastmod(page: Page | None, items: list | None) -> datetime | None:
+    """A page's updated or date; for a list, the newest of its entries' (each read recorded)."""
+    pages = [p for p in items or () if isinstance(p, Page)] + ([page] if page is not None else [])
+    dates = [updated or date for updated, date in (page_fields(p, "updated", "date") for p in pages)]
     dates = [d for d in dates if d is not None]
     return max(dates) if dates else None
+
+
+def _sitemap(entries: list[tuple[str, Page | None, list | None]]) -> bytes:
+    lines = ['<?xml version="1.0" encoding="utf-8"?>',
+             '<urlset xmlns="http://www.sitemaps.org/schemas/sitemap/0.9">']
+    for loc, page, items in entries:
+        entry = f"  <url><loc>{escape(loc)}</loc>"
+        when = _lastmod(page, items)
+        if when:
+            entry += f"<lastmod>{when.date().isoformat()}</lastmod>"
+        lines.append(entry + "</url>")
+    lines += ["</urlset>", ""]
+    return "\n".join(lines).encode("utf-8")
 
 
 @hookimpl
@@ -51,19 +64,12 @@ def ssg_site_loaded(site: Site) -> None:
 def ssg_plan_outputs(site: Site, outputs: list[Output]) -> None:
     """Runs last so it sees paginated pages and every plugin's outputs."""
     path = site.state["sitemap"]["path"]
-    lines = ['<?xml version="1.0" encoding="utf-8"?>',
-             '<urlset xmlns="http://www.sitemaps.org/schemas/sitemap/0.9">']
-    for output in sorted(outputs, key=lambda o: o.url):
-        if not output.templates or not output.sitemap or not output.path.endswith(".html"):
-            continue
-        entry = f"  <url><loc>{escape(quote(absolute_url(site.config.base_url, output.url), safe=URL_SAFE))}</loc>"
-        when = _lastmod(output)
-        if when:
-            entry += f"<lastmod>{when.date().isoformat()}</lastmod>"
-        lines.append(entry + "</url>")
-    lines += ["</urlset>", ""]
+    entries = [(quote(absolute_url(site.config.base_url, output.url), safe=URL_SAFE), output.page, output.items)
+               for output in sorted(outputs, key=lambda o: o.url)
+               if output.templates and output.sitemap and output.path.endswith(".html")]
+    # The dates are read when the sitemap is made, so a date edit rebuilds it without planning the site again.
     outputs.append(Output(path=path, url=site.config.base_path + path, origin="sitemap", sitemap=False,
-                          data="\n".join(lines).encode("utf-8")))
+                          make=functools.partial(_sitemap, entries), basis=entries))
 
 
 @hookimpl

@@ -35,7 +35,7 @@ from ssg.api import (
 
 @hookimpl
 def ssg_page_fields_read(config):
-    return ()   # its site hooks read no page text or params (docs/plugins.md)
+    return ("taxonomies",)   # what its site hooks read of a page (docs/plugins.md): the terms
 
 
 def _check_url(value: str) -> str | None:

@@ -9,7 +9,7 @@ from ssg.config.schema import Option, Table
 from ssg.deploy.target import DeployError, temp_name
 from ssg.deploy.target import Target as DeployTarget
 from ssg.errors import ConfigError, ContentError, Location, PathError, PluginError, SsgError, TemplateError
-from ssg.graph.reads import record, tracked
+from ssg.graph.reads import page_fields, record, tracked
 from ssg.model import Output, Page, Paginator, Section, Site, TocEntry
 from ssg.plugins.hookspecs import hookimpl
 from ssg.sources.fields import FieldReader
@@ -21,6 +21,6 @@ __all__ = [
     "ConfigError", "ContentError", "DeployError", "DeployTarget", "FieldReader", "Location", "Option", "Output",
     "Page", "Paginator", "PathError", "PluginError", "Section", "Site", "SsgError", "Table", "TemplateError", "TocEntry",
     "hookimpl", "join_base", "output_path", "read_regular_file", "slugify", "absolute_url", "temp_name", "atomic_write",
-    "xml_escape", "xml_quoteattr", "record", "tracked",
+    "xml_escape", "xml_quoteattr", "record", "tracked", "page_fields",
 ]
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import operator
 from collections.abc import Callable, Iterable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, fields
 from datetime import datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, NamedTuple
@@ -58,6 +58,7 @@ class Page:
 
 
 _SOURCE = operator.attrgetter("source")
+PAGE_FIELDS = tuple(f.name for f in fields(Page))
 
 
 def listing_repr(value: Any) -> str:
@@ -73,10 +74,19 @@ def listing_repr(value: Any) -> str:
 # a page is its other fields (and the summary).
 TEXT_FIELDS = ("content", "summary", "body", "toc")
 # The page fields ssg itself reads only when rendering, where every read is
-# recorded (never while loading, linking or planning the site): an edit that
-# changes only these, and only those no plugin's site hooks read, is rebuilt
-# warm by ssg serve (ssg/build/sources/kept.py).
-RENDER_ONLY_FIELDS = (*TEXT_FIELDS, "params", "line_offset")
+# recorded (never while loading, linking or planning the site).
+RENDER_ONLY_FIELDS = (*TEXT_FIELDS, "params", "line_offset", "updated")
+# The fields ssg's own planning reads of a regular page only for the page's own
+# outputs (``title``: its Output's title) and for its place in the lists that
+# hold it (``date``, ``weight``: every list ssg makes is a subsequence of
+# ``site.pages``, in its order, ``sources.load.sort_key``).
+PLACE_FIELDS = ("date", "weight")
+OWN_PLAN_FIELDS = ("title",)
+# What an edit of a regular page may change and still be rebuilt without
+# loading the whole site again (ssg/build/sources/kept.py, partial.py), when
+# no plugin's site-level hook reads it (``ssg_page_fields_read``) and the page
+# keeps its place in ``site.pages``: the other outputs' plans are then the same.
+EDITABLE_FIELDS = (*RENDER_ONLY_FIELDS, *OWN_PLAN_FIELDS, *PLACE_FIELDS)
 
 
 @dataclass(eq=False)
@@ -143,7 +153,10 @@ class Output:
     """One file to produce in the output folder.
 
     Exactly one of: ``templates`` (render the first that exists with ``context``),
-    ``data`` (literal bytes) or ``copy_from`` (copy a file). ``url`` is the
+    ``make`` (bytes a plugin makes when the output is rendered: its reads of
+    page fields are recorded, as a template's are; ``basis`` is everything
+    else the bytes are made of, the output's plan), ``data`` (literal bytes,
+    part of the plan) or ``copy_from`` (copy a file). ``url`` is the
     served URL path of the output; ``origin`` names the plugin (or "core") that
     planned it; ``page`` is the page it renders, if any. A list output carries
     its entries in ``items``; pagination splits such outputs. ``sitemap=False``
@@ -160,6 +173,8 @@ class Output:
     items: list[Any] | None = None
     title: str = ""
     sitemap: bool = True
+    make: Callable[[], bytes] | None = None
+    basis: Any = None
 
     @property
     def source(self) -> str:

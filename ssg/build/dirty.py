@@ -26,6 +26,9 @@ def plan_fingerprint(output: Output, context: dict[str, Any] | None, fingerprint
         return "data:" + digest(output.data)
     if output.copy_from is not None:
         return "copy:" + str(output.copy_from)
+    if output.make is not None:
+        return "make:" + digest(repr([output.path, output.url, output.origin, output.sitemap, output.page,
+                                      fingerprint(output.basis)]))
     assert context is not None
     parts: list[Any] = [output.path, output.url, output.templates, output.title, output.origin, output.sitemap,
                         output.page, None if output.items is None else fingerprint(output.items)]

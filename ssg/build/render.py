@@ -21,7 +21,7 @@ from typing import Any
 
 from ssg.build.templates import SiteEnvironment, render, template_frame
 from ssg.build.write import OutputWriter, Written
-from ssg.errors import Location, SsgError, TemplateError
+from ssg.errors import Location, PluginError, SsgError, TemplateError
 from ssg.graph import deps, reads
 from ssg.graph.journal import begin_journal
 from ssg.graph.state import OutputRecord
@@ -232,8 +232,10 @@ def produce(output: Output, context: dict[str, Any] | None, env: SiteEnvironment
             return read_bytes(output.copy_from), frozenset({("file", str(output.copy_from))})
         except OSError as error:
             raise unreadable(error, str(output.copy_from)) from None
-    assert context is not None
     own = output.page.source if output.page is not None else None
+    if output.make is not None:
+        return _made(output, own)
+    assert context is not None
     try:
         with reads.recording(own) as recorder:
             text = render(env, output.templates, context, what=output.describe())
@@ -243,6 +245,24 @@ def produce(output: Output, context: dict[str, Any] | None, env: SiteEnvironment
             error.where = _field_location(env.globals["site"].root, page.source, "template")
         raise
     return text.encode("utf-8"), recorder.read()
+
+
+def _made(output: Output, own: str | None) -> tuple[bytes, frozenset]:
+    """The bytes a plugin makes for ``output`` (``Output.make``), with what it read."""
+    try:
+        with reads.recording(own) as recorder:
+            data = output.make()   # type: ignore[misc]
+    except SsgError:
+        raise
+    except Exception as error:
+        code = _code_frame(error.__traceback__)
+        raise PluginError(f"{output.planner} failed making {output.describe()}: {type(error).__name__}: {error}"
+                          + (f"; it was running {code}" if code else ""),
+                          hint="fix the plugin or disable it under [plugins]; the old file is kept") from None
+    if not isinstance(data, bytes):
+        raise PluginError(f"{output.planner} made {type(data).__name__}, not bytes, for {output.describe()}",
+                          hint="Output.make must return the file's bytes")
+    return data, recorder.read()
 
 
 def _field_location(root: Path, source: str, name: str) -> Location:

@@ -71,6 +71,16 @@ def record(key: Key) -> None:
             active.keys.add(key)
 
 
+def page_fields(page: Any, *names: str) -> tuple[Any, ...]:
+    """The fields ``names`` of ``page``, each read noted as a template's read
+    of it is: for plugin code that makes an output's bytes (``Output.make``),
+    whose output is then rebuilt when one of them changes."""
+    if active is not None:
+        for name in names:
+            active.field(page.source, name)
+    return tuple(getattr(page, name) for name in names)
+
+
 class recording:
     """``with recording(own_page) as recorder:`` collects the keys read inside the block."""
 

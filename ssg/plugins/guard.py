@@ -35,7 +35,7 @@ from pathlib import Path
 from typing import Any
 
 from ssg.errors import Location, PluginError, SsgError
-from ssg.model import RENDER_ONLY_FIELDS
+from ssg.model import PAGE_FIELDS
 from ssg.runtime import limits
 
 _NO_CALL: Mapping[str, Any] = {}
@@ -248,17 +248,16 @@ def _check_outputs(plugin_name: str, function: Callable, result: Any) -> None:
 
 
 def _check_fields(plugin_name: str, function: Callable, result: Any) -> None:
-    """ssg_page_fields_read returns a collection of field names of RENDER_ONLY_FIELDS."""
-    names = ", ".join(RENDER_ONLY_FIELDS)
+    """ssg_page_fields_read returns a collection of page field names."""
     if isinstance(result, (str, bytes)) or not isinstance(result, (list, tuple, set, frozenset)):
         raise PluginError(f"plugin '{plugin_name}' returned a {type(result).__name__} from ssg_page_fields_read",
-                          where=definition(function), hint=f"return a tuple of field names among {names}, or ()")
+                          where=definition(function), hint="return a tuple of page field names, or ()")
     for field in result:
-        if field not in RENDER_ONLY_FIELDS:
-            close = difflib.get_close_matches(str(field), RENDER_ONLY_FIELDS, n=1)
+        if field not in PAGE_FIELDS:
+            close = difflib.get_close_matches(str(field), PAGE_FIELDS, n=1)
             raise PluginError(f"plugin '{plugin_name}' returned {field!r} from ssg_page_fields_read, which is not "
-                              "a page field it may declare", where=definition(function),
-                              hint=f"did you mean '{close[0]}'?" if close else f"the fields are {names}")
+                              "a page field", where=definition(function),
+                              hint=f"did you mean '{close[0]}'?" if close else f"the fields are {', '.join(PAGE_FIELDS)}")
 
 
 RESULT_CHECKS: dict[str, Callable[[str, Callable, Any], None]] = {

@@ -151,19 +151,22 @@ def ssg_build_finished(site: Site, result: BuildResult) -> None:
 
 @hookspec
 def ssg_page_fields_read(config: SiteConfig) -> Collection[str] | None:
-    """Declare which of a page's text and params this plugin's site-level hooks read.
+    """Declare which page fields this plugin's site-level hooks read.
 
     The site-level hooks are ``ssg_site_loaded``, ``ssg_jinja_environment``,
     ``ssg_generate_outputs``, ``ssg_plan_outputs`` and ``ssg_template_context``.
-    Return a collection of the names ``content``, ``summary``, ``body``,
-    ``toc``, ``params``, ``line_offset`` (the page fields ssg itself reads only
-    when rendering) that they read, ``()`` for none; ``config`` is the site's
-    configuration. ``ssg serve`` rebuilds an edit that changed only fields no
-    plugin reads without running the site-level hooks again (ssg/build/sources/kept.py). A
+    Return the names of the ``Page`` fields they read (``title``, ``date``,
+    ``taxonomies``, ``summary``, ``params``...), ``()`` for none; ``config``
+    is the site's configuration. What a template reads, and what an output's
+    ``make`` reads through ``page_fields``, is recorded and need not be
+    declared. An edit of a page that changed only fields no plugin reads
+    (of ``EDITABLE_FIELDS``: its text, params, title, date, weight) is rebuilt
+    without loading the site again (ssg/build/sources/kept.py, partial.py). A
     plugin with site-level hooks that does not implement this hook (nor has a
     module attribute ``page_fields_read``, the older form), or returns None,
-    is taken to read all of them: always right, only slower. Another name is
-    an error naming the plugin. Called for each plugin that implements it.
+    is taken to read all of them: always right, only slower. A name that is
+    not a page field is an error naming the plugin. Called for each plugin
+    that implements it.
     """
 
 

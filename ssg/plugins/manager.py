@@ -33,7 +33,7 @@ import pluggy
 
 from ssg.config.schema import Option, Table
 from ssg.errors import ConfigError, Location, PluginError
-from ssg.model import RENDER_ONLY_FIELDS
+from ssg.model import EDITABLE_FIELDS
 from ssg.plugins import hookspecs
 from ssg.plugins.guard import Calls, definition, guard, plugin_failure
 from ssg.sources.files import irregular
@@ -284,15 +284,16 @@ class Plugins:
         return {caller.name for caller in self.pm.get_hookcallers(self.pm.get_plugin(name)) or ()}
 
     def page_fields_read(self, config: Any) -> set[str]:
-        """The fields among ``RENDER_ONLY_FIELDS`` (a page's text, its params)
-        that some plugin's site-level hooks may read. A plugin declares its
-        own with the hook ``ssg_page_fields_read(config)`` (or, as before
-        that hook, a module attribute ``page_fields_read``: a collection of
-        field names, or a function of the site's config returning one). A
-        plugin with site-level hooks that declares nothing may read them all.
-        ``ssg serve`` rebuilds an edit that changed only other such fields
-        without running those hooks again (ssg/build/sources/kept.py)."""
-        every = set(RENDER_ONLY_FIELDS)
+        """The fields among ``EDITABLE_FIELDS`` (a page's text, params, title,
+        date...) that some plugin's site-level hooks may read. A plugin
+        declares what they read with the hook ``ssg_page_fields_read(config)``
+        (or, as before that hook, a module attribute ``page_fields_read``: a
+        collection of field names, or a function of the site's config
+        returning one). A plugin with site-level hooks that declares nothing
+        may read them all. An edit that changed only other such fields is
+        rebuilt without running those hooks again (ssg/build/sources/kept.py,
+        partial.py)."""
+        every = set(EDITABLE_FIELDS)
         declares = dict(self.each_plugin(self.pm.hook.ssg_page_fields_read))
         read: set[str] = set()
         for name, plugin in self.plugins.items():

@@ -42,6 +42,9 @@ bodies = st.sampled_from(["One.", "Two words.", "## Head\n\nText.", "Link to [a]
 operations = st.one_of(
     st.tuples(st.just("write"), st.sampled_from(NAMES), titles, days, tag_lists, bodies),
     st.tuples(st.just("body"), st.sampled_from(NAMES), bodies),
+    # one front matter field: ssg serve rebuilds a title, and a date that keeps the post's place, warm
+    st.tuples(st.just("field"), st.sampled_from(NAMES), st.just("title"), titles.map(lambda t: f'"{t}"')),
+    st.tuples(st.just("field"), st.sampled_from(NAMES), st.just("date"), days.map(lambda d: f"2024-02-{d:02d}")),
     st.tuples(st.just("delete"), st.sampled_from(NAMES)),
     st.tuples(st.just("rename"), st.sampled_from(NAMES), st.sampled_from(NAMES)),
     st.tuples(st.just("template"), st.integers(min_value=0, max_value=len(PAGE_TEMPLATES) - 1)),
@@ -58,6 +61,7 @@ def apply(site: Path, op: tuple) -> set[str]:
     posts = site / "content/posts"
     touched = {
         "write": lambda: [posts / f"{op[1]}.md"], "body": lambda: [posts / f"{op[1]}.md"],
+        "field": lambda: [posts / f"{op[1]}.md"],
         "delete": lambda: [posts / f"{op[1]}.md"], "rename": lambda: [posts / f"{op[1]}.md", posts / f"{op[2]}.md"],
         "template": lambda: [site / "templates/page.html"], "data": lambda: [site / "data/site.yaml"],
         "config": lambda: [site / "ssg.toml"], "static": lambda: [site / "static" / op[1]],
@@ -76,6 +80,13 @@ def _apply(site: Path, op: tuple) -> None:
         if path.exists():
             front, _, _ = path.read_text().rpartition("---\n")
             path.write_text(front + "---\n" + op[2] + "\n")
+    elif kind == "field":
+        path = posts / f"{op[1]}.md"
+        if path.exists():
+            lines = path.read_text().split("\n")
+            at = next(n for n, line in enumerate(lines) if line.startswith(f"{op[2]}: "))
+            lines[at] = f"{op[2]}: {op[3]}"
+            path.write_text("\n".join(lines))
     elif kind == "delete":
         (posts / f"{op[1]}.md").unlink(missing_ok=True)
     elif kind == "rename":
@@ -176,6 +187,15 @@ def test_warm_builds_happen_in_an_edit_sequence():
     the summary (the feeds read it) are built warm."""
     ops = [("write", "b", "Beta", 2, ["red"], "<!--more-->Tail."), ("body", "b", "<!--more-->One."),
            ("body", "a", "First.\n\nSecond paragraph."), ("body", "b", "<!--more-->Link to [a](a.md).")]
+    assert check_sequence(ops, warm=True) == (3, 0)
+
+
+def test_title_and_date_edits_are_built_warm_in_an_edit_sequence():
+    """The oracle checks warm builds of title and date edits too: a new title,
+    a date that keeps the post's place; a date that moves it is a full build."""
+    ops = [("write", "b", "Beta", 5, ["red"], "One."), ("field", "b", "title", '"Beta two"'),
+           ("field", "a", "title", '"Alpha & more"'), ("field", "a", "date", "2024-02-03"),
+           ("field", "a", "date", "2024-02-09")]
     assert check_sequence(ops, warm=True) == (3, 0)
 
 

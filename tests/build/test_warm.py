@@ -102,11 +102,33 @@ def test_the_link_target_of_an_edited_page_is_resolved(serving, tmp_path):
     assert_like_a_clean_build(serving.root, tmp_path)
 
 
+def _written_exactly_what_changed(before: dict[str, bytes], root) -> list[str]:
+    after = tree(root / "public")
+    return sorted(rel for rel in after if before.get(rel) != after[rel])
+
+
+@pytest.mark.parametrize("edit, shown", [
+    # the title: the post's page, the lists and feeds that show it, the home page listing it
+    pytest.param(post("Alpha renamed", "Alpha body.", day=1), "Alpha renamed", id="title"),
+    # a date that keeps the post between its neighbours (Beta on the 2nd, none before it): lists keep their order
+    pytest.param(post("Alpha", "Alpha body.", day=1).replace("2024-03-01", "2023-12-24"), "2023-12-24", id="date"),
+    # the summary (front matter): the lists and feeds that show it
+    pytest.param(post("Alpha", "Alpha body.", summary="A new summary.", day=1), "A new summary.", id="summary"),
+])
+def test_title_date_and_summary_edits_are_rebuilt_warm_writing_what_changed(serving, tmp_path, edit, shown):
+    before = tree(serving.root / "public")
+    result = serving.edit("content/posts/a.md", edit)
+    assert result.ok and result.warm, result.errors
+    assert result.written == _written_exactly_what_changed(before, serving.root)
+    assert "posts/a/index.html" in result.written and len(result.written) > 1
+    assert shown in (serving.root / "public/posts/a/index.html").read_text()
+    assert_like_a_clean_build(serving.root, tmp_path)
+    assert_state_is_exact(serving.root)
+
+
 @pytest.mark.parametrize("edit", [
-    pytest.param(post("Alpha renamed", "Alpha body.", day=1), id="title"),
     pytest.param(post("Alpha", "Alpha body.", tags="z", day=1), id="tags"),
-    pytest.param(post("Alpha", "Alpha body.", day=9), id="date"),
-    pytest.param(post("Alpha", "Alpha body.", summary="A new summary.", day=1), id="summary-the-feeds-show"),
+    pytest.param(post("Alpha", "Alpha body.", day=9), id="a-date-that-moves-it-past-others"),
     pytest.param(post("Alpha", "Now linking [nothing](missing.md).", day=1), id="a-link-that-warns"),
     pytest.param("---\ntitle: [unclosed\n---\nx\n", id="a-parse-error"),
     pytest.param(post("Alpha", "Alpha body.", day=1).replace("tags:", "draft: true\ntags:"), id="now-a-draft"),

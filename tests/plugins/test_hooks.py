@@ -335,7 +335,7 @@ def test_ssg_page_fields_read_decides_which_text_edits_ssg_serve_rebuilds_warm(m
 
 @pytest.mark.parametrize("fields, says_what", [
     pytest.param('("bdy",)', "plugin 'probe' returned 'bdy' from ssg_page_fields_read, which is not a page "
-                             "field it may declare (did you mean 'body'?)", id="a misspelt field"),
+                             "field (did you mean 'body'?)", id="a misspelt field"),
     pytest.param('"body"', "plugin 'probe' returned a str from ssg_page_fields_read", id="a string"),
 ])
 def test_ssg_page_fields_read_refuses_what_is_not_a_collection_of_fields(make_site, cli, fields, says_what):

@@ -1,7 +1,8 @@
 """Edits of page text, as the kept-model (ssg/build/sources/kept.py) and partial-site
 (ssg/build/sources/partial.py) sources take them: a page parsed again, placed and passed
 through ``ssg_page_parsed`` like loading does, which may differ from its
-last version only in render-only fields no site-level hook reads. Anything
+last version only in fields no site-level hook reads and ssg's planning reads
+only for the page's own outputs or its place in the lists (``free_fields``). Anything
 else (a warning, an error, another field changed) declines the edit: a full
 load then builds it and says what there is to say."""
 
@@ -13,7 +14,7 @@ from typing import TYPE_CHECKING, Any
 
 from ssg.build.pipeline import Decline
 from ssg.errors import SsgError
-from ssg.model import RENDER_ONLY_FIELDS, Page, Site
+from ssg.model import EDITABLE_FIELDS, RENDER_ONLY_FIELDS, Page, Site
 
 if TYPE_CHECKING:
     from ssg.graph.fingerprint import KnownText
@@ -77,12 +78,38 @@ def linked(site: Site, page: Page, parsed: KnownText | None, seconds: float) -> 
 
 def differs_only_in(before: dict[str, Any], after: dict[str, Any], free: frozenset[str]) -> bool:
     """Whether a page's fields ``after`` differ from ``before`` only in the
-    ``free`` ones (render-only fields no site-level hook reads)."""
+    ``free`` ones (``free_fields``)."""
     return after.keys() == before.keys() and all(
         after[name] is value or after[name] == value for name, value in before.items() if name not in free)
 
 
 def free_fields(plugins: Plugins, config: Any) -> frozenset[str]:
-    """The render-only fields no plugin's site-level hook reads: an edit of
-    them alone leaves the site hooks' work as it was."""
-    return frozenset(RENDER_ONLY_FIELDS) - plugins.page_fields_read(config)
+    """The fields of a regular page an edit may change without the site being
+    loaded again: ``EDITABLE_FIELDS`` that no plugin's site-level hook reads."""
+    return frozenset(EDITABLE_FIELDS) - plugins.page_fields_read(config)
+
+
+def free_for(page: Page, free: frozenset[str]) -> frozenset[str]:
+    """``free`` for ``page``: a section's or the home page's title and date
+    are read while planning (the section's title, its list), so of those
+    pages only the render-only fields are free."""
+    return free if page.kind == "page" else free & _RENDER_ONLY
+
+
+_RENDER_ONLY = frozenset(RENDER_ONLY_FIELDS)
+
+
+def changed_fields(before: dict[str, Any], after: dict[str, Any]) -> set[str]:
+    """The names of the fields whose values differ."""
+    return {name for name, value in before.items() if not (after[name] is value or after[name] == value)}
+
+
+def keeps_place(pages: list[Page], at: int, new: Page) -> bool:
+    """Whether ``new``, standing in for ``pages[at]`` (sorted by ``sort_key``),
+    still sorts between its neighbours: then every list ssg makes, each a
+    subsequence of ``site.pages`` in its order, keeps its order too."""
+    from ssg.sources.load import sort_key
+
+    key = sort_key(new)
+    return ((at == 0 or sort_key(pages[at - 1]) < key)
+            and (at + 1 == len(pages) or key < sort_key(pages[at + 1])))

@@ -44,11 +44,11 @@ from ssg.build.dirty import Decision
 from ssg.build.options import BuildOptions
 from ssg.build.pipeline import Build, Decline, NewRecords, Prepared, assign_key_ids
 from ssg.build.prune import Pruned
-from ssg.build.sources.edits import Edit, differs_only_in, linked, settle
+from ssg.build.sources.edits import Edit, changed_fields, differs_only_in, free_for, keeps_place, linked, settle
 from ssg.errors import SsgError
 from ssg.graph.fingerprint import KnownText
 from ssg.graph.state import Learnt, OutputRecord, SourceRecord
-from ssg.model import TEXT_FIELDS, Output, Page, Site
+from ssg.model import PLACE_FIELDS, TEXT_FIELDS, Output, Page, Site
 
 if TYPE_CHECKING:
     from ssg.build.templates import SiteEnvironment
@@ -102,6 +102,10 @@ class _Index:
         for text, dep_id in self.ids.items():
             self._note(text, dep_id)
         self.position = {output.path: at for at, output in enumerate(model.outputs)}
+        self.of_source: dict[str, list[int]] = {}    # page source -> indexes of the templated outputs of that page
+        for at, output in enumerate(model.outputs):
+            if output.page is not None and output.templates:
+                self.of_source.setdefault(output.page.source, []).append(at)
         self.readers: dict[int, set[int]] = {}        # key id -> indexes of the outputs that read it
         for output in model.outputs:
             self.read(output.path, (), model.records[output.path].deps)
@@ -226,16 +230,21 @@ class KeptModel:
         self.by_hand = hand_edits(model, outputs)
         if not all(model.inputs.listed(edit.source) for edit in edits):
             raise Decline("a file was added or removed")
-        # Only now is the model changed: the live pages take the new text (every list holding them still does).
+        # Only now is the model changed: the live pages take the new fields (every list holding them still
+        # does, in the same order), and the outputs of a page whose title changed are planned again.
+        self.replanned: list[int] = []
         for edit in edits:
             model.inputs.update(edit.source, edit.stamp)
             if edit.page is None:
                 continue
             page = model.pages[edit.source]
+            retitled = edit.page.title != page.title
             for name in {*TEXT_FIELDS, *model.free}:   # the text always: its KnownText holds those very objects
                 value = getattr(edit.page, name)
                 if name in TEXT_FIELDS or value is not getattr(page, name) and value != getattr(page, name):
                     setattr(page, name, value)
+            if retitled:
+                self.replanned += self._replan(build, model.index.of_source.get(edit.source, ()))
             if edit.known is not None:
                 model.known[edit.source] = edit.known
             else:
@@ -251,6 +260,27 @@ class KeptModel:
         return Prepared(model.site, planned=model.records.keys(), env=model.env, outputs=model.outputs,
                         contexts=model.contexts, plans=model.plans, records=model.records, evaluate=evaluate)
 
+    def _replan(self, build: Build, indexes: Collection[int]) -> list[int]:
+        """Plan the outputs at ``indexes`` (the outputs of a page, whose title
+        changed) again: those whose plan changed."""
+        from ssg.build.dirty import plan_fingerprint
+        from ssg.build.render import render_context
+        from ssg.graph.fingerprint import Fingerprinter
+
+        model, changed = self.model, []
+        for at in indexes:
+            output = model.outputs[at]
+            output.title = output.page.title if output.page is not None else output.title
+            try:
+                context = render_context(output, model.site, model.plugins)
+            except SsgError as error:
+                raise Decline(f"{output.path}: {error}") from None
+            plan = plan_fingerprint(output, context, Fingerprinter())
+            if plan != model.plans[at]:
+                model.contexts[at], model.plans[at] = context, plan
+                changed.append(at)
+        return changed
+
     def dirty(self, build: Build, prepared: Prepared) -> Decision:
         """The outputs that read a key of an edited page that fingerprints differently now."""
         from ssg.build.dirty import dirty_reason
@@ -260,11 +290,13 @@ class KeptModel:
         changed = {dep_id for dep_id in self.ids if evaluate.changed(*model.deps[dep_id])}
         decision = Decision()
         decision.dirty = sorted(set().union(*(index.readers.get(dep_id, ()) for dep_id in changed),
-                                            (index.position[path] for path in self.by_hand)))
+                                            (index.position[path] for path in self.by_hand), self.replanned))
+        replanned = set(self.replanned)
         for at in decision.dirty:
             path = model.outputs[at].path
-            decision.reasons[path] = self.by_hand.get(path) or dirty_reason(model.records[path].deps, model.deps,
-                                                                            changed, evaluate)
+            decision.reasons[path] = self.by_hand.get(path) or (
+                "its plan changed (templates, page, listed pages or context)" if at in replanned else
+                dirty_reason(model.records[path].deps, model.deps, changed, evaluate))
         build.lap("dirty check")
         return decision
 
@@ -316,8 +348,11 @@ def _edits(model: Model, paths: frozenset[str]) -> list[Edit]:
             before = model.parsed[job.source]
             if not settle(model.site, model.plugins, page, job, before["bundle_files"]):
                 raise Decline(f"{source} is not published")
-            if not differs_only_in(before, vars(page), model.free):
-                raise Decline(f"{source}: fields beyond its text changed")
+            if not differs_only_in(before, vars(page), free_for(page, model.free)):
+                raise Decline(f"{source}: fields a site-level hook or the plan reads changed")
+            if not changed_fields(before, vars(page)).isdisjoint(PLACE_FIELDS) and not keeps_place(
+                    model.site.pages, model.site.pages.index(model.pages[source]), page):
+                raise Decline(f"{source}: its place in the lists changed")
             edit.parsed = dict(vars(page))
             edit.known = linked(model.site, page, parsed, seconds)
         edits.append(edit)

@@ -46,7 +46,9 @@ from ssg.build.survey import Survey
 from ssg.errors import SsgError
 from ssg.graph.fingerprint import KnownText, page_state
 from ssg.graph.state import STATE_DB, BuildState, Learnt, SourceRecord, read_source
-from ssg.model import Page, Site
+from ssg.model import RENDER_ONLY_FIELDS, Page, Site
+
+RENDER_ONLY = frozenset(RENDER_ONLY_FIELDS)
 
 if TYPE_CHECKING:
     from ssg.build.render import Rendered
@@ -171,7 +173,7 @@ class PartialSite:
             new, new_known = self.settle(blob, job, sha)
             if old is None or new is None or old.bundle_files:
                 raise Decline(f"{source} is not published, or is a bundle")
-            if not differs_only_in(vars(old), vars(new), free):
+            if not differs_only_in(vars(old), vars(new), free & RENDER_ONLY):
                 raise Decline(f"{source}: fields beyond its text changed")
             rows.update(state.page_deps(source))
             whole = next((fp for text, fp in rows.values() if text == f"page\x1f{source}"), None)
