@@ -28,7 +28,7 @@ several fields fingerprints as the fingerprints of its fields joined by
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
+from collections.abc import Collection, Iterable, Mapping
 from typing import TYPE_CHECKING
 
 from ssg.graph.fingerprint import MISSING, Fingerprinter, KnownText, digest, page_state
@@ -45,7 +45,8 @@ class Evaluator:
     """Fingerprints keys against one build's model; each key once per build."""
 
     def __init__(self, site: Site, env: SiteEnvironment, file_digest, previous: Mapping[str, str] | None = None,
-                 known: Mapping[str, KnownText] | None = None, pages: Mapping[str, Page] | None = None):
+                 known: Mapping[str, KnownText] | None = None, pages: Mapping[str, Page] | None = None,
+                 changed_pages: Collection[str] | None = None):
         self.site = site
         self.known = known or {}            # source -> a page's long fields with their digest (see page_state)
         self.env = env
@@ -57,6 +58,8 @@ class Evaluator:
         self._done: dict[Key, str] = {}
         self._stored: dict[Key, tuple[str, str]] = {}     # key -> (its text, its fingerprint or '') as stored
         self._page_changed: dict[str, bool] = {}
+        if changed_pages is not None:      # known to the caller: every other page is the last build's, untouched
+            self._page_changed = _Except(changed_pages)
 
     def __call__(self, key: Key) -> str:
         value = self._done.get(key)
@@ -164,6 +167,19 @@ def _regular_file(path: str) -> bool:
         return stat.S_ISREG(os.stat(path).st_mode)
     except (OSError, ValueError):
         return False
+
+
+class _Except(dict):
+    """Page source -> whether it changed, when the caller knows which did (``changed_pages``)."""
+
+    def __init__(self, changed: Collection[str]):
+        super().__init__(dict.fromkeys(changed, True))
+
+    def __missing__(self, source: str) -> bool:
+        return False
+
+    def get(self, source: str, default: object = None) -> bool:   # type: ignore[override]
+        return self[source]
 
 
 def key_text(key: Key) -> str:

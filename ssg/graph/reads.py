@@ -49,10 +49,19 @@ class Recorder:
                 names.add(name)
 
     def read(self) -> frozenset[Key]:
-        """Every key read."""
-        join = FIELDS.join
-        return frozenset((*self.keys, *(("field", source, join(sorted(names)) if len(names) > 1 else next(iter(names)))
-                                         for source, names in self.fields.items())))
+        """Every key read (the names of a list's entries joined once per set of names, not once per entry)."""
+        joined: dict[frozenset[str], str] = {}
+        keys = list(self.keys)
+        for source, names in self.fields.items():
+            if len(names) == 1:
+                keys.append(("field", source, next(iter(names))))
+                continue
+            names = frozenset(names)
+            text = joined.get(names)
+            if text is None:
+                text = joined[names] = FIELDS.join(sorted(names))
+            keys.append(("field", source, text))
+        return frozenset(keys)
 
 
 active: Recorder | None = None     # the recorder of the output being rendered (read it as ``reads.active``)

@@ -34,7 +34,7 @@ a full build would leave it: a ``ssg build`` that follows writes nothing.
 
 from __future__ import annotations
 
-from collections.abc import Collection
+from collections.abc import Collection, Iterator, Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
@@ -125,6 +125,22 @@ class _Index:
             self.readers[dep_id].discard(at)
         for dep_id in after:
             self.readers.setdefault(dep_id, set()).add(at)
+
+
+class _Fingerprints(Mapping[str, str]):
+    """Key text -> its fingerprint as the model's last build committed it."""
+
+    def __init__(self, model: Model):
+        self.deps, self.ids = model.deps, model.index.ids
+
+    def __getitem__(self, text: str) -> str:
+        return self.deps[self.ids[text]][1]
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self.ids)
+
+    def __len__(self) -> int:
+        return len(self.ids)
 
 
 @dataclass
@@ -255,8 +271,10 @@ class KeptModel:
         # The keys of the edited pages: the other pages did not change, so neither did theirs.
         self.ids = [dep_id for edit in edits if edit.page is not None
                     for dep_id in model.index.of_page.get(edit.source, ())]
-        previous = dict(model.deps[dep_id] for dep_id in self.ids)
-        evaluate = Evaluator(model.site, model.env, FileDigests({}), previous, model.known, pages=model.pages)
+        # What every key fingerprinted as when committed (the edited pages' as before the edit): a list that
+        # read ten thousand other pages takes their fingerprints from there, not from the pages again.
+        evaluate = Evaluator(model.site, model.env, FileDigests({}), _Fingerprints(model), model.known,
+                             pages=model.pages, changed_pages={edit.source for edit in edits if edit.page is not None})
         return Prepared(model.site, planned=model.records.keys(), env=model.env, outputs=model.outputs,
                         contexts=model.contexts, plans=model.plans, records=model.records, evaluate=evaluate)
 
