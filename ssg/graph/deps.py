@@ -28,7 +28,7 @@ several fields fingerprints as the fingerprints of its fields joined by
 
 from __future__ import annotations
 
-from collections.abc import Collection, Iterable, Mapping
+from collections.abc import Callable, Collection, Iterable, Mapping
 from typing import TYPE_CHECKING
 
 from ssg.graph.fingerprint import MISSING, Fingerprinter, KnownText, digest, page_state
@@ -46,7 +46,7 @@ class Evaluator:
 
     def __init__(self, site: Site, env: SiteEnvironment, file_digest, previous: Mapping[str, str] | None = None,
                  known: Mapping[str, KnownText] | None = None, pages: Mapping[str, Page] | None = None,
-                 changed_pages: Collection[str] | None = None):
+                 changed_pages: Collection[str] | None = None, deferred: Callable[[Key], bool] | None = None):
         self.site = site
         self.known = known or {}            # source -> a page's long fields with their digest (see page_state)
         self.env = env
@@ -60,6 +60,7 @@ class Evaluator:
         self._page_changed: dict[str, bool] = {}
         if changed_pages is not None:      # known to the caller: every other page is the last build's, untouched
             self._page_changed = _Except(changed_pages)
+        self.deferred = deferred           # keys ``stored`` leaves to the build, as those of files
 
     def __call__(self, key: Key) -> str:
         value = self._done.get(key)
@@ -69,12 +70,13 @@ class Evaluator:
 
     def stored(self, keys: Iterable[Key]) -> dict[str, str]:
         """``keys`` as the state stores them: key text -> fingerprint, ''
-        for the keys of files (``BY_BUILD``). Each key's entry is made once
+        for the keys of files (``BY_BUILD``) and the ``deferred`` ones. Each key's entry is made once
         and shared: the dict of a list that read thousands of keys is built
         in C, and a batch of results pickles each text once."""
-        entries = self._stored
+        entries, deferred = self._stored, self.deferred
         for key in [key for key in keys if key not in entries]:
-            entries[key] = (key_text(key), "" if key[0] in BY_BUILD else self(key))
+            entries[key] = (key_text(key), "" if key[0] in BY_BUILD or deferred is not None and deferred(key)
+                            else self(key))
         return dict(map(entries.__getitem__, keys))
 
     def changed(self, text: str, fp: str) -> bool:

@@ -45,7 +45,7 @@ from typing import Any
 from ssg.graph.journal import JOURNAL, read_journal
 from ssg.graph.relpaths import bad_paths
 
-SCHEMA_VERSION = "6"
+SCHEMA_VERSION = "7"
 STATE_DB = "state.db"
 
 
@@ -115,6 +115,8 @@ class Learnt:
     folders: dict[str, int] = field(default_factory=dict)              # output folder -> mtime
     all_folders: bool = True       # ``folders`` are all of them (False: only those that changed)
     reset: bool = False            # forget every output and key first (the settings changed)
+    pages: dict[str, bytes] = field(default_factory=dict)       # page source -> its page index row, changed
+    dropped_pages: set[str] = field(default_factory=set)
     # The folder this build wrote (a full build says it): when it is not the last
     # build's, the records of the last one's are kept in ``roots``, as are the files a
     # killed build's journal names in another folder.
@@ -201,7 +203,7 @@ class BuildState:
     def _create(self) -> None:
         version = self.meta("schema")
         if version is not None and version != SCHEMA_VERSION:
-            for table in ("meta", "sources", "outputs", "deps", "folders", "roots"):
+            for table in ("meta", "sources", "outputs", "deps", "folders", "roots", "pages"):
                 self.db.execute(f"DROP TABLE IF EXISTS {table}")
         self.db.executescript("""
             CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT);
@@ -210,6 +212,7 @@ class BuildState:
                                                 mtime_ns INTEGER, deps BLOB);
             CREATE TABLE IF NOT EXISTS deps (id INTEGER PRIMARY KEY, key TEXT, fp TEXT);
             CREATE TABLE IF NOT EXISTS folders (path TEXT PRIMARY KEY, mtime_ns INTEGER);
+            CREATE TABLE IF NOT EXISTS pages (source TEXT PRIMARY KEY, fields BLOB);
             CREATE TABLE IF NOT EXISTS roots (root TEXT, path TEXT, sha TEXT, size INTEGER, mtime_ns INTEGER,
                                               PRIMARY KEY (root, path));
         """)
@@ -375,6 +378,13 @@ class BuildState:
             raise StateDamaged("its folders table holds a time that is not a number")
         return found
 
+    def page_index(self) -> list[tuple[str, bytes]]:
+        """(source, row) of every page of the page index (ssg/sources/pageindex.py)."""
+        return self.db.execute("SELECT source, fields FROM pages").fetchall()
+
+    def indexed_sources(self) -> set[str]:
+        return {source for (source,) in self.db.execute("SELECT source FROM pages")}
+
     def parsed_page(self, path: str) -> bytes | None:
         """The parse cache's page for the content file ``path``, if any."""
         row = self.db.execute("SELECT parsed FROM sources WHERE path = ?", (path,)).fetchone()
@@ -441,6 +451,8 @@ class BuildState:
             if learnt.all_folders:
                 db.execute("DELETE FROM folders")
             db.executemany("INSERT OR REPLACE INTO folders VALUES (?, ?)", folders.items())
+            db.executemany("DELETE FROM pages WHERE source = ?", ((p,) for p in learnt.dropped_pages))
+            db.executemany("INSERT OR REPLACE INTO pages VALUES (?, ?)", learnt.pages.items())
             db.executemany("DELETE FROM outputs WHERE path = ?", ((p,) for p in learnt.dropped_outputs))
             db.executemany("INSERT OR REPLACE INTO outputs VALUES (?, ?, ?, ?, ?, ?)",
                            ((p, r.plan, r.sha, r.size, r.mtime_ns, marshal.dumps(tuple(r.deps)))

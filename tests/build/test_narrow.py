@@ -103,7 +103,7 @@ def test_edits_in_a_row_then_a_full_build_agree(site, tmp_path):
         "a link to a page the partial site did not hold resolves to its URL"
     site.assert_like_a_clean_build(tmp_path)
     result = site.edit({"content/posts/a.md": post("Alpha renamed", "Alpha body.", day=1)})
-    assert not result.narrow and "posts/a/index.html" in result.written
+    assert result.narrow and "posts/a/index.html" in result.written
     site.assert_like_a_clean_build(tmp_path)
 
 
@@ -155,13 +155,32 @@ COUNT_TEMPLATE = '{{ page.content }}<p>{{ count }} pages</p>\n'
 @pytest.mark.parametrize("files, edit", [
     pytest.param({"templates/page.html": TERM_COUNT}, {}, id="the template reads a term's page count"),
     pytest.param({"templates/page.html": SITE_PAGES}, {}, id="the template reads the page list"),
-    pytest.param({"plugins/newer.py": NEXT_PLUGIN, "templates/page.html": NEXT_TEMPLATE}, {},
-                 id="a site hook changes the page"),
     pytest.param({"plugins/count.py": COUNT_PLUGIN, "templates/page.html": COUNT_TEMPLATE}, {},
                  id="a plugin puts a site-wide value in the render context"),
     pytest.param({}, {"content/posts/a.md": post("Alpha", "New body.", summary="A new summary.", day=1)},
                  id="the summary the lists show changed"),
+    pytest.param({}, {"content/posts/a.md": post("Alpha again", "New body.", day=1)}, id="the title changed"),
+    pytest.param({}, {"content/posts/a.md": post("Alpha", "New body.", day=1).replace("2024-03-01", "2024-02-01")},
+                 id="a date that keeps the post's place"),
+])
+def test_the_partial_site_holds_every_page_of_the_index(make_site, tmp_path, files, edit):
+    """Every page of the site is in the partial site (from the page index):
+    what a template or a plugin reads of the others, or of the lists, terms and
+    sections, is the site's; a title, summary or date edit renders the lists
+    and feeds that show it."""
+    site = Site(make_site({rel: text for rel, text in {**SITE, **files}.items() if text is not None}))
+    result = site.edit({"content/posts/a.md": post("Alpha", "Edited body.", day=1), **edit})
+    assert result.narrow and "load" not in result.timings, result.timings
+    assert "posts/a/index.html" in result.written
+    site.assert_like_a_clean_build(tmp_path)
+    site.assert_state_is_exact()
+
+
+@pytest.mark.parametrize("files, edit", [
+    pytest.param({"plugins/newer.py": NEXT_PLUGIN, "templates/page.html": NEXT_TEMPLATE}, {},
+                 id="a site hook changes the page"),
     pytest.param({}, {"content/posts/a.md": post("Alpha", "New body.", tags="x, z", day=1)}, id="tags changed"),
+    pytest.param({}, {"content/posts/a.md": post("Alpha", "New body.", day=9)}, id="a date that moves the post"),
     pytest.param({}, {"content/posts/d.md": post("Delta", "New post.", day=4)}, id="a new page"),
     pytest.param({}, {"content/posts/c.md": None}, id="a deleted page"),
     pytest.param({}, {"templates/page.html": PAGE + "<footer>f</footer>"}, id="a template edit"),
@@ -237,3 +256,30 @@ def test_the_cli_explains_a_narrow_rebuild(site, cli):
     assert report["files_written"] == 1 and report["files_parsed"] == 1
     assert report["explain"] == {"posts/a/": "rebuilt: content/posts/a.md (the page itself) changed",
                                  "posts/b/": "not rebuilt: nothing it depends on changed"}
+
+
+OTHER_TEXT = '{{ page.content }}{% for p in site.pages %}<div>{{ p.content }}</div>{% endfor %}\n'
+
+
+def test_a_render_that_reads_another_page_s_text_is_a_full_build(make_site, tmp_path):
+    """The page index holds pages without their long text: a template that
+    shows another page's content cannot be rendered from it."""
+    site = Site(make_site({**SITE, "templates/page.html": OTHER_TEXT}))
+    result = site.edit({"content/posts/a.md": post("Alpha", "Edited body.", day=1)})
+    assert not result.narrow and "load" in result.timings
+    assert "<div><p>Gamma body, linking" in (site.root / "public/posts/a/index.html").read_text()
+    site.assert_like_a_clean_build(tmp_path)
+
+
+def test_a_page_missing_from_the_index_is_a_full_build(site, tmp_path):
+    import sqlite3
+
+    with sqlite3.connect(site.root / ".ssg/state.db") as db:
+        db.execute("DELETE FROM pages WHERE source = 'content/posts/c.md'")
+    result = site.edit({"content/posts/a.md": post("Alpha renamed", "Edited body.", day=1)})
+    assert not result.narrow and "load" in result.timings
+    assert "Gamma" in (site.root / "public/posts/index.html").read_text()
+    site.assert_like_a_clean_build(tmp_path)
+    result = site.edit({"content/posts/a.md": post("Alpha renamed twice", "Edited body.", day=1)})
+    assert result.narrow, "the full build wrote the index again"
+    site.assert_like_a_clean_build(tmp_path)

@@ -124,12 +124,15 @@ class FullLoad:
                 "warnings": json.dumps([w for w in site.warnings if w not in pruned.told]),
                 "strays": json.dumps(pruned.strays),
                 "sections": json.dumps(list(site.sections)),
-                "skipped": json.dumps(site.skipped)}     # in order: a narrow rebuild's partial site has them all
+                "skipped": json.dumps(site.skipped),
+                "published": str(len(site.pages))}     # the page index holds that many rows (a partial site checks)
         self.committed_records = outputs
+        indexed, unindexed = _index_rows(build, prepared, outputs)
         return Learnt(meta=meta, sources=files.updated,     # the parse cache's are staged
                       dropped_sources=set(self.sources) - cache.seen - files.used,
                       outputs=outputs, dropped_outputs=pruned.gone - set(outputs),
                       deps=changed_deps, dropped_deps=dropped_deps, folders=self.folders,
+                      pages=indexed, dropped_pages=unindexed,
                       reset=not survey.same_settings, output_root=str(build.output_root))
 
     def committed(self, build: Build, prepared: Prepared, token: str) -> None:
@@ -147,6 +150,27 @@ class FullLoad:
             contexts=prepared.contexts, plans=prepared.plans, records={**self.decision.clean, **self.committed_records},
             deps=self.dep_rows, inputs=self.survey.inputs, folders=self.folders, token=token,
             free=free_fields(build.plugins, build.config), pages=prepared.evaluate.pages)
+
+
+def _index_rows(build: Build, prepared: Prepared, rendered: dict[str, OutputRecord]) -> tuple[dict[str, bytes],
+                                                                                                set[str]]:
+    """The page index rows to write: those of the pages whose own output was
+    rendered (a page whose fields changed is, its record reading the whole
+    page), and of pages the index lacks; and those to drop: of pages no longer published, or whose output
+    failed (the next partial site finds one missing, and declines)."""
+    from ssg.sources.pageindex import index_row
+
+    indexed = build.state.indexed_sources()
+    rows, failed = {}, set()
+    for output in prepared.outputs:
+        page = output.page
+        if page is not None and page.kind == "page" and output.path == page.output_path:
+            if output.path in build.failed:
+                failed.add(page.source)
+            elif output.path in rendered or page.source not in indexed:    # (an index made before, or damaged)
+                rows[page.source] = index_row(page)
+    published = {page.source for page in prepared.site.pages}
+    return rows, (indexed - published) | failed
 
 
 def _plan(build: Build, site: Site) -> tuple[list[Output], list[dict[str, Any] | None]]:

@@ -335,8 +335,12 @@ class KeptModel:
                 "failed": "1" if site.errors else "0"}
         sources = {edit.source: SourceRecord(edit.stamp, edit.sha, edit.blob if edit.blob is not None
                                              else build.state.parsed_page(edit.source)) for edit in self.edits}
+        from ssg.sources.pageindex import index_row
+
+        pages = {edit.source: index_row(model.pages[edit.source]) for edit in self.edits
+                 if edit.page is not None and edit.page.kind == "page"}
         return Learnt(meta=meta, sources=sources, outputs=records, deps=changed_deps, folders=folders,
-                      all_folders=False)
+                      all_folders=False, pages=pages)
 
     def committed(self, build: Build, prepared: Prepared, token: str) -> None:
         self.model.token = token

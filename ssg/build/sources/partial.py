@@ -1,35 +1,38 @@
-"""The partial-site source: ``ssg build`` after edits of page text, without loading the site.
+"""The partial-site source: ``ssg build`` after edits of pages, without loading the site.
 
-A full incremental build loads every page (from the parse cache), plans every
-output and checks every dependency key: at 10,000 pages that is 3 s however
-small the edit. When the only files that changed since the last build are
-content pages whose edit is one a warm rebuild takes (ssg/build/sources/kept.py: the
-fields that changed are render-only ones no site hook reads), the outputs to
-render are found from the build state alone, and rendered in a *partial*
-site: the edited pages; every section, in the site's order (the state keeps
-their names), with its index page from the parse cache; the home page; the
-data and static files; and every site hook run over that small site. Pages
-a link or a template looks up are loaded from the parse cache when asked
-for.
+A full load parses or decodes every page, places it, runs the page hooks,
+resolves its links, plans every output and checks every dependency key: at
+10,000 pages that is 2 s however small the edit. When the only files that
+changed since the last build are regular pages whose edit is one a warm
+rebuild takes (ssg/build/sources/kept.py: the fields that changed are text,
+params, title, date or weight, no site hook reads them, and the page keeps its
+place among the others), the site is made from the build state instead: every
+page from the page index (ssg/sources/pageindex.py: each page as the last
+build held it, without its long text), the edited pages parsed again; every
+section, in the site's order, with its index page from the parse cache; the
+home page; the data and static files; and every site hook run over it. The
+outputs to render are those that read a changed key of an edited page (the
+state says which).
 
-A partial site is not the site, so nothing it makes is trusted until checked
-against what the last build recorded:
+Nothing the partial site makes is trusted until checked against what the
+last build recorded:
 
 - each edited page's *previous* version, placed, hooked and linked in the
-  partial site, must fingerprint exactly as the last build recorded its page
-  (so no site hook changes that page, and its links lead where they led);
-- every output to render must be planned in the partial site with the plan
-  the last build recorded (its templates, page, listed pages, context);
+  partial site, must fingerprint exactly as the last build recorded its page,
+  and make the row the index holds for it;
+- every output to render, but the edited pages' own (whose title may have
+  changed), must be planned with the plan the last build recorded (its
+  templates, page, listed pages and their order, context);
 - every dependency key the new render read, except the edited pages' own
-  changed keys, must fingerprint as recorded: a template that read the page
-  list, a section, a taxonomy or another page's field that the partial site
-  does not hold as the site does gets a different fingerprint.
+  changed keys, must fingerprint as recorded, and no render may read the
+  long text of a page the index holds without it.
 
 What a template reads decides what it shows, so a render whose every read
 matches the site's reads what a full build's render of it would, and makes
 the same bytes. If any check fails, nothing has been written and the source
-declines: the build goes on as a full load. The bytes are written, and the state committed, as
-a full build would leave them (a following build finds nothing to do).
+declines: the build goes on as a full load. The bytes are written, and the
+state committed, as a full build would leave them (a following build finds
+nothing to do).
 """
 
 from __future__ import annotations
@@ -41,14 +44,14 @@ from typing import TYPE_CHECKING, Any
 from ssg.build.dirty import Decision
 from ssg.build.pipeline import Build, Decline, NewRecords, Prepared, assign_key_ids
 from ssg.build.prune import Pruned
-from ssg.build.sources.edits import Edit, differs_only_in, free_fields, linked, settle
+from ssg.build.sources.edits import Edit, changed_fields, differs_only_in, free_fields, free_for, keeps_place, linked, settle
 from ssg.build.survey import Survey
 from ssg.errors import SsgError
 from ssg.graph.fingerprint import KnownText, page_state
+from ssg.graph.reads import FIELDS
 from ssg.graph.state import STATE_DB, BuildState, Learnt, SourceRecord, read_source
-from ssg.model import RENDER_ONLY_FIELDS, Page, Site
-
-RENDER_ONLY = frozenset(RENDER_ONLY_FIELDS)
+from ssg.model import PLACE_FIELDS, Page, Site
+from ssg.sources.pageindex import LONG_TEXT, index_row, indexed_page
 
 if TYPE_CHECKING:
     from ssg.build.render import Rendered
@@ -79,7 +82,7 @@ class _Cached:
         self.loaded: dict[str, Page | None] = {}
         self._db: tuple[int, sqlite3.Connection] | None = None
 
-    def _row(self, source: str) -> SourceRecord | None:
+    def row(self, source: str) -> SourceRecord | None:
         """The parse cache's row, read through a connection of this process
         (a render worker asks too, and a connection does not survive a fork)."""
         if self._db is None or self._db[0] != os.getpid():
@@ -109,7 +112,7 @@ class _Cached:
         if source not in self.loaded:
             self.loaded[source] = None
             job = self.job(source)
-            record = self._row(source) if job is not None else None
+            record = self.row(source) if job is not None else None
             if record is not None and record.parsed is not None:
                 self.loaded[source] = self.partial.settle(record.parsed, job, record.sha)[0]
         return self.loaded[source]
@@ -145,6 +148,8 @@ class PartialSite:
         if state.meta("parser") != self.parser:
             raise Decline("the parser changed")
         warnings = state.meta_json("warnings", list)
+        if state.meta("failed") != "0":
+            raise Decline("the last build failed: a full load says what failed")
         if any(source in warning for warning in warnings for source in changed):
             raise Decline("the last build warned about an edited page")
         options = build.options
@@ -155,13 +160,15 @@ class PartialSite:
                                                     if line.startswith("content/")})
         site.elsewhere = cached.page
         free = free_fields(self.plugins, self.config)
+        self._fill(site)
+        position = {page.source: at for at, page in enumerate(site.pages)}
 
         # Each edited page: its old version as the last build made it, its new version, and what differs.
         edits, self.touched, rows = [], {}, {}
         for source in sorted(changed):
             job, record = cached.job(source), state.source(source)
-            if job is None or job.kind != "page" or record is None or record.parsed is None:
-                raise Decline(f"{source} is not a page of the last build")
+            if job is None or job.kind != "page" or record is None or record.parsed is None or source not in position:
+                raise Decline(f"{source} is not a published page of the last build")
             stamp, sha, blob = parse_file((job, dict(self.config.markdown), record.sha),
                                           seconds=options.page_seconds(self.config))
             if stamp is None or isinstance(blob, SsgError):
@@ -173,22 +180,29 @@ class PartialSite:
             new, new_known = self.settle(blob, job, sha)
             if old is None or new is None or old.bundle_files:
                 raise Decline(f"{source} is not published, or is a bundle")
-            if not differs_only_in(vars(old), vars(new), free & RENDER_ONLY):
-                raise Decline(f"{source}: fields beyond its text changed")
+            if not differs_only_in(vars(old), vars(new), free_for(new, free)):
+                raise Decline(f"{source}: fields a site-level hook or the plan reads changed")
+            at = position[source]
+            if not changed_fields(vars(old), vars(new)).isdisjoint(PLACE_FIELDS) and not keeps_place(
+                    site.pages, at, new):
+                raise Decline(f"{source}: its place in the lists changed")
             rows.update(state.page_deps(source))
             whole = next((fp for text, fp in rows.values() if text == f"page\x1f{source}"), None)
-            site.replace_pages([old])
+            site.pages[at] = old
             old_known = self.linked(old, old_known)
-            if whole is None or page_state(old, old_known) != whole:
+            if whole is None or page_state(old, old_known) != whole or index_row(old) != self.rows[source]:
                 raise Decline(f"{source}: the partial site does not make its last version as the site did")
-            site.replace_pages([new])
+            site.pages[at] = new
             edits.append(Edit(source, stamp, sha, blob, new, known=self.linked(new, new_known)))
         self.edits = edits
+        self.edited = {edit.source for edit in edits}
+        site.replace_pages(site.pages)      # forget the lookups made with the old versions
+        for section in site.sections.values():
+            section.pages = [page for page in site.pages if page.section == section.name]
         build.result.parsed = len(edits)
         build.lap("check edits")
 
-        # The partial site: the new pages, their sections, the home page, data and static files; site hooks.
-        self._fill(site, [edit.page for edit in edits if edit.page is not None])
+        # The site hooks, over every page.
         env = self._environment(site)
         planned = {output.path: output for output in self._plan(site)}
         build.lap("partial site")
@@ -197,8 +211,10 @@ class PartialSite:
         from ssg.sources.inputs import FileDigests
 
         files = FileDigests(_SourceRows(state))
-        known = {edit.source: edit.known for edit in edits if edit.known is not None}
-        evaluate = Evaluator(site, env, files, {text: fp for text, fp in rows.values()}, known)
+        known = {**self.known, **{edit.source: edit.known for edit in edits if edit.known is not None}}
+        edited = self.edited
+        evaluate = Evaluator(site, env, files, {text: fp for text, fp in rows.values()}, known,
+                             changed_pages=edited, deferred=lambda key: key[0] == "field" and key[1] not in edited)
         self.rows, self.planned = rows, planned
         self.prepared = Prepared(site, planned=[row[0] for row in self.survey.stamps], env=env, evaluate=evaluate,
                                  verify=self.verify, warnings=warnings)
@@ -221,14 +237,15 @@ class PartialSite:
         fingerprint = Fingerprinter()
         for path in paths:
             output, record = self.planned.get(path), records[path]
-            if output is None or not output.templates:
+            if output is None or not (output.templates or output.make):
                 raise Decline(f"{path} is not planned alike in the partial site")
             try:
                 context = render_context(output, prepared.site, self.plugins)
             except SsgError as error:
                 raise Decline(f"{path}: {error}") from None
             plan = plan_fingerprint(output, context, fingerprint)
-            if plan != record.plan:
+            own = output.page is not None and output.page.source in self.edited   # its title may have changed
+            if plan != record.plan and not own:
                 raise Decline(f"{path} is not planned alike in the partial site")
             prepared.outputs.append(output)
             prepared.contexts.append(context)
@@ -254,6 +271,12 @@ class PartialSite:
             if item.error is not None:
                 raise Decline(f"{outputs[item.index].path} failed to render")
             for text, fp in item.keys.items():
+                key = text_key(text) if text.startswith("field\x1f") else None
+                if key is not None and key[1] not in self.edited:   # a field of a page from the index
+                    if not LONG_TEXT.isdisjoint(key[2].split(FIELDS)):
+                        raise Decline(f"{outputs[item.index].path} read the text of {key[1]}, which the page index "
+                                      "does not hold")
+                    fp = fp or fps.get(text, "")    # the index is the last build's pages: their fields are as recorded
                 fp = fp or evaluate(text_key(text))
                 if text not in changed_texts and fps.get(text) != fp:
                     raise Decline(f"{outputs[item.index].path} read {text!r}, which the partial site does not "
@@ -268,7 +291,8 @@ class PartialSite:
         meta = {"inputs": self.survey.inputs.fingerprint(), "listing": self.survey.inputs.text(),
                 "failed": "1" if prepared.site.errors else "0"}
         return Learnt(meta=meta, sources=sources, outputs=records, deps=changed_deps,
-                      folders=build.folder_stamps(set(build.result.written)), all_folders=False)
+                      folders=build.folder_stamps(set(build.result.written)), all_folders=False,
+                      pages={edit.source: index_row(edit.page) for edit in self.edits if edit.page is not None})
 
     def committed(self, build: Build, prepared: Prepared, token: str) -> None:
         pass
@@ -288,27 +312,50 @@ class PartialSite:
     def linked(self, page: Page, parsed: KnownText | None) -> KnownText | None:
         return linked(self.site, page, parsed, self.build.options.page_seconds(self.config))
 
-    def _fill(self, site: Site, pages: list[Page]) -> None:
+    def _fill(self, site: Site) -> None:
+        """Every page of the page index, sorted as the site sorts them, in its
+        sections (the state keeps their names, in the site's order) with their
+        index pages; the home page; the data and static files."""
         from ssg.sources.load import find_static_files, load_data, new_section, sort_key
 
-        cached = self.cached
+        cached, state = self.cached, self.state
         assert cached is not None
-        site.replace_pages(sorted(pages, key=sort_key))
-        for name in self.state.meta_json("sections", list):     # every section, in the site's order
-            section = site.sections[name] = new_section(site, name)
-            section.index = cached.page(f"content/{name}/_index.md")
-            if section.index is not None and section.index.title:
-                section.title = section.index.title
+        self.known: dict[str, KnownText] = {}       # the index pages' text as linked, with its digest
+        self.rows = dict(state.page_index())
+        if state.meta("published") != str(len(self.rows)):
+            raise Decline("the page index does not hold every page of the last build")
+        site.replace_pages(sorted(map(indexed_page, self.rows.values()), key=sort_key))
+        for name in state.meta_json("sections", list):     # every section, in the site's order
+            site.sections[name] = new_section(site, name)
         for page in site.pages:
             if page.section:
                 if page.section not in site.sections:
                     raise Decline(f"{page.source}: its section is not one of the last build's")
                 site.sections[page.section].pages.append(page)
-        site.home = cached.page("content/_index.md")
         site.data = load_data(site.root / "data", site)
         site.static_files = find_static_files(site)
+        for section in site.sections.values():
+            section.index = self._index_page(f"content/{section.name}/_index.md")
+            if section.index is not None and section.index.title:
+                section.title = section.index.title
+        site.home = self._index_page("content/_index.md")
         if site.errors or site.warnings:
             raise Decline("a warning or an error while loading the partial site")
+
+    def _index_page(self, source: str) -> Page | None:
+        """A section's or the home page's ``_index.md`` from the parse cache, as loading makes it, links resolved."""
+        cached = self.cached
+        assert cached is not None
+        job = cached.job(source)
+        record = cached.row(source) if job is not None else None
+        if job is None or record is None or record.parsed is None:
+            return None
+        page, known = self.settle(record.parsed, job, record.sha)
+        if page is not None:
+            linked_text = self.linked(page, known)
+            if linked_text is not None:
+                self.known[source] = linked_text
+        return page
 
     def _environment(self, site: Site) -> Any:
         from ssg.build.templates import make_environment
