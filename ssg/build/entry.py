@@ -121,11 +121,14 @@ def _run(build: Build, warm: Warm | None) -> BuildResult | None:
     from ssg.build.survey import survey
 
     found = survey(build, check_outputs=warm is None or not warm.load)
-    partial = PartialSite(found) if warm is None else None
+    # A partial site of the edited pages alone (a body edit), else of every page from the page index.
+    parses: dict = {}
+    partials = [] if warm is not None else [PartialSite(found, parses=parses),
+                                             PartialSite(found, complete=True, parses=parses)]
     try:
-        return pipeline.run(build, [Unchanged(found), *([partial] if partial else []), FullLoad(found, warm)])
+        return pipeline.run(build, [Unchanged(found), *partials, FullLoad(found, warm)])
     finally:
-        if partial is not None:
+        for partial in partials:
             partial.close()
 
 

@@ -70,7 +70,7 @@ class BuildResult:
     @property
     def narrow(self) -> bool:
         """Rebuilt from the state and a partial site (ssg/build/sources/partial.py)."""
-        return self.source == "partial site"
+        return self.source.startswith("partial site")
 
     def skipped_text(self) -> str:
         """'1,329 future-dated pages not built (--future includes them)', for the terminal."""

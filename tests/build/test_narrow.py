@@ -88,6 +88,7 @@ def site(make_site) -> Site:
 def test_a_body_edit_writes_only_its_page_without_loading_the_site(site, tmp_path):
     result = site.edit({"content/posts/a.md": post("Alpha", "A new body.\n\n```python\nprint(1)\n```", day=1)})
     assert result.narrow and result.written == ["posts/a/index.html"]
+    assert result.source == "partial site", "a body edit needs no page index: only the edited page is loaded"
     assert result.parsed == 1 and "load" not in result.timings
     page = (site.root / "public/posts/a/index.html").read_text()
     assert "A new body." in page and "in The Posts" in page and '<a href="/tags/x/">x</a>' in page
@@ -171,6 +172,7 @@ def test_the_partial_site_holds_every_page_of_the_index(make_site, tmp_path, fil
     site = Site(make_site({rel: text for rel, text in {**SITE, **files}.items() if text is not None}))
     result = site.edit({"content/posts/a.md": post("Alpha", "Edited body.", day=1), **edit})
     assert result.narrow and "load" not in result.timings, result.timings
+    assert result.source == "partial site (every page)"
     assert "posts/a/index.html" in result.written
     site.assert_like_a_clean_build(tmp_path)
     site.assert_state_is_exact()

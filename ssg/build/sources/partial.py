@@ -50,7 +50,7 @@ from ssg.errors import SsgError
 from ssg.graph.fingerprint import KnownText, page_state
 from ssg.graph.reads import FIELDS
 from ssg.graph.state import STATE_DB, BuildState, Learnt, SourceRecord, read_source
-from ssg.model import PLACE_FIELDS, Page, Site
+from ssg.model import PLACE_FIELDS, RENDER_ONLY_FIELDS, Page, Site
 from ssg.sources.pageindex import LONG_TEXT, index_row, indexed_page
 
 if TYPE_CHECKING:
@@ -123,15 +123,20 @@ class PartialSite:
 
     name = "partial site"
 
-    def __init__(self, survey: Survey):
+    def __init__(self, survey: Survey, *, complete: bool = False, parses: dict[str, Any] | None = None):
         self.survey = survey
+        self.complete = complete        # every page, from the page index; else only the edited pages
+        self.parses = {} if parses is None else parses    # source -> parse_file's answer, shared by both kinds
         self.cached: _Cached | None = None
+        if complete:
+            self.name = "partial site (every page)"
 
     def close(self) -> None:
         if self.cached is not None:
             self.cached.close()
 
     def prepare(self, build: Build) -> Prepared:
+        from ssg.sources.load import sort_key
         from ssg.sources.pagecache import parse_file
 
         if not self.survey.on_disk:
@@ -160,6 +165,8 @@ class PartialSite:
                                                     if line.startswith("content/")})
         site.elsewhere = cached.page
         free = free_fields(self.plugins, self.config)
+        if not self.complete:        # only render-only fields may change: no list or plan can move
+            free &= frozenset(RENDER_ONLY_FIELDS)
         self._fill(site)
         position = {page.source: at for at, page in enumerate(site.pages)}
 
@@ -167,10 +174,13 @@ class PartialSite:
         edits, self.touched, rows = [], {}, {}
         for source in sorted(changed):
             job, record = cached.job(source), state.source(source)
-            if job is None or job.kind != "page" or record is None or record.parsed is None or source not in position:
+            if job is None or job.kind != "page" or record is None or record.parsed is None or (
+                    self.complete and source not in position):
                 raise Decline(f"{source} is not a published page of the last build")
-            stamp, sha, blob = parse_file((job, dict(self.config.markdown), record.sha),
-                                          seconds=options.page_seconds(self.config))
+            if source not in self.parses:
+                self.parses[source] = parse_file((job, dict(self.config.markdown), record.sha),
+                                                 seconds=options.page_seconds(self.config))
+            stamp, sha, blob = self.parses[source]
             if stamp is None or isinstance(blob, SsgError):
                 raise Decline(f"{source} cannot be read or parsed")
             if blob is None:      # touched, not changed
@@ -182,20 +192,31 @@ class PartialSite:
                 raise Decline(f"{source} is not published, or is a bundle")
             if not differs_only_in(vars(old), vars(new), free_for(new, free)):
                 raise Decline(f"{source}: fields a site-level hook or the plan reads changed")
-            at = position[source]
-            if not changed_fields(vars(old), vars(new)).isdisjoint(PLACE_FIELDS) and not keeps_place(
-                    site.pages, at, new):
+            at = position.get(source)
+            if at is not None and not changed_fields(vars(old), vars(new)).isdisjoint(PLACE_FIELDS) and not (
+                    keeps_place(site.pages, at, new)):
                 raise Decline(f"{source}: its place in the lists changed")
             rows.update(state.page_deps(source))
             whole = next((fp for text, fp in rows.values() if text == f"page\x1f{source}"), None)
-            site.pages[at] = old
+            if at is None:
+                site.replace_pages([old])
+            else:
+                site.pages[at] = old
             old_known = self.linked(old, old_known)
-            if whole is None or page_state(old, old_known) != whole or index_row(old) != self.rows[source]:
+            if whole is None or page_state(old, old_known) != whole or (
+                    at is not None and index_row(old) != self.rows[source]):
                 raise Decline(f"{source}: the partial site does not make its last version as the site did")
-            site.pages[at] = new
+            if at is None:
+                site.replace_pages([new])
+            else:
+                site.pages[at] = new
             edits.append(Edit(source, stamp, sha, blob, new, known=self.linked(new, new_known)))
         self.edits = edits
         self.edited = {edit.source for edit in edits}
+        if not self.complete:
+            site.replace_pages(sorted((edit.page for edit in edits if edit.page is not None), key=sort_key))
+            if any(page.section and page.section not in site.sections for page in site.pages):
+                raise Decline("an edited page's section is not one of the last build's")
         site.replace_pages(site.pages)      # forget the lookups made with the old versions
         for section in site.sections.values():
             section.pages = [page for page in site.pages if page.section == section.name]
@@ -213,8 +234,12 @@ class PartialSite:
         files = FileDigests(_SourceRows(state))
         known = {**self.known, **{edit.source: edit.known for edit in edits if edit.known is not None}}
         edited = self.edited
+        # Every other page of a complete partial site is the last build's (the index): its fields are as recorded.
+        # Those a small one finds elsewhere (the parse cache, links not resolved) are evaluated, and checked.
         evaluate = Evaluator(site, env, files, {text: fp for text, fp in rows.values()}, known,
-                             changed_pages=edited, deferred=lambda key: key[0] == "field" and key[1] not in edited)
+                             changed_pages=edited if self.complete else None,
+                             deferred=(lambda key: key[0] == "field" and key[1] not in edited) if self.complete
+                             else None)
         self.rows, self.planned = rows, planned
         self.prepared = Prepared(site, planned=[row[0] for row in self.survey.stamps], env=env, evaluate=evaluate,
                                  verify=self.verify, warnings=warnings)
@@ -244,7 +269,8 @@ class PartialSite:
             except SsgError as error:
                 raise Decline(f"{path}: {error}") from None
             plan = plan_fingerprint(output, context, fingerprint)
-            own = output.page is not None and output.page.source in self.edited   # its title may have changed
+            # an edited page's own outputs in a complete partial site: planned as the site plans them (a new title)
+            own = self.complete and output.page is not None and output.page.source in self.edited
             if plan != record.plan and not own:
                 raise Decline(f"{path} is not planned alike in the partial site")
             prepared.outputs.append(output)
@@ -276,7 +302,8 @@ class PartialSite:
                     if not LONG_TEXT.isdisjoint(key[2].split(FIELDS)):
                         raise Decline(f"{outputs[item.index].path} read the text of {key[1]}, which the page index "
                                       "does not hold")
-                    fp = fp or fps.get(text, "")    # the index is the last build's pages: their fields are as recorded
+                    if self.complete:       # the index is the last build's pages: their fields are as recorded
+                        fp = fp or fps.get(text, "")
                 fp = fp or evaluate(text_key(text))
                 if text not in changed_texts and fps.get(text) != fp:
                     raise Decline(f"{outputs[item.index].path} read {text!r}, which the partial site does not "
@@ -313,7 +340,7 @@ class PartialSite:
         return linked(self.site, page, parsed, self.build.options.page_seconds(self.config))
 
     def _fill(self, site: Site) -> None:
-        """Every page of the page index, sorted as the site sorts them, in its
+        """Every page of the page index (when ``complete``), sorted as the site sorts them, in its
         sections (the state keeps their names, in the site's order) with their
         index pages; the home page; the data and static files."""
         from ssg.sources.load import find_static_files, load_data, new_section, sort_key
@@ -321,8 +348,8 @@ class PartialSite:
         cached, state = self.cached, self.state
         assert cached is not None
         self.known: dict[str, KnownText] = {}       # the index pages' text as linked, with its digest
-        self.rows = dict(state.page_index())
-        if state.meta("published") != str(len(self.rows)):
+        self.rows = dict(state.page_index()) if self.complete else {}
+        if self.complete and state.meta("published") != str(len(self.rows)):
             raise Decline("the page index does not hold every page of the last build")
         site.replace_pages(sorted(map(indexed_page, self.rows.values()), key=sort_key))
         for name in state.meta_json("sections", list):     # every section, in the site's order
