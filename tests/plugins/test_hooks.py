@@ -444,3 +444,62 @@ def test_ssg_calls_every_hook_as_an_attribute_of_pluggys_hook_relay():
         called |= set(re.findall(r"\.hook\.(ssg_\w+)", text))
     assert sorted(called - set(_hooks_in_contract())) == [], "not hooks of the contract"
     assert sorted(set(_hooks_in_contract()) - called) == [], "hooks ssg never calls"
+
+
+# --- Output.make ------------------------------------------------------------------
+
+ARCHIVE = """
+import functools
+from ssg.api import Output, hookimpl, page_fields
+
+
+def _archive(pages):
+    rows = [f"{title} {url}" for title, url in (page_fields(page, "title", "url") for page in pages)]
+    if any("Boom" in row for row in rows):
+        raise ValueError("a title it cannot take")
+    return ("\\n".join(rows) + "\\n").encode()
+
+
+@hookimpl
+def ssg_page_fields_read(config):
+    return ()
+
+
+@hookimpl
+def ssg_generate_outputs(site):
+    return [Output(path="archive.txt", make=functools.partial(_archive, site.pages), basis=site.pages)]
+"""
+
+
+def test_a_made_output_is_made_again_when_a_field_it_read_changes(make_site, cli):
+    from ssg.build.entry import build
+
+    site = make_site({**POSTS, "plugins/archive.py": ARCHIVE})
+    build_ok(cli, site)
+    assert read(site, "archive.txt") == "Beta /posts/beta/\nAlpha /posts/alpha/\nAbout /about/\n"
+    alpha = site / "content/posts/alpha.md"
+    alpha.write_text(alpha.read_text().replace("title: Alpha", "title: Alpha Two"))
+    result = build(site)
+    assert result.ok and {"archive.txt", "posts/alpha/index.html"} <= set(result.written)
+    assert "title" in result.reasons["archive.txt"], result.reasons["archive.txt"]
+    assert read(site, "archive.txt") == "Beta /posts/beta/\nAlpha Two /posts/alpha/\nAbout /about/\n"
+    beta = site / "content/posts/beta.md"
+    beta.write_text(beta.read_text().replace("one two", "one two three"))    # a field it did not read
+    result = build(site)
+    assert result.ok and "posts/beta/index.html" in result.written
+    assert "archive.txt" not in result.reasons, "it read no field the edit changed: it is not made again"
+
+
+def test_a_made_output_that_fails_names_the_plugin_line_and_keeps_the_old_file(make_site, cli):
+    site = make_site({**POSTS, "plugins/archive.py": ARCHIVE})
+    build_ok(cli, site)
+    before = read(site, "archive.txt")
+    alpha = site / "content/posts/alpha.md"
+    alpha.write_text(alpha.read_text().replace("title: Alpha", "title: Boom"))
+    result = cli("build", "-s", str(site))
+    assert result.exit_code == 1, result.output
+    line = ARCHIVE.splitlines().index('        raise ValueError("a title it cannot take")')
+    assert says(result.output, "plugin 'archive' failed making archive.txt"), result.output
+    assert f"plugins/archive.py:{line}" in result.output, result.output
+    assert read(site, "archive.txt") == before
+    assert "Boom" in read(site, "posts/alpha/index.html")
