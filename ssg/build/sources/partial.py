@@ -292,18 +292,20 @@ class PartialSite:
         outputs, evaluate = self.prepared.outputs, self.prepared.evaluate
         assert evaluate is not None
         changed_texts = {self.recorded[dep_id][0] for dep_id in self.changed_ids}
+        edited = self.edited
         fps = {text: fp for text, fp in self.recorded.values()}
         for item in rendered:
             if item.error is not None:
                 raise Decline(f"{outputs[item.index].path} failed to render")
             for text, fp in item.keys.items():
-                key = text_key(text) if text.startswith("field\x1f") else None
-                if key is not None and key[1] not in self.edited:   # a field of a page from the index
-                    if not LONG_TEXT.isdisjoint(key[2].split(FIELDS)):
-                        raise Decline(f"{outputs[item.index].path} read the text of {key[1]}, which the page index "
-                                      "does not hold")
-                    if self.complete:       # the index is the last build's pages: their fields are as recorded
-                        fp = fp or fps.get(text, "")
+                if text.startswith("field\x1f"):
+                    source, _, names = text[6:].partition("\x1f")
+                    if source not in edited:        # a field of a page from the index, or found elsewhere
+                        if not LONG_TEXT.isdisjoint(names.split(FIELDS)):
+                            raise Decline(f"{outputs[item.index].path} read the text of {source}, which the page "
+                                          "index does not hold")
+                        if self.complete:   # the index is the last build's pages: their fields are as recorded
+                            fp = fp or fps.get(text, "")
                 fp = fp or evaluate(text_key(text))
                 if text not in changed_texts and fps.get(text) != fp:
                     raise Decline(f"{outputs[item.index].path} read {text!r}, which the partial site does not "
