@@ -87,6 +87,11 @@ OWN_PLAN_FIELDS = ("title",)
 # no plugin's site-level hook reads it (``ssg_page_fields_read``) and the page
 # keeps its place in ``site.pages``: the other outputs' plans are then the same.
 EDITABLE_FIELDS = (*RENDER_ONLY_FIELDS, *OWN_PLAN_FIELDS, *PLACE_FIELDS)
+# What makes a page the page it is: where it comes from and where it is
+# published. ``ssg serve`` plans the site again, from the pages it keeps, after
+# an edit of any other field (a tag, a date that moves it); an edit of one of
+# these is a full load (other pages' links may lead elsewhere).
+IDENTITY_FIELDS = ("source", "section", "slug", "url", "permalink", "output_path", "kind", "draft", "bundle_files")
 
 
 @dataclass(eq=False)

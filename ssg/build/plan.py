@@ -3,9 +3,13 @@
 from __future__ import annotations
 
 import unicodedata
+from typing import TYPE_CHECKING, Any
 
-from ssg.errors import PathError
+from ssg.errors import PathError, SsgError
 from ssg.model import Output, Site
+
+if TYPE_CHECKING:
+    from ssg.plugins.manager import Plugins
 
 
 def plan_core_outputs(site: Site) -> list[Output]:
@@ -74,3 +78,28 @@ def _site_relative(output: Output, site: Site) -> str:
     path = str(output.copy_from)
     root = f"{site.root}/"
     return path[len(root):] if path.startswith(root) else path
+
+
+def plan_site(plugins: Plugins, site: Site, failed: set[str]) -> tuple[list[Output], list[dict[str, Any] | None]]:
+    """Every output of the site, with its render context (``ssg_template_context``
+    runs here); an output that collides, or whose context fails, is reported
+    and not built (its old file stays): its path is added to ``failed``."""
+    from ssg.build.culprit import call_sparing_pages
+    from ssg.build.render import render_context
+
+    outputs = plan_core_outputs(site)
+    for extra in call_sparing_pages(plugins, plugins.hook.ssg_generate_outputs, site):
+        outputs.extend(extra)
+    call_sparing_pages(plugins, plugins.hook.ssg_plan_outputs, site, outputs=outputs)
+    kept = drop_collisions(outputs, site)
+    failed |= {o.path for o in outputs} - {o.path for o in kept}
+    planned, contexts = [], []
+    for output in kept:
+        try:
+            contexts.append(render_context(output, site, plugins))
+        except SsgError as error:
+            site.errors.append(error)
+            failed.add(output.path)
+            continue
+        planned.append(output)
+    return planned, contexts

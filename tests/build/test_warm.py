@@ -126,9 +126,32 @@ def test_title_date_and_summary_edits_are_rebuilt_warm_writing_what_changed(serv
     assert_state_is_exact(serving.root)
 
 
+@pytest.mark.parametrize("edit, shown", [
+    # a new term: its page, the terms list, the post and the lists that show its tags; term x loses a page
+    pytest.param(post("Alpha", "Alpha body.", tags="z", day=1), 'href="/tags/z/"', id="tags"),
+    # the newest now: every list holding it changes order
+    pytest.param(post("Alpha", "Alpha body.", day=9), "2024-03-09", id="a-date-that-moves-it-past-others"),
+    # the last post tagged y loses it: the term's page is pruned
+    pytest.param(post("Beta", "Beta body.", tags="x", day=2), "Beta body.", id="a-term-emptied"),
+])
+def test_tag_and_order_edits_plan_the_kept_site_again(serving, tmp_path, edit, shown):
+    rel = "content/posts/b.md" if "Beta" in edit else "content/posts/a.md"
+    before = tree(serving.root / "public")
+    result = serving.edit(rel, edit)
+    assert result.ok and result.warm and "plan" in result.timings, result.errors
+    assert result.written == _written_exactly_what_changed(before, serving.root)
+    assert sorted(result.deleted) == sorted(set(before) - set(tree(serving.root / "public")))
+    assert ("tags/y/index.html" in result.deleted) == ("Beta" in edit), "the emptied term's page is pruned"
+    page = "posts/b/index.html" if "Beta" in edit else "posts/a/index.html"
+    assert shown in (serving.root / "public" / page).read_text()
+    assert_like_a_clean_build(serving.root, tmp_path)
+    assert_state_is_exact(serving.root)
+    again = serving.edit(rel, edit.replace("body.", "body, edited."))   # the model it keeps is the new site
+    assert again.warm and again.written == [page]
+    assert_like_a_clean_build(serving.root, tmp_path)
+
+
 @pytest.mark.parametrize("edit", [
-    pytest.param(post("Alpha", "Alpha body.", tags="z", day=1), id="tags"),
-    pytest.param(post("Alpha", "Alpha body.", day=9), id="a-date-that-moves-it-past-others"),
     pytest.param(post("Alpha", "Now linking [nothing](missing.md).", day=1), id="a-link-that-warns"),
     pytest.param("---\ntitle: [unclosed\n---\nx\n", id="a-parse-error"),
     pytest.param(post("Alpha", "Alpha body.", day=1).replace("tags:", "draft: true\ntags:"), id="now-a-draft"),
@@ -193,17 +216,19 @@ def ssg_template_context(output, context, site):
 """
 
 
-@pytest.mark.parametrize("declaration, warm", [
-    pytest.param("", False, id="undeclared: may read the body"),
-    pytest.param('page_fields_read = ("body",)', False, id="declares reading the body"),
-    pytest.param('page_fields_read = lambda config: ["body"]', False, id="declares it from the config"),
+@pytest.mark.parametrize("declaration", [
+    pytest.param("", id="undeclared: may read the body"),
+    pytest.param('page_fields_read = ("body",)', id="declares reading the body"),
+    pytest.param('page_fields_read = lambda config: ["body"]', id="declares it from the config"),
 ])
-def test_site_hooks_that_read_page_text_make_it_full(make_site, tmp_path, declaration, warm):
+def test_site_hooks_that_read_what_an_edit_changed_run_again_over_the_kept_pages(make_site, tmp_path, declaration):
+    """The site is planned again from the pages the model keeps: the site hooks
+    see the new body, and every page shows the new figure."""
     root = make_site({**SITE, "plugins/longest.py": PLUGIN.format(declaration=declaration),
                       "templates/page.html": KICKER})
     serving = Serving(root)
     result = serving.edit("content/posts/a.md", post("Alpha", "A much longer body than any other post has.", day=1))
-    assert result.warm is warm and result.ok
+    assert result.warm and result.ok and "plan" in result.timings and "load" in result.timings
     assert "longest: 44" in (root / "public/posts/b/index.html").read_text(), "every page shows the new figure"
     assert_like_a_clean_build(root, tmp_path)
 
@@ -242,7 +267,7 @@ def test_a_front_matter_param_edit_is_rebuilt_warm(make_site, tmp_path):
     assert_like_a_clean_build(root, tmp_path)
 
 
-def test_params_a_site_hook_reads_make_it_full(make_site, tmp_path):
+def test_params_a_site_hook_reads_are_planned_again(make_site, tmp_path):
     plugin = ('page_fields_read = ("params",)\n\n'
               'def ssg_site_loaded(site):\n'
               '    site.state["words"] = sum(page.params.get("words", 0) for page in site.pages)\n\n'
@@ -253,7 +278,7 @@ def test_params_a_site_hook_reads_make_it_full(make_site, tmp_path):
                       "templates/page.html": template})
     serving = Serving(root)
     result = serving.edit("content/posts/a.md", post("Alpha", "Three more words now.", day=1))
-    assert not result.warm and result.ok
+    assert result.warm and result.ok and "plan" in result.timings
     assert "words of 16</p>" in (root / "public/posts/b/index.html").read_text(), "4 + 5 + 4 + 3 (about)"
     assert_like_a_clean_build(root, tmp_path)
 

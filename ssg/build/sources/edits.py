@@ -33,6 +33,7 @@ class Edit:
     page: Page | None = None            # the new version: placed, hooks run, links resolved
     parsed: dict[str, Any] = field(default_factory=dict)   # its fields before links (a later edit compares)
     known: KnownText | None = None      # its text after links, with the digest of what made it
+    replan: bool = False                # a field the plan reads changed: the site is planned again
 
 
 def quietly(site: Site, action: Callable[..., Any], *args: Any) -> Any:

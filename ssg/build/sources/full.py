@@ -8,15 +8,16 @@ from __future__ import annotations
 import json
 import os
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 from ssg.build.dirty import Decision
 from ssg.build.pipeline import Build, NewRecords, Prepared, assign_key_ids
+from ssg.build.plan import plan_site
 from ssg.build.prune import Pruned
 from ssg.build.survey import Survey
-from ssg.errors import ConfigError, SsgError
+from ssg.errors import ConfigError
 from ssg.graph.state import Learnt, OutputRecord
-from ssg.model import Output, Site
+from ssg.model import Site
 from ssg.sources.files import HINT as IRREGULAR_HINT
 from ssg.sources.inputs import input_path, storable
 
@@ -77,7 +78,7 @@ class FullLoad:
         build.lap("links, site hooks")
 
         options.progress.stage("plan")
-        outputs, contexts = _plan(build, site)
+        outputs, contexts = plan_site(build.plugins, site, build.failed)
         build.lap("plan")
         for rel in survey.unfinished:     # replaced or created by the killed build: ssg's, whatever bytes it holds now
             records[rel] = OutputRecord("", "", -1, -1)
@@ -171,32 +172,6 @@ def _index_rows(build: Build, prepared: Prepared, rendered: dict[str, OutputReco
                 rows[page.source] = index_row(page)
     published = {page.source for page in prepared.site.pages}
     return rows, (indexed - published) | failed
-
-
-def _plan(build: Build, site: Site) -> tuple[list[Output], list[dict[str, Any] | None]]:
-    """Every output of the site, with its render context (``ssg_template_context``
-    runs here); an output that collides, or whose context fails, is reported
-    and not built (its old file stays)."""
-    from ssg.build.culprit import call_sparing_pages
-    from ssg.build.plan import drop_collisions, plan_core_outputs
-    from ssg.build.render import render_context
-
-    outputs = plan_core_outputs(site)
-    for extra in call_sparing_pages(build.plugins, build.plugins.hook.ssg_generate_outputs, site):
-        outputs.extend(extra)
-    call_sparing_pages(build.plugins, build.plugins.hook.ssg_plan_outputs, site, outputs=outputs)
-    kept = drop_collisions(outputs, site)
-    build.failed |= {o.path for o in outputs} - {o.path for o in kept}
-    planned, contexts = [], []
-    for output in kept:
-        try:
-            contexts.append(render_context(output, site, build.plugins))
-        except SsgError as error:
-            site.errors.append(error)
-            build.failed.add(output.path)
-            continue
-        planned.append(output)
-    return planned, contexts
 
 
 def _check_content(build: Build, sources: dict, *, empty: bool = False) -> None:

@@ -34,21 +34,22 @@ a full build would leave it: a ``ssg build`` that follows writes nothing.
 
 from __future__ import annotations
 
+import json
 from collections.abc import Collection, Iterator, Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from ssg.build.dirty import Decision
+from ssg.build.dirty import Decision, dirty_reason
 from ssg.build.options import BuildOptions
 from ssg.build.pipeline import Build, Decline, NewRecords, Prepared, assign_key_ids
 from ssg.build.prune import Pruned
-from ssg.build.sources.edits import Edit, changed_fields, differs_only_in, free_for, keeps_place, linked, settle
+from ssg.build.sources.edits import Edit, changed_fields, differs_only_in, free_for, keeps_place, linked, quietly, settle
 from ssg.errors import SsgError
 from ssg.graph.fingerprint import KnownText
 from ssg.graph.state import Learnt, OutputRecord, SourceRecord
-from ssg.model import PLACE_FIELDS, TEXT_FIELDS, Output, Page, Site
+from ssg.model import IDENTITY_FIELDS, PLACE_FIELDS, TEXT_FIELDS, Output, Page, Site
 
 if TYPE_CHECKING:
     from ssg.build.templates import SiteEnvironment
@@ -246,8 +247,12 @@ class KeptModel:
         self.by_hand = hand_edits(model, outputs)
         if not all(model.inputs.listed(edit.source) for edit in edits):
             raise Decline("a file was added or removed")
+        self.replan = replan = any(edit.replan for edit in edits)
+        if replan and model.site.warnings:
+            raise Decline("the site has warnings: a full load says them again")
         # Only now is the model changed: the live pages take the new fields (every list holding them still
-        # does, in the same order), and the outputs of a page whose title changed are planned again.
+        # does, in the same order, unless the site is planned again), and the outputs of a page whose title
+        # changed are planned again.
         self.replanned: list[int] = []
         for edit in edits:
             model.inputs.update(edit.source, edit.stamp)
@@ -255,11 +260,13 @@ class KeptModel:
                 continue
             page = model.pages[edit.source]
             retitled = edit.page.title != page.title
-            for name in {*TEXT_FIELDS, *model.free}:   # the text always: its KnownText holds those very objects
+            # the text always: its KnownText holds those very objects
+            names = {*TEXT_FIELDS, *model.free} if not replan else set(vars(edit.page)) - set(IDENTITY_FIELDS)
+            for name in names:
                 value = getattr(edit.page, name)
                 if name in TEXT_FIELDS or value is not getattr(page, name) and value != getattr(page, name):
                     setattr(page, name, value)
-            if retitled:
+            if retitled and not replan:
                 self.replanned += self._replan(build, model.index.of_source.get(edit.source, ()))
             if edit.known is not None:
                 model.known[edit.source] = edit.known
@@ -273,10 +280,84 @@ class KeptModel:
                     for dep_id in model.index.of_page.get(edit.source, ())]
         # What every key fingerprinted as when committed (the edited pages' as before the edit): a list that
         # read ten thousand other pages takes their fingerprints from there, not from the pages again.
+        edited = {edit.source for edit in edits if edit.page is not None}
+        if replan:
+            return self._plan_again(build, edited)
         evaluate = Evaluator(model.site, model.env, FileDigests({}), _Fingerprints(model), model.known,
-                             pages=model.pages, changed_pages={edit.source for edit in edits if edit.page is not None})
+                             pages=model.pages, changed_pages=edited)
         return Prepared(model.site, planned=model.records.keys(), env=model.env, outputs=model.outputs,
                         contexts=model.contexts, plans=model.plans, records=model.records, evaluate=evaluate)
+
+    def _plan_again(self, build: Build, edited: set[str]) -> Prepared:
+        """The site assembled anew from the pages the model keeps (edited in
+        place), its site hooks run and every output planned, as a full load
+        would, without loading a page: after an edit of a field the plan reads
+        (a tag, a date that moves the page). The outputs to render are those
+        whose plan changed, the new ones, and those that read a key that
+        changed; those no longer planned are pruned."""
+        from ssg.build.dirty import plan_fingerprint
+        from ssg.build.plan import plan_site
+        from ssg.build.templates import make_environment
+        from ssg.graph.deps import BY_BUILD, Evaluator
+        from ssg.graph.fingerprint import Fingerprinter
+        from ssg.sources.inputs import FileDigests
+        from ssg.sources.load import new_section, sort_key
+
+        model, old, plugins = self.model, self.model.site, self.model.plugins
+        site = Site(root=old.root, config=old.config, output_root=old.output_root,
+                    include_drafts=old.include_drafts, include_future=old.include_future,
+                    build_time=old.build_time, offline=old.offline)
+        site.pages = sorted(old.pages, key=sort_key)
+        for name, section in old.sections.items():
+            site.sections[name] = new_section(site, name)
+            site.sections[name].index, site.sections[name].title = section.index, section.title
+        for page in site.pages:
+            if page.section:
+                site.sections[page.section].pages.append(page)
+        site.home, site.data, site.static_files = old.home, old.data, old.static_files
+        site.skipped, site.next_change = old.skipped, old.next_change
+
+        def hooks() -> Any:
+            plugins.hook.ssg_site_loaded(site=site)
+            env = make_environment(site, build.theme)
+            plugins.hook.ssg_jinja_environment(env=env, site=site)
+            failed: set[str] = set()
+            outputs, contexts = plan_site(plugins, site, failed)
+            if failed:
+                raise Decline("an output collides or its context fails: a full load says so")
+            return env, outputs, contexts
+
+        env, outputs, contexts = quietly(site, hooks)
+        fingerprint = Fingerprinter()
+        plans = [plan_fingerprint(output, context, fingerprint) for output, context in zip(outputs, contexts,
+                                                                                          strict=True)]
+        build.lap("plan")
+        evaluate = Evaluator(site, env, FileDigests({}), _Fingerprints(model), model.known, pages=model.pages,
+                             changed_pages=edited)
+        # The keys that may have changed: the edited pages', and those of the site, its sections and what
+        # plugins track (term lists...). Files did not change (a kept model serves page edits only).
+        index = model.index
+        ids = [dep_id for source in edited for dep_id in index.of_page.get(source, ())]
+        ids += [dep_id for dep_id, (text, _fp) in model.deps.items()
+                if not text.startswith(("page\x1f", "field\x1f", *(f"{kind}\x1f" for kind in BY_BUILD)))]
+        changed = {dep_id for dep_id in ids if evaluate.changed(*model.deps[dep_id])}
+        position = {output.path: at for at, output in enumerate(outputs)}
+        readers = {model.outputs[at].path for dep_id in changed for at in index.readers.get(dep_id, ())}
+        self.decision = decision = Decision()
+        for at, output in enumerate(outputs):
+            record = model.records.get(output.path)
+            if record is None:
+                decision.reasons[output.path] = "new output"
+            elif record.plan != plans[at]:
+                decision.reasons[output.path] = "its plan changed (templates, page, listed pages or context)"
+            elif output.path in self.by_hand:
+                decision.reasons[output.path] = self.by_hand[output.path]
+            elif output.path in readers:
+                decision.reasons[output.path] = dirty_reason(record.deps, model.deps, changed, evaluate)
+        decision.dirty = sorted(position[path] for path in decision.reasons)
+        self.planned = (site, env, outputs, contexts, plans)
+        return Prepared(site, planned=list(position), env=env, outputs=outputs, contexts=contexts, plans=plans,
+                        records=model.records, evaluate=evaluate, prunes=True, folders=model.folders)
 
     def _replan(self, build: Build, indexes: Collection[int]) -> list[int]:
         """Plan the outputs at ``indexes`` (the outputs of a page, whose title
@@ -301,8 +382,9 @@ class KeptModel:
 
     def dirty(self, build: Build, prepared: Prepared) -> Decision:
         """The outputs that read a key of an edited page that fingerprints differently now."""
-        from ssg.build.dirty import dirty_reason
-
+        if self.replan:
+            build.lap("dirty check")
+            return self.decision
         model, index, evaluate = self.model, self.model.index, prepared.evaluate
         assert evaluate is not None
         changed = {dep_id for dep_id in self.ids if evaluate.changed(*model.deps[dep_id])}
@@ -323,14 +405,25 @@ class KeptModel:
         assert prepared.evaluate is not None
         before = max(model.deps, default=0)
         changed_deps, records = assign_key_ids(new, model.deps, prepared.evaluate, index.ids)
-        for dep_id, (text, _fp) in changed_deps.items():
-            if dep_id > before:
-                index.added(text, dep_id)
-        for path, record in records.items():
-            index.read(path, model.records[path].deps, record.deps)
-        model.records.update(records)
-        folders = build.folder_stamps(set(build.result.written))   # a write changes its folder's mtime
-        model.folders.update(folders)
+        gone = pruned.gone - set(records) if pruned is not None else set()
+        if self.replan:     # the model is the new site's; its lookups are made again when next asked for
+            model.site, model.env, model.outputs, model.contexts, model.plans = self.planned
+            for path in gone:
+                del model.records[path]
+            model.records.update(records)
+            model._index = None
+        else:
+            for dep_id, (text, _fp) in changed_deps.items():
+                if dep_id > before:
+                    index.added(text, dep_id)
+            for path, record in records.items():
+                index.read(path, model.records[path].deps, record.deps)
+            model.records.update(records)
+        if pruned is not None:     # every folder, as a full load records them (a prune may remove some)
+            folders = model.folders = build.folder_stamps(set(prepared.planned), pruned.folders)
+        else:
+            folders = build.folder_stamps(set(build.result.written))   # a write changes its folder's mtime
+            model.folders.update(folders)
         meta = {"inputs": model.inputs.fingerprint(), "listing": model.inputs.text(),
                 "failed": "1" if site.errors else "0"}
         sources = {edit.source: SourceRecord(edit.stamp, edit.sha, edit.blob if edit.blob is not None
@@ -339,8 +432,10 @@ class KeptModel:
 
         pages = {edit.source: index_row(model.pages[edit.source]) for edit in self.edits
                  if edit.page is not None and edit.page.kind == "page"}
-        return Learnt(meta=meta, sources=sources, outputs=records, deps=changed_deps, folders=folders,
-                      all_folders=False, pages=pages)
+        if pruned is not None:
+            meta["strays"] = json.dumps(pruned.strays)
+        return Learnt(meta=meta, sources=sources, outputs=records, dropped_outputs=gone, deps=changed_deps,
+                      folders=folders, all_folders=pruned is not None, pages=pages)
 
     def committed(self, build: Build, prepared: Prepared, token: str) -> None:
         self.model.token = token
@@ -370,11 +465,14 @@ def _edits(model: Model, paths: frozenset[str]) -> list[Edit]:
             before = model.parsed[job.source]
             if not settle(model.site, model.plugins, page, job, before["bundle_files"]):
                 raise Decline(f"{source} is not published")
-            if not differs_only_in(before, vars(page), free_for(page, model.free)):
-                raise Decline(f"{source}: fields a site-level hook or the plan reads changed")
-            if not changed_fields(before, vars(page)).isdisjoint(PLACE_FIELDS) and not keeps_place(
-                    model.site.pages, model.site.pages.index(model.pages[source]), page):
-                raise Decline(f"{source}: its place in the lists changed")
+            changed = changed_fields(before, vars(page))
+            if before.keys() != vars(page).keys() or not changed.isdisjoint(IDENTITY_FIELDS):
+                raise Decline(f"{source}: where it is published changed")
+            edit.replan = not differs_only_in(before, vars(page), free_for(page, model.free)) or (
+                not changed.isdisjoint(PLACE_FIELDS) and page.kind == "page"
+                and not keeps_place(model.site.pages, model.site.pages.index(model.pages[source]), page))
+            if edit.replan and page.kind != "page":    # a section's or the home page's title, date...
+                raise Decline(f"{source}: fields of a section or home page the plan reads changed")
             edit.parsed = dict(vars(page))
             edit.known = linked(model.site, page, parsed, seconds)
         edits.append(edit)
