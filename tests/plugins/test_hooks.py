@@ -313,19 +313,19 @@ def ssg_template_context(output, context, site):
 FIELDS_HOOK = "@hookimpl\ndef ssg_page_fields_read(config):\n    return {fields}\n"
 
 
-@pytest.mark.parametrize("fields, field, warm", [
-    pytest.param('("body",)', "body", False, id="declares the body its site hooks read: a body edit is full"),
-    pytest.param("()", "title", True, id="declares none: a body edit is warm"),
-    pytest.param("None", "title", False, id="returns None: may read every field"),
-    pytest.param('["toc"] if config.table("probe") else ["body"]', "body", False, id="from the config"),
+@pytest.mark.parametrize("fields, field, replanned", [
+    pytest.param('("body",)', "body", True, id="declares the body its site hooks read: the site is planned again"),
+    pytest.param("()", "title", False, id="declares none: a body edit renders the page alone"),
+    pytest.param("None", "title", True, id="returns None: may read every field"),
+    pytest.param('["toc"] if config.table("probe") else ["body"]', "body", True, id="from the config"),
 ])
-def test_ssg_page_fields_read_decides_which_text_edits_ssg_serve_rebuilds_warm(make_site, tmp_path, fields,
-                                                                               field, warm):
+def test_ssg_page_fields_read_decides_whether_ssg_serve_plans_the_site_again(make_site, tmp_path, fields,
+                                                                            field, replanned):
     plugin = LONGEST.format(declaration=FIELDS_HOOK.format(fields=fields), field=field)
     root = make_site({**WARM_SITE, "plugins/probe.py": plugin, "templates/page.html": KICKER})
     serving = Serving(root)
     result = serving.edit("content/posts/a.md", post("Alpha", "A much longer body than any other post has.", day=1))
-    assert result.ok and result.warm is warm
+    assert result.ok and result.warm and ("plan" in result.timings) is replanned
     if field == "body":
         assert "longest: 44" in (root / "public/posts/b/index.html").read_text(), "every page shows the new figure"
     else:
