@@ -261,9 +261,10 @@ def _write(build: Build, prepared: Prepared, rendered: list[Rendered]) -> None:
     try:
         for item in pending:
             path = prepared.outputs[item.index].path
-            record = prepared.records[path]
+            record = prepared.records.get(path)
             try:
-                item.written = writer.write(path, item.data, (record.sha, record.size, record.mtime_ns))
+                item.written = writer.write(path, item.data, (record.sha, record.size, record.mtime_ns)
+                                            if record is not None else None)
             except SsgError as error:
                 item.error = error
     finally:

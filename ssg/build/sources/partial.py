@@ -37,6 +37,7 @@ nothing to do).
 
 from __future__ import annotations
 
+import json
 import os
 import sqlite3
 from typing import TYPE_CHECKING, Any
@@ -50,7 +51,7 @@ from ssg.errors import SsgError
 from ssg.graph.fingerprint import KnownText, page_state
 from ssg.graph.reads import FIELDS
 from ssg.graph.state import STATE_DB, BuildState, Learnt, SourceRecord, read_source
-from ssg.model import PLACE_FIELDS, RENDER_ONLY_FIELDS, Page, Site
+from ssg.model import IDENTITY_FIELDS, PLACE_FIELDS, RENDER_ONLY_FIELDS, Page, Site
 from ssg.sources.pageindex import LONG_TEXT, index_row, indexed_page
 
 if TYPE_CHECKING:
@@ -172,6 +173,7 @@ class PartialSite:
 
         # Each edited page: its old version as the last build made it, its new version, and what differs.
         edits, self.touched, rows = [], {}, {}
+        self.replan = False
         for source in sorted(changed):
             job, record = cached.job(source), state.source(source)
             if job is None or job.kind != "page" or record is None or record.parsed is None or (
@@ -190,12 +192,16 @@ class PartialSite:
             new, new_known = self.settle(blob, job, sha)
             if old is None or new is None or old.bundle_files:
                 raise Decline(f"{source} is not published, or is a bundle")
-            if not differs_only_in(vars(old), vars(new), free_for(new, free)):
-                raise Decline(f"{source}: fields a site-level hook or the plan reads changed")
             at = position.get(source)
-            if at is not None and not changed_fields(vars(old), vars(new)).isdisjoint(PLACE_FIELDS) and not (
-                    keeps_place(site.pages, at, new)):
-                raise Decline(f"{source}: its place in the lists changed")
+            changed_here = changed_fields(vars(old), vars(new))
+            if vars(old).keys() != vars(new).keys() or not changed_here.isdisjoint(IDENTITY_FIELDS):
+                raise Decline(f"{source}: where it is published changed")
+            if not differs_only_in(vars(old), vars(new), free_for(new, free)) or (
+                    at is not None and not changed_here.isdisjoint(PLACE_FIELDS) and not keeps_place(site.pages, at,
+                                                                                                   new)):
+                if not self.complete:
+                    raise Decline(f"{source}: fields a site-level hook or the plan reads changed")
+                self.replan = True      # a tag, a date that moves it: every output is planned again
             rows.update(state.page_deps(source))
             whole = next((fp for text, fp in rows.values() if text == f"page\x1f{source}"), None)
             if at is None:
@@ -204,7 +210,7 @@ class PartialSite:
                 site.pages[at] = old
             old_known = self.linked(old, old_known)
             if whole is None or page_state(old, old_known) != whole or (
-                    at is not None and index_row(old) != self.rows[source]):
+                    at is not None and index_row(old) != self.index_rows[source]):
                 raise Decline(f"{source}: the partial site does not make its last version as the site did")
             if at is None:
                 site.replace_pages([new])
@@ -217,6 +223,8 @@ class PartialSite:
             site.replace_pages(sorted((edit.page for edit in edits if edit.page is not None), key=sort_key))
             if any(page.section and page.section not in site.sections for page in site.pages):
                 raise Decline("an edited page's section is not one of the last build's")
+        if self.replan:
+            site.pages.sort(key=sort_key)
         site.replace_pages(site.pages)      # forget the lookups made with the old versions
         for section in site.sections.values():
             section.pages = [page for page in site.pages if page.section == section.name]
@@ -225,6 +233,8 @@ class PartialSite:
 
         # The site hooks, over every page.
         env = self._environment(site)
+        if self.replan:
+            return self._plan_again(build, site, env, rows, warnings)
         planned = {output.path: output for output in self._plan(site)}
         build.lap("partial site")
 
@@ -245,10 +255,64 @@ class PartialSite:
                                  verify=self.verify, warnings=warnings)
         return self.prepared
 
+    def _plan_again(self, build: Build, site: Site, env: Any, rows: dict[int, tuple[str, str]],
+                    warnings: list[str]) -> Prepared:
+        """Every output planned in the complete partial site, as a full load
+        plans them (its pages are the site's): after an edit of a field the
+        plan or a site hook reads. The outputs to render are those whose plan
+        changed, the new ones and the readers of a key that changed (the
+        edited pages', the site's, sections', what plugins track); those no
+        longer planned are pruned."""
+        from ssg.build.dirty import dirty_reason, plan_fingerprint
+        from ssg.build.plan import plan_site
+        from ssg.graph.deps import BY_BUILD, Evaluator
+        from ssg.graph.fingerprint import Fingerprinter
+        from ssg.sources.inputs import FileDigests
+
+        state, edited = self.state, self.edited
+        failed: set[str] = set()
+        outputs, contexts = _guarded(lambda: plan_site(self.plugins, site, failed))
+        if failed or site.errors or len(site.warnings) > 0:
+            raise Decline("an output collides, or the site hooks warned: a full load says so")
+        fingerprint = Fingerprinter()
+        plans = [plan_fingerprint(output, context, fingerprint)
+                 for output, context in zip(outputs, contexts, strict=True)]
+        build.lap("partial site")
+        self.all_deps = deps = state.deps()
+        known = {**self.known, **{edit.source: edit.known for edit in self.edits if edit.known is not None}}
+        evaluate = Evaluator(site, env, FileDigests(_SourceRows(state)), {text: fp for text, fp in deps.values()},
+                             known, changed_pages=edited)
+        by_build = tuple(f"{kind}\x1f" for kind in BY_BUILD)
+        changed = {dep_id for dep_id, (text, fp) in rows.items() if evaluate.changed(text, fp)}
+        changed |= {dep_id for dep_id, (text, fp) in deps.items()
+                    if not text.startswith(("page\x1f", "field\x1f", *by_build)) and evaluate.changed(text, fp)}
+        records = state.outputs()
+        decision = self.decision = Decision()
+        for at, output in enumerate(outputs):
+            record = records.get(output.path)
+            if record is None:
+                decision.reasons[output.path] = "new output"
+            elif not record.plan:
+                decision.reasons[output.path] = "it failed or was interrupted last time"
+            elif record.plan != plans[at]:
+                decision.reasons[output.path] = "its plan changed (templates, page, listed pages or context)"
+            elif not changed.isdisjoint(record.deps):
+                decision.reasons[output.path] = dirty_reason(record.deps, deps, changed, evaluate)
+            else:
+                continue
+            decision.dirty.append(at)
+        build.lap("dirty check")
+        self.prepared = Prepared(site, planned=[output.path for output in outputs], env=env, outputs=outputs,
+                                 contexts=contexts, plans=plans, records=records, evaluate=evaluate,
+                                 verify=self.verify, prunes=True, folders=state.folders(), warnings=warnings)
+        return self.prepared
+
     def dirty(self, build: Build, prepared: Prepared) -> Decision:
         """The outputs that read a key of an edited page that fingerprints
         differently now, each as the partial site plans it, with the plan the
         site had."""
+        if self.replan:
+            return self.decision
         from ssg.build.dirty import dirty_reason, plan_fingerprint
         from ssg.build.render import render_context
         from ssg.graph.fingerprint import Fingerprinter
@@ -291,6 +355,17 @@ class PartialSite:
 
         outputs, evaluate = self.prepared.outputs, self.prepared.evaluate
         assert evaluate is not None
+        if self.replan:     # the site is the site (every page from the index): only the long text is missing
+            for item in rendered:
+                if item.error is not None:
+                    raise Decline(f"{outputs[item.index].path} failed to render")
+                for text in item.keys:
+                    if text.startswith("field\x1f"):
+                        source, _, names = text[6:].partition("\x1f")
+                        if source not in self.edited and not LONG_TEXT.isdisjoint(names.split(FIELDS)):
+                            raise Decline(f"{outputs[item.index].path} read the text of {source}, which the page "
+                                          "index does not hold")
+            return
         changed_texts = {self.recorded[dep_id][0] for dep_id in self.changed_ids}
         edited = self.edited
         fps = {text: fp for text, fp in self.recorded.values()}
@@ -314,14 +389,20 @@ class PartialSite:
 
     def learnt(self, build: Build, prepared: Prepared, new: NewRecords, pruned: Pruned | None) -> Learnt:
         assert prepared.evaluate is not None
-        changed_deps, records = assign_key_ids(new, dict(self.recorded), prepared.evaluate)
+        changed_deps, records = assign_key_ids(new, self.all_deps if self.replan else dict(self.recorded),
+                                               prepared.evaluate)
         sources = {**self.touched, **{edit.source: SourceRecord(edit.stamp, edit.sha, edit.blob)
                                       for edit in self.edits}}
         meta = {"inputs": self.survey.inputs.fingerprint(), "listing": self.survey.inputs.text(),
                 "failed": "1" if prepared.site.errors else "0"}
+        pages = {edit.source: index_row(edit.page) for edit in self.edits if edit.page is not None}
+        if pruned is not None:      # planned again: every folder, and what the prune found, as a full load records
+            meta["strays"] = json.dumps(pruned.strays)
+            return Learnt(meta=meta, sources=sources, outputs=records, dropped_outputs=pruned.gone - set(records),
+                          deps=changed_deps, folders=build.folder_stamps(set(prepared.planned), pruned.folders),
+                          pages=pages)
         return Learnt(meta=meta, sources=sources, outputs=records, deps=changed_deps,
-                      folders=build.folder_stamps(set(build.result.written)), all_folders=False,
-                      pages={edit.source: index_row(edit.page) for edit in self.edits if edit.page is not None})
+                      folders=build.folder_stamps(set(build.result.written)), all_folders=False, pages=pages)
 
     def committed(self, build: Build, prepared: Prepared, token: str) -> None:
         pass
@@ -350,10 +431,10 @@ class PartialSite:
         cached, state = self.cached, self.state
         assert cached is not None
         self.known: dict[str, KnownText] = {}       # the index pages' text as linked, with its digest
-        self.rows = dict(state.page_index()) if self.complete else {}
-        if self.complete and state.meta("published") != str(len(self.rows)):
+        self.index_rows = dict(state.page_index()) if self.complete else {}
+        if self.complete and state.meta("published") != str(len(self.index_rows)):
             raise Decline("the page index does not hold every page of the last build")
-        site.replace_pages(sorted(map(indexed_page, self.rows.values()), key=sort_key))
+        site.replace_pages(sorted(map(indexed_page, self.index_rows.values()), key=sort_key))
         for name in state.meta_json("sections", list):     # every section, in the site's order
             site.sections[name] = new_section(site, name)
         for page in site.pages:
