@@ -128,6 +128,7 @@ def test_an_edit_back_to_the_same_bytes_writes_nothing(site):
     assert result.narrow and result.written == [] and result.unchanged.count("posts/a/index.html") == 1
 
 
+A_TITLE = '{{ page.content }}<p>first: {{ site.page_by_source("posts/a.md").title }}</p>\n'
 SITE_PAGES = '{{ page.content }}<p>{{ site.pages|length }} posts</p>\n'
 TERM_COUNT = '{{ page.content }}<p>{{ site.taxonomies.tags.terms.x.count }} tagged x</p>\n'
 NEXT_PLUGIN = """
@@ -161,6 +162,9 @@ COUNT_TEMPLATE = '{{ page.content }}<p>{{ count }} pages</p>\n'
     pytest.param({}, {"content/posts/a.md": post("Alpha", "New body.", summary="A new summary.", day=1)},
                  id="the summary the lists show changed"),
     pytest.param({}, {"content/posts/a.md": post("Alpha again", "New body.", day=1)}, id="the title changed"),
+    # every page shows Alpha's title: the pages from the index render with their own text
+    pytest.param({"templates/page.html": A_TITLE}, {"content/posts/a.md": post("Alpha again", "New body.", day=1)},
+                 id="every page shows the edited title"),
     pytest.param({}, {"content/posts/a.md": post("Alpha", "New body.", day=1).replace("2024-03-01", "2024-02-01")},
                  id="a date that keeps the post's place"),
 ])
@@ -253,7 +257,8 @@ def test_other_pages_and_data_a_template_reads_come_from_the_cache(make_site, tm
     assert '<a href="/posts/c/">Beta</a><p>Ship it.</p>' in (site.root / "public/posts/a/index.html").read_text()
     site.assert_like_a_clean_build(tmp_path)
     result = site.edit({"content/posts/b.md": post("Beta renamed", "Beta body.", tags="x, y", day=2)})
-    assert not result.narrow and "posts/a/index.html" in result.written, "the title it shows changed"
+    assert result.narrow and "posts/a/index.html" in result.written, "the title it shows changed"
+    assert "Edited body." in (site.root / "public/posts/a/index.html").read_text(), "a page from the index has its text"
     site.assert_like_a_clean_build(tmp_path)
 
 

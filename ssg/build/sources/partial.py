@@ -51,11 +51,12 @@ from ssg.errors import SsgError
 from ssg.graph.fingerprint import KnownText, page_state
 from ssg.graph.reads import FIELDS
 from ssg.graph.state import STATE_DB, BuildState, Learnt, SourceRecord, read_source
-from ssg.model import IDENTITY_FIELDS, PLACE_FIELDS, RENDER_ONLY_FIELDS, Page, Site
+from ssg.model import IDENTITY_FIELDS, PLACE_FIELDS, RENDER_ONLY_FIELDS, TEXT_FIELDS, Output, Page, Site
 from ssg.sources.pageindex import LONG_TEXT, index_row, indexed_page
 
 if TYPE_CHECKING:
     from ssg.build.render import Rendered
+    from ssg.graph.deps import Evaluator
     from ssg.sources.pagecache import ParseJob
 
 
@@ -301,11 +302,35 @@ class PartialSite:
             else:
                 continue
             decision.dirty.append(at)
+        self._give_text([outputs[at] for at in decision.dirty], evaluate)
         build.lap("dirty check")
         self.prepared = Prepared(site, planned=[output.path for output in outputs], env=env, outputs=outputs,
                                  contexts=contexts, plans=plans, records=records, evaluate=evaluate,
                                  verify=self.verify, prunes=True, folders=state.folders(), warnings=warnings)
         return self.prepared
+
+    def _give_text(self, outputs: list[Output], evaluate: Evaluator) -> None:
+        """The long text of the index pages whose own outputs are to render
+        (a page shows its content), from the parse cache, placed, hooked and
+        linked as loading makes it: the index holds pages without it."""
+        cached = self.cached
+        assert cached is not None
+        for output in outputs:
+            page = output.page
+            if page is None or page.source in self.edited or page.source not in self.index_rows or \
+                    page.source in evaluate.known:
+                continue
+            job, record = cached.job(page.source), cached.row(page.source)
+            if job is None or record is None or record.parsed is None:
+                raise Decline(f"{page.source} is not in the parse cache")
+            full, known = self.settle(record.parsed, job, record.sha)
+            if full is None:
+                raise Decline(f"{page.source} is no longer published")
+            linked_text = self.linked(full, known)
+            for name in TEXT_FIELDS:     # the very objects its KnownText holds
+                setattr(page, name, getattr(full, name))
+            if linked_text is not None:
+                evaluate.known[page.source] = linked_text
 
     def dirty(self, build: Build, prepared: Prepared) -> Decision:
         """The outputs that read a key of an edited page that fingerprints
@@ -341,6 +366,7 @@ class PartialSite:
             prepared.contexts.append(context)
             prepared.plans.append(plan)
         prepared.records = records
+        self._give_text(prepared.outputs, evaluate)
         self.recorded = state.deps_of(set().union(*(records[path].deps for path in paths)) | set(rows))
         decision = Decision(dirty=list(range(len(paths))))
         for path in paths:
