@@ -382,17 +382,23 @@ def test_clean_keeps_a_version_control_folder_in_the_output(tmp_path):
 # --- class 6: incremental equals clean after any crash or output switch ----------------------------------
 
 STAGES = ["check", "load", "links, site hooks", "plan", "dirty check", "render", "prune", "before commit"]
+# A title edit alone is built from the partial site of every page (ssg/build/sources/partial.py).
+PARTIAL_STAGES = ["partial site declined", "check edits", "partial site", "dirty check", "render", "before commit"]
 
 
-def crash_then_delete(tmp_path: Path, point: str) -> None:
+def crash_then_delete(tmp_path: Path, point: str, *, full: bool = True) -> None:
     """A good build; every title changes (every list page is overwritten) in a
     build killed at ``point``; then posts are deleted (pages 3 and 4 of the
     lists go) and the next build must equal a clean build, with no false
-    'left in place' or 'not written by ssg'."""
+    'left in place' or 'not written by ssg'. ``full``: a data file no template
+    reads changes too, so the killed build is a full load, not a partial site."""
     site = make_site(tmp_path)
     built(site)
     for number in range(12):
         (site / f"content/posts/p{number}.md").write_text(post(number, "Second"))
+    if full:
+        (site / "data").mkdir(exist_ok=True)
+        (site / "data/unused.yaml").write_text("read: never\n")
     before = outside(tmp_path)
     killed = ssg(site, "build", "-q", env={CRASH_ENV: point})
     assert killed.returncode == -signal.SIGKILL, f"the crash point {point} was never reached: {killed.stderr}"
@@ -417,8 +423,8 @@ def test_crash_then_deleted_posts_equals_a_clean_build(tmp_path, point):
 
 
 WRITES = 30     # files the build that changes every title writes (test_every_write_is_a_crash_point checks)
-EVERY_POINT = [f"stage:{stage}" for stage in STAGES] + [
-    f"{kind}:{n}" for n in range(1, WRITES + 1) for kind in ("announce", "write")]
+EVERY_WRITE = [f"{kind}:{n}" for n in range(1, WRITES + 1) for kind in ("announce", "write")]
+EVERY_POINT = [f"stage:{stage}" for stage in STAGES] + EVERY_WRITE
 
 
 @pytest.mark.slow
@@ -430,13 +436,27 @@ def test_crash_at_every_point_then_deleted_posts_equals_a_clean_build(tmp_path, 
 
 
 @pytest.mark.slow
-def test_every_write_is_a_crash_point(tmp_path):
-    """EVERY_POINT covers every write of the crashed build: it writes WRITES files."""
+@pytest.mark.parametrize("point", [f"stage:{stage}" for stage in PARTIAL_STAGES] + EVERY_WRITE)
+def test_crash_at_every_point_of_a_partial_site_build_then_deleted_posts_equals_a_clean_build(tmp_path, point):
+    """Class 6 (a) for the build the title edits make without loading the
+    site: every stage boundary and every write, enumerated."""
+    crash_then_delete(tmp_path, point, full=False)
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("full", [True, False], ids=["full load", "partial site"])
+def test_every_write_is_a_crash_point(tmp_path, full):
+    """EVERY_WRITE covers every write of the crashed build: it writes WRITES files."""
     site = make_site(tmp_path)
     built(site)
     for number in range(12):
         (site / f"content/posts/p{number}.md").write_text(post(number, "Second"))
-    assert built(site)["files_written"] == WRITES
+    if full:
+        (site / "data").mkdir(exist_ok=True)
+        (site / "data/unused.yaml").write_text("read: never\n")
+    summary = built(site)
+    assert summary["files_written"] == WRITES
+    assert ("load" in summary["timings"]) is full and ("check edits" in summary["timings"]) is not full
 
 
 @pytest.mark.parametrize("member", ["out-elsewhere", "out-then-crash-elsewhere", "out-back-and-forth"])
