@@ -295,11 +295,10 @@ class KeptModel:
         (a tag, a date that moves the page). The outputs to render are those
         whose plan changed, the new ones, and those that read a key that
         changed; those no longer planned are pruned."""
-        from ssg.build.dirty import plan_fingerprint
         from ssg.build.plan import plan_site
+        from ssg.build.replan import changed_keys, compare_plans
         from ssg.build.templates import make_environment
-        from ssg.graph.deps import BY_BUILD, Evaluator
-        from ssg.graph.fingerprint import Fingerprinter
+        from ssg.graph.deps import Evaluator
         from ssg.sources.inputs import FileDigests
         from ssg.sources.load import new_section, sort_key
 
@@ -328,35 +327,16 @@ class KeptModel:
             return env, outputs, contexts
 
         env, outputs, contexts = quietly(site, hooks)
-        fingerprint = Fingerprinter()
-        plans = [plan_fingerprint(output, context, fingerprint) for output, context in zip(outputs, contexts,
-                                                                                          strict=True)]
-        build.lap("plan")
         evaluate = Evaluator(site, env, FileDigests({}), _Fingerprints(model), model.known, pages=model.pages,
                              changed_pages=edited)
-        # The keys that may have changed: the edited pages', and those of the site, its sections and what
-        # plugins track (term lists...). Files did not change (a kept model serves page edits only).
-        index = model.index
-        ids = [dep_id for source in edited for dep_id in index.of_page.get(source, ())]
-        ids += [dep_id for dep_id, (text, _fp) in model.deps.items()
-                if not text.startswith(("page\x1f", "field\x1f", *(f"{kind}\x1f" for kind in BY_BUILD)))]
-        changed = {dep_id for dep_id in ids if evaluate.changed(*model.deps[dep_id])}
-        position = {output.path: at for at, output in enumerate(outputs)}
-        readers = {model.outputs[at].path for dep_id in changed for at in index.readers.get(dep_id, ())}
-        self.decision = decision = Decision()
-        for at, output in enumerate(outputs):
-            record = model.records.get(output.path)
-            if record is None:
-                decision.reasons[output.path] = "new output"
-            elif record.plan != plans[at]:
-                decision.reasons[output.path] = "its plan changed (templates, page, listed pages or context)"
-            elif output.path in self.by_hand:
-                decision.reasons[output.path] = self.by_hand[output.path]
-            elif output.path in readers:
-                decision.reasons[output.path] = dirty_reason(record.deps, model.deps, changed, evaluate)
-        decision.dirty = sorted(position[path] for path in decision.reasons)
+        edited_ids = [dep_id for source in edited for dep_id in model.index.of_page.get(source, ())]
+        changed = changed_keys(model.deps, edited_ids, evaluate)
+        plans, self.decision = compare_plans(outputs, contexts, model.records, model.deps, changed, evaluate,
+                                             self.by_hand)
+        build.lap("plan")
         self.planned = (site, env, outputs, contexts, plans)
-        return Prepared(site, planned=list(position), env=env, outputs=outputs, contexts=contexts, plans=plans,
+        return Prepared(site, planned=[output.path for output in outputs], env=env, outputs=outputs,
+                        contexts=contexts, plans=plans,
                         records=model.records, evaluate=evaluate, prunes=True, folders=model.folders)
 
     def _replan(self, build: Build, indexes: Collection[int]) -> list[int]:

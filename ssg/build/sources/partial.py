@@ -264,10 +264,9 @@ class PartialSite:
         changed, the new ones and the readers of a key that changed (the
         edited pages', the site's, sections', what plugins track); those no
         longer planned are pruned."""
-        from ssg.build.dirty import dirty_reason, plan_fingerprint
         from ssg.build.plan import plan_site
-        from ssg.graph.deps import BY_BUILD, Evaluator
-        from ssg.graph.fingerprint import Fingerprinter
+        from ssg.build.replan import changed_keys, compare_plans
+        from ssg.graph.deps import Evaluator
         from ssg.sources.inputs import FileDigests
 
         state, edited = self.state, self.edited
@@ -275,33 +274,14 @@ class PartialSite:
         outputs, contexts = _guarded(lambda: plan_site(self.plugins, site, failed))
         if failed or site.errors or len(site.warnings) > 0:
             raise Decline("an output collides, or the site hooks warned: a full load says so")
-        fingerprint = Fingerprinter()
-        plans = [plan_fingerprint(output, context, fingerprint)
-                 for output, context in zip(outputs, contexts, strict=True)]
         build.lap("partial site")
         self.all_deps = deps = state.deps()
         known = {**self.known, **{edit.source: edit.known for edit in self.edits if edit.known is not None}}
         evaluate = Evaluator(site, env, FileDigests(_SourceRows(state)), {text: fp for text, fp in deps.values()},
                              known, changed_pages=edited)
-        by_build = tuple(f"{kind}\x1f" for kind in BY_BUILD)
-        changed = {dep_id for dep_id, (text, fp) in rows.items() if evaluate.changed(text, fp)}
-        changed |= {dep_id for dep_id, (text, fp) in deps.items()
-                    if not text.startswith(("page\x1f", "field\x1f", *by_build)) and evaluate.changed(text, fp)}
         records = state.outputs()
-        decision = self.decision = Decision()
-        for at, output in enumerate(outputs):
-            record = records.get(output.path)
-            if record is None:
-                decision.reasons[output.path] = "new output"
-            elif not record.plan:
-                decision.reasons[output.path] = "it failed or was interrupted last time"
-            elif record.plan != plans[at]:
-                decision.reasons[output.path] = "its plan changed (templates, page, listed pages or context)"
-            elif not changed.isdisjoint(record.deps):
-                decision.reasons[output.path] = dirty_reason(record.deps, deps, changed, evaluate)
-            else:
-                continue
-            decision.dirty.append(at)
+        plans, decision = compare_plans(outputs, contexts, records, deps, changed_keys(deps, rows, evaluate), evaluate)
+        self.decision = decision
         self._give_text([outputs[at] for at in decision.dirty], evaluate)
         build.lap("dirty check")
         self.prepared = Prepared(site, planned=[output.path for output in outputs], env=env, outputs=outputs,
