@@ -10,7 +10,8 @@ images in a deep section tree) and each size N: generate N pages into an ssg
 site and into a copy of the Hugo reference site, then time, as whole processes:
 
     hugo      cold build (Hugo has no incremental mode: every build is this)
-    ssg       cold build, no-op rebuild, one body edit, one title edit; then CI's
+    ssg       cold build, no-op rebuild, one body edit, one title edit, one tag
+              edit (a tag replaced by a new one, where pages have tags); then CI's
               case, a fresh checkout: the sources copied anew (new mtimes),
               .ssg/ and the output restored from a cache with their mtimes
               ("fresh no-op") or the output without them ("fresh, no times"),
@@ -164,6 +165,10 @@ def _round(middle: Path, ssg_site: Path, hugo: Path, with_hugo: bool, work: Path
     title = next(line for line in text.splitlines() if line.startswith("title: "))
     edit(middle, title, title[:-1] + ', retitled"')
     results["ssg title edit"] = run(ssg, ssg_site, public)
+    tags = next((line for line in text.splitlines() if line.startswith("tags: [")), None)
+    if tags is not None:     # one tag replaced by a new one: a term page appears, one list loses the post
+        edit(middle, tags, tags[:-1].rpartition(",")[0] + ", retagged]" if "," in tags else "tags: [retagged]")
+        results["ssg tag edit"] = run(ssg, ssg_site, public)
     # CI's case: a fresh clone (every source a new mtime, ctime and inode), .ssg/ and the output from a cache
     fresh_checkout(ssg_site, work, keep_output_times=True)
     results["ssg fresh no-op"] = run(ssg, ssg_site, public)
