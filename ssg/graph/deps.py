@@ -58,8 +58,8 @@ class Evaluator:
         self._done: dict[Key, str] = {}
         self._stored: dict[Key, tuple[str, str]] = {}     # key -> (its text, its fingerprint or '') as stored
         self._page_changed: dict[str, bool] = {}
-        if changed_pages is not None:      # known to the caller: every other page is the last build's, untouched
-            self._page_changed = _Except(changed_pages)
+        # known to the caller: every other page is the last build's, untouched
+        self._changed_pages = None if changed_pages is None else frozenset(changed_pages)
         self.deferred = deferred           # keys ``stored`` leaves to the build, as those of files
 
     def __call__(self, key: Key) -> str:
@@ -73,10 +73,17 @@ class Evaluator:
         for the keys of files (``BY_BUILD``) and the ``deferred`` ones. Each key's entry is made once
         and shared: the dict of a list that read thousands of keys is built
         in C, and a batch of results pickles each text once."""
-        entries, deferred = self._stored, self.deferred
+        entries, deferred, previous, pages = self._stored, self.deferred, self.previous, self.pages
         for key in [key for key in keys if key not in entries]:
-            entries[key] = (key_text(key), "" if key[0] in BY_BUILD or deferred is not None and deferred(key)
-                            else self(key))
+            text = key_text(key)
+            if key[0] in BY_BUILD or deferred is not None and deferred(key):
+                fp = ""
+            elif key[0] == "field" and key[1] in pages and not self.page_changed(key[1]):
+                # the fields of a page that did not change at all: as recorded (a list reads thousands)
+                fp = previous.get(text) or self(key)
+            else:
+                fp = self(key)
+            entries[key] = (text, fp)
         return dict(map(entries.__getitem__, keys))
 
     def changed(self, text: str, fp: str) -> bool:
@@ -90,6 +97,8 @@ class Evaluator:
     def page_changed(self, source: str) -> bool:
         """The page built from ``source`` differs in anything from the last
         build's (or is new, or gone)."""
+        if self._changed_pages is not None:
+            return source in self._changed_pages
         found = self._page_changed.get(source)
         if found is None:
             before = self.previous.get(f"page\x1f{source}")
@@ -169,19 +178,6 @@ def _regular_file(path: str) -> bool:
         return stat.S_ISREG(os.stat(path).st_mode)
     except (OSError, ValueError):
         return False
-
-
-class _Except(dict):
-    """Page source -> whether it changed, when the caller knows which did (``changed_pages``)."""
-
-    def __init__(self, changed: Collection[str]):
-        super().__init__(dict.fromkeys(changed, True))
-
-    def __missing__(self, source: str) -> bool:
-        return False
-
-    def get(self, source: str, default: object = None) -> bool:   # type: ignore[override]
-        return self[source]
 
 
 def key_text(key: Key) -> str:

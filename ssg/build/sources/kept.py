@@ -35,7 +35,7 @@ a full build would leave it: a ``ssg build`` that follows writes nothing.
 from __future__ import annotations
 
 import json
-from collections.abc import Collection, Iterator, Mapping
+from collections.abc import Collection
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
@@ -99,6 +99,7 @@ class _Index:
 
     def __init__(self, model: Model):
         self.ids = {text: dep_id for dep_id, (text, _fp) in model.deps.items()}   # key text -> id
+        self.fps = {text: fp for text, fp in model.deps.values()}    # key text -> fingerprint, as committed
         self.of_page: dict[str, list[int]] = {}       # source -> ids of its page and field keys
         for text, dep_id in self.ids.items():
             self._note(text, dep_id)
@@ -126,22 +127,6 @@ class _Index:
             self.readers[dep_id].discard(at)
         for dep_id in after:
             self.readers.setdefault(dep_id, set()).add(at)
-
-
-class _Fingerprints(Mapping[str, str]):
-    """Key text -> its fingerprint as the model's last build committed it."""
-
-    def __init__(self, model: Model):
-        self.deps, self.ids = model.deps, model.index.ids
-
-    def __getitem__(self, text: str) -> str:
-        return self.deps[self.ids[text]][1]
-
-    def __iter__(self) -> Iterator[str]:
-        return iter(self.ids)
-
-    def __len__(self) -> int:
-        return len(self.ids)
 
 
 @dataclass
@@ -283,7 +268,7 @@ class KeptModel:
         edited = {edit.source for edit in edits if edit.page is not None}
         if replan:
             return self._plan_again(build, edited)
-        evaluate = Evaluator(model.site, model.env, FileDigests({}), _Fingerprints(model), model.known,
+        evaluate = Evaluator(model.site, model.env, FileDigests({}), model.index.fps, model.known,
                              pages=model.pages, changed_pages=edited)
         return Prepared(model.site, planned=model.records.keys(), env=model.env, outputs=model.outputs,
                         contexts=model.contexts, plans=model.plans, records=model.records, evaluate=evaluate)
@@ -327,7 +312,7 @@ class KeptModel:
             return env, outputs, contexts
 
         env, outputs, contexts = quietly(site, hooks)
-        evaluate = Evaluator(site, env, FileDigests({}), _Fingerprints(model), model.known, pages=model.pages,
+        evaluate = Evaluator(site, env, FileDigests({}), model.index.fps, model.known, pages=model.pages,
                              changed_pages=edited)
         edited_ids = [dep_id for source in edited for dep_id in model.index.of_page.get(source, ())]
         changed = changed_keys(model.deps, edited_ids, evaluate)
@@ -393,7 +378,8 @@ class KeptModel:
             model.records.update(records)
             model._index = None
         else:
-            for dep_id, (text, _fp) in changed_deps.items():
+            for dep_id, (text, fp) in changed_deps.items():
+                index.fps[text] = fp
                 if dep_id > before:
                     index.added(text, dep_id)
             for path, record in records.items():
