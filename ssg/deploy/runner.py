@@ -163,11 +163,14 @@ def keep_on_failure(plan: Plan, failure: list[str] | None, progress: Progress) -
 
 
 @contextmanager
-def hashing_meanwhile(site_root: Path, output_root: Path, exclude: list[str]) -> Iterator[Callable[[], Manifest]]:
+def hashing_meanwhile(site_root: Path, output_root: Path, exclude: list[str], *,
+                      save: bool = True) -> Iterator[Callable[[], Manifest]]:
     """Hash the output folder in a thread while the caller connects (an SSH or TLS
     handshake mostly waits on the server); yields the function that returns the
     local manifest. An error of the output folder (missing, empty) is the one
-    reported when the connection failed meanwhile: it is the user's to fix first."""
+    reported when the connection failed meanwhile: it is the user's to fix first.
+    ``save``: keep the hashes in the deploy's hash record (not on a dry run,
+    which writes nothing)."""
     if not output_root.is_dir():
         local_manifest(output_root)                       # raises the usage error, before any connection
     record = HashRecord(site_root / ".ssg", output_root)
@@ -177,7 +180,8 @@ def hashing_meanwhile(site_root: Path, output_root: Path, exclude: list[str]) ->
 
     def local() -> Manifest:
         manifest = hashing.result()
-        record.save()
+        if save:
+            record.save()
         return manifest
 
     try:
@@ -216,7 +220,7 @@ def deploy(settings: TargetSettings, site_root: Path, output_root: Path, options
 
     if options.dry_run:   # reads only: no lock taken, nothing written
         progress.stage("connect")
-        with (hashing_meanwhile(site_root, output_root, settings.options["exclude"]) as hashed,
+        with (hashing_meanwhile(site_root, output_root, settings.options["exclude"], save=False) as hashed,
               session(settings) as target):
             local = hashed()
             state = remote_state(target)

@@ -117,17 +117,25 @@ def test_only_changed_files_are_sent_assets_before_html_deletes_last(make_site, 
     assert remote.files() == published(site)
 
 
+def local_state(site: Path) -> dict[str, tuple[bytes, int, int]]:
+    """Every file of the site's .ssg/: its bytes, mtime and inode (a file written again has new ones)."""
+    return {str(p.relative_to(site)): (p.read_bytes(), p.stat().st_mtime_ns, p.stat().st_ino)
+            for p in (site / ".ssg").rglob("*") if p.is_file()}
+
+
 def test_dry_run_writes_nothing_and_leaves_no_lock(make_site, cli, remote):
     site = deploy_site(make_site, remote)
     assert deploy(cli, site).exit_code == 0
     (site / "public/index.html").write_text("<h1>new home</h1>\n")
     (site / "public/about/index.html").unlink()
     before = remote.read_all()
+    state = local_state(site)
     result = deploy(cli, site, "--dry-run")
     assert result.exit_code == 0, result.output
     assert "upload index.html" in result.output and "delete about/index.html" in result.output
     assert "would upload 1, would delete 1" in result.output
     assert remote.read_all() == before
+    assert local_state(site) == state, "a dry run writes nothing locally either (not the deploy's hash record)"
     assert "not locked" in deploy(cli, site, "--status").output
 
 
