@@ -112,14 +112,8 @@ class SiteEnvironment(jinja2.Environment):
         of a big site, goes to the recorder directly."""
         recorder = reads.active
         if recorder is not None:
-            if type(obj) is Page:      # Recorder.field, inlined: the hottest line of a long list's render
-                source = obj.source
-                if source != recorder.own_page:
-                    names = recorder.fields.get(source)
-                    if names is None:
-                        recorder.fields[source] = {attribute}
-                    else:
-                        names.add(attribute)
+            if type(obj) is Page:
+                recorder.field(obj.source, attribute)
             else:
                 _note(obj, attribute)
         try:
