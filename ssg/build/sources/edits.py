@@ -14,7 +14,7 @@ from typing import TYPE_CHECKING, Any
 
 from ssg.build.pipeline import Decline
 from ssg.errors import SsgError
-from ssg.model import EDITABLE_FIELDS, RENDER_ONLY_FIELDS, Page, Site
+from ssg.model import EDITABLE_FIELDS, IDENTITY_FIELDS, PLACE_FIELDS, RENDER_ONLY_FIELDS, Page, Site
 
 if TYPE_CHECKING:
     from ssg.graph.fingerprint import KnownText
@@ -103,6 +103,24 @@ _RENDER_ONLY = frozenset(RENDER_ONLY_FIELDS)
 def changed_fields(before: dict[str, Any], after: dict[str, Any]) -> set[str]:
     """The names of the fields whose values differ."""
     return {name for name, value in before.items() if not (after[name] is value or after[name] == value)}
+
+
+def plans_again(source: str, before: dict[str, Any], new: Page, free: frozenset[str], pages: list[Page],
+                at: int | None) -> bool:
+    """Whether an edit of the page at ``pages[at]`` (None: not among them)
+    from the fields ``before`` to ``new`` needs the site planned again: a
+    field beyond ``free_for`` changed, or the page moved past a neighbour.
+    Decline when where the page is published changed, or (a section's or
+    the home page's) a field the plan reads."""
+    after = vars(new)
+    changed = changed_fields(before, after) if before.keys() == after.keys() else set(IDENTITY_FIELDS)
+    if not changed.isdisjoint(IDENTITY_FIELDS):
+        raise Decline(f"{source}: where it is published changed")
+    again = not differs_only_in(before, after, free_for(new, free)) or (
+        at is not None and not changed.isdisjoint(PLACE_FIELDS) and not keeps_place(pages, at, new))
+    if again and new.kind != "page":
+        raise Decline(f"{source}: fields of a section or home page the plan reads changed")
+    return again
 
 
 def keeps_place(pages: list[Page], at: int, new: Page) -> bool:

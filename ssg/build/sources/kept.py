@@ -45,11 +45,11 @@ from ssg.build.dirty import Decision, dirty_reason
 from ssg.build.options import BuildOptions
 from ssg.build.pipeline import Build, Decline, NewRecords, Prepared, assign_key_ids
 from ssg.build.prune import Pruned
-from ssg.build.sources.edits import Edit, changed_fields, differs_only_in, free_for, keeps_place, linked, quietly, settle
+from ssg.build.sources.edits import Edit, linked, plans_again, quietly, settle
 from ssg.errors import SsgError
 from ssg.graph.fingerprint import KnownText
 from ssg.graph.state import Learnt, OutputRecord, SourceRecord
-from ssg.model import IDENTITY_FIELDS, PLACE_FIELDS, TEXT_FIELDS, Output, Page, Site
+from ssg.model import IDENTITY_FIELDS, TEXT_FIELDS, Output, Page, Site
 
 if TYPE_CHECKING:
     from ssg.build.templates import SiteEnvironment
@@ -431,14 +431,9 @@ def _edits(model: Model, paths: frozenset[str]) -> list[Edit]:
             before = model.parsed[job.source]
             if not settle(model.site, model.plugins, page, job, before["bundle_files"]):
                 raise Decline(f"{source} is not published")
-            changed = changed_fields(before, vars(page))
-            if before.keys() != vars(page).keys() or not changed.isdisjoint(IDENTITY_FIELDS):
-                raise Decline(f"{source}: where it is published changed")
-            edit.replan = not differs_only_in(before, vars(page), free_for(page, model.free)) or (
-                not changed.isdisjoint(PLACE_FIELDS) and page.kind == "page"
-                and not keeps_place(model.site.pages, model.site.pages.index(model.pages[source]), page))
-            if edit.replan and page.kind != "page":    # a section's or the home page's title, date...
-                raise Decline(f"{source}: fields of a section or home page the plan reads changed")
+            pages = model.site.pages
+            edit.replan = plans_again(source, before, page, model.free, pages,
+                                      pages.index(model.pages[source]) if page.kind == "page" else None)
             edit.parsed = dict(vars(page))
             edit.known = linked(model.site, page, parsed, seconds)
         edits.append(edit)

@@ -45,13 +45,13 @@ from typing import TYPE_CHECKING, Any
 from ssg.build.dirty import Decision
 from ssg.build.pipeline import Build, Decline, NewRecords, Prepared, assign_key_ids
 from ssg.build.prune import Pruned
-from ssg.build.sources.edits import Edit, changed_fields, differs_only_in, free_fields, free_for, keeps_place, linked, settle
+from ssg.build.sources.edits import Edit, free_fields, linked, plans_again, settle
 from ssg.build.survey import Survey
 from ssg.errors import SsgError
 from ssg.graph.fingerprint import KnownText, page_state
 from ssg.graph.reads import FIELDS
 from ssg.graph.state import STATE_DB, BuildState, Learnt, SourceRecord, read_source
-from ssg.model import IDENTITY_FIELDS, PLACE_FIELDS, RENDER_ONLY_FIELDS, TEXT_FIELDS, Output, Page, Site
+from ssg.model import RENDER_ONLY_FIELDS, TEXT_FIELDS, Output, Page, Site
 from ssg.sources.pageindex import LONG_TEXT, index_row, indexed_page
 
 if TYPE_CHECKING:
@@ -194,12 +194,7 @@ class PartialSite:
             if old is None or new is None or old.bundle_files:
                 raise Decline(f"{source} is not published, or is a bundle")
             at = position.get(source)
-            changed_here = changed_fields(vars(old), vars(new))
-            if vars(old).keys() != vars(new).keys() or not changed_here.isdisjoint(IDENTITY_FIELDS):
-                raise Decline(f"{source}: where it is published changed")
-            if not differs_only_in(vars(old), vars(new), free_for(new, free)) or (
-                    at is not None and not changed_here.isdisjoint(PLACE_FIELDS) and not keeps_place(site.pages, at,
-                                                                                                   new)):
+            if plans_again(source, vars(old), new, free, site.pages, at):
                 if not self.complete:
                     raise Decline(f"{source}: fields a site-level hook or the plan reads changed")
                 self.replan = True      # a tag, a date that moves it: every output is planned again
@@ -232,6 +227,8 @@ class PartialSite:
         build.result.parsed = len(edits)
         build.lap("check edits")
 
+        self.known.update({edit.source: edit.known for edit in edits if edit.known is not None})
+
         # The site hooks, over every page.
         env = self._environment(site)
         if self.replan:
@@ -243,7 +240,7 @@ class PartialSite:
         from ssg.sources.inputs import FileDigests
 
         files = FileDigests(_SourceRows(state))
-        known = {**self.known, **{edit.source: edit.known for edit in edits if edit.known is not None}}
+        known = self.known
         edited = self.edited
         # Every other page of a complete partial site is the last build's (the index): its fields are as recorded.
         # Those a small one finds elsewhere (the parse cache, links not resolved) are evaluated, and checked.
@@ -276,9 +273,8 @@ class PartialSite:
             raise Decline("an output collides, or the site hooks warned: a full load says so")
         build.lap("partial site")
         self.all_deps = deps = state.deps()
-        known = {**self.known, **{edit.source: edit.known for edit in self.edits if edit.known is not None}}
         evaluate = Evaluator(site, env, FileDigests(_SourceRows(state)), {text: fp for text, fp in deps.values()},
-                             known, changed_pages=edited)
+                             self.known, changed_pages=edited)
         records = state.outputs()
         plans, decision = compare_plans(outputs, contexts, records, deps, changed_keys(deps, rows, evaluate), evaluate)
         self.decision = decision
@@ -361,37 +357,35 @@ class PartialSite:
 
         outputs, evaluate = self.prepared.outputs, self.prepared.evaluate
         assert evaluate is not None
-        if self.replan:     # the site is the site (every page from the index): only the long text is missing
-            for item in rendered:
-                if item.error is not None:
-                    raise Decline(f"{outputs[item.index].path} failed to render")
-                for text in item.keys:
-                    if text.startswith("field\x1f"):
-                        source, _, names = text[6:].partition("\x1f")
-                        if source not in self.edited and not LONG_TEXT.isdisjoint(names.split(FIELDS)):
-                            raise Decline(f"{outputs[item.index].path} read the text of {source}, which the page "
-                                          "index does not hold")
-            return
-        changed_texts = {self.recorded[dep_id][0] for dep_id in self.changed_ids}
-        edited = self.edited
-        fps = {text: fp for text, fp in self.recorded.values()}
         for item in rendered:
             if item.error is not None:
                 raise Decline(f"{outputs[item.index].path} failed to render")
+            for text in item.keys:
+                source = self._other_page_read(text)
+                if source is not None and not LONG_TEXT.isdisjoint(text.rpartition("\x1f")[2].split(FIELDS)):
+                    raise Decline(f"{outputs[item.index].path} read the text of {source}, which the page index "
+                                  "does not hold")
+        if self.replan:     # the site is the site (every page from the index): only the long text is missing
+            return
+        changed_texts = {self.recorded[dep_id][0] for dep_id in self.changed_ids}
+        fps = {text: fp for text, fp in self.recorded.values()}
+        for item in rendered:
             for text, fp in item.keys.items():
-                if text.startswith("field\x1f"):
-                    source, _, names = text[6:].partition("\x1f")
-                    if source not in edited:        # a field of a page from the index, or found elsewhere
-                        if not LONG_TEXT.isdisjoint(names.split(FIELDS)):
-                            raise Decline(f"{outputs[item.index].path} read the text of {source}, which the page "
-                                          "index does not hold")
-                        if self.complete:   # the index is the last build's pages: their fields are as recorded
-                            fp = fp or fps.get(text, "")
+                if self.complete and self._other_page_read(text) is not None:
+                    fp = fp or fps.get(text, "")    # the index is the last build's pages: their fields are as recorded
                 fp = fp or evaluate(text_key(text))
                 if text not in changed_texts and fps.get(text) != fp:
                     raise Decline(f"{outputs[item.index].path} read {text!r}, which the partial site does not "
                                   "hold as the site does")
                 item.keys[text] = fp
+
+    def _other_page_read(self, text: str) -> str | None:
+        """The source of the page whose fields the key ``text`` (as stored) is
+        of, when it is a field key of a page other than the edited ones."""
+        if not text.startswith("field\x1f"):
+            return None
+        source = text[6:text.index("\x1f", 6)]
+        return None if source in self.edited else source
 
     def learnt(self, build: Build, prepared: Prepared, new: NewRecords, pruned: Pruned | None) -> Learnt:
         assert prepared.evaluate is not None
