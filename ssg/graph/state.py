@@ -34,10 +34,12 @@ from __future__ import annotations
 import json
 import marshal
 import os
+import queue
 import re
 import secrets
 import sqlite3
 import threading
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -115,7 +117,7 @@ class Learnt:
     folders: dict[str, int] = field(default_factory=dict)              # output folder -> mtime
     all_folders: bool = True       # ``folders`` are all of them (False: only those that changed)
     reset: bool = False            # forget every output and key first (the settings changed)
-    pages: dict[str, bytes] = field(default_factory=dict)       # page source -> its page index row, changed
+    pages: Iterable[tuple[str, bytes]] = ()      # (page source, its page index row) of those that changed
     dropped_pages: set[str] = field(default_factory=set)
     # The folder this build wrote (a full build says it): when it is not the last
     # build's, the records of the last one's are kept in ``roots``, as are the files a
@@ -149,6 +151,7 @@ class BuildState:
         self.recovered: str | None = None
         self._staging: threading.Thread | None = None      # writing the parse cache's rows (stage_sources)
         self._staging_error: BaseException | None = None
+        self._rows: queue.SimpleQueue[tuple | None] | None = None    # the rows to stage, until the state is used
         self._begun = False            # this build's transaction is open (stage_sources began it)
         self._journal: tuple[str, list[str]] | None = None   # (output folder, paths) read from the journal
         self.journal_warning: str | None = None    # the journal was cut short or set aside
@@ -164,6 +167,9 @@ class BuildState:
     def db(self) -> sqlite3.Connection:
         """The connection, once rows being staged in the background are written."""
         if self._staging is not None:
+            if self._rows is not None:
+                self._rows.put(None)
+                self._rows = None
             self._staging.join()
             self._staging = None
             if self._staging_error is not None:
@@ -403,25 +409,35 @@ class BuildState:
         root, paths = self._journal
         return paths if root == output_root else []
 
-    def stage_sources(self, sources: dict[str, SourceRecord]) -> None:
-        """Begin the build's transaction and write these source rows (the
-        parse cache: 38 MB at 10,000 pages) in a background thread, while the
-        build plans on this one (SQLite works without the GIL). They are
-        committed with everything else by ``commit``, or rolled back if the
-        build ends without it. Any other use of the state waits for them."""
+    def stage_sources(self) -> Callable[[str, SourceRecord], None]:
+        """Begin the build's transaction; the source rows (the parse cache: 38
+        MB at 10,000 pages) handed to the function returned are written as they
+        come, by a background thread (SQLite works without the GIL), so the
+        build never holds them all. They are committed with everything else by
+        ``commit``, or rolled back if the build ends without it. Any other use
+        of the state ends the staging first, and waits for the rows."""
         db = self.db
         db.execute("BEGIN IMMEDIATE")
         self._begun = True
-        rows = [(p, marshal.dumps(r.stamp), r.sha, r.parsed) for p, r in sources.items()]
+        rows: queue.SimpleQueue[tuple | None] = queue.SimpleQueue()
+        self._rows = rows
 
         def write() -> None:
             try:
-                db.executemany("INSERT OR REPLACE INTO sources VALUES (?, ?, ?, ?)", rows)
+                db.executemany("INSERT OR REPLACE INTO sources VALUES (?, ?, ?, ?)", iter(rows.get, None))
             except BaseException as error:    # raised where the state is next used
                 self._staging_error = error
+                while rows.get() is not None:    # the rows still coming are dropped
+                    pass
 
         self._staging = threading.Thread(target=write, name="ssg-state", daemon=True)
         self._staging.start()
+
+        def stage(path: str, record: SourceRecord) -> None:
+            if self._rows is not rows:
+                raise RuntimeError("source rows staged after the state was used")
+            rows.put((path, marshal.dumps(record.stamp), record.sha, record.parsed))
+        return stage
 
     def commit(self, learnt: Learnt) -> str:
         """Write everything a build learnt in one transaction, then forget the
@@ -452,7 +468,7 @@ class BuildState:
                 db.execute("DELETE FROM folders")
             db.executemany("INSERT OR REPLACE INTO folders VALUES (?, ?)", folders.items())
             db.executemany("DELETE FROM pages WHERE source = ?", ((p,) for p in learnt.dropped_pages))
-            db.executemany("INSERT OR REPLACE INTO pages VALUES (?, ?)", learnt.pages.items())
+            db.executemany("INSERT OR REPLACE INTO pages VALUES (?, ?)", learnt.pages)
             db.executemany("DELETE FROM outputs WHERE path = ?", ((p,) for p in learnt.dropped_outputs))
             db.executemany("INSERT OR REPLACE INTO outputs VALUES (?, ?, ?, ?, ?, ?)",
                            ((p, r.plan, r.sha, r.size, r.mtime_ns, marshal.dumps(tuple(r.deps)))

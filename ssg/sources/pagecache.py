@@ -9,7 +9,7 @@ import dataclasses
 import hashlib
 import os
 import pickle
-from collections.abc import Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass
 from functools import partial
 from typing import Any
@@ -50,6 +50,8 @@ class PageCache:
         self.workers = workers
         self.parser = parser                  # fingerprint of the parser and its options
         self.updated: dict[str, SourceRecord] = {}
+        # where each new parse's row goes (the state stages them as they come: BuildState.stage_sources)
+        self.keep: Callable[[str, SourceRecord], None] = self.updated.__setitem__
         self.seen: set[str] = set()
         self.parsed = 0
         self.known: dict[str, KnownText] = {}  # source -> the long fields as parsed, with their digest
@@ -92,7 +94,7 @@ class PageCache:
                 else:
                     self.parsed += 1
                 if isinstance(blob, bytes):
-                    self.updated[job.source] = SourceRecord(stamp, sha, blob)
+                    self.keep(job.source, SourceRecord(stamp, sha, blob))
             self.jobs[job.source], self.shas[job.source] = job, sha
             if isinstance(blob, SsgError):
                 blob, sha = self._last_good(job, blob)

@@ -22,6 +22,8 @@ from ssg.sources.files import HINT as IRREGULAR_HINT
 from ssg.sources.inputs import input_path, storable
 
 if TYPE_CHECKING:
+    from collections.abc import Iterator
+
     from ssg.build.sources.kept import Warm
 
 
@@ -62,16 +64,17 @@ class FullLoad:
         self.cache = cache = PageCache(sources, state.meta("parser") == parser, build.workers, parser, seconds)
         cache.progress = options.progress
         self.dep_rows = state.deps() if survey.same_settings else {}
+        cache.keep = state.stage_sources()     # written while this thread loads and plans
         load_site(site, build.plugins, cache)
         if not cache.seen:
             _check_content(build, sources, empty=True)
         build.result.parsed = cache.parsed
         build.result.skipped = site.skipped
-        state.stage_sources(cache.updated)     # written while this thread plans
         self.parsed = {page.source: dict(vars(page)) for page in site.all_pages()} if self.warm is not None else {}
         build.lap("load")
         options.progress.stage("links, site hooks")
         self.known = known = resolve_links(site, cache.known, seconds)
+        cache.known.clear()       # the text as parsed: the pages hold it as linked now
         build.plugins.hook.ssg_site_loaded(site=site)
         env = make_environment(site, build.theme)
         build.plugins.hook.ssg_jinja_environment(env=env, site=site)
@@ -153,25 +156,27 @@ class FullLoad:
             free=free_fields(build.plugins, build.config), pages=prepared.evaluate.pages)
 
 
-def _index_rows(build: Build, prepared: Prepared, rendered: dict[str, OutputRecord]) -> tuple[dict[str, bytes],
-                                                                                                set[str]]:
+def _index_rows(build: Build, prepared: Prepared, rendered: dict[str, OutputRecord]
+                ) -> tuple[Iterator[tuple[str, bytes]], set[str]]:
     """The page index rows to write: those of the pages whose own output was
     rendered (a page whose fields changed is, its record reading the whole
-    page), and of pages the index lacks; and those to drop: of pages no longer published, or whose output
-    failed (the next partial site finds one missing, and declines)."""
+    page), and of pages the index lacks, made as the commit writes them (at
+    100,000 pages, 57 MB never held at once); and those to drop: of pages no
+    longer published, or whose output failed (the next partial site finds
+    one missing, and declines)."""
     from ssg.sources.pageindex import index_row
 
     indexed = build.state.indexed_sources()
-    rows, failed = {}, set()
+    pages, failed = [], set()
     for output in prepared.outputs:
         page = output.page
         if page is not None and page.kind == "page" and output.path == page.output_path:
             if output.path in build.failed:
                 failed.add(page.source)
             elif output.path in rendered or page.source not in indexed:    # (an index made before, or damaged)
-                rows[page.source] = index_row(page)
+                pages.append(page)
     published = {page.source for page in prepared.site.pages}
-    return rows, (indexed - published) | failed
+    return ((page.source, index_row(page)) for page in pages), (indexed - published) | failed
 
 
 def _check_content(build: Build, sources: dict, *, empty: bool = False) -> None:

@@ -401,7 +401,7 @@ class KeptModel:
         if pruned is not None:
             meta["strays"] = json.dumps(pruned.strays)
         return Learnt(meta=meta, sources=sources, outputs=records, dropped_outputs=gone, deps=changed_deps,
-                      folders=folders, all_folders=pruned is not None, pages=pages)
+                      folders=folders, all_folders=pruned is not None, pages=pages.items())
 
     def committed(self, build: Build, prepared: Prepared, token: str) -> None:
         self.model.token = token

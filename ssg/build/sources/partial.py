@@ -400,9 +400,9 @@ class PartialSite:
             meta["strays"] = json.dumps(pruned.strays)
             return Learnt(meta=meta, sources=sources, outputs=records, dropped_outputs=pruned.gone - set(records),
                           deps=changed_deps, folders=build.folder_stamps(set(prepared.planned), pruned.folders),
-                          pages=pages)
+                          pages=pages.items())
         return Learnt(meta=meta, sources=sources, outputs=records, deps=changed_deps,
-                      folders=build.folder_stamps(set(build.result.written)), all_folders=False, pages=pages)
+                      folders=build.folder_stamps(set(build.result.written)), all_folders=False, pages=pages.items())
 
     def committed(self, build: Build, prepared: Prepared, token: str) -> None:
         pass
