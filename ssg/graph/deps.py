@@ -46,7 +46,8 @@ class Evaluator:
 
     def __init__(self, site: Site, env: SiteEnvironment, file_digest, previous: Mapping[str, str] | None = None,
                  known: Mapping[str, KnownText] | None = None, pages: Mapping[str, Page] | None = None,
-                 changed_pages: Collection[str] | None = None, deferred: Callable[[Key], bool] | None = None):
+                 changed_pages: Collection[str] | None = None, deferred: Callable[[Key], bool] | None = None,
+                 entries: dict[Key, tuple[str, str]] | None = None):
         self.site = site
         self.known = known or {}            # source -> a page's long fields with their digest (see page_state)
         self.env = env
@@ -56,7 +57,9 @@ class Evaluator:
         self.pages = pages if pages is not None else {page.source: page for page in site.every_page()}
         self.static = dict(site.static_files)
         self._done: dict[Key, str] = {}
-        self._stored: dict[Key, tuple[str, str]] = {}     # key -> (its text, its fingerprint or '') as stored
+        # key -> (its text, its fingerprint or '') as stored; ``entries``: those the caller knows already (the
+        # fields of pages that did not change, as committed: ``stored`` makes no entry for the ten thousand a list read)
+        self._stored: dict[Key, tuple[str, str]] = {} if entries is None else entries
         self._page_changed: dict[str, bool] = {}
         # known to the caller: every other page is the last build's, untouched
         self._changed_pages = None if changed_pages is None else frozenset(changed_pages)

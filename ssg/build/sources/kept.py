@@ -53,6 +53,7 @@ from ssg.model import IDENTITY_FIELDS, TEXT_FIELDS, Output, Page, Site
 
 if TYPE_CHECKING:
     from ssg.build.templates import SiteEnvironment
+    from ssg.graph.reads import Key
     from ssg.plugins.manager import Plugins
     from ssg.sources.inputs import Inputs
     from ssg.sources.pagecache import ParseJob
@@ -98,8 +99,12 @@ class _Index:
     """Lookups over a model's keys and outputs, kept up to date by warm commits."""
 
     def __init__(self, model: Model):
+        from ssg.graph.deps import text_key
+
         self.ids = {text: dep_id for dep_id, (text, _fp) in model.deps.items()}   # key text -> id
         self.fps = {text: fp for text, fp in model.deps.values()}    # key text -> fingerprint, as committed
+        # the field keys as ``Evaluator.stored`` makes them, as committed (split once, not in every warm render)
+        self.fields = {text_key(text): (text, fp) for text, fp in self.fps.items() if text.startswith("field\x1f")}
         self.of_page: dict[str, list[int]] = {}       # source -> ids of its page and field keys
         for text, dep_id in self.ids.items():
             self._note(text, dep_id)
@@ -115,6 +120,23 @@ class _Index:
     def _note(self, text: str, dep_id: int) -> None:
         if text.startswith(("page\x1f", "field\x1f")):
             self.of_page.setdefault(text.split("\x1f", 2)[1], []).append(dep_id)
+
+    def committed(self, text: str, fp: str) -> None:
+        from ssg.graph.deps import text_key
+
+        self.fps[text] = fp
+        if text.startswith("field\x1f"):
+            self.fields[text_key(text)] = (text, fp)
+
+    def entries(self, deps: dict[int, tuple[str, str]], edited: Collection[str]) -> dict[Key, tuple[str, str]]:
+        """The field keys of the pages not ``edited``, for ``Evaluator.stored``."""
+        from ssg.graph.deps import text_key
+
+        entries = dict(self.fields)
+        for source in edited:
+            for dep_id in self.of_page.get(source, ()):
+                entries.pop(text_key(deps[dep_id][0]), None)
+        return entries
 
     def added(self, text: str, dep_id: int) -> None:
         self.ids[text] = dep_id
@@ -269,7 +291,7 @@ class KeptModel:
         if replan:
             return self._plan_again(build, edited)
         evaluate = Evaluator(model.site, model.env, FileDigests({}), model.index.fps, model.known,
-                             pages=model.pages, changed_pages=edited)
+                             pages=model.pages, changed_pages=edited, entries=model.index.entries(model.deps, edited))
         return Prepared(model.site, planned=model.records.keys(), env=model.env, outputs=model.outputs,
                         contexts=model.contexts, plans=model.plans, records=model.records, evaluate=evaluate)
 
@@ -313,7 +335,7 @@ class KeptModel:
 
         env, outputs, contexts = quietly(site, hooks)
         evaluate = Evaluator(site, env, FileDigests({}), model.index.fps, model.known, pages=model.pages,
-                             changed_pages=edited)
+                             changed_pages=edited, entries=model.index.entries(model.deps, edited))
         edited_ids = [dep_id for source in edited for dep_id in model.index.of_page.get(source, ())]
         changed = changed_keys(model.deps, edited_ids, evaluate)
         plans, self.decision = compare_plans(outputs, contexts, model.records, model.deps, changed, evaluate,
@@ -379,7 +401,7 @@ class KeptModel:
             model._index = None
         else:
             for dep_id, (text, fp) in changed_deps.items():
-                index.fps[text] = fp
+                index.committed(text, fp)
                 if dep_id > before:
                     index.added(text, dep_id)
             for path, record in records.items():
