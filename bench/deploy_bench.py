@@ -23,6 +23,7 @@ import argparse
 import json
 import logging
 import os
+import re
 import shutil
 import subprocess
 import sys
@@ -34,6 +35,7 @@ REPO = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO / "tests"))
 
 from deploy_servers import FTP_PASSWORD, FTP_USER, SFTP_PASSWORD, SFTP_USER, Servers, count_state_bytes  # noqa: E402
+from deploy_servers import STATE as STATE_FOLDER  # noqa: E402
 from real_servers import PURE_FTPD_PASSWORD, PURE_FTPD_USER, REAL_SERVERS  # noqa: E402
 
 
@@ -243,24 +245,60 @@ def real_comparison(kind: str, server, public: Path, work: Path, repeat: int, ba
                     print(f"          {name} runs: " + ", ".join(f"{r[0]:.2f}" for r in runs))
 
 
+_CLOSE = re.compile(r'close "(?P<path>.*)" bytes read \d+ written (?P<written>\d+)$')
+
+
+def server_state_writes(log: Path, offset: int, root: Path) -> tuple[int, list[str], int]:
+    """What OpenSSH's sftp-server logged from byte ``offset`` of its log on: the
+    bytes written into files under ROOT/.ssg-deploy/ (summed over each file's
+    close line), those files' paths relative to ROOT, and the log's new end."""
+    state = f"{root}/{STATE_FOLDER}/"
+    total, paths = 0, []
+    with log.open("rb") as lines:
+        lines.seek(offset)
+        text = lines.read()
+    for line in text.decode(errors="replace").splitlines():
+        found = _CLOSE.search(line)
+        if found and found["path"].startswith(state) and int(found["written"]):    # reads log 0 written
+            total += int(found["written"])
+            paths.append(found["path"][len(str(root)) + 1:])
+    return total, paths, offset + len(text)
+
+
+def fold_level(root: Path, written: list[str]) -> int:
+    """The level of the delta a deploy committed (0: a plain delta; -1: the
+    base was written), read from the server's folder."""
+    from ssg.deploy.target import temp_of
+
+    committed = {temp_of(path) or path for path in written}
+    if f"{STATE_FOLDER}/manifest.json" in committed:
+        return -1
+    deltas = sorted(p for p in committed if p.startswith(f"{STATE_FOLDER}/deltas/") and p.endswith(".json"))
+    if not deltas or not (root / deltas[-1]).exists():
+        return 0
+    return json.loads((root / deltas[-1]).read_bytes()).get("level", 0)
+
+
 def state_bytes_per_deploy(public: Path, work: Path, deploys: int) -> None:
     """``deploys`` successive one-file deploys (a different post each time) to
     OpenSSH, run in this process; the bytes of ssg's own state each one handed
-    to the server (every write under .ssg-deploy/ goes through Target.put or
-    Target.create_slot: lease slots, journal, deltas, base)."""
+    to the server, counted twice: on the client (every write under .ssg-deploy/
+    goes through Target.put or Target.create_slot: lease slots, journal,
+    deltas, base) and on the server (sftp-server's log: bytes written into
+    each file under .ssg-deploy/, temporary names included, summed at close)."""
     from ssg.cli import app
     from ssg.deploy.target import Target
 
     put, create = Target.put, Target.create_slot     # restored at the end
     written = count_state_bytes(setattr)
-    server = REAL_SERVERS["openssh"](work / "state-openssh")
+    server = REAL_SERVERS["openssh"](work / "state-openssh", sftp_log=True)
     try:
         site = work / "state-site"
         shutil.copytree(public, site / "public")
         remote = server.remote()
         (site / "ssg.toml").write_text('title = "bench"\nbase_url = "https://example.org/"\n\n' + remote.toml())
         os.environ.update(remote.env)
-        sizes = []
+        offset, rows = 0, []
         for n in range(deploys + 1):
             if n:
                 page = site / f"public/posts/post-{n:05d}/index.html"
@@ -270,16 +308,34 @@ def state_bytes_per_deploy(public: Path, work: Path, deploys: int) -> None:
                 app(["deploy", "-s", str(site), "-q"], prog_name="ssg")
             except SystemExit as stop:
                 assert not stop.code, stop.code
-            if n:
-                sizes.append(written[0])
-            else:
-                print(f"\nfirst deploy: {written[0]} bytes of state")
-        print(f"state bytes per one-file deploy (OpenSSH), {deploys} deploys: "
-              f"max {max(sizes)}, mean {sum(sizes) / len(sizes):.0f}, min {min(sizes)}")
-        print("  " + " ".join(map(str, sizes)))
+            on_server, paths, offset = server_state_writes(server.sftp_log, offset, remote.root)
+            rows.append((n, written[0], on_server, fold_level(remote.root, paths)))
+        print_state_rows(rows)
     finally:
         Target.put, Target.create_slot = put, create
         server.stop()
+
+
+def print_state_rows(rows: list[tuple[int, int, int, int]]) -> None:
+    """Client and server counts side by side: the first deploy, then summaries
+    of the one-file deploys, then every deploy."""
+    first, later = rows[0], rows[1:]
+    print(f"\nfirst deploy: client {first[1]} B, server {first[2]} B of state")
+    plain = [r for r in later if r[3] == 0]
+    folds = [r for r in later if r[3] != 0]
+    print(f"state bytes per one-file deploy (OpenSSH), {len(later)} deploys; "
+          f"{len(folds)} folds, levels {sorted({r[3] for r in folds})} (-1: base rewritten)")
+    print(f"{'':28} {'client':>9} {'server':>9}")
+    for label, pick in (("max", max), ("min", min)):
+        print(f"{label:28} {pick(r[1] for r in later):>9} {pick(r[2] for r in later):>9}")
+    print(f"{'mean':28} {sum(r[1] for r in later) / len(later):>9.0f} {sum(r[2] for r in later) / len(later):>9.0f}")
+    for label, group in (("no fold (first such)", plain), ("a fold (first such)", folds)):
+        if group:
+            n, client, on_server, level = group[0]
+            print(f"{label + f', deploy {n}, level {level}':28} {client:>9} {on_server:>9}")
+    print("every deploy (n client server level): " + "; ".join(f"{n} {c} {s} {lv}" for n, c, s, lv in later))
+    differ = [r for r in rows if r[1] != r[2]]
+    print(f"deploys where the two counts differ: {len(differ)}" + (f" (first: {differ[0]})" if differ else ""))
 
 
 def results_names(results: dict) -> list[str]:
@@ -299,7 +355,7 @@ def main() -> None:
                         "and rclone's folders (with its mtimes) instead of timing their first run, and time their "
                         "no-op runs only (rclone's one-edit run hashes every file on the server: ~25 min at 10,000)")
     parser.add_argument("--state-deploys", type=int, default=0, help="that many one-file deploys to OpenSSH, "
-                        "printing the bytes of ssg's state each wrote (server-side)")
+                        "printing the bytes of ssg's state each wrote, counted by the client and by sftp-server")
     parser.add_argument("--repeat", type=int, default=3, help="--real: no-op and one-edit runs per tool (median)")
     parser.add_argument("--baseline", type=Path, help="--real: another ssg source tree (e.g. `git archive` of an "
                         "older commit, unpacked) timed beside this one")
