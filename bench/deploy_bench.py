@@ -338,6 +338,54 @@ def print_state_rows(rows: list[tuple[int, int, int, int]]) -> None:
     print(f"deploys where the two counts differ: {len(differ)}" + (f" (first: {differ[0]})" if differ else ""))
 
 
+S3FS_PUT = """import sys, time, s3fs
+started = time.monotonic()
+fs = s3fs.S3FileSystem(endpoint_url=sys.argv[1])
+fs.put(sys.argv[2].rstrip("/") + "/", sys.argv[3], recursive=True)
+print(time.monotonic() - started)
+"""
+
+
+def stored_objects(servers: Servers, url: str) -> int:
+    """Objects under an s3:// URL's prefix outside .ssg-deploy/ (listed, not read)."""
+    bucket, prefix = url[len("s3://"):].split("/", 1)
+    pages = servers.get("s3").client().get_paginator("list_objects_v2").paginate(Bucket=bucket, Prefix=prefix + "/")
+    return sum(1 for page in pages for item in page.get("Contents", [])
+               if not item["Key"][len(prefix) + 1:].startswith(STATE_FOLDER + "/"))
+
+
+def s3fs_comparison(public: Path, work: Path, servers: Servers, runs: int) -> None:
+    """The first deploy of PUBLIC to moto's S3 server, ``runs`` times each,
+    interleaved: ``ssg deploy`` (boto3) and s3fs's ``put`` of the whole folder
+    (fsspec's batched async upload, its default batch size), each into a fresh
+    prefix and as a subprocess; the objects stored are counted after each."""
+    times: dict[str, list[float]] = {"ssg deploy (boto3)": [], "s3fs put": []}
+    files = sum(1 for p in public.rglob("*") if p.is_file())
+    for run in range(runs):
+        remote = servers.remote("s3", work)
+        site = work / f"s3fs-compare-{run}"
+        shutil.copytree(public, site / "public")
+        (site / "ssg.toml").write_text('title = "bench"\nbase_url = "https://example.org/"\n\n' + remote.toml())
+        times["ssg deploy (boto3)"].append(ssg_deploy(site, {**os.environ, **remote.env})[0])
+        stored_ssg = stored_objects(servers, remote.url)
+        other = servers.remote("s3", work)
+        endpoint = servers.get("s3").endpoint
+        started = time.monotonic()
+        done = subprocess.run([sys.executable, "-c", S3FS_PUT, endpoint, str(public), other.url[len("s3://"):]],
+                              env={**os.environ, **other.env}, capture_output=True, text=True)
+        times["s3fs put"].append(time.monotonic() - started)
+        if done.returncode != 0:
+            raise SystemExit(f"s3fs put failed: {done.stderr[-2000:]}")
+        stored_s3fs = stored_objects(servers, other.url)
+        print(f"run {run + 1}: ssg {times['ssg deploy (boto3)'][-1]:.2f} s ({stored_ssg} objects), "
+              f"s3fs {times['s3fs put'][-1]:.2f} s ({stored_s3fs} objects; {float(done.stdout):.2f} s "
+              f"after its imports), {files} files")
+        shutil.rmtree(site)
+    ssg, s3fs = median(times["ssg deploy (boto3)"]), median(times["s3fs put"])
+    print(f"\nfirst deploy to moto, median of {runs}: ssg deploy {ssg:.2f} s, s3fs put {s3fs:.2f} s, "
+          f"ssg / s3fs {ssg / s3fs:.2f}")
+
+
 def results_names(results: dict) -> list[str]:
     return list(dict.fromkeys(name for name, _scenario in results))
 
@@ -356,6 +404,8 @@ def main() -> None:
                         "no-op runs only (rclone's one-edit run hashes every file on the server: ~25 min at 10,000)")
     parser.add_argument("--state-deploys", type=int, default=0, help="that many one-file deploys to OpenSSH, "
                         "printing the bytes of ssg's state each wrote, counted by the client and by sftp-server")
+    parser.add_argument("--s3fs-compare", action="store_true", help="time the first deploy to moto's S3 server "
+                        "with ssg deploy (boto3) and with s3fs's put of the folder, --repeat times each (median)")
     parser.add_argument("--repeat", type=int, default=3, help="--real: no-op and one-edit runs per tool (median)")
     parser.add_argument("--baseline", type=Path, help="--real: another ssg source tree (e.g. `git archive` of an "
                         "older commit, unpacked) timed beside this one")
@@ -376,6 +426,8 @@ def main() -> None:
         print(f"site: {files} files, {size / 1e6:.1f} MB")
         if args.state_deploys:
             state_bytes_per_deploy(site / "public", work, args.state_deploys)
+        if args.s3fs_compare:
+            s3fs_comparison(site / "public", work, servers, args.repeat)
         for kind in [k for k in args.real.split(",") if k]:
             real.append(REAL_SERVERS[kind](work / kind))
             real_comparison(kind, real[-1], site / "public", work, args.repeat, args.baseline,
