@@ -23,6 +23,7 @@ import argparse
 import json
 import logging
 import os
+import re
 import shutil
 import subprocess
 import sys
@@ -34,6 +35,7 @@ REPO = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO / "tests"))
 
 from deploy_servers import FTP_PASSWORD, FTP_USER, SFTP_PASSWORD, SFTP_USER, Servers, count_state_bytes  # noqa: E402
+from deploy_servers import STATE as STATE_FOLDER  # noqa: E402
 from real_servers import PURE_FTPD_PASSWORD, PURE_FTPD_USER, REAL_SERVERS  # noqa: E402
 
 
@@ -243,24 +245,60 @@ def real_comparison(kind: str, server, public: Path, work: Path, repeat: int, ba
                     print(f"          {name} runs: " + ", ".join(f"{r[0]:.2f}" for r in runs))
 
 
+_CLOSE = re.compile(r'close "(?P<path>.*)" bytes read \d+ written (?P<written>\d+)$')
+
+
+def server_state_writes(log: Path, offset: int, root: Path) -> tuple[int, list[str], int]:
+    """What OpenSSH's sftp-server logged from byte ``offset`` of its log on: the
+    bytes written into files under ROOT/.ssg-deploy/ (summed over each file's
+    close line), those files' paths relative to ROOT, and the log's new end."""
+    state = f"{root}/{STATE_FOLDER}/"
+    total, paths = 0, []
+    with log.open("rb") as lines:
+        lines.seek(offset)
+        text = lines.read()
+    for line in text.decode(errors="replace").splitlines():
+        found = _CLOSE.search(line)
+        if found and found["path"].startswith(state) and int(found["written"]):    # reads log 0 written
+            total += int(found["written"])
+            paths.append(found["path"][len(str(root)) + 1:])
+    return total, paths, offset + len(text)
+
+
+def fold_level(root: Path, written: list[str]) -> int:
+    """The level of the delta a deploy committed (0: a plain delta; -1: the
+    base was written), read from the server's folder."""
+    from ssg.deploy.target import temp_of
+
+    committed = {temp_of(path) or path for path in written}
+    if f"{STATE_FOLDER}/manifest.json" in committed:
+        return -1
+    deltas = sorted(p for p in committed if p.startswith(f"{STATE_FOLDER}/deltas/") and p.endswith(".json"))
+    if not deltas or not (root / deltas[-1]).exists():
+        return 0
+    return json.loads((root / deltas[-1]).read_bytes()).get("level", 0)
+
+
 def state_bytes_per_deploy(public: Path, work: Path, deploys: int) -> None:
     """``deploys`` successive one-file deploys (a different post each time) to
     OpenSSH, run in this process; the bytes of ssg's own state each one handed
-    to the server (every write under .ssg-deploy/ goes through Target.put or
-    Target.create_slot: lease slots, journal, deltas, base)."""
+    to the server, counted twice: on the client (every write under .ssg-deploy/
+    goes through Target.put or Target.create_slot: lease slots, journal,
+    deltas, base) and on the server (sftp-server's log: bytes written into
+    each file under .ssg-deploy/, temporary names included, summed at close)."""
     from ssg.cli import app
     from ssg.deploy.target import Target
 
     put, create = Target.put, Target.create_slot     # restored at the end
     written = count_state_bytes(setattr)
-    server = REAL_SERVERS["openssh"](work / "state-openssh")
+    server = REAL_SERVERS["openssh"](work / "state-openssh", sftp_log=True)
     try:
         site = work / "state-site"
         shutil.copytree(public, site / "public")
         remote = server.remote()
         (site / "ssg.toml").write_text('title = "bench"\nbase_url = "https://example.org/"\n\n' + remote.toml())
         os.environ.update(remote.env)
-        sizes = []
+        offset, rows = 0, []
         for n in range(deploys + 1):
             if n:
                 page = site / f"public/posts/post-{n:05d}/index.html"
@@ -270,16 +308,82 @@ def state_bytes_per_deploy(public: Path, work: Path, deploys: int) -> None:
                 app(["deploy", "-s", str(site), "-q"], prog_name="ssg")
             except SystemExit as stop:
                 assert not stop.code, stop.code
-            if n:
-                sizes.append(written[0])
-            else:
-                print(f"\nfirst deploy: {written[0]} bytes of state")
-        print(f"state bytes per one-file deploy (OpenSSH), {deploys} deploys: "
-              f"max {max(sizes)}, mean {sum(sizes) / len(sizes):.0f}, min {min(sizes)}")
-        print("  " + " ".join(map(str, sizes)))
+            on_server, paths, offset = server_state_writes(server.sftp_log, offset, remote.root)
+            rows.append((n, written[0], on_server, fold_level(remote.root, paths)))
+        print_state_rows(rows)
     finally:
         Target.put, Target.create_slot = put, create
         server.stop()
+
+
+def print_state_rows(rows: list[tuple[int, int, int, int]]) -> None:
+    """Client and server counts side by side: the first deploy, then summaries
+    of the one-file deploys, then every deploy."""
+    first, later = rows[0], rows[1:]
+    print(f"\nfirst deploy: client {first[1]} B, server {first[2]} B of state")
+    plain = [r for r in later if r[3] == 0]
+    folds = [r for r in later if r[3] != 0]
+    print(f"state bytes per one-file deploy (OpenSSH), {len(later)} deploys; "
+          f"{len(folds)} folds, levels {sorted({r[3] for r in folds})} (-1: base rewritten)")
+    print(f"{'':28} {'client':>9} {'server':>9}")
+    for label, pick in (("max", max), ("min", min)):
+        print(f"{label:28} {pick(r[1] for r in later):>9} {pick(r[2] for r in later):>9}")
+    print(f"{'mean':28} {sum(r[1] for r in later) / len(later):>9.0f} {sum(r[2] for r in later) / len(later):>9.0f}")
+    for label, group in (("no fold (first such)", plain), ("a fold (first such)", folds)):
+        if group:
+            n, client, on_server, level = group[0]
+            print(f"{label + f', deploy {n}, level {level}':28} {client:>9} {on_server:>9}")
+    print("every deploy (n client server level): " + "; ".join(f"{n} {c} {s} {lv}" for n, c, s, lv in later))
+    differ = [r for r in rows if r[1] != r[2]]
+    print(f"deploys where the two counts differ: {len(differ)}" + (f" (first: {differ[0]})" if differ else ""))
+
+
+S3FS_PUT = """import sys, time, s3fs
+started = time.monotonic()
+fs = s3fs.S3FileSystem(endpoint_url=sys.argv[1])
+fs.put(sys.argv[2].rstrip("/") + "/", sys.argv[3], recursive=True)
+print(time.monotonic() - started)
+"""
+
+
+def stored_objects(servers: Servers, url: str) -> int:
+    """Objects under an s3:// URL's prefix outside .ssg-deploy/ (listed, not read)."""
+    bucket, prefix = url[len("s3://"):].split("/", 1)
+    pages = servers.get("s3").client().get_paginator("list_objects_v2").paginate(Bucket=bucket, Prefix=prefix + "/")
+    return sum(1 for page in pages for item in page.get("Contents", [])
+               if not item["Key"][len(prefix) + 1:].startswith(STATE_FOLDER + "/"))
+
+
+def s3fs_comparison(public: Path, work: Path, servers: Servers, runs: int) -> None:
+    """The first deploy of PUBLIC to moto's S3 server, ``runs`` times each,
+    interleaved: ``ssg deploy`` (boto3) and s3fs's ``put`` of the whole folder
+    (fsspec's batched async upload, its default batch size), each into a fresh
+    prefix and as a subprocess; the objects stored are counted after each."""
+    times: dict[str, list[float]] = {"ssg deploy (boto3)": [], "s3fs put": []}
+    files = sum(1 for p in public.rglob("*") if p.is_file())
+    for run in range(runs):
+        remote = servers.remote("s3", work)
+        site = work / f"s3fs-compare-{run}"
+        shutil.copytree(public, site / "public")
+        (site / "ssg.toml").write_text('title = "bench"\nbase_url = "https://example.org/"\n\n' + remote.toml())
+        times["ssg deploy (boto3)"].append(ssg_deploy(site, {**os.environ, **remote.env})[0])
+        stored_ssg = stored_objects(servers, remote.url)
+        other = servers.remote("s3", work)
+        endpoint = servers.get("s3").endpoint
+        started = time.monotonic()
+        done = subprocess.run([sys.executable, "-c", S3FS_PUT, endpoint, str(public), other.url[len("s3://"):]],
+                              env={**os.environ, **other.env}, capture_output=True, text=True)
+        times["s3fs put"].append(time.monotonic() - started)
+        if done.returncode != 0:
+            raise SystemExit(f"s3fs put failed: {done.stderr[-2000:]}")
+        stored_s3fs = stored_objects(servers, other.url)
+        print(f"run {run + 1}: ssg {times['ssg deploy (boto3)'][-1]:.2f} s ({stored_ssg} objects), "
+              f"s3fs {times['s3fs put'][-1]:.2f} s ({stored_s3fs} objects; {float(done.stdout):.2f} s "
+              f"after its imports), {files} files")
+        shutil.rmtree(site)
+    ssg, s3fs = median(times["ssg deploy (boto3)"]), median(times["s3fs put"])
+    print(f"\nfirst deploy to moto, median of {runs}: ssg deploy {ssg:.2f} s, s3fs put {s3fs:.2f} s, "
+          f"ssg / s3fs {ssg / s3fs:.2f}")
 
 
 def results_names(results: dict) -> list[str]:
@@ -299,7 +403,9 @@ def main() -> None:
                         "and rclone's folders (with its mtimes) instead of timing their first run, and time their "
                         "no-op runs only (rclone's one-edit run hashes every file on the server: ~25 min at 10,000)")
     parser.add_argument("--state-deploys", type=int, default=0, help="that many one-file deploys to OpenSSH, "
-                        "printing the bytes of ssg's state each wrote (server-side)")
+                        "printing the bytes of ssg's state each wrote, counted by the client and by sftp-server")
+    parser.add_argument("--s3fs-compare", action="store_true", help="time the first deploy to moto's S3 server "
+                        "with ssg deploy (boto3) and with s3fs's put of the folder, --repeat times each (median)")
     parser.add_argument("--repeat", type=int, default=3, help="--real: no-op and one-edit runs per tool (median)")
     parser.add_argument("--baseline", type=Path, help="--real: another ssg source tree (e.g. `git archive` of an "
                         "older commit, unpacked) timed beside this one")
@@ -320,6 +426,8 @@ def main() -> None:
         print(f"site: {files} files, {size / 1e6:.1f} MB")
         if args.state_deploys:
             state_bytes_per_deploy(site / "public", work, args.state_deploys)
+        if args.s3fs_compare:
+            s3fs_comparison(site / "public", work, servers, args.repeat)
         for kind in [k for k in args.real.split(",") if k]:
             real.append(REAL_SERVERS[kind](work / kind))
             real_comparison(kind, real[-1], site / "public", work, args.repeat, args.baseline,

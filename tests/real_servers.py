@@ -217,6 +217,13 @@ class OpenSsh(ServerProcess):
 
     name = "openssh"
 
+    def __init__(self, folder: Path, sftp_log: bool = False):
+        # sftp_log: run OpenSSH's sftp-server (the program internal-sftp is built from) with `-e -l INFO`,
+        # its stderr appended to self.sftp_log: one line per SFTP request, `close "PATH" bytes read R
+        # written W` for each file closed. Off for the tests; the deploy benchmark reads it.
+        self.sftp_log = folder / "sftp.log" if sftp_log else None
+        super().__init__(folder)
+
     def setup(self) -> None:
         self.binary = find_binary("sshd")
         keygen = find_binary("ssh-keygen")
@@ -236,11 +243,20 @@ class OpenSsh(ServerProcess):
             "ListenAddress 127.0.0.1", f"HostKey {self.host_key}", f"PidFile {self.folder / 'sshd.pid'}",
             f"AuthorizedKeysFile {self.authorized_keys}", "StrictModes no", "UsePAM no",
             "PasswordAuthentication no", "KbdInteractiveAuthentication no", "PubkeyAuthentication yes",
-            "PermitRootLogin prohibit-password", f"AllowUsers {self.user}", "Subsystem sftp internal-sftp",
+            "PermitRootLogin prohibit-password", f"AllowUsers {self.user}", f"Subsystem sftp {self.subsystem()}",
             "MaxSessions 50", "MaxStartups 50", "LogLevel VERBOSE", ""]))
         host_type, host_public = Path(f"{self.host_key}.pub").read_text().split()[:2]
         self.known_hosts.write_text(f"[127.0.0.1]:{self.port} {host_type} {host_public}\n")
         return [self.binary, "-D", "-e", "-f", str(config), "-p", str(self.port)]
+
+    def subsystem(self) -> str:
+        if self.sftp_log is None:
+            return "internal-sftp"
+        # sshd runs an external subsystem through the user's shell (`shell -c COMMAND`): the redirection holds
+        server = shutil.which("sftp-server", path="/usr/lib/openssh:/usr/libexec/openssh:/usr/libexec")
+        if server is None:
+            unavailable("OpenSSH's sftp-server is not installed (Debian: openssh-sftp-server)")
+        return f"{server} -e -l INFO 2>>{self.sftp_log}"
 
     def remote(self) -> Remote:
         folder = self.new_folder()
