@@ -106,20 +106,21 @@ def render_all(job: RenderJob, workers: int) -> list[Rendered]:
     try:
         job.progress.stage("render", len(order))
         # counted as the results come in, in any order (ssg/runtime/progress.py)
-        rendered = list(pool_imap(_render_in_worker, order, workers=workers if parallel else 1,
-                                  initializer=_start_worker, failed=lambda index, lost: _lost(job, index, lost),
-                                  item_timeout=job.timeout + STALL_GRACE if job.timeout > 0 else None, isolated=True,
-                                  alone=lists, on_done=job.progress.advance))
+        by_index = {outcome.index: _shared(outcome) for outcome in pool_imap(
+            _render_in_worker, order, workers=workers if parallel else 1, initializer=_start_worker,
+            failed=lambda index, lost: _lost(job, index, lost),
+            item_timeout=job.timeout + STALL_GRACE if job.timeout > 0 else None, isolated=True, alone=lists,
+            on_done=job.progress.advance)}
     finally:
         _job = None
-    by_index = {outcome.index: _shared(outcome) for outcome in rendered}
     return [by_index[index] for index in job.dirty]
 
 
 def _shared(outcome: Rendered) -> Rendered:
-    """One copy of each key text and fingerprint among all the outcomes: each
-    comes from its worker as its own copy, and most outputs read the same
-    templates, settings and lists (at 100,000 pages, 220 MB of copies)."""
+    """One copy of each key text and fingerprint among all the outcomes, made
+    as each outcome comes in: each comes from its worker as its own copy, and
+    most outputs read the same templates, settings and lists (at 100,000
+    pages, 220 MB of copies)."""
     intern = sys.intern
     outcome.keys = {intern(key): intern(fingerprint) for key, fingerprint in outcome.keys.items()}
     return outcome

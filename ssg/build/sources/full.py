@@ -74,7 +74,7 @@ class FullLoad:
         build.lap("load")
         options.progress.stage("links, site hooks")
         self.known = known = resolve_links(site, cache.known, seconds)
-        cache.known.clear()       # the text as parsed: the pages hold it as linked now
+        cache.known.clear()       # what is left of the text as parsed (resolve_links took each page's)
         build.plugins.hook.ssg_site_loaded(site=site)
         env = make_environment(site, build.theme)
         build.plugins.hook.ssg_jinja_environment(env=env, site=site)
