@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import hashlib
 import os
-from collections.abc import Callable, Collection
+from collections.abc import Callable, Collection, Iterable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -108,19 +108,20 @@ class Pruner:
         for folder in changed_folders(root, folders, self.stamps) if folders else [""]:
             prefix = f"{folder}/" if folder else ""
             try:
-                entries = list(os.scandir(f"{root}/{folder}" if folder else root))
+                entries = os.scandir(f"{root}/{folder}" if folder else root)
             except OSError:
                 continue
-            for entry in entries:
-                if entry.is_dir(follow_symlinks=False):
-                    if f"{prefix}{entry.name}" not in folders:    # a folder that is new since the last build
-                        self.stamps[f"{prefix}{entry.name}"] = entry.stat(follow_symlinks=False).st_mtime_ns
-                        self._check(list_files(entry.path, f"{prefix}{entry.name}/", self.stamps), known, found)
-                else:
-                    self._check([prefix + entry.name], known, found)
+            with entries:    # read as they come: a folder of 100,000 pages is not held as a list
+                for entry in entries:
+                    if entry.is_dir(follow_symlinks=False):
+                        if f"{prefix}{entry.name}" not in folders:    # a folder that is new since the last build
+                            self.stamps[f"{prefix}{entry.name}"] = entry.stat(follow_symlinks=False).st_mtime_ns
+                            self._check(walk_files(entry.path, f"{prefix}{entry.name}/", self.stamps), known, found)
+                    else:
+                        self._check([prefix + entry.name], known, found)
         return sorted(found)
 
-    def _check(self, paths: list[str], known: set[str], found: list[str]) -> None:
+    def _check(self, paths: Iterable[str], known: set[str], found: list[str]) -> None:
         for rel in paths:
             if rel.rpartition("/")[2].startswith(TEMP_PREFIX):
                 try:
@@ -166,20 +167,21 @@ def changed_folders(root: str, folders: dict[str, int], seen: dict[str, int] | N
     return changed
 
 
-def list_files(root: str, prefix: str = "", stamps: dict[str, int] | None = None) -> list[str]:
-    """Every file (and symlink) under ``root``, as posix paths relative to it.
-    ``stamps`` receives the mtime of every folder under it (relative paths,
-    ``prefix`` included): the build records them, and they were just read."""
-    found: list[str] = []
+def walk_files(root: str, prefix: str = "", stamps: dict[str, int] | None = None) -> Iterator[str]:
+    """Every file (and symlink) under ``root``, as posix paths relative to it
+    (``prefix`` before each), as the folders are read. ``stamps`` receives the
+    mtime of every folder under it (relative paths, ``prefix`` included): the
+    build records them, and they were just read. A file deleted while it is
+    read (the caller removes interrupted writes' temporary files) does no harm."""
     try:
-        entries = list(os.scandir(root))
+        entries = os.scandir(root)
     except (FileNotFoundError, NotADirectoryError):
-        return found
-    for entry in entries:
-        if entry.is_dir(follow_symlinks=False):
-            if stamps is not None:
-                stamps[f"{prefix}{entry.name}"] = entry.stat(follow_symlinks=False).st_mtime_ns
-            found.extend(list_files(entry.path, f"{prefix}{entry.name}/", stamps))
-        else:
-            found.append(prefix + entry.name)
-    return found
+        return
+    with entries:
+        for entry in entries:
+            if entry.is_dir(follow_symlinks=False):
+                if stamps is not None:
+                    stamps[f"{prefix}{entry.name}"] = entry.stat(follow_symlinks=False).st_mtime_ns
+                yield from walk_files(entry.path, f"{prefix}{entry.name}/", stamps)
+            else:
+                yield prefix + entry.name

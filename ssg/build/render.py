@@ -53,9 +53,9 @@ def render_context(output: Output, site: Site, plugins: Plugins) -> dict[str, An
     return context
 
 
-@dataclass
+@dataclass(slots=True)
 class Rendered:
-    """The outcome of one dirty output."""
+    """The outcome of one dirty output (one per output of a cold build: slots keep it small)."""
 
     index: int
     written: Written | None = None

@@ -15,7 +15,7 @@ from ssg.runtime import crashpoint
 TEMP_PREFIX = ".ssgtmp-"   # temporary files of a write in progress; a later build removes leftovers
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Written:
     """What is on disk at ``rel`` after a write: its sha256, size and mtime."""
 
