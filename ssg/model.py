@@ -22,6 +22,31 @@ class TocEntry(NamedTuple):
     title: str
 
 
+class _KeepableText:
+    """A page field whose text the page may hold kept elsewhere: as an object
+    whose ``text()`` reads it back (a full load keeps each page's markdown
+    source out of memory, ssg/sources/textstore.py). Reading the field gives
+    the text either way; ``held`` gives the very object the page holds."""
+
+    def __set_name__(self, owner: type, name: str) -> None:
+        self.name = name
+
+    def __get__(self, page: Any, owner: type | None = None) -> str:
+        if page is None:
+            return ""     # the field's default
+        value = page.__dict__.get(self.name, "")
+        return value if isinstance(value, str) else value.text()
+
+    def __set__(self, page: Any, value: Any) -> None:
+        page.__dict__[self.name] = value
+
+
+def held(page: Page, name: str) -> Any:
+    """The object ``page`` holds for its field ``name``: the text, or for a
+    kept text what reads it back. What a page's KnownText compares by identity."""
+    return page.__dict__.get(name, "")
+
+
 @dataclass(eq=False)
 class Page:
     """One content file (or a section's ``_index.md``) after parsing."""
@@ -44,7 +69,7 @@ class Page:
     toc: tuple[TocEntry, ...] = ()
     taxonomies: dict[str, tuple[str, ...]] = field(default_factory=dict)
     params: dict[str, Any] = field(default_factory=dict)   # the whole front matter
-    body: str = ""                 # the markdown source, never evaluated as a template
+    body: str = _KeepableText()    # type: ignore[assignment]  # the markdown source, never evaluated as a template
     bundle_files: tuple[str, ...] = ()   # site-relative paths copied beside the page
     kind: str = "page"             # "page", "section" (an _index.md) or "home"
     line_offset: int = 0           # line of the body's first line in the source file

@@ -19,7 +19,7 @@ import hashlib
 import operator
 from typing import Any
 
-from ssg.model import TEXT_FIELDS, Page, listing_repr
+from ssg.model import TEXT_FIELDS, Page, held, listing_repr
 
 MISSING = "<missing>"
 _PLAIN = (str, int, float, bool, type(None))
@@ -63,12 +63,12 @@ class KnownText:
 
     content: str
     summary: str
-    body: str
+    body: Any        # as the page holds it (``model.held``): the text, or a kept text
     toc: tuple
     digest: str
 
     def holds(self, page: Page) -> bool:
-        return (page.content is self.content and page.summary is self.summary and page.body is self.body
+        return (page.content is self.content and page.summary is self.summary and held(page, "body") is self.body
                 and page.toc is self.toc)
 
 

@@ -15,7 +15,7 @@ from markupsafe import Markup
 
 from ssg.errors import ContentError
 from ssg.graph.fingerprint import KnownText, digest
-from ssg.model import Page, Site
+from ssg.model import Page, Site, held
 from ssg.runtime import limits
 from ssg.sources.urls import site_url
 
@@ -50,7 +50,7 @@ def resolve_page_links(site: Site, page: Page, before: KnownText | None, seconds
     (its text as parsed) is what the page held (no hook changed it). Taking
     longer than ``seconds`` (0: no limit) stops the build with an error
     naming the page (``limits.bounded``)."""
-    held = before if before is not None and before.holds(page) else None
+    as_parsed = before if before is not None and before.holds(page) else None
     targets: list[str] = []
     resolve = _resolver(site, page, targets)
     bound = limits.bounded(seconds, lambda frames: _too_long(page.source, seconds, ended=True))
@@ -63,10 +63,10 @@ def resolve_page_links(site: Site, page: Page, before: KnownText | None, seconds
             raise
         raise _too_long(page.source, seconds) from None
     page.content, page.summary = content, summary
-    if held is None:
+    if as_parsed is None:
         return None
-    return KnownText(page.content, page.summary, page.body, page.toc, digest(
-        f"{held.digest}\0{page.url}\0{site.config.base_path}\0{targets!r}"))
+    return KnownText(page.content, page.summary, held(page, "body"), page.toc, digest(
+        f"{as_parsed.digest}\0{page.url}\0{site.config.base_path}\0{targets!r}"))
 
 
 def _too_long(source: str, seconds: float, *, ended: bool = False) -> ContentError:

@@ -20,13 +20,14 @@ from markupsafe import Markup
 from ssg.errors import ContentError, SsgError
 from ssg.graph.fingerprint import KnownText, digest
 from ssg.graph.state import SourceRecord, stamp_of
-from ssg.model import Page, TocEntry
+from ssg.model import Page, TocEntry, held
 from ssg.runtime import limits
 from ssg.runtime.parallel import pool_imap
 from ssg.runtime.progress import QUIET, Progress
 from ssg.sources.content import parse_page
 from ssg.sources.files import read_with_stat, unreadable
 from ssg.sources.markdown import use_fast_lexers
+from ssg.sources.textstore import TextStore
 
 
 @dataclass(frozen=True)
@@ -60,6 +61,7 @@ class PageCache:
         self.shas: dict[str, str] = {}         # source -> sha256 of its bytes as parsed
         self.stale: list[SsgError] = []        # errors of files given as their last good parse instead
         self.progress: Progress = QUIET        # told of each page as it is handed on
+        self.store: TextStore | None = None    # where each page's markdown source is kept, if not in memory
 
     def pages(self, jobs: list[ParseJob], markdown_options: Mapping[str, Any]) -> Iterator[Page | SsgError]:
         """One Page (or the error parsing it) per job, in order, each given as
@@ -101,6 +103,8 @@ class PageCache:
                 blob, sha = self._last_good(job, blob)
             page = decode(blob) if isinstance(blob, bytes) else blob
             if isinstance(page, Page):
+                if self.store is not None:
+                    page.body = self.store.keep(held(page, "body"))
                 self.known[job.source] = parsed_text(page, job, sha, self.parser)
             yield page
 
@@ -134,7 +138,7 @@ def _stamp(path: str) -> tuple[int, ...] | None:
 def parsed_text(page: Page, job: ParseJob, sha: str, parser: str) -> KnownText:
     """A page's long fields as parsed, with the digest of what made them: the
     parser, the file's bytes and where the file sits (``ParseJob``)."""
-    return KnownText(page.content, page.summary, page.body, page.toc, digest(
+    return KnownText(page.content, page.summary, held(page, "body"), page.toc, digest(
         f"{parser}\0{sha}\0{job.source}\0{job.section}\0{job.slug}\0{job.kind}"))
 
 

@@ -42,6 +42,7 @@ class FullLoad:
         from ssg.sources.links import resolve_links
         from ssg.sources.load import load_site
         from ssg.sources.pagecache import PageCache
+        from ssg.sources.textstore import TextStore
 
         survey, state, options, config = self.survey, build.state, build.options, build.config
         # Another folder was built last: this one's records were kept aside (its files are still known as ssg's).
@@ -65,6 +66,7 @@ class FullLoad:
         cache.progress = options.progress
         self.dep_rows = state.deps() if survey.same_settings else {}
         cache.keep = state.stage_sources()     # written while this thread loads and plans
+        cache.store = TextStore()   # the pages' markdown sources, out of memory
         load_site(site, build.plugins, cache)
         if not cache.seen:
             _check_content(build, sources, empty=True)
