@@ -5,6 +5,8 @@ build`` finds nothing to do, and when the warm path must not be taken."""
 
 from __future__ import annotations
 
+import html
+import re
 import shutil
 
 import pytest
@@ -58,6 +60,30 @@ def test_the_table_of_contents_and_markdown_source_follow_the_edit(make_site, tm
     html = (root / "public/posts/a/index.html").read_text()
     assert '<a href="#three">Three</a>' in html and "## Three" in html
     assert_like_a_clean_build(root, tmp_path)
+
+
+def test_long_markdown_sources_kept_out_of_memory_show_as_written_after_warm_edits(make_site, tmp_path):
+    """A full load keeps long bodies in a file (ssg/sources/textstore.py); the kept model's pages hold
+    them so, an edited page holds its new text, and a list showing every body shows each as written."""
+    long = "Lorem ipsum — ünïcode dolor sit amet. " * 12
+    root = make_site({
+        **{f"content/posts/{n}.md": post(n.title(), f"{n} {long}", day=d) for d, n in enumerate("abc", 1)},
+        "templates/page.html": '{% extends "theme/page.html" %}{% block page_kicker %}<pre>{{ page.body }}</pre>'
+                               '{% endblock %}',
+        "templates/list.html": '{% extends "theme/list.html" %}{% block main %}{% for p in pages %}'
+                               '<pre class="b">{{ p.body }}</pre>{% endfor %}{% endblock %}'})
+    serving = Serving(root)
+    assert serving.warm.model is not None
+    assert all(type(vars(page)["body"]).__name__ == "KeptText" for page in serving.warm.model.site.pages)
+    result = serving.edit("content/posts/b.md", post("Beta", f"b, edited. {long}", day=2))
+    assert result.ok and result.warm and "posts/index.html" in result.written
+    listed = (root / "public/posts/index.html").read_text()
+    assert [html.unescape(b) for b in re.findall(r'<pre class="b">(.*?)</pre>', listed, re.S)] == [
+        f"c {long}\n", f"b, edited. {long}\n", f"a {long}\n"]     # as the files hold them
+    result = serving.edit("content/posts/c.md", post("Gamma, retitled", f"c {long}", day=3))
+    assert result.ok and result.warm
+    assert_like_a_clean_build(root, tmp_path)
+    assert_state_is_exact(root)
 
 
 @pytest.mark.parametrize("rel, text, url", [
