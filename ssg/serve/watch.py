@@ -30,11 +30,8 @@ class Scheduler:
     Marks carry the paths that changed, collected into the ``Batch`` that
     ``wait()`` returns.
 
-    ``quiet`` (30 ms) is longer than the watcher takes to report a save
-    (``step_ms``, 10 ms) plus the gap between the writes of a burst (an
-    editor's save through a temporary file and a rename, a checkout writing
-    many files: well under a millisecond apart); it delays every live reload,
-    so it is no longer than that needs. ``longest`` bounds how long a
+    ``quiet`` is longer than the watcher takes to report a save (``step_ms``,
+    10 ms) plus the gap between saves of a burst; ``longest`` bounds how long a
     steady stream of saves (an editor saving on every keystroke) defers its
     build: such a stream is built about once a second, so 50 saves within a
     second make at most two builds.
@@ -42,7 +39,7 @@ class Scheduler:
     ``clock`` is ``time.monotonic``; a test gives its own to check the
     coalescing without depending on how fast the machine is."""
 
-    def __init__(self, quiet: float = 0.03, longest: float = 1.0, clock: Callable[[], float] = time.monotonic):
+    def __init__(self, quiet: float = 0.06, longest: float = 1.0, clock: Callable[[], float] = time.monotonic):
         self.quiet, self.longest, self.clock = quiet, longest, clock
         self._cond = threading.Condition(threading.RLock())   # reentrant: a signal handler may stop() us
         self._first: float | None = None
