@@ -624,6 +624,26 @@ def test_scheduler_a_steady_stream_of_saves_is_built_about_once_a_second():
         assert sorted(path for batch in builds for path in batch.paths) == sorted(saves)
 
 
+def test_scheduler_a_lone_save_waits_less_than_a_burst():
+    """On a clock the test moves: one change is due ``lone`` after it; a second
+    within that makes a burst, due ``quiet`` after its last change; each batch
+    starts counting again."""
+    now = [0.0]
+    scheduler = Scheduler(clock=lambda: now[0])
+    scheduler.mark(["a"])
+    assert scheduler.due() == pytest.approx(scheduler.lone) and scheduler.lone < scheduler.quiet
+    now[0] = 0.02
+    scheduler.mark(["b"])
+    assert scheduler.due() == pytest.approx(0.02 + scheduler.quiet)
+    now[0] = 0.02 + scheduler.quiet
+    assert scheduler.wait().paths == {"a", "b"}
+    now[0] = 5.0
+    scheduler.mark(["c"])
+    assert scheduler.due() == pytest.approx(5.0 + scheduler.lone)
+    now[0] += scheduler.lone
+    assert scheduler.wait().paths == {"c"}
+
+
 @pytest.mark.parametrize("rel", ["content/posts/.a.md.swp", "content/posts/a.md~", "content/4913", "content/.#a.md",
                                  "content/a.md.bck", "content/.a.md.tmp", "plugins/__pycache__/x.cpython-311.pyc",
                                  "content/.git/HEAD", "content/x/.hg/store", "public/index.html", ".ssg/state.db"])
