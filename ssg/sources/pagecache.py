@@ -230,9 +230,6 @@ def _one(text: Any) -> Any:
 
 def _one_each(value: Any) -> Any:
     """A front matter value with its short texts shared: a text, or a list of texts (tags)."""
-    kind = type(value)
-    if kind is str:
-        return sys.intern(value) if len(value) <= _SHORT else value
-    if kind is list and all(type(item) is str for item in value):
+    if type(value) is list and all(type(item) is str for item in value):
         return list(map(_one, value))
-    return value
+    return _one(value)

@@ -5,8 +5,8 @@ A full load holds every page of the site, and each page's markdown source
 read none. The load writes each body to an unlinked temporary file in the
 temporary folder (``TMPDIR``, where SQLite also puts its temporary files; not
 .ssg/, whose free space the state needs) and the page holds a ``KeptText``
-(where it is in that file);
-reading ``page.body`` reads it back (ssg/model.py). At 100,000 posts this is
+(where it is in that file); reading ``page.body`` reads it back
+(ssg/model.py). At 100,000 posts this is
 150 MB the build process does not hold. Render workers, forked from the
 process that loaded the site, inherit the file and read it where they need
 it (``os.pread``: no shared file position)."""
