@@ -61,6 +61,8 @@ class SiteUndefined(jinja2.Undefined):
     __round__ = __abs__ = jinja2.Undefined._fail_with_undefined_error
 
 
+ISO_DATE = "%Y-%m-%d"    # ssg.toml's default date_format
+
 UNDEFINED_HINT = "check the name; guard a value that may be missing with {% if x is defined %} or x|default(...)"
 
 
@@ -110,9 +112,15 @@ class SiteEnvironment(jinja2.Environment):
         its body, as a call to it costs a tenth of a list's render), noting
         the read; a page's field, read tens of thousands of times by the lists
         of a big site, goes to the recorder directly."""
+        kind = type(obj)
+        if kind is dict and attribute not in _DICT_ATTRIBUTES:   # a page's params: an item, and no key to note
+            try:
+                return obj[attribute]
+            except KeyError:
+                return self.undefined(obj=obj, name=attribute)
         recorder = reads.active
         if recorder is not None:
-            if type(obj) is Page:
+            if kind is Page:
                 recorder.field(obj.source, attribute)
             else:
                 _note(obj, attribute)
@@ -131,6 +139,9 @@ class SiteEnvironment(jinja2.Environment):
         return super().getitem(obj, argument)
 
 
+_DICT_ATTRIBUTES = frozenset(dir(dict))    # what ``getattr`` finds on a plain dict (Jinja reads those first)
+
+
 def _note(obj: Any, name: str) -> None:
     recorder = reads.current()
     if recorder is None:
@@ -146,7 +157,10 @@ def _note(obj: Any, name: str) -> None:
         recorder.keys.add((*obj.dependency_path, name))
 
 
-def make_environment(site: Site, theme: Path) -> SiteEnvironment:
+def make_environment(site: Site, theme: Path, compiled: jinja2.BytecodeCache | None = None) -> SiteEnvironment:
+    """The build's Jinja environment: the site's templates, then the theme's
+    (``theme/NAME`` always the theme's); ``compiled``: where templates
+    compiled by an earlier build are kept (ssg/build/templatecache.py)."""
     site_templates = jinja2.FileSystemLoader(str(site.root / "templates"))
     theme_templates = jinja2.FileSystemLoader(str(theme / "templates"))
     loader = jinja2.ChoiceLoader([
@@ -162,6 +176,7 @@ def make_environment(site: Site, theme: Path) -> SiteEnvironment:
         lstrip_blocks=True,
         keep_trailing_newline=True,
         extensions=["jinja2.ext.loopcontrols"],
+        bytecode_cache=compiled,
     )
     install_helpers(env, site)
     return env
@@ -185,7 +200,9 @@ def install_helpers(env: jinja2.Environment, site: Site) -> None:
             return ""
         if not isinstance(value, (date, datetime)):
             raise TypeError(f"the date filter needs a date, got {type(value).__name__} {value!r}")
-        text = value.strftime(fmt)
+        # The default format, as date.isoformat writes it in a sixth of strftime's time (strftime's %Y
+        # does not pad a year before 1000 to four digits, isoformat does: those go to strftime).
+        text = date.isoformat(value) if fmt == ISO_DATE and value.year >= 1000 else value.strftime(fmt)
         formatted[(id(value), fmt)] = (value, text)
         return text
 

@@ -190,6 +190,24 @@ def test_date_filter_prints_each_date_in_its_own_zone_however_often_it_is_shown(
     assert read(site, "posts/index.html") == "10:20,10:20,05;11:20,11:20,05;"
 
 
+def test_the_default_date_format_prints_what_strftime_prints(make_site, cli):
+    # %Y-%m-%d (the default) takes a faster way than strftime: the same text for dates in any zone, and for a
+    # year before 1000, which strftime does not pad
+    dates = ["2024-03-05T23:30:00-05:00", "2024-03-05T00:30:00+09:00", "0999-12-31", "1000-01-01", "2024-02-29"]
+    files = {f"content/posts/d{at}.md": f"---\ntitle: D{at}\ndate: {value}\n---\nx\n" for at, value in enumerate(dates)}
+    site = site_with(make_site, {**files, "templates/posts/list.html":
+                                 "{% for p in section.pages|sort(attribute='title') %}"
+                                 "{{ p.date|date }}={{ p.date|date('%Y-%m-%d ') }};{% endfor %}"})
+    built(cli, site)
+    shown = [entry.split("=") for entry in read(site, "posts/index.html").split(";")[:-1]]
+    shown = {title: pair for title, pair in zip(["B", *(f"D{at}" for at in range(len(dates)))], shown, strict=True)}
+    assert shown["D0"] == ["2024-03-05", "2024-03-05 "]
+    assert shown["D1"] == ["2024-03-05", "2024-03-05 "]
+    assert shown["D2"] == ["999-12-31", "999-12-31 "]
+    assert shown["D3"] == ["1000-01-01", "1000-01-01 "]
+    assert shown["D4"] == ["2024-02-29", "2024-02-29 "]
+
+
 def test_url_for_links_to_a_content_file(make_site, cli):
     site = site_with(make_site, {"templates/page.html": "{{ url_for('posts/b.md') }}|{{ url_for('a.md') }}"},
                      config=CONFIG.replace("https://example.org/", "https://example.org/blog/"))

@@ -27,7 +27,8 @@ class Text(str):
 
 
 VALUES = {"s": "<a href=\"x\">Tom & 'Jerry'</a>", "m": Markup("<em>kept</em>"), "n": 42, "f": 1.5, "none": None,
-          "html": Html(), "obj": Shown(), "sub": Text("<sub>"), "items": ["<1>", Markup("<2>")], "empty": ""}
+          "html": Html(), "obj": Shown(), "sub": Text("<sub>"), "items": ["<1>", Markup("<2>")], "empty": "",
+          "d": {"k": "<k>", "items": "shadowed by the method", "n": None}}
 
 TEMPLATES = [
     "{{ s }}|{{ m }}|{{ n }}|{{ f }}|{{ none }}|{{ html }}|{{ obj }}|{{ sub }}|{{ empty }}|{{ missing }}",
@@ -38,6 +39,9 @@ TEMPLATES = [
     "{% autoescape false %}{{ s }}{% endautoescape %}{{ s }}{% autoescape true %}{{ s }}{% endautoescape %}",
     "{{ '<literal>' }}{{ 'a' if n else 'b' }}{{ [s, m]|join(', ') }}{{ {'k': s} }}",
     "{% filter upper %}{{ s }}{% endfilter %}{% with x = s %}{{ x }}{% endwith %}",
+    # a plain dict (a page's params): its keys as attributes, its methods first, a missing key undefined
+    "{{ d.k }}|{{ d.n }}|{{ d.missing }}|{{ d.missing is defined }}|{{ d.items() | list | length }}|"
+    "{{ d.get('k') }}|{{ d['items'] }}|{{ d.k | upper }}|{{ d.missing | default('dflt') }}",
 ]
 
 
