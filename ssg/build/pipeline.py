@@ -44,6 +44,7 @@ import sys
 import time
 from collections.abc import Callable, Collection, Iterable
 from dataclasses import dataclass, field
+from functools import cached_property
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Protocol
 
@@ -61,6 +62,7 @@ from ssg.runtime.parallel import default_workers
 
 if TYPE_CHECKING:
     from ssg.build.render import Rendered
+    from ssg.build.templatecache import CompiledTemplates
     from ssg.config.site import SiteConfig
     from ssg.graph.deps import Evaluator
     from ssg.plugins.manager import Plugins
@@ -124,6 +126,7 @@ class Build:
         self.result = BuildResult(output_root=output_root)
         self.failed: set[str] = set()     # outputs that failed: their old file stays, rebuilt next time
         self._clock = started
+        self._settings: str | None = None
 
     def lap(self, stage: str) -> None:
         """Seconds spent since the last lap, reported in --json as ``timings`` (added up
@@ -134,9 +137,21 @@ class Build:
         self._clock = now
         crashpoint.reached("stage", stage)
 
+    @cached_property
+    def compiled_templates(self) -> CompiledTemplates:
+        """Where the templates this build compiles are kept for the next (ssg/build/templatecache.py)."""
+        from ssg.build.templatecache import FOLDER, CompiledTemplates
+
+        return CompiledTemplates(self.state.folder / FOLDER, self.settings_fingerprint())
+
     def settings_fingerprint(self) -> str:
         """What makes every output dirty when it changes: ssg.toml, the build
         options, and the code (every module of ssg, Python, every loaded plugin)."""
+        if self._settings is None:
+            self._settings = self._settings_fingerprint()
+        return self._settings
+
+    def _settings_fingerprint(self) -> str:
         code = [sys.version, __version__]
         for path in code_files(self.plugins):
             # by its bytes (1 ms): a fresh checkout or install gives every file a new stat

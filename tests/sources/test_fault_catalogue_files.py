@@ -294,8 +294,10 @@ USER_SITUATION = {
                                   remove(*(f"content/posts/p{n}.md" for n in range(150))), 1,
                                   "{site}/.ssg/state.db", "the build state cannot be written: database or disk is full",
                                   "free space on the disk holding it",
-                                  # what the build left in the full .ssg/ is put back where it was afterwards
-                                  run="unshare", mount="cp -a .ssg $HOLD && mount -t tmpfs -o size=200k tmpfs .ssg "
+                                  # what the build left in the full .ssg/ is put back where it was afterwards;
+                                  # room for the last build's state and compiled templates (100 kB), not for
+                                  # the parse cache of 150 more pages
+                                  run="unshare", mount="cp -a .ssg $HOLD && mount -t tmpfs -o size=400k tmpfs .ssg "
                                   "&& cp -a $HOLD/. .ssg/", after="rm -rf $HOLD && cp -a .ssg $HOLD && umount .ssg "
                                   "&& rm -rf .ssg/* && cp -a $HOLD/. .ssg/ && rm -rf $HOLD",
                                   intact=OWN_PAGES),

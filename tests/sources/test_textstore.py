@@ -64,4 +64,5 @@ def test_a_full_build_shows_every_long_body_exactly(make_site, cli):
     entries = [html.unescape(text) for text in re.findall(r'<pre class="entry">(.*?)</pre>', listed, re.S)]
     assert entries == [bodies["c"], bodies["b"], bodies["a"]]     # newest first
     assert f"<p>{sum(map(len, bodies.values()))}</p>" in listed
-    assert {p.name for p in (site / ".ssg").iterdir()} <= {"state.db", "build.lock", "state.db-wal", "state.db-shm"}
+    assert {p.name for p in (site / ".ssg").iterdir()} <= {"state.db", "build.lock", "state.db-wal", "state.db-shm",
+                                                          "templates"}

@@ -78,7 +78,7 @@ class FullLoad:
         self.known = known = resolve_links(site, cache.known, seconds)
         cache.known.clear()       # what is left of the text as parsed (resolve_links took each page's)
         build.plugins.hook.ssg_site_loaded(site=site)
-        env = make_environment(site, build.theme)
+        env = make_environment(site, build.theme, build.compiled_templates)
         build.plugins.hook.ssg_jinja_environment(env=env, site=site)
         build.lap("links, site hooks")
 

@@ -325,7 +325,7 @@ class KeptModel:
 
         def hooks() -> Any:
             plugins.hook.ssg_site_loaded(site=site)
-            env = make_environment(site, build.theme)
+            env = make_environment(site, build.theme, build.compiled_templates)
             plugins.hook.ssg_jinja_environment(env=env, site=site)
             failed: set[str] = set()
             outputs, contexts = plan_site(plugins, site, failed)

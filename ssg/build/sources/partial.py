@@ -472,7 +472,7 @@ class PartialSite:
 
         def make() -> Any:
             self.plugins.hook.ssg_site_loaded(site=site)
-            env = make_environment(site, self.build.theme)
+            env = make_environment(site, self.build.theme, self.build.compiled_templates)
             self.plugins.hook.ssg_jinja_environment(env=env, site=site)
             return env
 
