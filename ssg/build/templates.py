@@ -41,7 +41,17 @@ def escape_text(value: Any) -> str:
 
 class _CodeGenerator(CodeGenerator):
     """Jinja's code generator, writing ``{{ x }}`` of an autoescaped template
-    as ``environment.escape_text(x)`` (the same text as ``escape(x)``)."""
+    as ``environment.escape_text(x)`` (the same text as ``escape(x)``), and
+    ``x.params.name`` as ``environment.page_param(x, "name")``."""
+
+    def visit_Getattr(self, node: nodes.Getattr, frame: Frame) -> None:
+        inner = node.node
+        if isinstance(inner, nodes.Getattr) and inner.attr == "params" and not self.environment.is_async:
+            self.write("environment.page_param(")
+            self.visit(inner.node, frame)
+            self.write(f", {node.attr!r})")
+            return
+        super().visit_Getattr(node, frame)
 
     def _output_child_pre(self, node: nodes.Expr, frame: Frame, finalize: Any) -> None:
         if frame.eval_ctx.volatile or not frame.eval_ctx.autoescape:
@@ -132,6 +142,22 @@ class SiteEnvironment(jinja2.Environment):
             return obj[attribute]
         except (TypeError, LookupError, AttributeError):
             return self.undefined(obj=obj, name=attribute)
+
+    def page_param(self, obj: Any, name: str) -> Any:
+        """``obj.params.name``. Of a page, the read of that one entry of its
+        front matter (the field ``params.name``): a list that shows each
+        page's ``params.summary`` does not read the tags, the title or the
+        date there, and an edit of those is not an edit of what it shows. Any
+        other use of ``params`` reads it whole, as does this of anything else."""
+        if type(obj) is Page and type(obj.params) is dict and name not in _DICT_ATTRIBUTES:
+            recorder = reads.active
+            if recorder is not None:
+                recorder.field(obj.source, f"params.{name}")
+            try:
+                return obj.params[name]
+            except KeyError:
+                return self.undefined(obj=obj.params, name=name)
+        return self.getattr(self.getattr(obj, "params"), name)
 
     def getitem(self, obj: Any, argument: Any) -> Any:
         if isinstance(argument, str):

@@ -9,7 +9,8 @@ strings that can be evaluated against any later build's model:
     ("page", source)              everything about one page (an output's own page)
     ("field", source, names)      fields of a page, e.g. the title and date a list shows: one
                                   name, or the names an output read of that page, sorted and
-                                  joined by FIELDS (one key per listed page, not per field read)
+                                  joined by FIELDS (one key per listed page, not per field read);
+                                  'params.NAME' is one entry of the page's front matter
     ("section", name, attr)       one attribute of a section (its page list, title...)
     ("site", attr)                one attribute of the site (pages, sections, taxonomies...)
     ("site", attr, *path)         a value reached from it: ("site", "taxonomies", "tags", "url")
@@ -132,7 +133,7 @@ class Evaluator:
                     if known is not None:    # the page did not change at all: neither did these fields
                         return known
                 if FIELDS not in key[2]:
-                    return self.fingerprint(getattr(page, key[2]))
+                    return self.fingerprint(field_value(page, key[2]))
                 return FIELDS.join(self._field(page, name) for name in key[2].split(FIELDS))
             if kind == "section":
                 section = site.sections.get(key[1])
@@ -159,7 +160,7 @@ class Evaluator:
 
     def _field(self, page: Page, name: str) -> str:
         try:
-            return self.fingerprint(getattr(page, name))
+            return self.fingerprint(field_value(page, name))
         except (AttributeError, KeyError, TypeError):
             return MISSING
 
@@ -171,6 +172,14 @@ class Evaluator:
         except jinja2.TemplateNotFound:
             return MISSING
         return digest(f"{filename}\0{source}")
+
+
+def field_value(page: Page, name: str) -> object:
+    """The field ``name`` of ``page``; 'params.NAME' is one entry of its
+    front matter (a KeyError when there is none)."""
+    head, dot, entry = name.partition(".")
+    value = getattr(page, head)
+    return value[entry] if dot else value
 
 
 def _regular_file(path: str) -> bool:

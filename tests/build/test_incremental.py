@@ -293,6 +293,45 @@ def test_a_field_a_list_reads_that_no_page_has_does_not_hide_one_it_has(make_sit
     assert "Beta 3" in (root / "public/tags/x/index.html").read_text()
 
 
+LIST_OF_SUMMARIES = "{% for p in pages %}{{ p.title }}: {{ p.params.summary }}{{ p.params.mood }};{% endfor %}"
+
+
+def test_a_list_showing_one_front_matter_entry_is_not_rendered_for_an_edit_of_another(make_site):
+    """``p.params.summary`` reads that one entry of each page's front matter:
+    a tag edit of a listed page (another entry) does not even render the list;
+    an edit of the summary, or a new entry it reads, writes it."""
+    root = make_site({**SITE, "templates/term.html": LIST_OF_SUMMARIES})
+    assert build(root).ok
+    edit(root, "content/posts/b.md", "tags: [x, y]", "tags: [x, y, w]")
+    result = rebuild(root)
+    assert "tags/w/index.html" in result.written
+    assert not {"tags/x/index.html", "tags/y/index.html"} & set(result.reasons), result.reasons
+
+    edit(root, "content/posts/b.md", "summary: About beta.", "summary: About beta, again.")
+    result = rebuild(root)
+    assert {"tags/x/index.html", "tags/y/index.html", "tags/w/index.html"} <= set(result.written)
+    assert "Beta: About beta, again.;" in (root / "public/tags/x/index.html").read_text()
+    assert "the params.summary of content/posts/b.md" in result.reasons["tags/x/index.html"]
+
+    edit(root, "content/posts/b.md", "summary:", "mood: calm\nsummary:")
+    result = rebuild(root)
+    assert {"tags/x/index.html", "tags/y/index.html", "tags/w/index.html"} <= set(result.written)
+    assert "Beta: About beta, again.calm;" in (root / "public/tags/x/index.html").read_text()
+
+
+@pytest.mark.parametrize("reads", ["{{ p.params.items() | list | length }}", "{{ p.params | length }}",
+                                   "{% set f = p.params %}{{ f.summary }}", "{{ p.params['summary'] }}"])
+def test_a_list_using_the_front_matter_otherwise_reads_all_of_it(make_site, reads):
+    """Anything but ``.params.NAME`` (a method, the mapping itself, an
+    item) reads the whole front matter: a tag edit renders the list again."""
+    root = make_site({**SITE, "templates/term.html": "{% for p in pages %}" + reads + ";{% endfor %}"})
+    assert build(root).ok
+    edit(root, "content/posts/b.md", "tags: [x, y]", "tags: [x, y, w]")
+    result = rebuild(root)
+    assert "tags/x/index.html" in result.reasons, result.reasons
+    assert result.reasons["tags/x/index.html"].startswith("the params")
+
+
 def test_cli_json_reports_counts(site, cli):
     edit(site, "content/posts/b.md", "More.", "Less.")
     result = cli("build", "-s", str(site), "--json")

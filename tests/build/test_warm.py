@@ -293,6 +293,27 @@ def test_a_front_matter_param_edit_is_rebuilt_warm(make_site, tmp_path):
     assert_like_a_clean_build(root, tmp_path)
 
 
+def test_a_tag_edit_does_not_render_a_list_showing_another_front_matter_entry(make_site, tmp_path):
+    """The term lists show each post's ``params.summary``: a tag edit of a
+    post renders its page, the new term's and the terms list, not the lists
+    of the terms it keeps (their bytes do not change)."""
+    root = make_site({**SITE, "templates/term.html": "{% for p in pages %}{{ p.title }}: {{ p.params.summary }};"
+                                                       "{% endfor %}"})
+    serving = Serving(root)
+    before = tree(root / "public")
+    result = serving.edit("content/posts/b.md", post("Beta", "Beta body.", tags="x, y, w", day=2))
+    assert result.ok and result.warm and "plan" in result.timings, result.errors
+    assert result.written == _written_exactly_what_changed(before, root)
+    assert "tags/w/index.html" in result.written
+    assert not {"tags/x/index.html", "tags/y/index.html"} & set(result.reasons), result.reasons
+    assert_like_a_clean_build(root, tmp_path)
+    assert_state_is_exact(root)
+    result = serving.edit("content/posts/b.md", post("Beta", "Beta body.", summary="Now this.", tags="x, y, w", day=2))
+    assert result.warm and {"tags/x/index.html", "tags/y/index.html", "tags/w/index.html"} <= set(result.written)
+    assert "Beta: Now this.;" in (root / "public/tags/x/index.html").read_text()
+    assert_like_a_clean_build(root, tmp_path)
+
+
 def test_params_a_site_hook_reads_are_planned_again(make_site, tmp_path):
     plugin = ('page_fields_read = ("params",)\n\n'
               'def ssg_site_loaded(site):\n'
