@@ -26,6 +26,7 @@ from ssg.api import (
     Table,
     hookimpl,
     join_base,
+    listing_repr,
     output_path,
     record,
     slugify,
@@ -70,7 +71,7 @@ class Term:
         return len(self.pages)
 
     def __repr__(self) -> str:   # what its fingerprint is made of: every field (the dataclass repr, faster)
-        return f"Term({self.name!r}, {self.slug!r}, {self.url!r}, {self.output_path!r}, {self.pages!r})"
+        return f"Term({self.name!r}, {self.slug!r}, {self.url!r}, {self.output_path!r}, {listing_repr(self.pages)})"
 
 
 @tracked

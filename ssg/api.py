@@ -10,7 +10,7 @@ from ssg.deploy.target import DeployError, temp_name
 from ssg.deploy.target import Target as DeployTarget
 from ssg.errors import ConfigError, ContentError, Location, PathError, PluginError, SsgError, TemplateError
 from ssg.graph.reads import page_fields, record, tracked
-from ssg.model import Output, Page, Paginator, Section, Site, TocEntry
+from ssg.model import Output, Page, Paginator, Section, Site, TocEntry, listing_repr
 from ssg.plugins.hookspecs import hookimpl
 from ssg.sources.fields import FieldReader
 from ssg.sources.files import read_bytes as read_regular_file
@@ -21,6 +21,6 @@ __all__ = [
     "ConfigError", "ContentError", "DeployError", "DeployTarget", "FieldReader", "Location", "Option", "Output",
     "Page", "Paginator", "PathError", "PluginError", "Section", "Site", "SsgError", "Table", "TemplateError", "TocEntry",
     "hookimpl", "join_base", "output_path", "read_regular_file", "slugify", "absolute_url", "temp_name", "atomic_write",
-    "xml_escape", "xml_quoteattr", "record", "tracked", "page_fields",
+    "xml_escape", "xml_quoteattr", "record", "tracked", "page_fields", "listing_repr",
 ]
 

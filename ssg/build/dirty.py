@@ -31,15 +31,18 @@ def plan_fingerprint(output: Output, context: dict[str, Any] | None, fingerprint
                                       fingerprint(output.basis)]))
     assert context is not None
     parts: list[Any] = [output.path, output.url, output.templates, output.title, output.origin, output.sitemap,
-                        output.page, None if output.items is None else fingerprint(output.items)]
+                        None if output.page is None else output.page.source,
+                        None if output.items is None else fingerprint(output.items)]
     for name in sorted(context):
         if name != "output":
             value = context[name]
-            parts += (name, value if type(value) in _BY_REPR else fingerprint(value))
+            kind = type(value)
+            parts += (name, ("page", value.source) if kind is Page else value if kind in _BY_REPR else
+                      fingerprint(value))
     return digest(repr(parts))
 
 
-_BY_REPR = (str, int, float, bool, type(None), Page, Section)   # short reprs: no need to memoise
+_BY_REPR = (str, int, float, bool, type(None), Section)   # short reprs: no need to memoise (a page: its source)
 
 
 @dataclass
