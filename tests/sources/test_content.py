@@ -93,6 +93,20 @@ def test_every_front_matter_field(make_site, cli, text):
     assert (site / "public/tags/two-words/index.html").is_file()
 
 
+@pytest.mark.parametrize("speedups", ["on", "off"])
+def test_front_matter_keys_that_are_not_text_are_kept(make_site, cli, monkeypatch, speedups):
+    """YAML keys may be numbers, dates or null (``? `` alone): the page builds,
+    a full build after a cached one too, and templates reach the entries."""
+    monkeypatch.setenv("SSG_SPEEDUPS", speedups)
+    site = make_site({"content/posts/x.md": "---\ntitle: Keys\n2024: a year\n? \n1.5: half\n---\nBody.\n",
+                      "templates/page.html": "{{ page.params[2024] }}|{{ page.params[None] }}|{{ page.params[1.5] }}"})
+    build(cli, site)
+    assert (site / "public/posts/x/index.html").read_text() == "a year|None|half"
+    (site / "templates/page.html").write_text("{{ page.params[2024] }}!")    # every page from the parse cache
+    build(cli, site)
+    assert (site / "public/posts/x/index.html").read_text() == "a year!"
+
+
 def test_url_field_overrides_the_permalink(make_site, cli):
     site = make_site({"content/posts/x.md": "---\ntitle: X\nurl: /about/me\n---\nx\n",
                       "content/feed.md": "---\nurl: /feeds/custom.json\ntemplate: raw.html\n---\nx\n",
