@@ -153,10 +153,7 @@ class SiteEnvironment(jinja2.Environment):
             recorder = reads.active
             if recorder is not None:
                 recorder.field(obj.source, f"params.{name}")
-            try:
-                return obj.params[name]
-            except KeyError:
-                return self.undefined(obj=obj.params, name=name)
+            return self.getattr(obj.params, name)     # an item of a plain dict: nothing more is noted
         return self.getattr(self.getattr(obj, "params"), name)
 
     def getitem(self, obj: Any, argument: Any) -> Any:

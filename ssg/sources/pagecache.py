@@ -209,8 +209,8 @@ def decode(blob: bytes) -> Page:
     values[_TOC] = tuple(TocEntry(level, _one(anchor), _one(title)) for level, anchor, title in values[_TOC])
     values[_SECTION], values[_KIND] = intern(values[_SECTION]), intern(values[_KIND])
     title = values[_TITLE]    # the front matter's very title (one object): left alone, not copied
-    values[_PARAMS] = {intern(name) if type(name) is str else name: value if value is title else _one_each(value)
-                       for name, value in values[_PARAMS].items()}     # YAML keys may be numbers, dates, null
+    values[_PARAMS] = {_one(name): value if value is title else _one_each(value)    # a YAML key may be a number
+                       for name, value in values[_PARAMS].items()}
     page = Page.__new__(Page)
     page.__dict__.update(zip(_FIELDS, values, strict=True))
     return page
