@@ -265,18 +265,12 @@ def server_state_writes(log: Path, offset: int, root: Path) -> tuple[int, list[s
     return total, paths, offset + len(text)
 
 
-def fold_level(root: Path, written: list[str]) -> int:
-    """The level of the delta a deploy committed (0: a plain delta; -1: the
-    base was written), read from the server's folder."""
+def shards_written(written: list[str]) -> int:
+    """How many manifest shards a deploy wrote (ssg/deploy/shards.py), from the
+    paths the server logged (temporary names stand for the shard they became)."""
     from ssg.deploy.target import temp_of
 
-    committed = {temp_of(path) or path for path in written}
-    if f"{STATE_FOLDER}/manifest.json" in committed:
-        return -1
-    deltas = sorted(p for p in committed if p.startswith(f"{STATE_FOLDER}/deltas/") and p.endswith(".json"))
-    if not deltas or not (root / deltas[-1]).exists():
-        return 0
-    return json.loads((root / deltas[-1]).read_bytes()).get("level", 0)
+    return len({temp_of(path) or path for path in written if path.startswith(f"{STATE_FOLDER}/manifest/")})
 
 
 def state_bytes_per_deploy(public: Path, work: Path, deploys: int) -> None:
@@ -284,7 +278,7 @@ def state_bytes_per_deploy(public: Path, work: Path, deploys: int) -> None:
     OpenSSH, run in this process; the bytes of ssg's own state each one handed
     to the server, counted twice: on the client (every write under .ssg-deploy/
     goes through Target.put or Target.create_slot: lease slots, journal,
-    deltas, base) and on the server (sftp-server's log: bytes written into
+    manifest shards, commit record) and on the server (sftp-server's log: bytes written into
     each file under .ssg-deploy/, temporary names included, summed at close)."""
     from ssg.cli import app
     from ssg.deploy.target import Target
@@ -309,7 +303,7 @@ def state_bytes_per_deploy(public: Path, work: Path, deploys: int) -> None:
             except SystemExit as stop:
                 assert not stop.code, stop.code
             on_server, paths, offset = server_state_writes(server.sftp_log, offset, remote.root)
-            rows.append((n, written[0], on_server, fold_level(remote.root, paths)))
+            rows.append((n, written[0], on_server, shards_written(paths)))
         print_state_rows(rows)
     finally:
         Target.put, Target.create_slot = put, create
@@ -320,20 +314,15 @@ def print_state_rows(rows: list[tuple[int, int, int, int]]) -> None:
     """Client and server counts side by side: the first deploy, then summaries
     of the one-file deploys, then every deploy."""
     first, later = rows[0], rows[1:]
-    print(f"\nfirst deploy: client {first[1]} B, server {first[2]} B of state")
-    plain = [r for r in later if r[3] == 0]
-    folds = [r for r in later if r[3] != 0]
-    print(f"state bytes per one-file deploy (OpenSSH), {len(later)} deploys; "
-          f"{len(folds)} folds, levels {sorted({r[3] for r in folds})} (-1: base rewritten)")
+    print(f"\nfirst deploy: client {first[1]} B, server {first[2]} B of state, {first[3]} shards")
+    counts = sorted({r[3] for r in later})
+    print(f"state bytes per one-file deploy (OpenSSH), {len(later)} deploys; shards written per deploy: "
+          + ", ".join(f"{count} in {sum(1 for r in later if r[3] == count)}" for count in counts))
     print(f"{'':28} {'client':>9} {'server':>9}")
     for label, pick in (("max", max), ("min", min)):
         print(f"{label:28} {pick(r[1] for r in later):>9} {pick(r[2] for r in later):>9}")
     print(f"{'mean':28} {sum(r[1] for r in later) / len(later):>9.0f} {sum(r[2] for r in later) / len(later):>9.0f}")
-    for label, group in (("no fold (first such)", plain), ("a fold (first such)", folds)):
-        if group:
-            n, client, on_server, level = group[0]
-            print(f"{label + f', deploy {n}, level {level}':28} {client:>9} {on_server:>9}")
-    print("every deploy (n client server level): " + "; ".join(f"{n} {c} {s} {lv}" for n, c, s, lv in later))
+    print("every deploy (n client server shards): " + "; ".join(f"{n} {c} {s} {k}" for n, c, s, k in later))
     differ = [r for r in rows if r[1] != r[2]]
     print(f"deploys where the two counts differ: {len(differ)}" + (f" (first: {differ[0]})" if differ else ""))
 

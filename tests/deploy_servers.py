@@ -58,15 +58,17 @@ class Remote:
 
 def stored_manifest(stored: dict[str, bytes]) -> dict[str, list]:
     """The manifest a target holds (path -> [sha256, size]), read from its stored
-    files: the base, then each delta whose token is above the base's, in order."""
-    base = json.loads(stored.get(f"{STATE}/manifest.json", b'{"files": {}}'))
-    files, token = dict(base["files"]), int(base.get("token") or 0)
-    for path in sorted(p for p in stored if re.fullmatch(rf"{STATE}/deltas/\d{{10}}\.json", p)):
-        delta = json.loads(stored[path])
-        if int(delta["token"]) > token:
-            files.update(delta["files"])
-            for gone in delta["deleted"]:
-                files.pop(gone, None)
+    files: of the shards of the count the commit record names, the one with the
+    highest token for each index (ssg/deploy/shards.py)."""
+    record = json.loads(stored.get(f"{STATE}/manifest.json", b'{"shards": 0}'))
+    newest: dict[int, tuple[int, str]] = {}
+    for path in stored:
+        found = re.fullmatch(rf"{STATE}/manifest/(\d+)-(\d+)-(\d{{10}})-[0-9a-f]{{12}}\.json", path)
+        if found and int(found[1]) == record["shards"]:
+            newest[int(found[2])] = max(newest.get(int(found[2]), (-1, "")), (int(found[3]), path))
+    files: dict[str, list] = {}
+    for _token, path in newest.values():
+        files.update(json.loads(stored[path])["files"])
     return files
 
 
@@ -413,8 +415,8 @@ class Servers:
 
 def count_state_bytes(patch: Callable[[object, str, object], None]) -> list[int]:
     """Count the bytes ssg writes under .ssg-deploy/ (a list of one int, reset
-    by the caller): every state write goes through Target.put (manifest,
-    deltas, journal, slot renewals) or Target.create_slot (taking the lock).
+    by the caller): every state write goes through Target.put (manifest
+    shards and record, journal, slot renewals) or Target.create_slot (taking the lock).
     ``patch`` sets an attribute: ``setattr``, or pytest's ``monkeypatch.setattr``."""
     from ssg.deploy.target import Target
 

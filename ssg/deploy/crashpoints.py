@@ -18,7 +18,7 @@ Without either variable nothing is watched.
 ``SSG_TEST_CLOCK_FILE`` lets a test move every deployer's clock forward
 (a deployer stalled "for an hour" in a second) and ``SSG_TEST_BATCH_FILES``
 makes batches small, so a few files give several journal segments;
-``SSG_TEST_MAX_DELTAS`` makes a deploy fold the deltas of a small site."""
+``SSG_TEST_SHARD_BYTES`` makes the manifest of a small site several shards."""
 
 from __future__ import annotations
 
@@ -34,7 +34,7 @@ STOP_AFTER_OPS_ENV = "SSG_TEST_STOP_AFTER_OPS"
 OPS_LOG_ENV = "SSG_TEST_OPS_LOG"
 CLOCK_ENV = "SSG_TEST_CLOCK_FILE"          # seconds to add to the wall clock, read from this file at every look
 BATCH_ENV = "SSG_TEST_BATCH_FILES"         # files per upload batch (journal segment)
-MAX_DELTAS_ENV = "SSG_TEST_MAX_DELTAS"     # deltas before a deploy folds them (journal.MAX_DELTAS)
+SHARD_BYTES_ENV = "SSG_TEST_SHARD_BYTES"   # the size a manifest shard aims at (shards.SHARD_BYTES)
 WRITES = ("stage", "commit", "put", "discard", "delete", "create_exclusive", "create_slot", "write_slot",
           "delete_slot")
 UNCOUNTED_THREADS = ("ssg-deploy-lease",)       # the lease heartbeat
@@ -119,5 +119,5 @@ def batch_files(default: int) -> int:
     return int(os.environ.get(BATCH_ENV) or default)
 
 
-def max_deltas(default: int) -> int:
-    return int(os.environ.get(MAX_DELTAS_ENV) or default)
+def shard_bytes(default: int) -> int:
+    return int(os.environ.get(SHARD_BYTES_ENV) or default)

@@ -1,12 +1,7 @@
-"""What the target holds as far as ssg knows: the committed manifest (a base
-``.ssg-deploy/manifest.json`` plus the deltas of the deploys since it,
-``.ssg-deploy/deltas/<lease token>.json``), then the journal of deploys that
-did not finish (``.ssg-deploy/journal/``).
-
-A deploy commits by writing a delta (the paths whose entry changed, and the
-paths it removed), so the state it sends grows with what changed, not with
-the site; the deltas are kept in levels and folded now and then (deltas.py).
-The first deploy to a target writes the base directly.
+"""What the target holds as far as ssg knows: the committed manifest (the
+commit record ``.ssg-deploy/manifest.json`` and the shards it names,
+shards.py), then the journal of deploys that did not finish
+(``.ssg-deploy/journal/``).
 
 The journal is written ahead: before a deploy changes any path on the target
 (a rename into place, a delete), a segment naming that path as *touched* is
@@ -20,10 +15,12 @@ the manifest it commits says only what it put there.
 
 Segments are named ``<lease token>-<sequence>.json``: sorted by name they are
 in the order they were written, across deployers (the token grows with every
-takeover). A manifest records the token of the deploy that committed it; a
+takeover). The commit record holds the token of the deploy that wrote it; a
 segment whose token is not above it was written before that commit (by the
 committing deploy, or by one it completed) and is obsolete: it is only
-removed. Temporary files of ssg's own in ``.ssg-deploy/`` and the journal
+removed. A segment above it belongs to a deploy that never wrote its record,
+and overrides what the shards say (some of which that deploy may have
+rewritten). Temporary files of ssg's own in ``.ssg-deploy/`` and the journal
 (a write interrupted between upload and rename) are never read as state;
 the next deploy removes them under the lock."""
 
@@ -32,12 +29,12 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 
-from ssg.deploy.deltas import Chain, read_chain
 from ssg.deploy.manifest import Manifest, decode
+from ssg.deploy.shardcache import ShardCache
+from ssg.deploy.shards import Stored, read_stored
 from ssg.deploy.target import STATE_DIR, Target, temp_of
 from ssg.graph.relpaths import bad_paths
 
-MANIFEST = f"{STATE_DIR}/manifest.json"
 JOURNAL_DIR = f"{STATE_DIR}/journal"
 _SEGMENT = re.compile(r"(?P<token>\d{10})-(?P<seq>\d{5})\.json")
 _LEGACY_SEGMENT = re.compile(r"[0-9a-f]{32}-\d{5}\.json")     # ssg before the token-named journal
@@ -50,37 +47,26 @@ def segment_path(token: int, sequence: int) -> str:
 @dataclass
 class RemoteState:
     manifest: Manifest = field(default_factory=dict)      # as committed
-    base_token: int = 0
     files: Manifest = field(default_factory=dict)         # known to be there: manifest + journal
     unknown: set[str] = field(default_factory=set)        # touched by an interrupted deploy, not confirmed
     last_deploy: dict = field(default_factory=dict)
     journal_segments: list[str] = field(default_factory=list)
     leftover_temps: list[str] = field(default_factory=list)
-    base_bytes: int = 0                                   # size of the base manifest
-    chain: Chain = field(default_factory=lambda: Chain({}))     # the live deltas (deltas.py)
+    stored: Stored = field(default_factory=Stored)        # the record and shards (shards.py)
 
     @property
     def interrupted(self) -> bool:
         return bool(self.unknown) or self.files != self.manifest
 
 
-def read_state(target: Target) -> RemoteState:
-    state = RemoteState()
-    data = target.read(MANIFEST)
-    if data is not None:
-        body = decode(data, MANIFEST)
-        state.manifest = body.pop("files")
-        state.last_deploy = body
-        state.base_bytes = len(data)
-        state.base_token = int(body.get("token") or 0)
-    state.leftover_temps = [f"{STATE_DIR}/{name}" for name in target.list_folder(STATE_DIR)
-                            if temp_of(name) is not None]
-    state.chain = read_chain(target, state.manifest, state.base_token)
-    state.manifest = state.chain.manifest
-    state.last_deploy = state.chain.last or state.last_deploy
-    state.leftover_temps.extend(state.chain.temps)
+def read_state(target: Target, cache: ShardCache | None = None) -> RemoteState:
+    stored = read_stored(target, cache)
+    state = RemoteState(manifest=stored.manifest, last_deploy=stored.record, stored=stored,
+                        leftover_temps=[*stored.temps, *(f"{STATE_DIR}/{name}" for name in
+                                                         target.list_folder(STATE_DIR) if temp_of(name) is not None)])
     state.files = dict(state.manifest)
-    committed = int(state.last_deploy.get("token") or 0)
+    _touch(state, sorted(stored.legacy_unknown))
+    committed = stored.token
     for name in sorted(target.list_folder(JOURNAL_DIR)):
         path = f"{JOURNAL_DIR}/{name}"
         if temp_of(name) is not None:

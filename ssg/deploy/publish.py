@@ -1,6 +1,7 @@
 """The writing half of a deploy, run while holding the lease: uploads in plan
 order (each staged under a temporary name, then renamed over the target),
-journal segments between batches, deletes, and the manifest commit last.
+journal segments between batches, deletes, and the manifest commit last
+(the shards that changed, then the commit record: shards.py).
 Every write is preceded by a lease check; a lost lease stops it.
 
 Uploads within a batch run in parallel, one target session per worker. A batch
@@ -10,6 +11,7 @@ from __future__ import annotations
 
 import hashlib
 import os
+import posixpath
 import queue
 import signal
 import threading
@@ -21,11 +23,12 @@ from pathlib import Path
 from typing import Any
 
 from ssg.deploy.crashpoints import batch_files
-from ssg.deploy.deltas import delta_path, folds_from, plan_fold, rebase
-from ssg.deploy.journal import MANIFEST, RemoteState, segment_path
+from ssg.deploy.journal import RemoteState, segment_path
 from ssg.deploy.lease import Lease
 from ssg.deploy.manifest import Manifest, encode
 from ssg.deploy.planner import Plan, upload_order
+from ssg.deploy.shardcache import ShardCache
+from ssg.deploy.shards import RECORD, Commit, plan_commit
 from ssg.deploy.target import DeployError, Target, temp_name
 from ssg.errors import SsgError
 from ssg.runtime.progress import Progress
@@ -58,13 +61,15 @@ def attempt(what: str, action: Callable[..., Any], *args: Any) -> Any:
 
 
 class Publisher:
-    def __init__(self, workers: list[Target], lease: Lease, deploy_id: str, output_root: Path, progress: Progress):
+    def __init__(self, workers: list[Target], lease: Lease, deploy_id: str, output_root: Path, progress: Progress,
+                 cache: ShardCache | None = None):
         self.files = workers[0]           # also writes the journal, deletes and the manifest
         self.workers = workers
         self.lease = lease
         self.deploy_id = deploy_id
         self.output_root = output_root
         self.progress = progress
+        self.cache = cache if cache is not None else ShardCache(None)
         self.outcome = Outcome()
         self._segments: list[str] = []
         self._lock = threading.Lock()
@@ -74,11 +79,12 @@ class Publisher:
     def run(self, local: Manifest, plan: Plan, state: RemoteState) -> Outcome:
         self._tidy(state.leftover_temps)
         self.lease.progress = {"phase": "uploading", "files_total": len(plan.uploads), "files_done": 0}
+        commit = plan_commit(state.stored, local, self.lease.token, self.deploy_id)
         if plan.uploads:
             attempt("checking the server", self.files.prepare_uploads)
         if plan.uploads or plan.deletes:
             expected = attempt("listing the target", self.files.versions,
-                               plan.uploads + plan.deletes + [MANIFEST, delta_path(self.lease.token)])
+                               plan.uploads + plan.deletes + [RECORD, *commit.shards])
             for worker in self.workers:
                 worker.expected = expected
         if plan.uploads:
@@ -102,52 +108,29 @@ class Publisher:
                 self.progress.advance()
         elif done:
             self._journal(done, [])
-        if plan.uploads or plan.deletes or state.manifest != local or state.journal_segments:
+        if commit.shards or self._segments or state.journal_segments or state.stored.legacy_unknown:
             self.lease.progress = {**self.lease.progress, "phase": "committing"}
             self.progress.stage("commit")
             self.lease.verify()
-            self._commit(local, state)
+            self._commit(commit, state)
         else:
-            self._tidy(state.chain.obsolete)        # a fold or rebase that was interrupted before removing them
+            self._tidy(state.stored.obsolete)       # an interrupted re-split's shards: nothing names them
         return self.outcome
 
-    def _commit(self, local: Manifest, state: RemoteState) -> None:
-        """The commit point: a delta from the committed manifest to ``local`` (or, on
-        a target without a manifest, the whole of it as the base); or, when the
-        newest deltas make a run to fold (deltas.plan_fold), one delta folding
-        them, from the manifest before the first of them to ``local``; or, when
-        that fold would be too big for the base (deltas.rebase), the whole
-        manifest as the new base. Then the journal goes, and the deltas that the
-        commit made redundant or obsolete."""
-        stamp = {"deploy_id": self.deploy_id, "token": self.lease.token, "deployed_at": time.time()}
-        chain, path = state.chain, delta_path(self.lease.token)
-        if not (state.base_bytes or chain.links):
-            self._put_base(local, stamp, state)
-            return
-        changed = {p: e for p, e in local.items() if state.manifest.get(p) != e}
-        delta = encode(changed, **stamp, deleted=sorted(p for p in state.manifest if p not in local))
-        fold = plan_fold(chain, len(delta), state.base_bytes)
-        replaced: list[str] = []
-        if fold is not None:
-            # from the fold's starting point *and* from the last commit: right whether or not the
-            # deltas it replaces are still there when it is read
-            start, since = folds_from(chain, fold, state.base_token)
-            folded = {p: e for p, e in local.items() if start.get(p) != e or state.manifest.get(p) != e}
-            gone = sorted(p for p in start.keys() | state.manifest.keys() if p not in local)
-            delta = encode(folded, **stamp, deleted=gone, folds=since, level=fold.level)
-            if rebase(len(delta), state.base_bytes):
-                self._put_base(local, stamp, state)
-                return
-            replaced = chain.paths[fold.first:]
-        attempt("writing the manifest", self.files.put, path, delta, temp_name(path, self.deploy_id))
-        self._tidy(state.journal_segments + self._segments + replaced + chain.obsolete)
-
-    def _put_base(self, local: Manifest, stamp: dict, state: RemoteState) -> None:
-        """The whole manifest as the new base, with this deploy's token: every delta
-        is then obsolete (a crash before they are gone leaves them ignored)."""
-        attempt("writing the manifest", self.files.put, MANIFEST, encode(local, **stamp),
-                temp_name(MANIFEST, self.deploy_id))
-        self._tidy(state.journal_segments + self._segments + state.chain.paths + state.chain.obsolete)
+    def _commit(self, commit: Commit, state: RemoteState) -> None:
+        """The commit point: the shards that changed (all of them on a new split),
+        then the record naming their count, with this deploy's token. Then the
+        journal goes, and the shards replaced or of another count, and the
+        deltas of an ssg before shards."""
+        stamp = {"deploy_id": self.deploy_id, "token": self.lease.token}
+        writes = [(path, encode(files, **stamp)) for path, files in commit.shards.items()]
+        writes.append((RECORD, encode({}, **stamp, deployed_at=time.time(), shards=commit.count)))
+        for path, data in writes:
+            self.lease.check()
+            attempt("writing the manifest", self.files.put, path, data, temp_name(path, self.deploy_id))
+        for path, files in commit.shards.items():
+            self.cache.put(posixpath.basename(path), files)
+        self._tidy(state.journal_segments + self._segments + commit.replaced + state.stored.obsolete)
 
     @staticmethod
     def _batches(paths: list[str], local: Manifest) -> Iterator[list[str]]:

@@ -20,6 +20,7 @@ from ssg.deploy.manifest import Manifest, build_state_hashes, excluded, local_ma
 from ssg.deploy.planner import Plan, check_deletes, make_plan
 from ssg.deploy.publish import Publisher
 from ssg.deploy.settings import TargetSettings
+from ssg.deploy.shardcache import ShardCache
 from ssg.deploy.target import STATE_DIR, DeployError, Target
 from ssg.errors import SsgError
 from ssg.graph.state import last_build_failure
@@ -202,9 +203,12 @@ def deploy(settings: TargetSettings, site_root: Path, output_root: Path, options
     failure = failed_build(site_root, output_root, options.allow_failed_build, progress)
     max_deletes = options.max_deletes if options.max_deletes is not None else settings.options["max_deletes"]
 
+    # --verify reads every shard again
+    cache = ShardCache(site_root / ".ssg" / f"deploy-{settings.lock_name}.shards.json", load=not options.verify)
+
     def remote_state(target: Target) -> RemoteState:
         progress.stage("compare")
-        state = read_state(target)
+        state = read_state(target, cache)
         unsafe = set_aside_unsafe(state)
         if unsafe:
             paths = f"{len(unsafe)} paths that are" if len(unsafe) > 1 else "a path that is"
@@ -262,9 +266,11 @@ def deploy(settings: TargetSettings, site_root: Path, output_root: Path, options
                 workers.append(watch(files.another_session()))
                 workers[-1].guard = lease.check
                 sessions.callback(workers[-1].close)
-            outcome = Publisher(workers, lease, deploy_id, output_root, progress).run({**kept, **local}, plan, state)
+            outcome = Publisher(workers, lease, deploy_id, output_root, progress, cache).run({**kept, **local}, plan,
+                                                                                             state)
         finally:
             lease.release()
+            cache.save()
     result.uploaded, result.deleted, result.bytes_sent = outcome.uploaded, outcome.deleted, outcome.bytes_sent
     result.unchanged = len(plan.unchanged)
     result.seconds = time.monotonic() - started

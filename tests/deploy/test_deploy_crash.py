@@ -40,7 +40,7 @@ from deploy_forks import Forked
 from deploy_servers import Remote, Servers, stored_manifest
 from real_servers import REAL_KINDS
 
-from ssg.deploy.crashpoints import BATCH_ENV, CLOCK_ENV, MAX_DELTAS_ENV, OPS_LOG_ENV, STOP_AFTER_OPS_ENV
+from ssg.deploy.crashpoints import BATCH_ENV, CLOCK_ENV, OPS_LOG_ENV, SHARD_BYTES_ENV, STOP_AFTER_OPS_ENV
 
 pytestmark = [pytest.mark.slow, pytest.mark.filterwarnings("ignore::DeprecationWarning"),
               pytest.mark.timeout(1800)]
@@ -64,12 +64,13 @@ BUILDS = {
 }
 
 
-# The folding run: v3 is deployed first (the base) and v1 over it (a delta), then v2
-# folds them (one delta allowed); the unchanged files keep the folded delta under
-# half the base's bytes, so it is not written as a base instead.
-FILLER = {f"fill/{n:02d}.txt": f"unchanged file {n}\n" for n in range(20)}
-FOLD_KINDS = ["file"]         # the fold uses the same remote operations as every commit; those are enumerated
-                              # on every protocol above, and a folding run on OpenSSH took another 106 s
+# Shards of this many bytes make the manifest of these builds three shards, so every
+# commit writes several, one by one, before its record (ssg/deploy/shards.py).
+SHARD_BYTES = "250"
+# The splitting run: v1 is deployed with one shard, and v2's deploy splits the
+# manifest into three and removes the one before.
+SPLIT_KINDS = ["file"]        # a split uses the same remote operations as every commit; those are enumerated
+                              # on every protocol above
 
 
 @pytest.fixture(scope="module")
@@ -82,10 +83,9 @@ def servers(tmp_path_factory):
 class Bench:
     """One protocol's targets, sites and deploys for a test."""
 
-    def __init__(self, kind: str, servers: Servers, tmp_path: Path, make_site, cli, monkeypatch, fold=False):
-        self.kind, self.servers, self.tmp_path, self.fold = kind, servers, tmp_path, fold
-        if fold:
-            monkeypatch.setenv(MAX_DELTAS_ENV, "1")
+    def __init__(self, kind: str, servers: Servers, tmp_path: Path, make_site, cli, monkeypatch, split=False):
+        self.kind, self.servers, self.tmp_path, self.split = kind, servers, tmp_path, split
+        monkeypatch.setenv(SHARD_BYTES_ENV, SHARD_BYTES)
         self.make_site, self.cli, self.monkeypatch = make_site, cli, monkeypatch
         self.clock = tmp_path / "clock"
         self.clock.write_text("0")
@@ -106,7 +106,7 @@ class Bench:
         return self.make_site({f"public/{p}": body for p, body in self.build(build).items()}, config=config)
 
     def build(self, name: str) -> dict[str, str]:
-        return {**BUILDS[name], **(FILLER if self.fold else {})}
+        return BUILDS[name]
 
     def deploy(self, site: Path, *args: str) -> dict:
         result = self.cli("deploy", "-s", str(site), "--json", *args)
@@ -143,7 +143,11 @@ def check(bench: Bench, remote: Remote, build: str, site: Path, where: str) -> N
     assert remote.files() == expected, where
     manifest = stored_manifest(stored)
     assert manifest == {p: [hashlib.sha256(b).hexdigest(), len(b)] for p, b in expected.items()}, where
+    count = json.loads(stored[".ssg-deploy/manifest.json"])["shards"]
+    shards = [p.rsplit("/", 1)[1].split("-") for p in stored if p.startswith(".ssg-deploy/manifest/")]
     leftovers = [p for p in stored if p.endswith(".tmp") or p.startswith(".ssg-deploy/journal/")]
+    leftovers += [shard for shard in shards if shard[0] != str(count)]
+    leftovers += [index for index in {shard[1] for shard in shards} if [s[1] for s in shards].count(index) > 1]
     assert not leftovers, (where, leftovers)
     again = bench.deploy(site)
     assert (again["uploaded"], again["deleted"]) == (0, 0), (where, again)
@@ -161,24 +165,28 @@ def crash_points(bench: Bench, start: dict[str, bytes]) -> list[str]:
 
 def v1_deployed(bench: Bench) -> dict[str, bytes]:
     remote = bench.target()
-    if bench.fold:
-        bench.deploy(bench.site(remote, "v3"))
+    if bench.split:
+        bench.monkeypatch.setenv(SHARD_BYTES_ENV, "100000")
     bench.deploy(bench.site(remote, "v1"))
+    bench.monkeypatch.setenv(SHARD_BYTES_ENV, SHARD_BYTES)
     stored = remote.read_all()
-    assert len([p for p in stored if p.startswith(".ssg-deploy/deltas/")]) == (1 if bench.fold else 0)
+    assert len([p for p in stored if p.startswith(".ssg-deploy/manifest/")]) == (1 if bench.split else 3)
     return stored
 
 
-@pytest.mark.parametrize("kind,fold", [(kind, False) for kind in KINDS] + [(kind, True) for kind in FOLD_KINDS])
-def test_kill_9_at_every_write_then_any_build_deploys_exactly(kind, fold, servers, tmp_path, make_site, cli,
+@pytest.mark.parametrize("kind,split", [(kind, False) for kind in KINDS] + [(kind, True) for kind in SPLIT_KINDS])
+def test_kill_9_at_every_write_then_any_build_deploys_exactly(kind, split, servers, tmp_path, make_site, cli,
                                                              monkeypatch):
-    """fold: v2's deploy folds the deltas (journal.py), so its points include
-    the folded delta's upload and rename and the removal of the older delta."""
-    bench = Bench(kind, servers, tmp_path, make_site, cli, monkeypatch, fold)
+    """The commit writes three shards, then the record, then removes the shards
+    they replace; split: v2's deploy splits the manifest anew (one shard to
+    three), so it writes every shard and removes the one before."""
+    bench = Bench(kind, servers, tmp_path, make_site, cli, monkeypatch, split)
     start = v1_deployed(bench)
     points = crash_points(bench, start)
-    if fold:
-        assert any(" delete .ssg-deploy/deltas/" in point for point in points), points
+    shards = [point for point in points if " .ssg-deploy/manifest/" in point]
+    replaced = {point.rsplit(" ", 1)[-1] for point in shards if " delete " in point}
+    assert replaced and replaced <= set(start) and (len(replaced) == 1 or not split), points    # v1's shards
+    assert len({point.rsplit(" ", 1)[-1] for point in shards if " delete " not in point}) >= 3, points
     started = time.monotonic()
     for number, point in enumerate(points, 1):
         remote = bench.target(start)

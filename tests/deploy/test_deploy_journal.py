@@ -26,6 +26,7 @@ from messages import says
 from ssg.deploy.crashpoints import BATCH_ENV, OPS_LOG_ENV, STOP_AFTER_OPS_ENV
 from ssg.deploy.journal import read_state, set_aside_unsafe
 from ssg.deploy.publish import STOP_AFTER_ENV
+from ssg.deploy.shards import shard_of, shard_path
 from ssg.deploy.target import DeployError
 from ssg.graph.relpaths import bad_paths
 
@@ -232,13 +233,16 @@ def test_paths_in_the_targets_state_that_lead_outside_are_ignored(make_site, tmp
     for path, data in victims.items():
         path.parent.mkdir(parents=True, exist_ok=True)
         path.write_bytes(data)
-    manifest_path = root / ".ssg-deploy/manifest.json"
-    manifest = json.loads(manifest_path.read_bytes())
+    record = json.loads((root / ".ssg-deploy/manifest.json").read_bytes())
     entry = [hashlib.sha256(b"keep me\n").hexdigest(), 8]
-    manifest["files"].update({"../victim.txt": entry, str(tmp_path / "other/victim.txt"): entry,
-                              "posts/a\u0000b": entry})
-    manifest_path.write_text(json.dumps(manifest))
-    segment = root / f".ssg-deploy/journal/{int(manifest['token']) + 1:010d}-00001.json"
+    for path in ("../victim.txt", str(tmp_path / "other/victim.txt"), "posts/a\u0000b"):
+        index = shard_of(path, record["shards"])
+        shard = next((root / ".ssg-deploy/manifest").glob(f"{record['shards']}-{index}-*.json"),
+                     root / shard_path(record["shards"], index, record["token"], record["deploy_id"]))
+        body = json.loads(shard.read_bytes()) if shard.exists() else {"format": 1, "files": {}}
+        body["files"][path] = entry
+        shard.write_text(json.dumps(body))
+    segment = root / f".ssg-deploy/journal/{int(record['token']) + 1:010d}-00001.json"
     segment.parent.mkdir(parents=True, exist_ok=True)
     segment.write_text(json.dumps({"format": 1, "files": {}, "touching": ["../other/victim.txt", "posts/../../x"],
                                    "pending": ["../victim.txt"]}))
@@ -271,6 +275,7 @@ _ENTRY = st.one_of(st.tuples(st.text(max_size=70), st.integers(-5, 10**6)).map(l
 _BODY = st.fixed_dictionaries({"format": st.one_of(st.just(1), st.integers(), st.none()),
                                "deleted": st.one_of(st.lists(_PATHS, max_size=3), st.integers()),
                                "token": st.one_of(st.integers(0, 5), st.text(max_size=3), st.none()),
+                               "shards": st.one_of(st.none(), st.integers(-1, 3), st.text(max_size=2)),
                                "files": st.one_of(st.dictionaries(_PATHS, _ENTRY, max_size=6), st.lists(_PATHS),
                                                   st.none()),
                                "touching": st.one_of(st.lists(_PATHS, max_size=4), st.text(max_size=5)),
@@ -279,13 +284,16 @@ _DATA = st.one_of(_BODY.map(lambda body: json.dumps(body).encode()), st.binary(m
 
 
 @settings(max_examples=300, deadline=None)
-@given(manifest=_DATA, deltas=st.lists(_DATA, max_size=2), segments=st.lists(_DATA, max_size=3))
-def test_fuzz_the_targets_deploy_state(manifest, deltas, segments):
+@given(manifest=_DATA, shards=st.lists(_DATA, max_size=2), deltas=st.lists(_DATA, max_size=2),
+       segments=st.lists(_DATA, max_size=3))
+def test_fuzz_the_targets_deploy_state(manifest, shards, deltas, segments):
     """Issue 19 (class 3): whatever bytes the target's manifest and journal hold,
     reading them either says they are unreadable (DeployError, exit 1 with
     advice) or gives a state in which, once unsafe paths are set aside,
     every path is a safe relative path."""
     files = {".ssg-deploy/manifest.json": manifest}
+    files.update({f".ssg-deploy/manifest/{len(shards)}-{n}-{n:010d}-0123456789ab.json": data
+                  for n, data in enumerate(shards)})
     files.update({f".ssg-deploy/deltas/{1 + n:010d}.json": data for n, data in enumerate(deltas)})
     files.update({f".ssg-deploy/journal/{3 + n:010d}-{n:05d}.json": data for n, data in enumerate(segments)})
     try:
