@@ -88,6 +88,7 @@ def _build(site_root: Path, options: BuildOptions, warm: Warm | None, changed: f
 
         with _locked(site_root, options) as state:
             build = Build(model.root, model.config, model.plugins, options, state, model.output_root, started)
+            build.announce = warm.announce
             result = _repairing(state, lambda: pipeline.run(build, [KeptModel(model, changed)]))
             recovered = state.recovered
         if result is not None:
@@ -121,6 +122,7 @@ def _run(build: Build, warm: Warm | None) -> BuildResult | None:
     from ssg.build.survey import survey
 
     found = survey(build, check_outputs=warm is None or not warm.load)
+    build.announce = warm.announce if warm is not None else None
     # A partial site of the edited pages alone (a body edit), else of every page from the page index.
     parses: dict = {}
     partials = [] if warm is not None else [PartialSite(found, parses=parses),

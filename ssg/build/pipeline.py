@@ -125,6 +125,9 @@ class Build:
         self.theme = theme_dir(root, config.theme, config.path)
         self.result = BuildResult(output_root=output_root)
         self.failed: set[str] = set()     # outputs that failed: their old file stays, rebuilt next time
+        # Told the outputs written, once they all are and nothing failed, before prune and commit (ssg serve
+        # reloads the pages showing them: the files are final, the rest of the build changes none of them).
+        self.announce: Callable[[list[str]], None] | None = None
         self._clock = started
         self._settings: str | None = None
 
@@ -217,6 +220,8 @@ def run(build: Build, sources: Iterable[SiteSource]) -> BuildResult | None:
         new = _collect(build, prepared, rendered)
         if rendered:
             build.lap("render")
+        if build.announce is not None and build.result.written and not prepared.site.errors:
+            build.announce(sorted(build.result.written))
         pruned = _prune(build, prepared) if prepared.prunes else None
         learnt = source.learnt(build, prepared, new, pruned)
         if learnt is not None:

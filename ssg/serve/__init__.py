@@ -84,20 +84,35 @@ def output_url(rel: str, base_path: str) -> str:
     return base_path + rel
 
 
-def build_event(number: int, result: BuildResult | None, error: Exception | None, base_path: str) -> dict:
+def build_event(number: int, result: BuildResult | None, error: Exception | None, base_path: str,
+                written: dict | None = None) -> dict:
+    """What a page learns when a build ends. ``written``: the build's
+    ``written_event``, when it sent one (its time is when the files changed)."""
     errors = [error] if error is not None else list(result.errors if result else [])
     event = {"build": number, "ok": not errors, "finished": time.time() * 1000,
              "errors": [{**(group.first.as_dict() if isinstance(group.first, SsgError) else {}), "text": group.text,
                          "pages": list(group.pages)} for group in group_errors(errors)],
-             "changed": [], "deleted": [], "everything": False}
+             **_files(result.written if result else [], result.deleted if result else [], base_path)}
     if result is not None:
         event["seconds"] = round(result.seconds, 3)
-        if len(result.written) + len(result.deleted) > MAX_LISTED:
-            event["everything"] = True
-        else:
-            event["changed"] = [output_url(rel, base_path) for rel in result.written]
-            event["deleted"] = [output_url(rel, base_path) for rel in result.deleted]
+    if written is not None and written["build"] == number:
+        event["written_at"] = written["finished"]
     return event
+
+
+def written_event(number: int, written: list[str], base_path: str) -> dict:
+    """What a page learns when a build has written its files, before it prunes
+    and commits (a live reload need not wait for those): the ``build`` event
+    of the same number follows."""
+    return {"build": number, "ok": True, "finished": time.time() * 1000, "errors": [],
+            **_files(written, [], base_path)}
+
+
+def _files(written: list[str], deleted: list[str], base_path: str) -> dict:
+    if len(written) + len(deleted) > MAX_LISTED:
+        return {"changed": [], "deleted": [], "everything": True}
+    return {"changed": [output_url(rel, base_path) for rel in written],
+            "deleted": [output_url(rel, base_path) for rel in deleted], "everything": False}
 
 
 class Session:
@@ -116,6 +131,8 @@ class Session:
         # build may find nothing changed and load nothing, so that serving starts at
         # once; the model is loaded right after (_load_model).
         self.warm = Warm(load=False)
+        self.warm.announce = self._announce
+        self.announced: dict | None = None      # the running build's written_event, once sent
 
     def run(self) -> None:
         from ssg.config.site import read_config
@@ -184,6 +201,12 @@ class Session:
         if self.building:
             self.reporter.say("stopping after the running build (press Ctrl-C again to abandon it)")
 
+    def _announce(self, written: list[str]) -> None:
+        """A build (in this thread) has written every file it will: the pages
+        showing one of them reload now, not after its prune and commit."""
+        self.announced = written_event(self.builds + 1, written, self.layout.base_path)
+        self.broker.publish("written", self.announced)
+
     def _load_model(self) -> None:
         """After a first build that found nothing changed (and loaded nothing):
         load the model now, while serving, so that the first edit is already
@@ -199,7 +222,7 @@ class Session:
         not reported as a build (loading the model)."""
         assert self.server is not None
         result = error = None
-        self.building = True
+        self.building, self.announced = True, None
         try:
             result = build(self.site_root, self.options.build, warm=self.warm, changed=changed)
         except Exception as failure:     # SsgError: config, plugin, lock; anything else: a bug, shown as one
@@ -219,5 +242,6 @@ class Session:
             self.reporter.built(result)
         else:
             self.reporter.failed(error)
-        self.broker.publish("build", build_event(self.builds, result, error, self.server.mount.base_path))
+        self.broker.publish("build", build_event(self.builds, result, error, self.server.mount.base_path,
+                                                 self.announced))
         self.warm.prepare()

@@ -1,7 +1,9 @@
 """Server-sent events for the pages a dev server has open: one broker, one
-queue per open connection. The main thread publishes a ``build`` event after
-each build; a new connection first gets ``hello`` (the server's id and the
-last build's event), so a page can tell a restarted server or a missed build."""
+queue per open connection. The main thread publishes a ``written`` event when
+a build has written its files (before it prunes and commits) and a ``build``
+event after each build; a new connection first gets ``hello`` (the server's
+id, the last build's event and the last ``written`` one), so a page can tell
+a restarted server or a missed build."""
 
 from __future__ import annotations
 
@@ -23,13 +25,14 @@ class Broker:
         self._lock = threading.Lock()
         self._queues: set[queue.SimpleQueue] = set()
         self._last: dict | None = None
+        self._written: dict | None = None
         self._closed = False
 
     def subscribe(self) -> queue.SimpleQueue:
         """A queue of encoded messages for one connection; ``None`` in it means: close."""
         inbox: queue.SimpleQueue = queue.SimpleQueue()
         with self._lock:
-            inbox.put(format_event("hello", {"server": self.server_id, "last": self._last}))
+            inbox.put(format_event("hello", {"server": self.server_id, "last": self._last, "written": self._written}))
             if self._closed:
                 inbox.put(None)
             else:
@@ -45,6 +48,8 @@ class Broker:
         with self._lock:
             if name == "build":
                 self._last = data
+            elif name == "written":
+                self._written = data
             for inbox in self._queues:
                 inbox.put(message)
 

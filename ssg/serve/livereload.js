@@ -1,7 +1,10 @@
 // ssg serve: live reload. Injected into HTML responses of the dev server only
 // (never into the built files). Listens to /_ssg/events (server-sent events):
-//  - "build" {build, ok, changed, deleted, everything, errors}: after each build;
-//  - "hello" {server, last}: on every (re)connection.
+//  - "written" {build, changed, everything}: a build has written its files (it
+//    prunes and commits next): the pages showing them reload now;
+//  - "build" {build, ok, changed, deleted, everything, errors, written_at}: after
+//    each build; what its "written" event announced is not acted on again;
+//  - "hello" {server, last, written}: on every (re)connection.
 // The page reloads when its own output changed or went, when a failed build
 // is fixed, or when the server restarted; when only stylesheets changed (the
 // page's HTML differs at most in their URLs) they are swapped in place; a
@@ -9,8 +12,8 @@
 (function () {
   "use strict";
   if (!window.EventSource || window.__ssgLiveReload) return;
-  var state = window.__ssgLiveReload = { connected: false, builds: 0, swaps: 0 };
-  var server = null, seen = null, overlay = null, reloading = false;
+  var state = window.__ssgLiveReload = { connected: false, builds: 0, swaps: 0, reloads: 0, seen: null };
+  var server = null, seen = null, announced = null, overlay = null, reloading = false;
 
   function norm(path) {
     try { path = decodeURIComponent(path); } catch (e) { /* keep it */ }
@@ -27,6 +30,7 @@
   function reload() {
     if (reloading) return;
     reloading = true;
+    state.reloads += 1;
     source.close();
     location.reload();
   }
@@ -131,23 +135,34 @@
 
   var source = new EventSource("/_ssg/events");
   source.addEventListener("hello", function (event) {
-    var hello = JSON.parse(event.data), last = hello.last;
+    var hello = JSON.parse(event.data), last = hello.last, early = hello.written;
     state.connected = true;
     if (server !== null && hello.server !== server) { reload(); return; }   // the server restarted
     server = hello.server;
+    if (early && (!last || early.build > last.build)) {   // a build has written its files and not ended yet
+      last = early;
+      announced = early.build;
+    }
     if (!last) return;
-    if (seen === null) {   // first connection: the page is as of this build, unless it finished after loading began
-      seen = last.build;
+    if (seen === null) {   // first connection: the page is as of this build, unless its files changed after loading began
+      state.seen = seen = last.build;
       if (!last.ok) showErrors(last.errors);
-      else if (last.finished > performance.timeOrigin &&
+      else if ((last.written_at || last.finished) > performance.timeOrigin &&
                (last.everything || last.changed.map(norm).indexOf(here) >= 0)) reload();
       return;
     }
-    if (last.build > seen) { seen = last.build; if (last.ok) reload(); else showErrors(last.errors); }
+    if (last.build > seen) { state.seen = seen = last.build; if (last.ok) reload(); else showErrors(last.errors); }
+  });
+  source.addEventListener("written", function (event) {
+    var early = JSON.parse(event.data);
+    if (seen !== null && early.build <= seen) return;
+    state.seen = seen = announced = early.build;
+    onBuild(early);
   });
   source.addEventListener("build", function (event) {
     var build = JSON.parse(event.data);
-    seen = build.build;
+    if (build.build === announced) { build.changed = []; build.everything = false; }   // acted on at "written"
+    state.seen = seen = build.build;
     onBuild(build);
   });
   source.addEventListener("error", function () { state.connected = false; });

@@ -387,6 +387,40 @@ def test_a_site_built_before_is_served_at_once_and_its_model_loaded_after(tmp_pa
         events.close()
 
 
+def test_a_build_announces_its_written_files_before_it_prunes_and_commits(tmp_path):
+    """A warm build sends ``written`` (the pages it wrote: the files are final)
+    as soon as they are written, then ``build`` of the same number when it has
+    pruned and committed, saying when the files were written. A build that
+    fails sends no ``written``: its page shows the error instead."""
+    site = make(tmp_path)
+    with ServeProcess(site) as server:
+        events = server.events()
+        post = site / "content/posts/b.md"
+        post.write_text(post.read_text().replace("Beta body.", "Beta body, edited."))
+        kinds = until_build(events)
+        (_, early), (_, final) = kinds[-2:]
+        assert [kind for kind, _ in kinds] == ["written", "build"], kinds
+        assert early["build"] == final["build"] and early["ok"] and final["ok"]
+        assert "/posts/b/" in early["changed"] and early["changed"] == final["changed"]
+        assert final["written_at"] == early["finished"] <= final["finished"]
+        late = server.events()      # a page opened now learns of both
+        assert late.hello["written"] == early and late.hello["last"] == final
+        late.close()
+        post.write_text("---\ntitle: [unclosed\n---\nBroken.\n")
+        kinds = until_build(events)
+        assert [kind for kind, _ in kinds] == ["build"] and not kinds[0][1]["ok"], kinds
+        assert "written_at" not in kinds[0][1]
+        events.close()
+
+
+def until_build(events) -> list[tuple[str, dict]]:
+    """Every event (kind, data) up to the next ``build`` one."""
+    kinds = []
+    while not kinds or kinds[-1][0] != "build":
+        kinds.append(events.queue.get(timeout=30))
+    return kinds
+
+
 def test_a_template_error_is_sent_to_the_page_and_fixing_it_recovers(tmp_path):
     site = make(tmp_path)
     template = site / "templates/page.html"

@@ -73,6 +73,26 @@ def test_editing_a_post_shows_the_new_text_by_itself(browser, site):
         assert not (site / "public/posts/a/index.html").read_text().count("livereload")
 
 
+def test_an_edit_reloads_the_page_once_when_its_file_is_written(browser, site):
+    """The page reloads on the build's ``written`` event (its file is final)
+    and not again on the ``build`` event that follows, whether it arrives
+    before or after the reloaded page connected."""
+    with ServeProcess(site) as server:
+        page = open_page(browser, server.url + "posts/a/")
+        loads = []
+        page.on("load", lambda _page: loads.append(1))
+        events = server.events()
+        for n in range(3):
+            (site / "content/posts/a.md").write_text(f"---\ntitle: Alpha\ndate: 2024-01-01\n---\nAlpha, edit {n}.\n")
+            page.get_by_text(f"Alpha, edit {n}.").wait_for(timeout=WAIT_MS)
+            final = events.until(lambda e: "/posts/a/" in e["changed"])[0]["build"]
+            connected(page)
+            page.wait_for_function(f"window.__ssgLiveReload.seen >= {final}", timeout=WAIT_MS)
+            assert page.evaluate("window.__ssgLiveReload.reloads") == 0
+            assert len(loads) == n + 1, f"edit {n}: {len(loads) - n} reloads"
+        events.close()
+
+
 def test_a_template_error_shows_an_overlay_and_fixing_it_restores_the_page(browser, site):
     with ServeProcess(site) as server:
         page = open_page(browser, server.url + "posts/a/")

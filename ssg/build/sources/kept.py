@@ -35,7 +35,7 @@ a full build would leave it: a ``ssg build`` that follows writes nothing.
 from __future__ import annotations
 
 import json
-from collections.abc import Collection
+from collections.abc import Callable, Collection
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
@@ -158,6 +158,7 @@ class Warm:
 
     model: Model | None = None
     load: bool = True    # a build where nothing changed loads the model too (False: it may skip, as ssg build does)
+    announce: Callable[[list[str]], None] | None = None    # told the outputs a build wrote, before it ends (Build)
 
     def prepare(self) -> None:
         """Make the model's lookups and compile its templates now, while the
