@@ -4,9 +4,10 @@
 the hashes the last build recorded (``build_state_hashes``) for files whose
 size and mtime are still what the build wrote, and the last deploy's record
 (hashcache.py) for the others.
-The remote manifest (``.ssg-deploy/manifest.json``) is written last by every
-deploy that changes anything; journal.py reads it together with the journal
-of an interrupted deploy."""
+The target's manifest is written last by every deploy that changes
+anything, in shards (shards.py); journal.py reads it together with the
+journal of an interrupted deploy. ``encode`` and ``decode`` are the JSON
+both are written in."""
 
 from __future__ import annotations
 
@@ -22,7 +23,6 @@ from ssg.deploy.target import STATE_DIR, DeployError
 from ssg.errors import UsageError
 from ssg.graph.state import output_hashes
 
-MANIFEST = f"{STATE_DIR}/manifest.json"
 FORMAT = 1
 
 
