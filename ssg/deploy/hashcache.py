@@ -17,11 +17,12 @@ shape written here counts as no record (everything is hashed)."""
 
 from __future__ import annotations
 
-import contextlib
 import json
 import os
 import time
 from pathlib import Path
+
+from ssg.build.write import atomic_write
 
 RECORD = "deploy-hashes.json"
 FORMAT = 1
@@ -78,12 +79,9 @@ class HashRecord:
             return
         settled = time.time_ns() - RACY_NS
         files = {rel: [sha, *numbers] for rel, (sha, numbers) in sorted(self.seen.items()) if numbers[2] < settled}
-        temp = self.path.with_name(f".{RECORD}.{os.getpid()}.tmp")
         try:
             self.path.parent.mkdir(exist_ok=True)
-            temp.write_text(json.dumps({"format": FORMAT, "output_root": self.output_root, "files": files},
-                                       separators=(",", ":")))
-            os.replace(temp, self.path)
+            atomic_write(self.path, json.dumps({"format": FORMAT, "output_root": self.output_root, "files": files},
+                                               separators=(",", ":")).encode())
         except OSError:          # a read-only site folder: the next deploy hashes everything again
-            with contextlib.suppress(OSError):
-                temp.unlink(missing_ok=True)
+            pass

@@ -49,10 +49,14 @@ class RemoteState:
     manifest: Manifest = field(default_factory=dict)      # as committed
     files: Manifest = field(default_factory=dict)         # known to be there: manifest + journal
     unknown: set[str] = field(default_factory=set)        # touched by an interrupted deploy, not confirmed
-    last_deploy: dict = field(default_factory=dict)
     journal_segments: list[str] = field(default_factory=list)
     leftover_temps: list[str] = field(default_factory=list)
     stored: Stored = field(default_factory=Stored)        # the record and shards (shards.py)
+
+    @property
+    def last_deploy(self) -> dict:
+        """The last commit's stamp: deploy_id, token, deployed_at."""
+        return self.stored.record
 
     @property
     def interrupted(self) -> bool:
@@ -61,7 +65,7 @@ class RemoteState:
 
 def read_state(target: Target, cache: ShardCache | None = None) -> RemoteState:
     stored = read_stored(target, cache)
-    state = RemoteState(manifest=stored.manifest, last_deploy=stored.record, stored=stored,
+    state = RemoteState(manifest=stored.manifest, stored=stored,
                         leftover_temps=[*stored.temps, *(f"{STATE_DIR}/{name}" for name in
                                                          target.list_folder(STATE_DIR) if temp_of(name) is not None)])
     state.files = dict(state.manifest)

@@ -10,11 +10,10 @@ read or is not of the shape written here counts as empty."""
 
 from __future__ import annotations
 
-import contextlib
 import json
-import os
 from pathlib import Path
 
+from ssg.build.write import atomic_write
 from ssg.deploy.manifest import Entry, Manifest
 
 FORMAT = 1
@@ -57,12 +56,9 @@ class ShardCache:
             return
         body = {"format": FORMAT, "shards": {name: {rel: [e.sha256, e.size] for rel, e in files.items()}
                                              for name, files in sorted(self.shards.items())}}
-        temp = self.path.with_name(f".{self.path.name}.{os.getpid()}.tmp")
         try:
             self.path.parent.mkdir(exist_ok=True)
-            temp.write_text(json.dumps(body, separators=(",", ":")))
-            os.replace(temp, self.path)
+            atomic_write(self.path, json.dumps(body, separators=(",", ":")).encode())
             self.changed = False
         except OSError:
-            with contextlib.suppress(OSError):
-                temp.unlink(missing_ok=True)
+            pass
