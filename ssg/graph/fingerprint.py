@@ -19,7 +19,7 @@ import hashlib
 import operator
 from typing import Any
 
-from ssg.model import TEXT_FIELDS, Page, held, listing_repr
+from ssg.model import TEXT_FIELDS, Page, Paginator, held, listing_repr
 
 MISSING = "<missing>"
 _PLAIN = (str, int, float, bool, type(None))
@@ -40,8 +40,12 @@ class Fingerprinter:
         self._keep: list[Any] = []     # memoised objects stay alive, so their ids stay theirs
 
     def __call__(self, value: Any) -> str:
-        if type(value) in _PLAIN:
+        kind = type(value)
+        if kind in _PLAIN:
             return digest(repr(value))
+        if kind is Paginator:    # each page of a list holds the list's URLs, one tuple: walked once, not once a page
+            return digest(f"Paginator({listing_repr(value.items)}, {value.number!r}, {self(value.urls)}, "
+                          f"{value.per_page!r}, {value.total_items!r})")
         key = id(value)
         found = self._memo.get(key)
         if found is None:

@@ -28,3 +28,25 @@ def test_a_paginator_fingerprints_by_its_pages_and_their_order(pages):
     other = Paginator(items=pages[::-1], number=1, urls=("/a/",), per_page=len(pages), total_items=len(pages))
     assert fingerprint(one) != fingerprint(other)
     assert fingerprint(pages) == Fingerprinter()(list(pages)) != fingerprint(pages[1:])
+
+
+@given(st.lists(PAGES, min_size=1, max_size=4), st.lists(st.text(max_size=8), min_size=2, max_size=5, unique=True),
+       st.data())
+def test_a_paginator_fingerprints_by_every_url_of_its_list(pages, urls, data):
+    """Every page of a list holds one tuple of the list's URLs, fingerprinted
+    once for all of them: a paginator still fingerprints apart when any URL,
+    its number or its counts differ, and alike when they are equal."""
+    urls = tuple(urls)
+    number = data.draw(st.integers(1, len(urls)))
+    def paginator(**change):
+        fields = dict(items=pages, number=number, urls=urls, per_page=len(pages), total_items=len(pages) * len(urls))
+        return Paginator(**{**fields, **change})
+    fingerprint = Fingerprinter()
+    first = fingerprint(paginator())
+    assert fingerprint(paginator()) == Fingerprinter()(paginator(urls=tuple(list(urls)))) == first
+    moved = data.draw(st.integers(0, len(urls) - 1))
+    other_urls = urls[:moved] + (urls[moved] + "/x",) + urls[moved + 1:]
+    assert fingerprint(paginator(urls=other_urls)) != first
+    assert fingerprint(paginator(number=number % len(urls) + 1)) != first
+    assert fingerprint(paginator(per_page=len(pages) + 1)) != first
+    assert fingerprint(paginator(total_items=0)) != first
