@@ -22,7 +22,7 @@ from ssg.config.schema import toml_error_position
 from ssg.errors import ContentError, Location
 from ssg.model import Page
 from ssg.sources.fields import DATE_HINT, FieldReader, decode, field_line, shown, to_datetime  # noqa: F401 (re-exported)
-from ssg.sources.markdown import render_markdown
+from ssg.sources.markdown import render_markdown, rendered_as
 from ssg.speedups import switch as speedups
 from ssg.speedups.simpleyaml import load_simple
 
@@ -195,8 +195,12 @@ def split_front_matter(text: str, source: str) -> tuple[dict, str, int]:
 
 
 def parse_page(raw: bytes, source: str, *, section: str, slug: str, kind: str,
-               markdown_options: Mapping) -> Page:
-    """Parse one content file. ``source`` is its site-relative posix path."""
+               markdown_options: Mapping, before: Page | None = None) -> Page:
+    """Parse one content file. ``source`` is its site-relative posix path.
+    ``before``: the page as parsed from an earlier version of the file with
+    the same markdown options; when its body is this one's, its HTML and
+    table of contents are this one's too (markdown is a function of the body
+    and the options), and are not made again."""
     if len(raw) > MAX_CONTENT_BYTES:
         raise ContentError(f"file is {len(raw) / 1024 / 1024:.1f} MB; content files over "
                            f"{MAX_CONTENT_BYTES // 1024 // 1024} MB are refused", where=Location(source),
@@ -208,7 +212,8 @@ def parse_page(raw: bytes, source: str, *, section: str, slug: str, kind: str,
     # Paths are NFC: 'café' typed on macOS (NFD) and on Linux (NFC) is one URL, so
     # two pages spelling it differently collide instead of overwriting each other.
     slug = _nfc(fields.string("slug", slug)) or slug
-    rendered = render_markdown(body, markdown_options)
+    rendered = (rendered_as(body, markdown_options, before.content, before.toc)
+                if before is not None and before.body == body else render_markdown(body, markdown_options))
     summary_text = fields.string("summary")
     if title is None:
         title = PurePosixPath(source).stem.replace("-", " ").replace("_", " ").capitalize() if kind == "page" else ""

@@ -142,11 +142,14 @@ def parsed_text(page: Page, job: ParseJob, sha: str, parser: str) -> KnownText:
         f"{parser}\0{sha}\0{job.source}\0{job.section}\0{job.slug}\0{job.kind}"))
 
 
-def parse_file(item: tuple[ParseJob, dict, str | None], *, seconds: float) -> tuple[Any, str, bytes | SsgError | None]:
+def parse_file(item: tuple[ParseJob, dict, str | None], *, seconds: float,
+               before: bytes | None = None) -> tuple[Any, str, bytes | SsgError | None]:
     """Read, hash and (unless the hash is ``known_sha``) parse one file, in
     at most ``seconds`` (0: no limit): a parse that runs longer is that
     file's error; one that does not stop when told to ends the build
-    process (``limits.bounded``; in a pool's worker, the pool stops it)."""
+    process (``limits.bounded``; in a pool's worker, the pool stops it).
+    ``before``: this file's parse (``encode``) with the same options, when
+    one is at hand: a body it shares is not rendered again."""
     job, options, known_sha = item
     try:
         raw, status = read_with_stat(job.path)
@@ -160,7 +163,7 @@ def parse_file(item: tuple[ParseJob, dict, str | None], *, seconds: float) -> tu
     try:
         with bound as timer:
             page = parse_page(raw, job.source, section=job.section, slug=job.slug, kind=job.kind,
-                              markdown_options=options)
+                              markdown_options=options, before=None if before is None else decode(before))
     except SsgError as error:
         return stamp, sha, error
     except limits.Timeout as error:

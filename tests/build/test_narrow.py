@@ -311,3 +311,32 @@ def test_a_page_missing_from_the_index_is_a_full_build(site, tmp_path):
     result = site.edit({"content/posts/a.md": post("Alpha renamed twice", "Edited body.", day=1)})
     assert result.narrow, "the full build wrote the index again"
     site.assert_like_a_clean_build(tmp_path)
+
+
+RICH_BODY = ("Intro with a note[^1].\n\n<!--more-->\n\n## Code\n\n```python\ndef f(x):\n    return x + 1\n```\n\n"
+             "### Deeper\n\n```rust\nfn main() {}\n```\n\n[^1]: The note.\n")
+SHOWS_TEXT = ('<h1>{{ page.title }}</h1><div class="s">{{ page.summary }}</div>'
+              '{% for e in page.toc %}<a href="#{{ e.id }}">{{ e.title }}</a>{% endfor %}{{ page.content }}\n')
+
+
+def rich(front: str) -> str:
+    return f"---\n{front}date: 2024-03-01\n---\n{RICH_BODY}"
+
+
+@pytest.mark.parametrize("before, after", [
+    pytest.param("title: Rich\n", "title: Rich, retitled\n", id="the title"),
+    pytest.param("title: Rich\n", "title: Rich\nsummary: Given by hand.\n", id="a summary given"),
+    pytest.param("title: Rich\nsummary: Given by hand.\n", "title: Rich\n", id="the summary made from the body again"),
+])
+def test_a_front_matter_edit_keeps_the_body_as_rendered(make_site, tmp_path, before, after):
+    """An edit of the front matter alone renders the page's body as a clean
+    build does (its highlighted code, heading ids, table of contents and the
+    summary made from the body), though the partial site takes that body's
+    rendering from the last build's parse instead of making it again."""
+    site = Site(make_site({**SITE, "templates/page.html": SHOWS_TEXT, "content/posts/r.md": rich(before)}))
+    result = site.edit({"content/posts/r.md": rich(after)})
+    assert result.narrow and "load" not in result.timings and result.parsed == 1, result.timings
+    page = (site.root / "public/posts/r/index.html").read_text()
+    assert '<span class="k">def</span>' in page and '<h3 id="deeper">' in page and '<a href="#code">Code</a>' in page
+    site.assert_like_a_clean_build(tmp_path)
+    site.assert_state_is_exact()

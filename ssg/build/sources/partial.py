@@ -182,7 +182,7 @@ class PartialSite:
                 raise Decline(f"{source} is not a published page of the last build")
             if source not in self.parses:
                 self.parses[source] = parse_file((job, dict(self.config.markdown), record.sha),
-                                                 seconds=options.page_seconds(self.config))
+                                                 seconds=options.page_seconds(self.config), before=record.parsed)
             stamp, sha, blob = self.parses[source]
             if stamp is None or isinstance(blob, SsgError):
                 raise Decline(f"{source} cannot be read or parsed")
