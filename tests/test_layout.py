@@ -8,8 +8,7 @@ import ast
 from pathlib import Path
 
 import ssg
-from ssg.build.pipeline import code_files
-from ssg.plugins.manager import Plugins
+from ssg.build.pipeline import ssg_modules
 
 PACKAGE = Path(ssg.__file__).parent
 
@@ -136,7 +135,7 @@ def test_no_module_takes_another_modules_private_names():
 
 
 def test_the_settings_fingerprint_covers_every_module_of_every_subpackage():
-    hashed = set(code_files(Plugins()))
+    hashed = set(ssg_modules())
     missing = sorted(str(path.relative_to(PACKAGE)) for path in PACKAGE.rglob("*.py") if path not in hashed)
     assert missing == []
     assert any(path.parent != PACKAGE for path in hashed)     # the subpackages' modules are there

@@ -155,19 +155,27 @@ class Build:
         return self._settings
 
     def _settings_fingerprint(self) -> str:
-        code = [sys.version, __version__]
-        for path in code_files(self.plugins):
-            # by its bytes (1 ms): a fresh checkout or install gives every file a new stat
-            code.append(f"{path} {hashlib.sha256(path.read_bytes()).hexdigest()}")
+        plugins = [_file_digest(Path(path)) for path in sorted(self.plugins.code_files())]
         config = self.config.path.read_bytes() if self.config.path else b""
         options = (self.options.drafts, self.options.future, self.options.base_url, str(self.theme))
-        return digest("\n".join(code) + repr(options) + digest(config))
+        return digest("\n".join([self.code_fingerprint, *plugins]) + repr(options) + digest(config))
+
+    @cached_property
+    def code_fingerprint(self) -> str:
+        """Python, every module of ssg (by its bytes: a fresh checkout or
+        install gives every file a new stat; 1 ms), and every distribution
+        installed where ssg's libraries are (an upgraded Pygments highlights
+        differently, a new cmark-gfm may make other HTML)."""
+        return digest("\n".join([sys.version, __version__, *installed_distributions(),
+                                  *map(_file_digest, ssg_modules())]))
 
     def parser_fingerprint(self) -> str:
-        """What a cached parse depends on besides the file's bytes."""
+        """What a cached parse depends on besides the file's bytes: the code
+        and the libraries that parse (``code_fingerprint``), the cache's format
+        and the [markdown] options."""
         from ssg.sources.pagecache import FORMAT
 
-        return digest(repr((__version__, sys.version, FORMAT, sorted(self.config.markdown.items()))))
+        return digest(repr((self.code_fingerprint, FORMAT, sorted(self.config.markdown.items()))))
 
     def folder_stamps(self, paths: set[str], seen: dict[str, int] | None = None) -> dict[str, int]:
         """mtime of every folder holding one of the output ``paths`` (a file
@@ -193,10 +201,29 @@ class Build:
         return stamps
 
 
-def code_files(plugins: Plugins) -> list[Path]:
-    """Every module of ssg (in every subpackage) and of the loaded plugins: their code is an input of every output."""
+def ssg_modules() -> list[Path]:
+    """Every module of ssg, in every subpackage: their code is an input of every output."""
     package = Path(__file__).parents[1]     # the ssg package (this is ssg/build/pipeline.py)
-    return sorted({*package.rglob("*.py"), *map(Path, plugins.code_files())})
+    return sorted(package.rglob("*.py"))
+
+
+def _file_digest(path: Path) -> str:
+    return f"{path} {hashlib.sha256(path.read_bytes()).hexdigest()}"
+
+
+def installed_distributions() -> list[str]:
+    """The name and version of every distribution in the site-packages
+    folders on ``sys.path`` (their metadata folders' names: one listing a
+    folder, under a millisecond)."""
+    names: list[str] = []
+    for entry in sys.path:
+        if entry.endswith(("site-packages", "dist-packages")):
+            try:
+                with os.scandir(entry) as entries:
+                    names += (item.name for item in entries if item.name.endswith((".dist-info", ".egg-info")))
+            except OSError:
+                continue
+    return sorted(names)
 
 
 def run(build: Build, sources: Iterable[SiteSource]) -> BuildResult | None:
