@@ -6,18 +6,14 @@ nothing-changed path."""
 
 from __future__ import annotations
 
-import shutil
 import sys
-from pathlib import Path
+
+from warm_helpers import assert_like_a_clean_build, assert_state_is_exact
 
 from ssg.build.entry import build
 from ssg.sources import markdown
 
 PAGE = "---\ntitle: Code\n---\nSome code:\n\n```python\nprint(1)\n```\n"
-
-
-def tree(root: Path) -> dict[str, bytes]:
-    return {str(p.relative_to(root)): p.read_bytes() for p in sorted(root.rglob("*")) if p.is_file()}
 
 
 def test_an_upgraded_highlighter_renders_every_page_again(make_site, tmp_path, monkeypatch):
@@ -39,8 +35,5 @@ def test_an_upgraded_highlighter_renders_every_page_again(make_site, tmp_path, m
     assert result.ok and result.parsed == 2
     assert sorted(result.written) == ["a/index.html", "b/index.html"]
     assert (site / "public/a/index.html").read_text().startswith("<p>Some code:</p>\n<!-- v2 -->")
-    fresh = tmp_path / "fresh"
-    shutil.copytree(site, fresh, ignore=shutil.ignore_patterns("public", ".ssg"))
-    assert build(fresh).ok
-    assert tree(fresh / "public") == tree(site / "public")
-    assert build(site).written == []
+    assert_like_a_clean_build(site, tmp_path)
+    assert_state_is_exact(site)
