@@ -73,6 +73,11 @@ class Page:
     bundle_files: tuple[str, ...] = ()   # site-relative paths copied beside the page
     kind: str = "page"             # "page", "section" (an _index.md) or "home"
     line_offset: int = 0           # line of the body's first line in the source file
+    link_title: str = ""           # the title in navigation (front matter link_title or linkTitle; else the title)
+    description: str = ""          # what the page is about, for its meta description (front matter description)
+    keywords: tuple[str, ...] = ()
+    publish_date: datetime | None = None   # not published before (publish_date or publishDate; else the date)
+    expiry_date: datetime | None = None    # not published from then on (expiry_date or expiryDate)
 
     @property
     def tags(self) -> tuple[str, ...]:
@@ -100,7 +105,7 @@ def listing_repr(value: Any) -> str:
 TEXT_FIELDS = ("content", "summary", "body", "toc")
 # The page fields ssg itself reads only when rendering, where every read is
 # recorded (never while loading, linking or planning the site).
-RENDER_ONLY_FIELDS = (*TEXT_FIELDS, "params", "line_offset", "updated")
+RENDER_ONLY_FIELDS = (*TEXT_FIELDS, "params", "line_offset", "updated", "link_title", "description", "keywords")
 # The fields ssg's own planning reads of a regular page only for the page's own
 # outputs (``title``: its Output's title) and for its place in the lists that
 # hold it (``date``, ``weight``: every list ssg makes is a subsequence of
@@ -112,11 +117,12 @@ OWN_PLAN_FIELDS = ("title",)
 # no plugin's site-level hook reads it (``ssg_page_fields_read``) and the page
 # keeps its place in ``site.pages``: the other outputs' plans are then the same.
 EDITABLE_FIELDS = (*RENDER_ONLY_FIELDS, *OWN_PLAN_FIELDS, *PLACE_FIELDS)
-# What makes a page the page it is: where it comes from and where it is
-# published. ``ssg serve`` plans the site again, from the pages it keeps, after
+# What makes a page the page it is: where it comes from, and where and while
+# it is published. ``ssg serve`` plans the site again, from the pages it keeps, after
 # an edit of any other field (a tag, a date that moves it); an edit of one of
 # these is a full load (other pages' links may lead elsewhere).
-IDENTITY_FIELDS = ("source", "section", "slug", "url", "permalink", "output_path", "kind", "draft", "bundle_files")
+IDENTITY_FIELDS = ("source", "section", "slug", "url", "permalink", "output_path", "kind", "draft", "bundle_files",
+                   "publish_date", "expiry_date")
 
 
 @dataclass(eq=False)
@@ -249,9 +255,10 @@ class Site:
     warnings: list[str] = field(default_factory=list)
     include_drafts: bool = False
     include_future: bool = False
+    include_expired: bool = False
     build_time: datetime | None = None
     next_change: datetime | None = None                     # set with changes_at()
-    skipped: dict[str, int] = field(default_factory=dict)   # pages left out, by reason ('draft', 'future')
+    skipped: dict[str, int] = field(default_factory=dict)   # pages left out, by reason ('draft', 'future', 'expired')
     offline: bool = False                                   # --offline: no network; use cached remote data
     elsewhere: Callable[[str], Page | None] | None = field(default=None, repr=False)   # pages not loaded here
     _by_source: dict[str, Page] = field(default_factory=dict, repr=False)

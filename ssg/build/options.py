@@ -14,8 +14,8 @@ if TYPE_CHECKING:
     from ssg.config.site import SiteConfig
 
 # Why a page is left out of a build: what the terminal calls such pages, and the flag that includes them.
-# (ssg has no expiry date; one would be a reason here.)
-SKIPPED = {"draft": ("draft page", "--drafts"), "future": ("future-dated page", "--future")}
+SKIPPED = {"draft": ("draft page", "--drafts"), "future": ("future-dated page", "--future"),
+           "expired": ("expired page", "--expired")}
 
 
 @dataclass(frozen=True)
@@ -23,6 +23,7 @@ class BuildOptions:
     out: Path | None = None
     drafts: bool = False
     future: bool = False
+    expired: bool = False    # include pages whose expiry date has passed
     base_url: str | None = None
     strict: bool = False     # warnings fail the build (exit 1), for CI
     offline: bool = False    # plugins must not use the network (remote data comes from .ssg/ caches)
@@ -33,6 +34,11 @@ class BuildOptions:
     page_timeout: float | None = None   # seconds per output (None: [build] page_timeout)
     page_memory: int | None = None      # MiB per render process (None: [build] page_memory)
     progress: Progress = QUIET          # told the stage and counts while the build runs (ssg/runtime/progress.py)
+
+    def site_flags(self) -> dict[str, bool]:
+        """The ``Site`` flags these options set: which pages are published, and whether plugins may use the network."""
+        return {"include_drafts": self.drafts, "include_future": self.future, "include_expired": self.expired,
+                "offline": self.offline}
 
     def page_seconds(self, config: SiteConfig) -> float:
         """The limit on one page's work in each stage: its parse, its link

@@ -157,7 +157,8 @@ class Build:
     def _settings_fingerprint(self) -> str:
         plugins = [_file_digest(Path(path)) for path in sorted(self.plugins.code_files())]
         config = self.config.path.read_bytes() if self.config.path else b""
-        options = (self.options.drafts, self.options.future, self.options.base_url, str(self.theme))
+        options = (self.options.drafts, self.options.future, self.options.expired, self.options.base_url,
+                   str(self.theme))
         return digest("\n".join([self.code_fingerprint, *plugins]) + repr(options) + digest(config))
 
     @cached_property

@@ -46,6 +46,7 @@ def build(
     out: Annotated[Path | None, typer.Option("--out", "-o", help="Output folder (default: output_dir from ssg.toml).")] = None,
     drafts: Annotated[bool, typer.Option("--drafts", help="Include pages marked draft.")] = False,
     future: Annotated[bool, typer.Option("--future", help="Include pages dated in the future.")] = False,
+    expired: Annotated[bool, typer.Option("--expired", help="Include pages whose expiry date has passed.")] = False,
     base_url: Annotated[str | None, typer.Option("--base-url", help="Override base_url (e.g. for a preview host).")] = None,
     strict: Annotated[bool, typer.Option("--strict", help="Treat warnings as errors (exit 1); for CI.")] = False,
     offline: Annotated[bool, typer.Option("--offline", help="No network: remote data comes from the cache in .ssg/.")] = False,
@@ -73,9 +74,9 @@ def build(
     from ssg.build.entry import BuildOptions
     from ssg.cli.build_cmd import run_build, waiting
 
-    options = BuildOptions(out=out, drafts=drafts, future=future, base_url=base_url, strict=strict, offline=offline,
-                           wait=wait, on_wait=None if quiet else waiting, workers=jobs, explain=tuple(explain or ()),
-                           page_timeout=page_timeout, page_memory=page_memory)
+    options = BuildOptions(out=out, drafts=drafts, future=future, expired=expired, base_url=base_url, strict=strict,
+                           offline=offline, wait=wait, on_wait=None if quiet else waiting, workers=jobs,
+                           explain=tuple(explain or ()), page_timeout=page_timeout, page_memory=page_memory)
     run_build(site, options, quiet=quiet, verbose=verbose, debug=debug, as_json=json_)
 
 
@@ -93,6 +94,7 @@ def serve(
     open_: Annotated[bool, typer.Option("--open", help="Open the site in the web browser.")] = False,
     drafts: Annotated[bool, typer.Option("--drafts", help="Include pages marked draft.")] = False,
     future: Annotated[bool, typer.Option("--future", help="Include pages dated in the future.")] = False,
+    expired: Annotated[bool, typer.Option("--expired", help="Include pages whose expiry date has passed.")] = False,
     base_url: Annotated[str | None, typer.Option("--base-url", help="Override base_url: the site is built with it "
                                                                     "and served at its path.")] = None,
     verbose: Annotated[bool, typer.Option("--verbose", "-v", help="Log every request.")] = False,
@@ -105,8 +107,8 @@ def serve(
     from ssg.serve import ServeOptions
 
     options = ServeOptions(host=host, port=port, watch=watch, poll=poll, open_browser=open_, verbose=verbose,
-                           build=BuildOptions(drafts=drafts, future=future, base_url=base_url,
-                                                     on_wait=waiting))
+                           build=BuildOptions(drafts=drafts, future=future, expired=expired, base_url=base_url,
+                                              on_wait=waiting))
     run_serve(site, options, debug=debug)
 
 

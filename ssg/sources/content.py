@@ -21,7 +21,15 @@ from markupsafe import Markup, escape
 from ssg.config.schema import toml_error_position
 from ssg.errors import ContentError, Location
 from ssg.model import Page
-from ssg.sources.fields import DATE_HINT, FieldReader, decode, field_line, shown, to_datetime  # noqa: F401 (re-exported)
+from ssg.sources.fields import (  # noqa: F401 (re-exported)
+    DATE_HINT,
+    FieldReader,
+    dated_name,
+    decode,
+    field_line,
+    shown,
+    to_datetime,
+)
 from ssg.sources.markdown import render_markdown, rendered_as
 from ssg.speedups import switch as speedups
 from ssg.speedups.simpleyaml import load_simple
@@ -200,7 +208,12 @@ def parse_page(raw: bytes, source: str, *, section: str, slug: str, kind: str,
     ``before``: the page as parsed from an earlier version of the file with
     the same markdown options; when its body is this one's, its HTML and
     table of contents are this one's too (markdown is a function of the body
-    and the options), and are not made again."""
+    and the options), and are not made again.
+
+    Front matter written for other generators keeps its meaning: the names
+    they give ssg's fields are read (``FIELD_NAMES``), Jekyll's ``published:
+    false`` is a draft, and a page without a date takes the one its file
+    name starts with ('2024-05-01-my-title.md')."""
     if len(raw) > MAX_CONTENT_BYTES:
         raise ContentError(f"file is {len(raw) / 1024 / 1024:.1f} MB; content files over "
                            f"{MAX_CONTENT_BYTES // 1024 // 1024} MB are refused", where=Location(source),
@@ -209,6 +222,11 @@ def parse_page(raw: bytes, source: str, *, section: str, slug: str, kind: str,
     meta, body, body_line = split_front_matter(text, source)
     fields = FieldReader(meta, text, source)
     title = fields.string("title")
+    published = meta.get("published")    # Jekyll's flag (false: a draft), or Hugo's publish date
+    publish_date = fields.date(fields.named("publish_date"))
+    if publish_date is None and published is not None and not isinstance(published, bool):
+        publish_date = fields.date("published")
+    name_date, name = dated_name(_file_name(source))
     # Paths are NFC: 'café' typed on macOS (NFD) and on Linux (NFC) is one URL, so
     # two pages spelling it differently collide instead of overwriting each other.
     slug = _nfc(fields.string("slug", slug)) or slug
@@ -216,15 +234,15 @@ def parse_page(raw: bytes, source: str, *, section: str, slug: str, kind: str,
                 if before is not None and before.body == body else render_markdown(body, markdown_options))
     summary_text = fields.string("summary")
     if title is None:
-        title = PurePosixPath(source).stem.replace("-", " ").replace("_", " ").capitalize() if kind == "page" else ""
+        title = name.replace("-", " ").replace("_", " ").capitalize() if kind == "page" else ""
     return Page(
         source=source,
         section=section,
         slug=slug,
         title=title,
-        date=fields.date("date"),
-        updated=fields.date("updated"),
-        draft=fields.boolean("draft"),
+        date=fields.date("date") or publish_date or (name_date if kind == "page" else None),
+        updated=fields.date(fields.named("updated")),
+        draft=fields.boolean("draft") or published is False,
         summary=Markup(escape(summary_text)) if summary_text is not None else rendered.summary,
         weight=fields.integer("weight"),
         aliases=tuple(_nfc(alias) for alias in fields.string_list("aliases")),
@@ -236,7 +254,18 @@ def parse_page(raw: bytes, source: str, *, section: str, slug: str, kind: str,
         body=body,
         kind=kind,
         line_offset=body_line,
+        link_title=fields.string(fields.named("link_title")) or title,
+        description=fields.string("description") or "",
+        keywords=fields.string_list("keywords", commas=True),
+        publish_date=publish_date,
+        expiry_date=fields.date(fields.named("expiry_date")),
     )
+
+
+def _file_name(source: str) -> str:
+    """The name a page's file gives it: its own without '.md', or its folder's for a bundle's index.md."""
+    path = PurePosixPath(source)
+    return path.parent.name if path.name == "index.md" else path.stem
 
 
 def _nfc(text: str | None) -> str | None:

@@ -17,6 +17,16 @@ if TYPE_CHECKING:
     from ssg.model import Page
 
 DATE_HINT = "use ISO 8601, e.g. 2024-05-01 or 2024-05-01T09:30:00+02:00"
+# The names other generators give ssg's own front matter fields (Hugo's linkTitle, lastmod, publishDate and
+# expiryDate, Jekyll's last_modified_at...): a page written for them keeps its meaning here. The first name a
+# page uses is read: ssg's own name first.
+FIELD_NAMES = {
+    "link_title": ("link_title", "linkTitle", "linktitle"),
+    "updated": ("updated", "lastmod", "lastMod", "modified", "last_modified_at"),
+    "publish_date": ("publish_date", "publishDate", "publishdate", "pubdate", "pubDate"),
+    "expiry_date": ("expiry_date", "expiryDate", "expirydate", "unpublishdate"),
+}
+_DATED_NAME = re.compile(r"(\d{4})-(\d{2})-(\d{2})-(.+)")
 _SHOWN = reprlib.Repr()
 _SHOWN.maxlevel, _SHOWN.maxstring, _SHOWN.maxother, _SHOWN.maxlist, _SHOWN.maxdict = 3, 80, 80, 6, 6
 
@@ -60,6 +70,20 @@ def to_datetime(value: Any) -> datetime:
     return result if result.tzinfo else result.replace(tzinfo=UTC)
 
 
+def dated_name(name: str) -> tuple[datetime | None, str]:
+    """A file or folder name's date prefix and the rest: '2024-05-01-my-title'
+    is dated 2024-05-01 (midnight, UTC) and named 'my-title', the convention
+    Jekyll and Pelican users bring. A name without a valid date before a dash
+    is (None, name)."""
+    match = _DATED_NAME.fullmatch(name)
+    if match is None:
+        return None, name
+    try:
+        return datetime(*map(int, match.group(1, 2, 3)), tzinfo=UTC), match.group(4)
+    except ValueError:     # 2024-13-45: a name, not a date
+        return None, name
+
+
 class FieldReader:
     """Typed access to front matter fields, raising ContentError with file:line.
 
@@ -77,6 +101,11 @@ class FieldReader:
         text = self._text if isinstance(self._text, str) else self._text()
         return ContentError(f"front matter field '{name}' {message}",
                             where=Location(self.source, field_line(text, name)), hint=hint)
+
+    def named(self, field: str) -> str:
+        """The name a page gives the field ``field`` (``FIELD_NAMES``): the first it uses, else ssg's own."""
+        names = FIELD_NAMES[field]
+        return next((name for name in names if name in self.meta), names[0])
 
     def string(self, name: str, default: str | None = None) -> str | None:
         value = self.meta.get(name, default)
@@ -107,12 +136,16 @@ class FieldReader:
         except (ValueError, TypeError):
             raise self.fail(name, f"is not a date: {shown(value)}", DATE_HINT) from None
 
-    def string_list(self, name: str) -> tuple[str, ...]:
+    def string_list(self, name: str, *, commas: bool = False) -> tuple[str, ...]:
+        """A list of text values; with ``commas``, text is taken as a list separated by commas
+        ('keywords: ssg, static sites', as Pelican writes it)."""
         value = self.meta.get(name)
         if value is None:
             return ()
         if type(value) is list and all(type(v) is str for v in value):   # the common case, checked fast
             return tuple(value)
+        if isinstance(value, str) and commas:
+            return tuple(part.strip() for part in value.split(",") if part.strip())
         if isinstance(value, str):
             raise self.fail(name, f"must be a list, got the text {shown(value)}",
                             f"write {name}: [{value}] or one '- item' per line")

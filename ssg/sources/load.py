@@ -18,7 +18,7 @@ from ssg.config.themes import theme_dir
 from ssg.errors import ContentError, Location, PathError, SsgError
 from ssg.model import Page, Section, Site
 from ssg.plugins.manager import Plugins
-from ssg.sources.content import YamlLoader, decode, field_line
+from ssg.sources.content import YamlLoader, dated_name, decode, field_line
 from ssg.sources.files import irregular, read_bytes, unreadable
 from ssg.sources.inputs import is_ignored
 from ssg.sources.pagecache import PageCache, ParseJob
@@ -208,6 +208,7 @@ def _job(site: Site, path: str, rel: str, source: str) -> ParseJob | None:
         slug = folder_parts[-1] if folder_parts else "index"
     else:
         slug = name[:-3]
+    slug = dated_name(slug)[1]       # '2024-05-01-my-title.md' is /my-title/ (and dated, ssg/sources/content.py)
     if name == "_index.md":
         if len(parts) > 2:
             site.warn(f"{source}: _index.md is only used at content/ or content/SECTION/; this one is ignored")
@@ -221,14 +222,12 @@ def _job(site: Site, path: str, rel: str, source: str) -> ParseJob | None:
 
 
 def place(site: Site, page: Page, job: ParseJob) -> bool:
-    """Decide whether a parsed page is published in this build (drafts, future
-    dates) and give it its URL and output path. False: left out."""
-    if page.draft and not site.include_drafts:
-        site.skipped["draft"] = site.skipped.get("draft", 0) + 1
-        return False
-    if page.date and site.build_time and page.date > site.build_time and not site.include_future:
-        site.changes_at(page.date)
-        site.skipped["future"] = site.skipped.get("future", 0) + 1
+    """Decide whether a parsed page is published in this build (drafts, pages
+    whose publish date or date is still to come, pages whose expiry date has
+    passed) and give it its URL and output path. False: left out."""
+    reason = _left_out(site, page)
+    if reason is not None:
+        site.skipped[reason] = site.skipped.get(reason, 0) + 1
         return False
     section = job.section
     if page.kind == "page":
@@ -255,6 +254,24 @@ def place(site: Site, page: Page, job: ParseJob) -> bool:
         page.url = site.config.base_path
     page.permalink = absolute_url(site.config.base_url, page.url)
     return True
+
+
+def _left_out(site: Site, page: Page) -> str | None:
+    """Why ``page`` is not published in this build ('draft', 'future',
+    'expired'; ``SKIPPED``), or None. A page due or expiring later is a
+    change the site will see then without any file changing (``changes_at``)."""
+    if page.draft and not site.include_drafts:
+        return "draft"
+    now = site.build_time
+    due = page.publish_date or page.date
+    if due and now and due > now and not site.include_future:
+        site.changes_at(due)
+        return "future"
+    if page.expiry_date and now and not site.include_expired:
+        if page.expiry_date <= now:
+            return "expired"
+        site.changes_at(page.expiry_date)
+    return None
 
 
 def new_section(site: Site, name: str) -> Section:

@@ -51,9 +51,8 @@ class FullLoad:
 
         # Load: unchanged content files come from the parse cache.
         options.progress.stage("load")
-        site = Site(root=build.root, config=config, output_root=build.output_root,
-                    include_drafts=options.drafts, include_future=options.future,
-                    build_time=survey.now, offline=options.offline)
+        site = Site(root=build.root, config=config, output_root=build.output_root, build_time=survey.now,
+                    **options.site_flags())
         self.sources = sources = state.sources(parsed=True)
         for path, kind in survey.inputs.irregular:    # a published page that became one fails instead (ssg/sources/load.py)
             rel = _site_relative(path, build.root)

@@ -313,7 +313,7 @@ class KeptModel:
         model, old, plugins = self.model, self.model.site, self.model.plugins
         site = Site(root=old.root, config=old.config, output_root=old.output_root,
                     include_drafts=old.include_drafts, include_future=old.include_future,
-                    build_time=old.build_time, offline=old.offline)
+                    include_expired=old.include_expired, build_time=old.build_time, offline=old.offline)
         site.pages = sorted(old.pages, key=sort_key)
         for name, section in old.sections.items():
             site.sections[name] = new_section(site, name)

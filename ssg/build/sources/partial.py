@@ -161,8 +161,7 @@ class PartialSite:
             raise Decline("the last build warned about an edited page")
         options = build.options
         site = self.site = Site(root=build.root, config=self.config, output_root=build.output_root,
-                                include_drafts=options.drafts, include_future=options.future,
-                                build_time=self.survey.now, offline=options.offline)
+                                build_time=self.survey.now, **options.site_flags())
         cached = self.cached = _Cached(self, site, {line.rpartition(" (")[0] for line in inputs.lines
                                                     if line.startswith("content/")})
         site.elsewhere = cached.page

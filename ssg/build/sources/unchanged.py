@@ -23,7 +23,7 @@ class Unchanged:
         if not (self.survey.on_disk and self.survey.inputs_same):
             raise Decline("an input or an output changed")
         site = Site(root=build.root, config=build.config, output_root=build.output_root,
-                    offline=build.options.offline)
+                    **build.options.site_flags())
         return Prepared(site, planned=[row[0] for row in self.survey.stamps],
                         warnings=build.state.meta_json("warnings", list))
 
