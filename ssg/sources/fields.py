@@ -98,9 +98,12 @@ class FieldReader:
         return cls(page.params, lambda: decode((site_root / page.source).read_bytes(), page.source), page.source)
 
     def fail(self, name: str, message: str, hint: str) -> ContentError:
+        return ContentError(f"front matter field '{name}' {message}", where=self.location(name), hint=hint)
+
+    def location(self, name: str) -> Location:
+        """Where the field ``name`` is written (file:line), for a message about it."""
         text = self._text if isinstance(self._text, str) else self._text()
-        return ContentError(f"front matter field '{name}' {message}",
-                            where=Location(self.source, field_line(text, name)), hint=hint)
+        return Location(self.source, field_line(text, name))
 
     def named(self, field: str) -> str:
         """The name a page gives the field ``field`` (``FIELD_NAMES``): the first it uses, else ssg's own."""

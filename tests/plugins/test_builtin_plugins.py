@@ -476,13 +476,49 @@ def test_alias_escaping_the_output_folder_is_an_error(make_site, cli):
     assert (site / "public/posts/b/index.html").is_file()
 
 
-def test_alias_clashing_with_a_page_is_an_error(make_site, cli):
+def test_a_page_keeps_its_address_over_an_alias_claiming_it(make_site, cli):
+    """A page, a list or any other output keeps its address; the alias is left
+    out with a warning naming it and both pages, an error with --strict."""
     site = make_site({"content/about.md": "---\ntitle: About\n---\nreal\n",
-                      "content/posts/a.md": post("A", 1, extra="aliases: [/about/]")})
-    result = cli("build", "-s", str(site))
-    assert result.exit_code == 1
-    assert "about/index.html" in result.output
-    assert "real" in out(site, "about/index.html")
+                      "content/posts/a.md": post("A", 1, tags=["x"], extra="aliases: [/about/, /tags/, /old-a/]")})
+    result = build(cli, site)
+    assert ("content/posts/a.md:5: alias '/about/' is the address of the page content/about.md, which keeps it; "
+            "this page's alias is left out") in result.output
+    assert "content/posts/a.md:5: alias '/tags/' is the address of tags/index.html" in result.output
+    assert "real" in out(site, "about/index.html") and "refresh" not in out(site, "about/index.html")
+    assert "refresh" not in out(site, "tags/index.html")
+    assert "url=https://example.org/posts/p1/" not in out(site, "old-a/index.html")   # the alias still made
+    assert 'url=https://example.org/posts/a/"' in out(site, "old-a/index.html")
+    strict = cli("build", "-s", str(site), "--strict")
+    assert strict.exit_code == 1 and "alias '/about/'" in strict.output
+
+
+def test_an_alias_equal_to_the_pages_own_address_is_ignored(make_site, cli):
+    site = make_site({"content/posts/a.md": post("A", 1, extra="aliases: [/posts/a/, /Posts/A, /old/]")})
+    result = build(cli, site, "--strict")
+    assert "warning" not in result.output
+    assert "Body of A." in out(site, "posts/a/index.html") and "refresh" not in out(site, "posts/a/index.html")
+    assert 'url=https://example.org/posts/a/"' in out(site, "old/index.html")
+
+
+def test_two_pages_claiming_one_alias_warn_and_the_first_in_the_site_order_redirects(make_site, cli, tmp_path):
+    from warm_helpers import assert_like_a_clean_build, assert_state_is_exact
+
+    site = make_site({"content/posts/a.md": post("A", 1, extra="aliases: [/old/]"),
+                      "content/posts/b.md": post("B", 2, extra="aliases:\n  - /new/\n  - /old/")})
+    result = build(cli, site)
+    # newest first: b is first in the site's order
+    assert ("content/posts/a.md:4: alias '/old/' is an alias of content/posts/b.md too, and redirects to /posts/b/; "
+            "this page's alias is left out") in result.output
+    assert 'url=https://example.org/posts/b/"' in out(site, "old/index.html")
+    assert cli("build", "-s", str(site), "--strict").exit_code == 1
+    b = site / "content/posts/b.md"
+    b.write_text(b.read_text().replace("  - /old/\n", ""))     # b lets go: a's alias takes the address
+    result = build(cli, site, "--strict")
+    assert "warning" not in result.output
+    assert 'url=https://example.org/posts/a/"' in out(site, "old/index.html")
+    assert_like_a_clean_build(site, tmp_path)
+    assert_state_is_exact(site)
 
 
 # --- 404 -----------------------------------------------------------------------------------------------
