@@ -105,12 +105,13 @@ def listing_repr(value: Any) -> str:
 TEXT_FIELDS = ("content", "summary", "body", "toc")
 # The page fields ssg itself reads only when rendering, where every read is
 # recorded (never while loading, linking or planning the site).
-RENDER_ONLY_FIELDS = (*TEXT_FIELDS, "params", "line_offset", "updated", "link_title", "description", "keywords")
+RENDER_ONLY_FIELDS = (*TEXT_FIELDS, "params", "line_offset", "updated", "description", "keywords")
 # The fields ssg's own planning reads of a regular page only for the page's own
 # outputs (``title``: its Output's title) and for its place in the lists that
-# hold it (``date``, ``weight``: every list ssg makes is a subsequence of
-# ``site.pages``, in its order, ``sources.load.sort_key``).
-PLACE_FIELDS = ("date", "weight")
+# hold it (``weight``, ``date``, ``link_title``: every list ssg makes is a
+# subsequence of ``site.pages``, in its order, ``sources.load.sort_key``, or a
+# section's pages in the order its _index.md asks for, ``sources.load.SORTS``).
+PLACE_FIELDS = ("date", "weight", "link_title")
 OWN_PLAN_FIELDS = ("title",)
 # What an edit of a regular page may change and still be rebuilt without
 # loading the whole site again (ssg/build/sources/kept.py, partial.py), when
@@ -127,7 +128,9 @@ IDENTITY_FIELDS = ("source", "section", "slug", "url", "permalink", "output_path
 
 @dataclass(eq=False)
 class Section:
-    """A folder under content/: its pages (newest first) and optional ``_index.md``."""
+    """A folder under content/, at any depth: its pages (newest first), its
+    optional ``_index.md``, the section it is in and those in it. ``name``
+    is its path under content/ ('docs/guides')."""
 
     name: str
     title: str
@@ -135,6 +138,28 @@ class Section:
     output_path: str
     index: Page | None = None
     pages: list[Page] = field(default_factory=list)
+    parent: Section | None = None
+    children: list[Section] = field(default_factory=list)   # by their _index.md's weight, then name
+
+    @property
+    def ancestors(self) -> list[Section]:
+        """The sections this one is in, outermost first (for breadcrumbs)."""
+        found = []
+        section = self.parent
+        while section is not None:
+            found.append(section)
+            section = section.parent
+        return found[::-1]
+
+    @property
+    def link_title(self) -> str:
+        """Its name in navigation and breadcrumbs: its _index.md's link title, else its title.
+        A template's read of it reads that field of the _index.md page too."""
+        from ssg.graph.reads import page_fields
+
+        if self.index is not None and page_fields(self.index, "link_title")[0]:
+            return self.index.link_title
+        return self.title
 
     def __repr__(self) -> str:
         return f"<Section {self.name}>"
@@ -268,7 +293,7 @@ class Site:
         """Pages of the main sections (config ``main_sections``; default: every
         section), newest first: what the home page and site feed list."""
         wanted = self.config.main_sections
-        return [p for p in self.pages if p.section and (wanted is None or p.section in wanted)]
+        return [p for p in self.pages if p.section and (wanted is None or p.section.partition("/")[0] in wanted)]
 
     def page_by_source(self, source: str) -> Page | None:
         """The page built from ``source`` ('posts/a.md' or 'content/posts/a.md')."""

@@ -19,15 +19,14 @@ def plan_core_outputs(site: Site) -> list[Output]:
     outputs.append(Output(path="index.html", url=site.config.base_path, templates=("index.html",),
                           page=site.home, items=site.main_pages, title=site.config.title))
     for section in site.sections.values():
-        name = section.name
         outputs.append(Output(path=section.output_path, url=section.url, page=section.index,
-                              templates=(f"{name}/list.html", "section.html", "list.html"),
+                              templates=(*_by_section(section.name, "list.html"), "section.html", "list.html"),
                               context={"section": section}, items=section.pages, title=section.title))
     for page in site.pages:
         if page.template:   # chosen explicitly: a typo must be an error, not a silent fallback
             candidates: tuple[str, ...] = (page.template,)
         else:
-            candidates = ((f"{page.section}/page.html",) if page.section else ()) + ("page.html",)
+            candidates = (*_by_section(page.section, "page.html"), "page.html")
         outputs.append(Output(path=page.output_path, url=page.url, page=page, templates=candidates,
                               context={"section": site.sections.get(page.section)}, title=page.title))
         folder = page.output_path.rsplit("/", 1)[0] if "/" in page.output_path else ""
@@ -39,6 +38,16 @@ def plan_core_outputs(site: Site) -> list[Output]:
     for rel, path in site.static_files:
         outputs.append(Output(path=rel, copy_from=path))
     return outputs
+
+
+def _by_section(section: str, name: str) -> tuple[str, ...]:
+    """A section's own template ``name``, then that of each section it is in:
+    'docs/guides/list.html', 'docs/list.html'."""
+    found = []
+    while section:
+        found.append(f"{section}/{name}")
+        section = section.rpartition("/")[0]
+    return tuple(found)
 
 
 def drop_collisions(outputs: list[Output], site: Site) -> list[Output]:

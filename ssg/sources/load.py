@@ -6,7 +6,7 @@ from __future__ import annotations
 import json
 import os
 import tomllib
-from collections.abc import Container
+from collections.abc import Container, Iterable, Mapping
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -16,9 +16,9 @@ import yaml
 from ssg.config.schema import toml_error_position
 from ssg.config.themes import theme_dir
 from ssg.errors import ContentError, Location, PathError, SsgError
-from ssg.model import Page, Section, Site
+from ssg.model import PLACE_FIELDS, Page, Section, Site
 from ssg.plugins.manager import Plugins
-from ssg.sources.content import YamlLoader, dated_name, decode, field_line
+from ssg.sources.content import FieldReader, YamlLoader, dated_name, decode, field_line, shown
 from ssg.sources.files import irregular, read_bytes, unreadable
 from ssg.sources.inputs import is_ignored
 from ssg.sources.pagecache import PageCache, ParseJob
@@ -70,7 +70,7 @@ def load_site(site: Site, plugins: Plugins, cache: PageCache | None = None) -> N
             else:
                 resources.setdefault(bundle, []).append(f"content/{rel}")
             continue
-        job = _job(site, f"{content}/{rel}", rel, f"content/{rel}")
+        job = _job(site, f"{content}/{rel}", rel, f"content/{rel}", bundle_dirs)
         if job is not None:
             jobs.append(job)
             bundles.append(bundle)
@@ -96,15 +96,7 @@ def load_site(site: Site, plugins: Plugins, cache: PageCache | None = None) -> N
     site.errors.extend(cache.stale)    # pages that failed, built from their last good version
     regular.sort(key=sort_key)
     site.pages = regular
-    sections = site.sections
-    for page in regular:
-        if page.section:
-            if page.section not in sections:
-                sections[page.section] = new_section(site, page.section)
-            sections[page.section].pages.append(page)
-    for section in site.sections.values():
-        if section.index is not None and section.index.title:
-            section.title = section.index.title
+    build_sections(site, {page.section for page in regular})
     site.data = load_data(root / "data", site)
     site.static_files = find_static_files(site) + site.static_files
     for page in list(site.all_pages()):
@@ -115,9 +107,49 @@ def load_site(site: Site, plugins: Plugins, cache: PageCache | None = None) -> N
 
 
 def sort_key(page: Page) -> tuple:
-    """Newest first; undated pages last; then weight, then source path."""
+    """The site's order, as Hugo's: by weight (a page without one, weight 0,
+    after those with one), then newest first (undated pages last), then by
+    link title, then by source path."""
     stamp = (page.date or _EPOCH).timestamp()
-    return (page.date is None, -stamp, page.weight, page.source)
+    return (page.weight == 0, page.weight, page.date is None, -stamp, page.link_title.casefold(), page.source)
+
+
+def _by_date(page: Page) -> tuple:
+    stamp = (page.date or _EPOCH).timestamp()
+    return (page.date is None, -stamp, page.link_title.casefold(), page.source)
+
+
+def _by_title(page: Page) -> tuple:
+    return (page.link_title.casefold(), page.source)
+
+
+# The entries of a section's or the home page's front matter that planning reads (its pages' order).
+PLAN_PARAMS = ("sort_by",)
+# The orders a section's _index.md may ask for (``sort_by``), and the page fields each reads.
+SORTS = {"weight": (sort_key, PLACE_FIELDS), "date": (_by_date, ("date", "link_title")),
+         "title": (_by_title, ("link_title",))}
+
+
+def section_order(section: Section, site: Site | None = None) -> str:
+    """The order of a section's pages: its _index.md's ``sort_by``
+    (``SORTS``), else the site's. A value ssg does not know is an error
+    (added to ``site.errors`` when given) and the site's order is used."""
+    index = section.index
+    order = index.params.get("sort_by", "weight") if index is not None else "weight"
+    if order in SORTS:
+        return order
+    if site is not None:
+        site.errors.append(FieldReader.for_page(index, site.root).fail(
+            "sort_by", f"must be one of {', '.join(SORTS)}, got {shown(order)}", "write sort_by: title"))
+    return "weight"
+
+
+def order_fields(site: Site, page: Page) -> frozenset[str]:
+    """The fields of ``page`` its section's order reads, when that is not the
+    site's order (a page can keep its place in one and move in the other)."""
+    section = site.sections.get(page.section)
+    order = section_order(section) if section is not None else "weight"
+    return frozenset() if order == "weight" else frozenset(SORTS[order][1])
 
 
 def _bundle_of(rel: str, bundle_dirs: set[str]) -> str | None:
@@ -191,14 +223,18 @@ def _leaks(target: str, inside: str) -> bool:
     return any(part.startswith(".") for part in target[len(inside):].split(os.sep))
 
 
-def page_job(site: Site, source: str) -> ParseJob | None:
+def page_job(site: Site, source: str, bundles: Container[str]) -> ParseJob | None:
     """The parse job of the content file ``source`` ('content/posts/a.md'),
-    as a scan of content/ makes it (None: not a page file)."""
-    return _job(site, f"{site.root}/{source}", source[len("content/"):], source)
+    as a scan of content/ makes it (None: not a page file). ``bundles``:
+    the page bundles' folders, as paths under content/ ('posts/trip')."""
+    return _job(site, f"{site.root}/{source}", source[len("content/"):], source, bundles)
 
 
-def _job(site: Site, path: str, rel: str, source: str) -> ParseJob | None:
-    """What kind of page a content file is, from its place in content/."""
+def _job(site: Site, path: str, rel: str, source: str, bundles: Container[str]) -> ParseJob | None:
+    """What kind of page a content file is, from its place in content/: a
+    page is in the section of its folder, at any depth (a bundle's index.md:
+    of the folder holding the bundle; a folder that is a bundle is a page,
+    never a section)."""
     parts = rel.split("/")
     folder_parts = parts[:-1]
     name = parts[-1]
@@ -210,14 +246,12 @@ def _job(site: Site, path: str, rel: str, source: str) -> ParseJob | None:
         slug = name[:-3]
     slug = dated_name(slug)[1]       # '2024-05-01-my-title.md' is /my-title/ (and dated, ssg/sources/content.py)
     if name == "_index.md":
-        if len(parts) > 2:
-            site.warn(f"{source}: _index.md is only used at content/ or content/SECTION/; this one is ignored")
-            return None
         kind = "home" if len(parts) == 1 else "section"
     else:
         kind = "page"
-    section = parts[0] if len(parts) > 1 else ""
-    folder = "/".join(folder_parts[:-1] if name == "index.md" else folder_parts)
+    folder = section = "/".join(folder_parts[:-1] if name == "index.md" else folder_parts)
+    while section in bundles:        # a bundle within a bundle
+        section = section.rpartition("/")[0]
     return ParseJob(path=path, source=source, section=section, slug=slugify(slug) or slug, kind=kind, folder=folder)
 
 
@@ -234,8 +268,8 @@ def place(site: Site, page: Page, job: ParseJob) -> bool:
         if page.url:
             url = page.url if page.url.endswith(("/", ".html", ".xml", ".txt", ".json")) else page.url + "/"
         else:
-            pattern = site.config.permalinks.get(section, DEFAULT_PERMALINK) if section else "/:slug/"
-            url = expand_permalink(pattern, slug=page.slug, section=section, folder=job.folder,
+            pattern = _permalink(site.config.permalinks, section) if section else "/:slug/"
+            url = expand_permalink(pattern, slug=page.slug, section=section.partition("/")[0], folder=job.folder,
                                    filename=job.source.rpartition("/")[2].rpartition(".")[0], date=page.date)
         try:
             if not page.url and not plain_segment(page.slug):
@@ -254,6 +288,15 @@ def place(site: Site, page: Page, job: ParseJob) -> bool:
         page.url = site.config.base_path
     page.permalink = absolute_url(site.config.base_url, page.url)
     return True
+
+
+def _permalink(permalinks: Mapping[str, str], section: str) -> str:
+    """The URL pattern of a section's pages: its own, else the nearest one of a section it is in."""
+    while section:
+        if section in permalinks:
+            return permalinks[section]
+        section = section.rpartition("/")[0]
+    return DEFAULT_PERMALINK
 
 
 def _left_out(site: Site, page: Page) -> str | None:
@@ -276,8 +319,50 @@ def _left_out(site: Site, page: Page) -> str | None:
 
 def new_section(site: Site, name: str) -> Section:
     url = join_base(site.config.base_path, f"/{name}/")
-    return Section(name=name, title=name.replace("-", " ").replace("_", " ").title(), url=url,
+    last = name.rpartition("/")[2]
+    return Section(name=name, title=last.replace("-", " ").replace("_", " ").title(), url=url,
                    output_path=f"{name}/index.html")
+
+
+def build_sections(site: Site, names: Iterable[str]) -> None:
+    """The section tree: a section for each of ``names`` (the folders that
+    hold pages) and for every folder they are in, besides those ``site``
+    has already (for their _index.md); each with its parent, its children
+    (by their _index.md's weight, then name) and its pages (in the site's
+    order), titled by its _index.md. ``site.sections`` is then ordered by
+    name: a parent before its children."""
+    sections = site.sections
+    for name in [*names, *sections]:
+        while name:
+            if name not in sections:
+                sections[name] = new_section(site, name)
+            name = name.rpartition("/")[0]
+    site.sections = {name: sections[name] for name in sorted(sections)}
+    for section in site.sections.values():
+        section.children = []
+        if section.index is not None and section.index.title:
+            section.title = section.index.title
+    for section in site.sections.values():
+        parent = section.parent = site.sections.get(section.name.rpartition("/")[0])
+        if parent is not None:
+            parent.children.append(section)
+    for section in site.sections.values():
+        section.children.sort(key=lambda child: (child.index.weight if child.index is not None else 0, child.name))
+    fill_sections(site, check=True)
+
+
+def fill_sections(site: Site, *, check: bool = False) -> None:
+    """Each section's pages, in the order its _index.md asks for (else the
+    site's). ``check``: an order ssg does not know is an error."""
+    for section in site.sections.values():
+        section.pages = []
+    for page in site.pages:
+        if page.section:
+            site.sections[page.section].pages.append(page)
+    for section in site.sections.values():
+        order = section_order(section, site if check else None)
+        if order != "weight":
+            section.pages.sort(key=SORTS[order][0])
 
 
 def load_data(folder: Path, site: Site) -> dict[str, Any]:

@@ -139,17 +139,49 @@ def test_file_name_is_slugified_for_the_url(make_site, cli):
     assert (site / "public/posts/hello-world-again/index.html").is_file()
 
 
-def test_pages_are_listed_newest_first_then_by_weight(make_site, cli):
+def test_pages_are_listed_by_weight_then_newest_first_then_by_title(make_site, cli):
+    """Hugo's order: a page with a weight before those without one (weight 0),
+    lighter first; then newest first, undated last; then by link title."""
     site = make_site({
         "content/posts/old.md": "---\ndate: 2023-01-01\n---\nx",
         "content/posts/new.md": "---\ndate: 2024-01-01\n---\nx",
-        "content/posts/same-heavy.md": "---\ndate: 2023-06-01\nweight: 5\n---\nx",
-        "content/posts/same-light.md": "---\ndate: 2023-06-01\nweight: 1\n---\nx",
+        "content/posts/heavy.md": "---\ndate: 2025-06-01\nweight: 5\n---\nx",
+        "content/posts/light.md": "---\ndate: 2022-06-01\nweight: 1\n---\nx",
         "content/posts/undated.md": "x",
+        "content/posts/twin-b.md": "---\ntitle: apple\ndate: 2023-03-03\n---\nx",
+        "content/posts/twin-a.md": "---\ntitle: Banana\nlinkTitle: cherry\ndate: 2023-03-03\n---\nx",
         "templates/list.html": "{% for p in pages %}{{ p.slug }} {% endfor %}",
     })
     build(cli, site)
-    assert (site / "public/posts/index.html").read_text() == "new same-light same-heavy old undated "
+    assert (site / "public/posts/index.html").read_text() == "light heavy new twin-b twin-a old undated "
+
+
+def test_a_section_asks_for_its_own_order(make_site, cli, tmp_path):
+    from warm_helpers import assert_like_a_clean_build
+
+    site = make_site({
+        "content/docs/_index.md": "---\ntitle: Docs\nsort_by: title\n---\n",
+        "content/docs/b.md": "---\ntitle: Beta\ndate: 2024-01-01\n---\nx",
+        "content/docs/a.md": "---\ntitle: Alpha\ndate: 2023-01-01\nweight: 3\n---\nx",
+        "content/docs/c.md": "---\ntitle: Gamma\ndate: 2025-01-01\n---\nx",
+        "content/news/_index.md": "---\ntitle: News\nsort_by: date\n---\n",
+        "content/news/x.md": "---\ntitle: X\ndate: 2023-01-01\nweight: 1\n---\nx",
+        "content/news/y.md": "---\ntitle: Y\ndate: 2024-01-01\n---\nx",
+        "templates/list.html": "{% for p in pages %}{{ p.slug }} {% endfor %}",
+    })
+    build(cli, site)
+    assert (site / "public/docs/index.html").read_text() == "a b c "
+    assert (site / "public/news/index.html").read_text() == "y x "
+    # a title edit that moves a page in its section's order, and nowhere else: the list follows
+    c = site / "content/docs/c.md"
+    c.write_text(c.read_text().replace("Gamma", "Aardvark"))
+    build(cli, site)
+    assert (site / "public/docs/index.html").read_text() == "c a b "
+    assert_like_a_clean_build(site, tmp_path)
+    index = site / "content/docs/_index.md"
+    index.write_text(index.read_text().replace("sort_by: title", "sort_by: newest"))
+    result = cli("build", "-s", str(site))
+    assert result.exit_code == 1 and "content/docs/_index.md:3" in result.output and "'sort_by'" in result.output
 
 
 # --- encodings and line endings -------------------------------------------------------------------

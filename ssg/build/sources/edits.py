@@ -105,19 +105,26 @@ def changed_fields(before: dict[str, Any], after: dict[str, Any]) -> set[str]:
     return {name for name, value in before.items() if not (after[name] is value or after[name] == value)}
 
 
-def plans_again(source: str, before: dict[str, Any], new: Page, free: frozenset[str], pages: list[Page],
+def plans_again(source: str, before: dict[str, Any], new: Page, free: frozenset[str], site: Site,
                 at: int | None) -> bool:
-    """Whether an edit of the page at ``pages[at]`` (None: not among them)
-    from the fields ``before`` to ``new`` needs the site planned again: a
-    field beyond ``free_for`` changed, or the page moved past a neighbour.
-    Decline when where the page is published changed, or (a section's or
-    the home page's) a field the plan reads."""
+    """Whether an edit of the page at ``site.pages[at]`` (None: not among
+    them) from the fields ``before`` to ``new`` needs the site planned again:
+    a field beyond ``free_for`` changed, the page moved past a neighbour, or
+    a field its section's own order reads changed. Decline when where the
+    page is published changed, or (a section's or the home page's) a field
+    the plan reads."""
+    from ssg.sources.load import PLAN_PARAMS, order_fields
+
     after = vars(new)
     changed = changed_fields(before, after) if before.keys() == after.keys() else set(IDENTITY_FIELDS)
     if not changed.isdisjoint(IDENTITY_FIELDS):
         raise Decline(f"{source}: where it is published changed")
+    if new.kind != "page" and "params" in changed and any(
+            before["params"].get(name) != after["params"].get(name) for name in PLAN_PARAMS):
+        raise Decline(f"{source}: front matter the plan reads changed")
     again = not differs_only_in(before, after, free_for(new, free)) or (
-        at is not None and not changed.isdisjoint(PLACE_FIELDS) and not keeps_place(pages, at, new))
+        at is not None and not changed.isdisjoint(PLACE_FIELDS) and not keeps_place(site.pages, at, new)) or (
+        not changed.isdisjoint(order_fields(site, new)))
     if again and new.kind != "page":
         raise Decline(f"{source}: fields of a section or home page the plan reads changed")
     return again

@@ -308,7 +308,7 @@ class KeptModel:
         from ssg.build.templates import make_environment
         from ssg.graph.deps import Evaluator
         from ssg.sources.inputs import FileDigests
-        from ssg.sources.load import new_section, sort_key
+        from ssg.sources.load import build_sections, new_section, sort_key
 
         model, old, plugins = self.model, self.model.site, self.model.plugins
         site = Site(root=old.root, config=old.config, output_root=old.output_root,
@@ -317,10 +317,8 @@ class KeptModel:
         site.pages = sorted(old.pages, key=sort_key)
         for name, section in old.sections.items():
             site.sections[name] = new_section(site, name)
-            site.sections[name].index, site.sections[name].title = section.index, section.title
-        for page in site.pages:
-            if page.section:
-                site.sections[page.section].pages.append(page)
+            site.sections[name].index = section.index
+        build_sections(site, ())
         site.home, site.data, site.static_files = old.home, old.data, old.static_files
         site.skipped, site.next_change = old.skipped, old.next_change
 
@@ -455,7 +453,7 @@ def _edits(model: Model, paths: frozenset[str]) -> list[Edit]:
             if not settle(model.site, model.plugins, page, job, before["bundle_files"]):
                 raise Decline(f"{source} is not published")
             pages = model.site.pages
-            edit.replan = plans_again(source, before, page, model.free, pages,
+            edit.replan = plans_again(source, before, page, model.free, model.site,
                                       pages.index(model.pages[source]) if page.kind == "page" else None)
             edit.parsed = dict(vars(page))
             edit.known = linked(model.site, page, parsed, seconds)

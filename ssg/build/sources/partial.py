@@ -81,6 +81,7 @@ class _Cached:
         self.names = names                   # every content file of the listing
         self.bundles = {name.rpartition("/")[0] for name in names
                         if name.endswith("/index.md") and name.count("/") > 1}
+        self.content_bundles = {folder[len("content/"):] for folder in self.bundles}
         self.loaded: dict[str, Page | None] = {}
         self._db: tuple[int, sqlite3.Connection] | None = None
 
@@ -108,7 +109,7 @@ class _Cached:
             if folder in self.bundles and source != f"{folder}/index.md":
                 return None
             folder = folder.rpartition("/")[0]
-        return page_job(self.site, source)
+        return page_job(self.site, source, self.content_bundles)
 
     def page(self, source: str) -> Page | None:
         if source not in self.loaded:
@@ -138,7 +139,7 @@ class PartialSite:
             self.cached.close()
 
     def prepare(self, build: Build) -> Prepared:
-        from ssg.sources.load import sort_key
+        from ssg.sources.load import fill_sections, sort_key
         from ssg.sources.pagecache import parse_file
 
         if not self.survey.on_disk:
@@ -193,7 +194,7 @@ class PartialSite:
             if old is None or new is None or old.bundle_files:
                 raise Decline(f"{source} is not published, or is a bundle")
             at = position.get(source)
-            if plans_again(source, vars(old), new, free, site.pages, at):
+            if plans_again(source, vars(old), new, free, site, at):
                 if not self.complete:
                     raise Decline(f"{source}: fields a site-level hook or the plan reads changed")
                 self.replan = True      # a tag, a date that moves it: every output is planned again
@@ -221,8 +222,7 @@ class PartialSite:
         if self.replan:
             site.pages.sort(key=sort_key)
         site.replace_pages(site.pages)      # forget the lookups made with the old versions
-        for section in site.sections.values():
-            section.pages = [page for page in site.pages if page.section == section.name]
+        fill_sections(site)
         build.result.parsed = len(edits)
         build.lap("check edits")
 
@@ -425,7 +425,7 @@ class PartialSite:
         """Every page of the page index (when ``complete``), sorted as the site sorts them, in its
         sections (the state keeps their names, in the site's order) with their
         index pages; the home page; the data and static files."""
-        from ssg.sources.load import find_static_files, load_data, new_section, sort_key
+        from ssg.sources.load import build_sections, find_static_files, load_data, new_section, sort_key
 
         cached, state = self.cached, self.state
         assert cached is not None
@@ -434,19 +434,16 @@ class PartialSite:
         if self.complete and state.meta("published") != str(len(self.index_rows)):
             raise Decline("the page index does not hold every page of the last build")
         site.replace_pages(sorted(map(indexed_page, self.index_rows.values()), key=sort_key))
-        for name in state.meta_json("sections", list):     # every section, in the site's order
+        for name in state.meta_json("sections", list):     # every section of the last build
             site.sections[name] = new_section(site, name)
         for page in site.pages:
-            if page.section:
-                if page.section not in site.sections:
-                    raise Decline(f"{page.source}: its section is not one of the last build's")
-                site.sections[page.section].pages.append(page)
+            if page.section and page.section not in site.sections:
+                raise Decline(f"{page.source}: its section is not one of the last build's")
         site.data = load_data(site.root / "data", site)
         site.static_files = find_static_files(site)
         for section in site.sections.values():
             section.index = self._index_page(f"content/{section.name}/_index.md")
-            if section.index is not None and section.index.title:
-                section.title = section.index.title
+        build_sections(site, ())
         site.home = self._index_page("content/_index.md")
         if site.errors or site.warnings:
             raise Decline("a warning or an error while loading the partial site")
