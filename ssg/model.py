@@ -78,6 +78,9 @@ class Page:
     keywords: tuple[str, ...] = ()
     publish_date: datetime | None = None   # not published before (publish_date or publishDate; else the date)
     expiry_date: datetime | None = None    # not published from then on (expiry_date or expiryDate)
+    render: str = "always"         # its own file: "always", "never" or "link" (a URL, no file; front matter build)
+    listed: str = "always"         # in lists: "always", "never", or "local" (its section's only)
+    publish_resources: bool = True   # its bundle's files are copied (headless: none of the three)
 
     @property
     def tags(self) -> tuple[str, ...]:
@@ -123,7 +126,7 @@ EDITABLE_FIELDS = (*RENDER_ONLY_FIELDS, *OWN_PLAN_FIELDS, *PLACE_FIELDS)
 # an edit of any other field (a tag, a date that moves it); an edit of one of
 # these is a full load (other pages' links may lead elsewhere).
 IDENTITY_FIELDS = ("source", "section", "slug", "url", "permalink", "output_path", "kind", "draft", "bundle_files",
-                   "publish_date", "expiry_date")
+                   "publish_date", "expiry_date", "render", "listed", "publish_resources")
 
 
 @dataclass(eq=False)
@@ -269,7 +272,8 @@ class Site:
     root: Path
     config: SiteConfig
     output_root: Path
-    pages: list[Page] = field(default_factory=list)          # regular pages, newest first
+    pages: list[Page] = field(default_factory=list)          # regular pages in lists, in the site's order
+    unlisted: list[Page] = field(default_factory=list)       # regular pages in no list, or their section's only
     sections: dict[str, Section] = field(default_factory=dict)
     home: Page | None = None                                # content/_index.md, if any
     data: dict[str, Any] = field(default_factory=dict)
@@ -313,16 +317,17 @@ class Site:
         self.pages, self._by_source = pages, {}
 
     def all_pages(self) -> Iterable[Page]:
-        """Regular pages, then section index pages, then the home page."""
+        """Regular pages (those in lists, then the others), then section index pages, then the home page."""
         from ssg.graph.reads import record
 
-        for name in ("pages", "sections", "home"):
+        for name in ("pages", "unlisted", "sections", "home"):
             record(("site", name))
         return self.every_page()
 
     def every_page(self) -> Iterable[Page]:
         """``all_pages`` without recording a read (for ssg's own lookups)."""
         yield from self.pages
+        yield from self.unlisted
         for section in self.sections.values():
             if section.index is not None:
                 yield section.index

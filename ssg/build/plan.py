@@ -19,10 +19,14 @@ def plan_core_outputs(site: Site) -> list[Output]:
     outputs.append(Output(path="index.html", url=site.config.base_path, templates=("index.html",),
                           page=site.home, items=site.main_pages, title=site.config.title))
     for section in site.sections.values():
+        if section.index is not None and section.index.render != "always":
+            continue
         outputs.append(Output(path=section.output_path, url=section.url, page=section.index,
                               templates=(*_by_section(section.name, "list.html"), "section.html", "list.html"),
                               context={"section": section}, items=section.pages, title=section.title))
-    for page in site.pages:
+    for page in (*site.pages, *site.unlisted):
+        if page.render != "always":     # headless, or rendered elsewhere ("link")
+            continue
         if page.template:   # chosen explicitly: a typo must be an error, not a silent fallback
             candidates: tuple[str, ...] = (page.template,)
         else:

@@ -220,46 +220,103 @@ def parse_page(raw: bytes, source: str, *, section: str, slug: str, kind: str,
                            hint="split it into several pages, or put large files in static/, which is copied as is")
     text = decode(raw, source)
     meta, body, body_line = split_front_matter(text, source)
-    fields = FieldReader(meta, text, source)
+    values = front_matter_fields(FieldReader(meta, text, source), source=source, slug=slug, kind=kind)
+    rendered = (rendered_as(body, markdown_options, before.content, before.toc)
+                if before is not None and before.body == body else render_markdown(body, markdown_options))
+    if values["summary"] is None:
+        values["summary"] = rendered.summary
+    return Page(source=source, section=section, content=rendered.html, toc=rendered.toc, params=meta, body=body,
+                kind=kind, line_offset=body_line, **values)
+
+
+def front_matter_fields(fields: FieldReader, *, source: str, slug: str, kind: str) -> dict[str, Any]:
+    """The fields of a page its front matter sets (``fields`` reads it): all
+    but its text, which comes from the body. ``summary`` is None when the
+    front matter has none (the body's then). A value of the wrong type is a
+    ContentError at its file:line."""
+    meta = fields.meta
     title = fields.string("title")
     published = meta.get("published")    # Jekyll's flag (false: a draft), or Hugo's publish date
     publish_date = fields.date(fields.named("publish_date"))
     if publish_date is None and published is not None and not isinstance(published, bool):
         publish_date = fields.date("published")
     name_date, name = dated_name(_file_name(source))
-    # Paths are NFC: 'café' typed on macOS (NFD) and on Linux (NFC) is one URL, so
-    # two pages spelling it differently collide instead of overwriting each other.
-    slug = _nfc(fields.string("slug", slug)) or slug
-    rendered = (rendered_as(body, markdown_options, before.content, before.toc)
-                if before is not None and before.body == body else render_markdown(body, markdown_options))
-    summary_text = fields.string("summary")
     if title is None:
         title = name.replace("-", " ").replace("_", " ").capitalize() if kind == "page" else ""
-    return Page(
-        source=source,
-        section=section,
-        slug=slug,
-        title=title,
-        date=fields.date("date") or publish_date or (name_date if kind == "page" else None),
-        updated=fields.date(fields.named("updated")),
-        draft=fields.boolean("draft") or published is False,
-        summary=Markup(escape(summary_text)) if summary_text is not None else rendered.summary,
-        weight=fields.integer("weight"),
-        aliases=tuple(_nfc(alias) for alias in fields.string_list("aliases")),
-        template=fields.string("template"),
-        url=_nfc(fields.string("url")) or "",
-        content=rendered.html,
-        toc=rendered.toc,
-        params=meta,
-        body=body,
-        kind=kind,
-        line_offset=body_line,
-        link_title=fields.string(fields.named("link_title")) or title,
-        description=fields.string("description") or "",
-        keywords=fields.string_list("keywords", commas=True),
-        publish_date=publish_date,
-        expiry_date=fields.date(fields.named("expiry_date")),
-    )
+    summary_text = fields.string("summary")
+    render, listed, publish_resources = _build_options(fields)
+    return {
+        # Paths are NFC: 'café' typed on macOS (NFD) and on Linux (NFC) is one URL, so
+        # two pages spelling it differently collide instead of overwriting each other.
+        "slug": _nfc(fields.string("slug", slug)) or slug,
+        "title": title,
+        "date": fields.date("date") or publish_date or (name_date if kind == "page" else None),
+        "updated": fields.date(fields.named("updated")),
+        "draft": fields.boolean("draft") or published is False,
+        "summary": Markup(escape(summary_text)) if summary_text is not None else None,
+        "weight": fields.integer("weight"),
+        "aliases": tuple(_nfc(alias) for alias in fields.string_list("aliases")),
+        "template": fields.string("template"),
+        "url": _nfc(fields.string("url")) or "",
+        "link_title": fields.string(fields.named("link_title")) or title,
+        "description": fields.string("description") or "",
+        "keywords": fields.string_list("keywords", commas=True),
+        "publish_date": publish_date,
+        "expiry_date": fields.date(fields.named("expiry_date")),
+        "render": render,
+        "listed": listed,
+        "publish_resources": publish_resources,
+    }
+
+
+_BUILD_VALUES = {"render": ("always", "never", "link"), "list": ("always", "never", "local")}
+
+
+def _build_options(fields: FieldReader) -> tuple[str, str, bool]:
+    """Whether the page gets its own file, is listed, and has its bundle's
+    files published: Hugo's ``build`` table (``render``: always, never or
+    link; ``list``: always, never or local; ``publishResources``), after
+    ``headless: true`` (none of the three)."""
+    headless = fields.boolean("headless")
+    render, listed, resources = ("never", "never", False) if headless else ("always", "always", True)
+    build = fields.meta.get("build")
+    if build is None:
+        return render, listed, resources
+    if not isinstance(build, dict):
+        raise fields.fail("build", f"must be a table, got {shown(build)}", "write build: {render: never, list: never}")
+    for key, value in build.items():
+        if key in _BUILD_VALUES:
+            value = {True: "always", False: "never"}.get(value, value) if isinstance(value, bool) else value
+            if value not in _BUILD_VALUES[key]:
+                raise fields.fail("build", f"'{key}' must be one of {', '.join(_BUILD_VALUES[key])}, got {shown(value)}",
+                                  f"write build: {{{key}: never}}")
+            render, listed = (value, listed) if key == "render" else (render, value)
+        elif key in ("publishResources", "publish_resources"):
+            if not isinstance(value, bool):
+                raise fields.fail("build", f"'{key}' must be true or false, got {shown(value)}",
+                                  f"write build: {{{key}: false}}")
+            resources = value
+        else:
+            raise fields.fail("build", f"has no setting '{key}'", "its settings are render, list and publishResources")
+    return render, listed, resources
+
+
+def inherit(page: Page, inherited: Mapping[str, Any], text: Any) -> None:
+    """Give ``page`` the front matter values the sections it is in cascade
+    down (``inherited``, the nearest section's winning), where its own front
+    matter has none: its fields are made again from the merged front matter.
+    ``text`` reads the page's file (for the line of a bad value)."""
+    added = {name: value for name, value in inherited.items() if name not in page.params}
+    if not added:
+        return
+    meta = {**added, **page.params}
+    values = front_matter_fields(FieldReader(meta, text, page.source), source=page.source, slug=page.slug,
+                                 kind=page.kind)
+    if values["summary"] is None:
+        del values["summary"]       # the body's, as parsed
+    for name, value in values.items():
+        setattr(page, name, value)
+    page.params = meta
 
 
 def _file_name(source: str) -> str:

@@ -152,12 +152,14 @@ def _resolver(site: Site, page: Page, targets: list[str]) -> Callable[[str], str
                 posixpath.join("content", unquote(path).lstrip("/")) if path.startswith("/")
                 else posixpath.join(folder, unquote(path)))
             target = site.page_by_source(target_source)
+            if target is not None and target.render == "never":
+                target = None       # it has no page of its own to link to
             targets.append(target.url if target is not None else "")
             if target is None:
                 if url not in reported:
                     reported.add(url)
-                    site.warn(f"{page.source}: link to '{url}' matches no page ({target_source} does not exist "
-                              "or is a draft or future page)")
+                    site.warn(f"{page.source}: link to '{url}' matches no page ({target_source} does not exist, "
+                              "is a draft or future page, or is headless)")
                 return None
             new = target.url
         elif path.startswith("/"):

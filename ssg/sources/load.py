@@ -18,7 +18,16 @@ from ssg.config.themes import theme_dir
 from ssg.errors import ContentError, Location, PathError, SsgError
 from ssg.model import PLACE_FIELDS, Page, Section, Site
 from ssg.plugins.manager import Plugins
-from ssg.sources.content import FieldReader, YamlLoader, dated_name, decode, field_line, shown
+from ssg.sources.content import (
+    FieldReader,
+    YamlLoader,
+    dated_name,
+    decode,
+    field_line,
+    front_matter_fields,
+    inherit,
+    shown,
+)
 from ssg.sources.files import irregular, read_bytes, unreadable
 from ssg.sources.inputs import is_ignored
 from ssg.sources.pagecache import PageCache, ParseJob
@@ -75,7 +84,10 @@ def load_site(site: Site, plugins: Plugins, cache: PageCache | None = None) -> N
             jobs.append(job)
             bundles.append(bundle)
     regular: list[Page] = []
-    for job, bundle, page in zip(jobs, bundles, cache.pages(jobs, site.config.markdown), strict=True):
+    parsed = list(zip(jobs, bundles, cache.pages(jobs, site.config.markdown), strict=True))
+    # the home page, then section index pages outermost first: what they cascade down is known before the pages below
+    parsed.sort(key=lambda item: (_KINDS[item[0].kind], item[0].section.count("/") if item[0].section else -1))
+    for job, bundle, page in parsed:
         if isinstance(page, SsgError):
             site.errors.append(page)
             continue
@@ -85,7 +97,7 @@ def load_site(site: Site, plugins: Plugins, cache: PageCache | None = None) -> N
         except SsgError as error:
             site.errors.append(error)
             continue
-        if bundle is not None:
+        if bundle is not None and page.publish_resources:
             page.bundle_files = tuple(resources.get(bundle, ()))
         if page.kind == "home":
             site.home = page
@@ -95,7 +107,8 @@ def load_site(site: Site, plugins: Plugins, cache: PageCache | None = None) -> N
             regular.append(page)
     site.errors.extend(cache.stale)    # pages that failed, built from their last good version
     regular.sort(key=sort_key)
-    site.pages = regular
+    site.pages = [page for page in regular if page.listed == "always"]
+    site.unlisted = [page for page in regular if page.listed != "always"]
     build_sections(site, {page.section for page in regular})
     site.data = load_data(root / "data", site)
     site.static_files = find_static_files(site) + site.static_files
@@ -104,6 +117,9 @@ def load_site(site: Site, plugins: Plugins, cache: PageCache | None = None) -> N
             plugins.hook.ssg_page_parsed(page=page, site=site)
         except SsgError as error:   # one page's failure must not stop the others
             site.errors.append(error)
+
+
+_KINDS = {"home": 0, "section": 1, "page": 2}
 
 
 def sort_key(page: Page) -> tuple:
@@ -124,7 +140,7 @@ def _by_title(page: Page) -> tuple:
 
 
 # The entries of a section's or the home page's front matter that planning reads (its pages' order).
-PLAN_PARAMS = ("sort_by",)
+PLAN_PARAMS = ("sort_by", "cascade")
 # The orders a section's _index.md may ask for (``sort_by``), and the page fields each reads.
 SORTS = {"weight": (sort_key, PLACE_FIELDS), "date": (_by_date, ("date", "link_title")),
          "title": (_by_title, ("link_title",))}
@@ -259,6 +275,11 @@ def place(site: Site, page: Page, job: ParseJob) -> bool:
     """Decide whether a parsed page is published in this build (drafts, pages
     whose publish date or date is still to come, pages whose expiry date has
     passed) and give it its URL and output path. False: left out."""
+    if page.kind != "page":
+        cascade_of(page, lambda: decode(Path(job.path).read_bytes(), job.source))    # a bad value: its error here
+    inherited = _inherited(site, page)
+    if inherited:
+        inherit(page, inherited, lambda: decode(Path(job.path).read_bytes(), job.source))
     reason = _left_out(site, page)
     if reason is not None:
         site.skipped[reason] = site.skipped.get(reason, 0) + 1
@@ -288,6 +309,44 @@ def place(site: Site, page: Page, job: ParseJob) -> bool:
         page.url = site.config.base_path
     page.permalink = absolute_url(site.config.base_url, page.url)
     return True
+
+
+def cascade_of(page: Page, text: Any = "") -> dict[str, Any]:
+    """What a section's or the home page's front matter ``cascade`` hands
+    down to the pages below it: a table of front matter values (or a list of
+    them). Each value must be one a page could hold (else a ContentError at
+    its line; ``text`` reads the file). Hugo's ``_target`` filters are not
+    supported: such an entry is an error saying so."""
+    value = page.params.get("cascade")
+    if value is None:
+        return {}
+    fields = FieldReader({}, text, page.source)
+    entries = value if isinstance(value, list) else [value]
+    merged: dict[str, Any] = {}
+    for entry in entries:
+        if not isinstance(entry, dict):
+            raise fields.fail("cascade", f"must be a table of front matter values, got {shown(entry)}",
+                              "write cascade: {build: {list: never}}")
+        if "_target" in entry or "target" in entry:
+            raise fields.fail("cascade", "has a target: ssg cascades to every page below the section",
+                              "move those pages into a section of their own and give it the cascade")
+        merged.update(entry)
+    front_matter_fields(FieldReader(merged, text, page.source), source=page.source, slug=page.slug, kind="page")
+    return merged
+
+
+def _inherited(site: Site, page: Page) -> dict[str, Any]:
+    """What the home page and the sections ``page`` is in cascade down to it, the nearest winning."""
+    holders = [site.home] if page.kind != "home" and site.home is not None else []
+    parts = page.section.split("/") if page.section else []
+    for depth in range(1, len(parts) + (0 if page.kind == "section" else 1)):   # not a section's own _index.md
+        section = site.sections.get("/".join(parts[:depth]))
+        if section is not None and section.index is not None:
+            holders.append(section.index)
+    merged: dict[str, Any] = {}
+    for holder in holders:
+        merged.update(cascade_of(holder))
+    return merged
 
 
 def _permalink(permalinks: Mapping[str, str], section: str) -> str:
@@ -359,9 +418,12 @@ def fill_sections(site: Site, *, check: bool = False) -> None:
     for page in site.pages:
         if page.section:
             site.sections[page.section].pages.append(page)
+    local = [page for page in site.unlisted if page.listed == "local" and page.section]
+    for page in local:
+        site.sections[page.section].pages.append(page)
     for section in site.sections.values():
         order = section_order(section, site if check else None)
-        if order != "weight":
+        if order != "weight" or local:
             section.pages.sort(key=SORTS[order][0])
 
 

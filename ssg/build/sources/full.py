@@ -130,7 +130,9 @@ class FullLoad:
                 "strays": json.dumps(pruned.strays),
                 "sections": json.dumps(list(site.sections)),
                 "skipped": json.dumps(site.skipped),
-                "published": str(len(site.pages))}     # the page index holds that many rows (a partial site checks)
+                "published": str(len(site.pages)),     # the page index holds that many rows (a partial site checks)
+                # pages outside the lists, or values cascaded down sections: a partial site does not make those
+                "unlisted": str(len(site.unlisted) + sum(1 for page in site.every_page() if "cascade" in page.params))}
         self.committed_records = outputs
         indexed, unindexed = _index_rows(build, prepared, outputs)
         return Learnt(meta=meta, sources=files.updated,     # the parse cache's are staged

@@ -314,7 +314,7 @@ class KeptModel:
         site = Site(root=old.root, config=old.config, output_root=old.output_root,
                     include_drafts=old.include_drafts, include_future=old.include_future,
                     include_expired=old.include_expired, build_time=old.build_time, offline=old.offline)
-        site.pages = sorted(old.pages, key=sort_key)
+        site.pages, site.unlisted = sorted(old.pages, key=sort_key), old.unlisted
         for name, section in old.sections.items():
             site.sections[name] = new_section(site, name)
             site.sections[name].index = section.index

@@ -155,6 +155,9 @@ class PartialSite:
             raise Decline("a file other than a content page changed")
         if state.meta("parser") != self.parser:
             raise Decline("the parser changed")
+        if state.meta("unlisted") != "0":
+            raise Decline("the site has pages outside its lists, or sections that cascade values: a full load "
+                          "places them")
         warnings = state.meta_json("warnings", list)
         if state.meta("failed") != "0":
             raise Decline("the last build failed: a full load says what failed")
@@ -441,10 +444,10 @@ class PartialSite:
                 raise Decline(f"{page.source}: its section is not one of the last build's")
         site.data = load_data(site.root / "data", site)
         site.static_files = find_static_files(site)
+        site.home = self._index_page("content/_index.md")
         for section in site.sections.values():
             section.index = self._index_page(f"content/{section.name}/_index.md")
         build_sections(site, ())
-        site.home = self._index_page("content/_index.md")
         if site.errors or site.warnings:
             raise Decline("a warning or an error while loading the partial site")
 
