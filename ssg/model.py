@@ -81,6 +81,7 @@ class Page:
     render: str = "always"         # its own file: "always", "never" or "link" (a URL, no file; front matter build)
     listed: str = "always"         # in lists: "always", "never", or "local" (its section's only)
     publish_resources: bool = True   # its bundle's files are copied (headless: none of the three)
+    menus: dict[str, dict[str, Any]] = field(default_factory=dict)   # menu -> its entry's settings (menus plugin)
 
     @property
     def tags(self) -> tuple[str, ...]:
@@ -279,6 +280,7 @@ class Site:
     data: dict[str, Any] = field(default_factory=dict)
     static_files: list[tuple[str, Path]] = field(default_factory=list)   # (output path, source)
     taxonomies: dict[str, Any] = field(default_factory=dict)             # filled by the taxonomies plugin
+    menus: dict[str, Any] = field(default_factory=dict)                  # filled by the menus plugin
     state: dict[str, Any] = field(default_factory=dict)     # per-build scratch space, keyed by plugin name
     errors: list[SsgError] = field(default_factory=list)
     warnings: list[str] = field(default_factory=list)

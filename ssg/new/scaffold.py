@@ -43,10 +43,16 @@ per_page = 10                         # 0: one page however long the list
 [taxonomies]
 tags = {{}}                             # tags: [a, b] in front matter; options in the table (docs)
 
+# The navigation: the menu "main", its entries ordered by weight. A page joins
+# it with `menu: main` in its front matter (content/about.md does).
+# Docs: plugins.md#menus
+[menus]
+main = [{{ name = "Posts", url = "/posts/", weight = 10 }}, {{ name = "Tags", url = "/tags/", weight = 20 }}]  # name, url, weight
+
 # Free values for the templates (site.config.params). The default theme reads
-# tagline, favicon and menu (extra links in the navigation). Docs: configuration.md#params
+# tagline and favicon. Docs: configuration.md#params
 [params]
-menu = [{{ name = "About", url = "/about/" }}]   # the About page (content/about.md) in the navigation
+# tagline = "Notes on things"          # a line under the site title
 
 # Where `ssg deploy` publishes the site. Docs: deploy.md
 # [deploy.production]
@@ -59,7 +65,7 @@ def scaffold_files(title: str, today: date) -> dict[str, str]:
     return {
         "ssg.toml": config_text(title),
         "content/_index.md": f"---\ntitle: {_quoted(title)}\n---\n\nWelcome to your new site.\n",
-        "content/about.md": "---\ntitle: About\n---\n\nWrite something about yourself here.\n",
+        "content/about.md": "---\ntitle: About\nmenu:\n  main: {weight: 30}\n---\n\nWrite something about yourself here.\n",
         "content/posts/_index.md": "---\ntitle: Posts\n---\n",
         "content/posts/hello-world.md": f"""---
 title: Hello, world

@@ -50,6 +50,7 @@ DEFAULT_PLUGINS = (
     "ssg_plugins.sitemap",
     "ssg_plugins.robots",
     "ssg_plugins.aliases",
+    "ssg_plugins.menus",
     "ssg_plugins.notfound",
     "ssg_plugins.remote_data",
     "ssg_plugins.deploy_file",
