@@ -79,6 +79,11 @@ CORE_SCHEMA = Table({
         "hard_breaks": Option(bool, False, "treat single newlines as <br>"),
         "highlight": Option(bool, True, "highlight fenced code blocks with Pygments CSS classes"),
         "toc_levels": Option(list, [2, 3], "heading levels included in page.toc", items=int),
+        "alerts": Option(bool, True, "GitHub's > [!NOTE] (TIP, IMPORTANT, WARNING, CAUTION) blockquotes as alerts"),
+        "heading_attributes": Option(bool, True, "## Title {#id .class} sets the heading's id and classes"),
+        "math": Option(bool, True, "$...$ and $$...$$ kept as written for KaTeX or MathJax"),
+        "mermaid": Option(bool, True, "mermaid code blocks as pre.mermaid, for Mermaid's script"),
+        "task_lists": Option(bool, True, "- [ ] and - [x] list items as checkboxes"),
     }),
     "params": Table(doc="free-form values available to templates as site.params", open=True),
     "build": Table({

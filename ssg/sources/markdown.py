@@ -15,6 +15,7 @@ from cmarkgfm.cmark import Options
 from markupsafe import Markup
 
 from ssg.model import TocEntry
+from ssg.sources.mdextensions import alerts, heading_attributes, hide_math, show_math
 from ssg.sources.spans import Span, spans, substitute
 from ssg.sources.urls import slugify
 from ssg.speedups import switch as speedups
@@ -33,7 +34,7 @@ _FOOTNOTE_REF = re.compile(r'<sup class="footnote-ref">')
 _FOOTNOTES = re.compile(r'<section class="footnotes"')
 _FOOTNOTE_DEF = re.compile(r"^ {0,3}\[\^[^\]\s]+\]:.*$", re.MULTILINE)
 MORE_MARKER = "<!--more-->"
-_EXTENSIONS = ("table", "autolink", "strikethrough", "tasklist")
+_EXTENSIONS = ("table", "autolink", "strikethrough", "tasklist")     # the last: [markdown] task_lists
 
 
 @dataclass(frozen=True)
@@ -54,24 +55,37 @@ def cmark_options(options: Mapping) -> int:
     return flags
 
 
-def _to_html(text: str, flags: int) -> str:
+def _to_html(text: str, flags: int, options: Mapping) -> str:
+    """cmark-gfm's HTML, with the extensions the options switch on (ssg/sources/mdextensions.py)."""
     # GFM's tagfilter turns <script>, <style>, <iframe>... into visible "&lt;script>"
     # text even when raw HTML is allowed; trusted authors need those (embeds), and
     # without CMARK_OPT_UNSAFE cmark omits all raw HTML anyway.
-    return to_html(text, flags, _EXTENSIONS)
+    text, math = hide_math(text) if options.get("math", True) else (text, [])
+    html_text = to_html(text, flags, _EXTENSIONS if options.get("task_lists", True) else _EXTENSIONS[:-1])
+    if options.get("alerts", True):
+        html_text = alerts(html_text)
+    return show_math(html_text, math)
 
 
 def render_markdown(text: str, options: Mapping) -> Rendered:
     """Render one markdown body. ``options`` is the ``[markdown]`` config table."""
     flags = cmark_options(options)
-    html_text = _to_html(text, flags)
-    html_text, toc = _add_heading_ids(html_text, tuple(options.get("toc_levels", (2, 3))))
+    html_text = _to_html(text, flags, options)
+    html_text, toc = _add_heading_ids(html_text, tuple(options.get("toc_levels", (2, 3))),
+                                      options.get("heading_attributes", True))
+    mermaid = options.get("mermaid", True)
     if options.get("highlight", True):
-        html_text = substitute(html_text, _CODE, _code_end, _highlight_match)
+        html_text = substitute(html_text, _CODE, _code_end, lambda m: _mermaid(m) if mermaid and m.group(1) ==
+                               "mermaid" else _highlight_match(m))
     else:
-        html_text = substitute(html_text, _CODE, _code_end,
-                               lambda m: f'<pre><code class="language-{m.group(1)}">{m.inner}</code></pre>')
-    return Rendered(Markup(html_text), toc, Markup(_summary(text, html_text, flags)))
+        html_text = substitute(html_text, _CODE, _code_end, lambda m: _mermaid(m) if mermaid and m.group(1) ==
+                               "mermaid" else f'<pre><code class="language-{m.group(1)}">{m.inner}</code></pre>')
+    return Rendered(Markup(html_text), toc, Markup(_summary(text, html_text, flags, options)))
+
+
+def _mermaid(match: Span) -> str:
+    """A ``mermaid`` code block as Mermaid's script finds a diagram's source: ``pre.mermaid``, not highlighted."""
+    return f'<pre class="mermaid">{match.inner}</pre>'
 
 
 def rendered_as(text: str, options: Mapping, html_text: str, toc: tuple[TocEntry, ...]) -> Rendered:
@@ -80,10 +94,10 @@ def rendered_as(text: str, options: Mapping, html_text: str, toc: tuple[TocEntry
     summary is made again. An edit of a page's front matter alone then costs
     no highlighting (Pygments compiles a lexer's rules once per process: 20 ms
     for Python's)."""
-    return Rendered(Markup(html_text), toc, Markup(_summary(text, html_text, cmark_options(options))))
+    return Rendered(Markup(html_text), toc, Markup(_summary(text, html_text, cmark_options(options), options)))
 
 
-def _summary(text: str, html_text: str, flags: int) -> str:
+def _summary(text: str, html_text: str, flags: int, options: Mapping) -> str:
     """The HTML before ``<!--more-->``, else the first paragraph's inner HTML.
     Footnote references are dropped: on a list page or in a feed they would
     point to nothing (and repeat ids)."""
@@ -92,7 +106,7 @@ def _summary(text: str, html_text: str, flags: int) -> str:
         # The definitions usually sit after the marker; without them a reference
         # would show as a literal "[^1]".
         definitions = "\n\n".join(_FOOTNOTE_DEF.findall(text))
-        summary = _drop(_to_html(f"{before}\n\n{definitions}", flags), _FOOTNOTES, "</section>").strip()
+        summary = _drop(_to_html(f"{before}\n\n{definitions}", flags, options), _FOOTNOTES, "</section>").strip()
         # One paragraph is returned as its inner HTML, like the first-paragraph
         # summary, so templates can wrap either in their own <p>.
         single = _FIRST_PARAGRAPH.fullmatch(summary)
@@ -116,20 +130,25 @@ def _drop(text: str, opening: re.Pattern, closing: str) -> str:
     return substitute(text, opening, lambda match: closing, lambda span: "")
 
 
-def _add_heading_ids(html_text: str, toc_levels: tuple[int, ...]) -> tuple[str, tuple[TocEntry, ...]]:
+def _add_heading_ids(html_text: str, toc_levels: tuple[int, ...],
+                     attributes: bool = True) -> tuple[str, tuple[TocEntry, ...]]:
+    """Each heading with an id (from its text, made unique; or the one its
+    ``{#id .class}`` gives when ``attributes``), and the table of contents."""
     seen: dict[str, int] = {}
     toc: list[TocEntry] = []
 
     def add_id(match: Span) -> str:
         level, inner = int(match.group(1)), match.inner
+        inner, given, classes = heading_attributes(inner) if attributes else (inner, None, ())
         title = html.unescape(_TAGS.sub("", inner)).strip()
-        base = slugify(title) or "section"
+        base = given or slugify(title) or "section"
         count = seen.get(base, 0)
         seen[base] = count + 1
-        anchor = base if count == 0 else f"{base}-{count}"
+        anchor = base if count == 0 or given else f"{base}-{count}"
         if level in toc_levels:
             toc.append(TocEntry(level, anchor, title))
-        return f'<h{level} id="{anchor}">{inner}</h{level}>'
+        css = f' class="{" ".join(classes)}"' if classes else ""
+        return f'<h{level} id="{anchor}"{css}>{inner}</h{level}>'
 
     return substitute(html_text, _HEADING, _heading_end, add_id), tuple(toc)
 

@@ -91,11 +91,12 @@ def test_html_is_cmark_gfms_own(options):
     allocates): the HTML must be what cmarkgfm's own function returns."""
     import cmarkgfm
 
-    from ssg.sources.markdown import _EXTENSIONS, _to_html, cmark_options
+    from ssg.sources.markdown import _EXTENSIONS, cmark_options
+    from ssg.speedups.cmark import to_html
 
     flags = cmark_options(options)
     for text in MARKDOWN_SAMPLES:
-        assert _to_html(text, flags) == cmarkgfm.markdown_to_html_with_extensions(
+        assert to_html(text, flags, _EXTENSIONS) == cmarkgfm.markdown_to_html_with_extensions(
             text, options=flags, extensions=list(_EXTENSIONS)), text
 
 

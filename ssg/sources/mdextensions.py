@@ -1,0 +1,132 @@
+"""Markdown that authors bring from other tools, on top of cmark-gfm: math
+kept from the parser (``$…$``, ``$$…$$``, for KaTeX or MathJax), GitHub's
+alerts (``> [!NOTE]``), heading attributes (``## Title {#id .class}``).
+Each is a pass over the text before cmark or over its HTML after it; each
+is switched by a ``[markdown]`` option (ssg/sources/markdown.py)."""
+
+from __future__ import annotations
+
+import html
+import re
+
+# --- math: taken out of the text before cmark (whose escapes and emphasis would change it), put back after ----
+
+_FENCE = re.compile(r"^ {0,3}(`{3,}|~{3,})", re.MULTILINE)
+_MATH = re.compile(
+    r"(?P<code>(`+)[\s\S]*?(?<!`)\2(?!`))"                      # an inline code span: left as it is
+    r"|(?<!\\)(?P<display>\$\$(?!\$)[\s\S]+?(?<!\\)\$\$)"          # $$ … $$, across lines
+    r"|(?<![\\$\w])(?P<inline>\$(?![\s$])[^$\n]*?(?<![\s\\])\$)(?![\d$])")   # $…$: not '$5 and $10'
+_TOKEN = re.compile(r"<p>\ue000(\d+)\ue001</p>|<[^<>]*>|\ue000(\d+)\ue001")
+
+
+def hide_math(text: str) -> tuple[str, list[str]]:
+    """``text`` with each math span (outside code) replaced by a token, and
+    the spans in token order."""
+    if "$" not in text:
+        return text, []
+    found: list[str] = []
+
+    def token(match: re.Match) -> str:
+        if match.group("code"):
+            return match.group(0)
+        found.append(match.group(0))
+        return f"\ue000{len(found) - 1}\ue001"
+
+    parts, done = [], 0
+    for start, end in _fenced_blocks(text):
+        parts += (_MATH.sub(token, text[done:start]), text[start:end])
+        done = end
+    parts.append(_MATH.sub(token, text[done:]))
+    return "".join(parts), found
+
+
+def show_math(html_text: str, found: list[str]) -> str:
+    """The HTML cmark made of ``hide_math``'s text, each math span back as
+    written (HTML-escaped): a paragraph of display math alone as
+    ``div.math.display``, other math as ``span.math``, and inside a tag's
+    attribute (an image's alt text) as plain text."""
+    if not found:
+        return html_text
+
+    def back(match: re.Match) -> str:
+        if match.group(1) is not None:
+            return f'<div class="math display">{html.escape(found[int(match.group(1))], quote=False)}</div>'
+        if match.group(2) is None:   # a tag: its attributes get the text itself
+            return re.sub("\ue000(\\d+)\ue001", lambda m: html.escape(found[int(m.group(1))]), match.group(0))
+        math = found[int(match.group(2))]
+        kind = "display" if math.startswith("$$") else "inline"
+        return f'<span class="math {kind}">{html.escape(math, quote=False)}</span>'
+
+    return _TOKEN.sub(back, html_text)
+
+
+def _fenced_blocks(text: str) -> list[tuple[int, int]]:
+    """Where the fenced code blocks of ``text`` are (an unclosed one runs to the end)."""
+    blocks, position = [], 0
+    while (opening := _FENCE.search(text, position)) is not None:
+        fence = opening.group(1)
+        closing = re.compile(rf"^ {{0,3}}{re.escape(fence[0])}{{{len(fence)},}}[ \t]*$", re.MULTILINE)
+        line_end = text.find("\n", opening.end())
+        found = closing.search(text, line_end + 1) if line_end >= 0 else None
+        end = len(text) if found is None else found.end()
+        blocks.append((opening.start(), end))
+        position = end
+    return blocks
+
+
+# --- GitHub alerts ---------------------------------------------------------------------------------------
+
+ALERTS = ("note", "tip", "important", "warning", "caution")
+_ALERT = re.compile(r"<blockquote>\n<p>\[!(NOTE|TIP|IMPORTANT|WARNING|CAUTION)\](</p>\n|\n)", re.IGNORECASE)
+_QUOTE_TAG = re.compile(r"<(/?)blockquote>")
+
+
+def alerts(html_text: str) -> str:
+    """Each blockquote whose first line is ``[!NOTE]`` (TIP, IMPORTANT,
+    WARNING, CAUTION) as GitHub shows it: ``div.alert.alert-note`` with a
+    ``p.alert-title``. A blockquote without its end is left as it is."""
+    if "[!" not in html_text:
+        return html_text
+    parts, done = [], 0
+    for match in _ALERT.finditer(html_text):
+        if match.start() < done:
+            continue      # inside an alert already replaced
+        end = _closing(html_text, match.end())
+        if end is None:
+            continue
+        kind = match.group(1).lower()
+        title = f'<div class="alert alert-{kind}">\n<p class="alert-title">{kind.capitalize()}</p>\n'
+        inner = html_text[match.end():end]
+        body = alerts(inner if match.group(2) != "\n" else "<p>" + inner)
+        parts += (html_text[done:match.start()], title, body, "</div>")
+        done = end + len("</blockquote>")
+    if not parts:
+        return html_text
+    parts.append(html_text[done:])
+    return "".join(parts)
+
+
+def _closing(html_text: str, start: int) -> int | None:
+    """Where the blockquote opened just before ``start`` ends (nested ones counted)."""
+    depth = 1
+    for tag in _QUOTE_TAG.finditer(html_text, start):
+        depth += -1 if tag.group(1) else 1
+        if depth == 0:
+            return tag.start()
+    return None
+
+
+# --- heading attributes ---------------------------------------------------------------------------------
+
+_ATTRIBUTES = re.compile(r"[ \t]*\{((?:[ \t]*[#.][\w:-]+)+)[ \t]*\}[ \t]*$")
+
+
+def heading_attributes(inner: str) -> tuple[str, str | None, tuple[str, ...]]:
+    """A heading's inner HTML without a trailing ``{#id .class}``, the id and the classes it gave."""
+    match = _ATTRIBUTES.search(inner)
+    if match is None:
+        return inner, None, ()
+    names = match.group(1).split()
+    ids = [name[1:] for name in names if name.startswith("#")]
+    return inner[:match.start()], (ids[-1] if ids else None), tuple(name[1:] for name in names if name[0] == ".")
+

@@ -1,0 +1,110 @@
+"""Markdown that authors bring from other tools (issue 21), each on by
+default and switchable in [markdown]: GitHub's alerts, heading attributes
+that set the id the table of contents and links use, math kept as written
+for KaTeX or MathJax, mermaid diagrams' source, task lists."""
+
+from __future__ import annotations
+
+import pytest
+
+from ssg.build.entry import build
+from ssg.sources.markdown import render_markdown
+
+ALERTS = """\
+> [!NOTE]
+> Useful *information*.
+>
+> - a list
+> - inside
+
+> [!Caution]
+>
+> Stop.
+
+> [!TIP]
+> > a quote in a tip
+
+> [!NOTE] not alone on its line
+
+> An ordinary quote.
+"""
+
+
+def test_github_alerts_become_titled_boxes_and_other_quotes_stay_quotes():
+    html = str(render_markdown(ALERTS, {}).html)
+    assert html.startswith('<div class="alert alert-note">\n<p class="alert-title">Note</p>\n'
+                           "<p>Useful <em>information</em>.</p>\n<ul>\n<li>a list</li>\n<li>inside</li>\n</ul>\n</div>")
+    assert '<div class="alert alert-caution">\n<p class="alert-title">Caution</p>\n<p>Stop.</p>\n</div>' in html
+    assert ('<div class="alert alert-tip">\n<p class="alert-title">Tip</p>\n<blockquote>\n<p>a quote in a tip</p>\n'
+            "</blockquote>\n</div>") in html
+    assert "<blockquote>\n<p>[!NOTE] not alone on its line</p>\n</blockquote>" in html
+    assert "<blockquote>\n<p>An ordinary quote.</p>\n</blockquote>" in html
+    assert html.count("<div") == html.count("</div>") == 3
+    off = str(render_markdown(ALERTS, {"alerts": False}).html)
+    assert "alert" not in off and "<p>[!NOTE]\nUseful <em>information</em>.</p>" in off
+
+
+def test_heading_attributes_set_the_id_the_toc_and_classes_use():
+    text = "## Getting started {#start .lead}\n\n## Getting started\n\n### API {#api}\n\n## Sets {not attributes}\n"
+    rendered = render_markdown(text, {})
+    html = str(rendered.html)
+    assert '<h2 id="start" class="lead">Getting started</h2>' in html
+    assert '<h2 id="getting-started">Getting started</h2>' in html
+    assert '<h3 id="api">API</h3>' in html
+    assert '<h2 id="sets-not-attributes">Sets {not attributes}</h2>' in html
+    assert [(entry.id, entry.title) for entry in rendered.toc] == [
+        ("start", "Getting started"), ("getting-started", "Getting started"), ("api", "API"),
+        ("sets-not-attributes", "Sets {not attributes}")]
+    off = str(render_markdown(text, {"heading_attributes": False}).html)
+    assert '<h2 id="getting-started-start-lead">Getting started {#start .lead}</h2>' in off
+
+
+MATH = r"""Euler: $e^{i\pi} + 1 = 0$ and $a_1 * b_2 * c$, not $5 or $10, not \$x$.
+
+$$
+\sum_{i=1}^{n} x_i^2 \\ y_*
+$$
+
+Code keeps its dollars: `$HOME_DIR$` and
+
+```
+echo "$a_b$"
+```
+
+![the $x<y$ case](p.png)
+"""
+
+
+def test_math_is_kept_as_written_outside_code():
+    html = str(render_markdown(MATH, {}).html)
+    assert r'<span class="math inline">$e^{i\pi} + 1 = 0$</span>' in html
+    assert '<span class="math inline">$a_1 * b_2 * c$</span>' in html
+    assert "not $5 or $10, not $x$." in html
+    assert '<div class="math display">$$\n\\sum_{i=1}^{n} x_i^2 \\\\ y_*\n$$</div>' in html
+    assert "<code>$HOME_DIR$</code>" in html and "<pre><code>echo &quot;$a_b$&quot;\n</code></pre>" in html
+    assert 'alt="the $x&lt;y$ case"' in html
+    off = str(render_markdown(MATH, {"math": False}).html)
+    assert 'class="math' not in off and r"x_i^2 \ y_*" in off     # cmark took one backslash of the two
+
+
+def test_mermaid_blocks_are_kept_for_the_diagram_script_and_task_lists_are_checkboxes():
+    text = "```mermaid\ngraph TD; A-->B;\n```\n\n- [ ] todo\n- [x] done\n"
+    html = str(render_markdown(text, {}).html)
+    assert '<pre class="mermaid">graph TD; A--&gt;B;\n</pre>' in html
+    assert '<li><input type="checkbox" disabled="" /> todo</li>' in html
+    assert '<li><input type="checkbox" checked="" disabled="" /> done</li>' in html
+    off = str(render_markdown(text, {"mermaid": False, "task_lists": False}).html)
+    assert 'class="mermaid"' not in off and "checkbox" not in off and "<li>[ ] todo</li>" in off
+
+
+@pytest.mark.parametrize("option", ["alerts", "heading_attributes", "math", "mermaid", "task_lists"])
+def test_each_extension_is_switched_in_ssg_toml_and_a_switch_rebuilds_the_pages(make_site, option):
+    site = make_site({"content/a.md": "## A {#x}\n\n> [!TIP]\n> t\n\n$m_1*m_2$\n\n```mermaid\nA\n```\n\n- [x] y\n",
+                      "templates/page.html": "{{ page.content }}"})
+    assert build(site).ok
+    on = (site / "public/a/index.html").read_text()
+    config = site / "ssg.toml"
+    config.write_text(config.read_text() + f"[markdown]\n{option} = false\n")
+    result = build(site)
+    assert result.ok and result.written == ["a/index.html"]
+    assert (site / "public/a/index.html").read_text() != on
