@@ -113,8 +113,8 @@ RENDER_ONLY_FIELDS = (*TEXT_FIELDS, "params", "line_offset", "updated", "descrip
 # The fields ssg's own planning reads of a regular page only for the page's own
 # outputs (``title``: its Output's title) and for its place in the lists that
 # hold it (``weight``, ``date``, ``link_title``: every list ssg makes is a
-# subsequence of ``site.pages``, in its order, ``sources.load.sort_key``, or a
-# section's pages in the order its _index.md asks for, ``sources.load.SORTS``).
+# subsequence of ``site.pages``, in its order, ``sources.sections.sort_key``, or a
+# section's pages in the order its _index.md asks for, ``sources.sections.SORTS``).
 PLACE_FIELDS = ("date", "weight", "link_title")
 OWN_PLAN_FIELDS = ("title",)
 # What an edit of a regular page may change and still be rebuilt without

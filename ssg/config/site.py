@@ -95,6 +95,9 @@ CORE_SCHEMA = Table({
                               check=_not_negative),
         "hook_timeout": Option((int, float), limits.HOOK_TIMEOUT, "seconds one plugin's hook may run before "
                                "the build stops (0: no limit)", check=_not_negative),
+        "generated_sections": Option(bool, True, "a folder without _index.md below a top-level section is a "
+                                     "section of its own with a made list page; false: as in Hugo, its pages "
+                                     "belong to the section above"),
         "empty_site": Option(bool, False, "the site has no pages on purpose: build it when content/ is missing "
                              "or holds no page (otherwise that is an error, so that a lost content/ folder "
                              "never deletes the published pages)"),

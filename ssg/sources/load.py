@@ -7,7 +7,7 @@ import json
 import os
 import tomllib
 from collections.abc import Container, Iterable, Mapping
-from datetime import UTC, datetime
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -16,17 +16,15 @@ import yaml
 from ssg.config.schema import toml_error_position
 from ssg.config.themes import theme_dir
 from ssg.errors import ContentError, Location, PathError, SsgError
-from ssg.model import PLACE_FIELDS, Page, Section, Site
+from ssg.model import Page, Site
 from ssg.plugins.manager import Plugins
+from ssg.sources import sections
 from ssg.sources.content import (
-    FieldReader,
     YamlLoader,
     dated_name,
     decode,
     field_line,
-    front_matter_fields,
     inherit,
-    shown,
 )
 from ssg.sources.files import irregular, read_bytes, unreadable
 from ssg.sources.inputs import is_ignored
@@ -44,7 +42,6 @@ from ssg.sources.urls import (
 
 DATA_SUFFIXES = (".yaml", ".yml", ".json", ".toml")
 DEFAULT_PERMALINK = "/:path/:slug/"
-_EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 _DATA_HINT = "fix the syntax at that line; until then templates see this file's data as missing"
 
 
@@ -66,12 +63,12 @@ def load_site(site: Site, plugins: Plugins, cache: PageCache | None = None) -> N
     # good version stands in (a new one is only skipped, with the build's warning)
     files = _tree(content, site, {source[8:] for source, record in cache.previous.items()
                                   if source.startswith("content/") and record.parsed is not None})
-    bundle_dirs = {rel.rpartition("/")[0] for rel in files if rel.endswith("/index.md")}
+    folders = Folders.of(files)
     resources: dict[str, list[str]] = {}
     jobs: list[ParseJob] = []
     bundles: list[str | None] = []
     for rel in files:
-        bundle = _bundle_of(rel, bundle_dirs)
+        bundle = _bundle_of(rel, folders.bundles)
         name = rel.rpartition("/")[2]
         if not name.endswith(".md") or (bundle is not None and name != "index.md"):
             if bundle is None:
@@ -79,7 +76,7 @@ def load_site(site: Site, plugins: Plugins, cache: PageCache | None = None) -> N
             else:
                 resources.setdefault(bundle, []).append(f"content/{rel}")
             continue
-        job = _job(site, f"{content}/{rel}", rel, f"content/{rel}", bundle_dirs)
+        job = _job(site, f"{content}/{rel}", rel, f"content/{rel}", folders)
         if job is not None:
             jobs.append(job)
             bundles.append(bundle)
@@ -102,14 +99,14 @@ def load_site(site: Site, plugins: Plugins, cache: PageCache | None = None) -> N
         if page.kind == "home":
             site.home = page
         elif page.kind == "section":
-            site.sections.setdefault(page.section, new_section(site, page.section)).index = page
+            site.sections.setdefault(page.section, sections.new_section(site, page.section)).index = page
         else:
             regular.append(page)
     site.errors.extend(cache.stale)    # pages that failed, built from their last good version
-    regular.sort(key=sort_key)
+    regular.sort(key=sections.sort_key)
     site.pages = [page for page in regular if page.listed == "always"]
     site.unlisted = [page for page in regular if page.listed != "always"]
-    build_sections(site, {page.section for page in regular})
+    sections.build_sections(site, {page.section for page in regular})
     site.data = load_data(root / "data", site)
     site.static_files = find_static_files(site) + site.static_files
     for page in list(site.all_pages()):
@@ -122,53 +119,7 @@ def load_site(site: Site, plugins: Plugins, cache: PageCache | None = None) -> N
 _KINDS = {"home": 0, "section": 1, "page": 2}
 
 
-def sort_key(page: Page) -> tuple:
-    """The site's order, as Hugo's: by weight (a page without one, weight 0,
-    after those with one), then newest first (undated pages last), then by
-    link title, then by source path."""
-    stamp = (page.date or _EPOCH).timestamp()
-    return (page.weight == 0, page.weight, page.date is None, -stamp, page.link_title.casefold(), page.source)
-
-
-def _by_date(page: Page) -> tuple:
-    stamp = (page.date or _EPOCH).timestamp()
-    return (page.date is None, -stamp, page.link_title.casefold(), page.source)
-
-
-def _by_title(page: Page) -> tuple:
-    return (page.link_title.casefold(), page.source)
-
-
-# The entries of a section's or the home page's front matter that planning reads (its pages' order).
-PLAN_PARAMS = ("sort_by", "cascade")
-# The orders a section's _index.md may ask for (``sort_by``), and the page fields each reads.
-SORTS = {"weight": (sort_key, PLACE_FIELDS), "date": (_by_date, ("date", "link_title")),
-         "title": (_by_title, ("link_title",))}
-
-
-def section_order(section: Section, site: Site | None = None) -> str:
-    """The order of a section's pages: its _index.md's ``sort_by``
-    (``SORTS``), else the site's. A value ssg does not know is an error
-    (added to ``site.errors`` when given) and the site's order is used."""
-    index = section.index
-    order = index.params.get("sort_by", "weight") if index is not None else "weight"
-    if order in SORTS:
-        return order
-    if site is not None:
-        site.errors.append(FieldReader.for_page(index, site.root).fail(
-            "sort_by", f"must be one of {', '.join(SORTS)}, got {shown(order)}", "write sort_by: title"))
-    return "weight"
-
-
-def order_fields(site: Site, page: Page) -> frozenset[str]:
-    """The fields of ``page`` its section's order reads, when that is not the
-    site's order (a page can keep its place in one and move in the other)."""
-    section = site.sections.get(page.section)
-    order = section_order(section) if section is not None else "weight"
-    return frozenset() if order == "weight" else frozenset(SORTS[order][1])
-
-
-def _bundle_of(rel: str, bundle_dirs: set[str]) -> str | None:
+def _bundle_of(rel: str, bundle_dirs: Container[str]) -> str | None:
     """The page bundle (folder holding an index.md) a content file is in, if any."""
     folder = rel
     while "/" in folder:
@@ -239,14 +190,36 @@ def _leaks(target: str, inside: str) -> bool:
     return any(part.startswith(".") for part in target[len(inside):].split(os.sep))
 
 
-def page_job(site: Site, source: str, bundles: Container[str]) -> ParseJob | None:
+@dataclass(frozen=True)
+class Folders:
+    """What the folders of content/ are, as paths under it: page bundles
+    (a folder holding index.md: 'posts/trip') and those with an _index.md."""
+
+    bundles: Container[str]
+    indexed: Container[str]
+
+    @classmethod
+    def of(cls, files: Iterable[str]) -> Folders:
+        """The folders of ``files`` (paths under content/)."""
+        bundles, indexed = set(), set()
+        for rel in files:
+            folder, _, name = rel.rpartition("/")
+            if not folder:        # content/index.md is a page, not a bundle of the whole site
+                continue
+            if name == "index.md":
+                bundles.add(folder)
+            elif name == "_index.md":
+                indexed.add(folder)
+        return cls(bundles, indexed)
+
+
+def page_job(site: Site, source: str, folders: Folders) -> ParseJob | None:
     """The parse job of the content file ``source`` ('content/posts/a.md'),
-    as a scan of content/ makes it (None: not a page file). ``bundles``:
-    the page bundles' folders, as paths under content/ ('posts/trip')."""
-    return _job(site, f"{site.root}/{source}", source[len("content/"):], source, bundles)
+    as a scan of content/ makes it (None: not a page file)."""
+    return _job(site, f"{site.root}/{source}", source[len("content/"):], source, folders)
 
 
-def _job(site: Site, path: str, rel: str, source: str, bundles: Container[str]) -> ParseJob | None:
+def _job(site: Site, path: str, rel: str, source: str, folders: Folders) -> ParseJob | None:
     """What kind of page a content file is, from its place in content/: a
     page is in the section of its folder, at any depth (a bundle's index.md:
     of the folder holding the bundle; a folder that is a bundle is a page,
@@ -266,8 +239,9 @@ def _job(site: Site, path: str, rel: str, source: str, bundles: Container[str]) 
     else:
         kind = "page"
     folder = section = "/".join(folder_parts[:-1] if name == "index.md" else folder_parts)
-    while section in bundles:        # a bundle within a bundle
-        section = section.rpartition("/")[0]
+    generated = site.config.build["generated_sections"]
+    while section in folders.bundles or not generated and "/" in section and section not in folders.indexed:
+        section = section.rpartition("/")[0]     # a bundle within a bundle; as Hugo, a folder without _index.md
     return ParseJob(path=path, source=source, section=section, slug=slugify(slug) or slug, kind=kind, folder=folder)
 
 
@@ -276,8 +250,8 @@ def place(site: Site, page: Page, job: ParseJob) -> bool:
     whose publish date or date is still to come, pages whose expiry date has
     passed) and give it its URL and output path. False: left out."""
     if page.kind != "page":
-        cascade_of(page, lambda: decode(Path(job.path).read_bytes(), job.source))    # a bad value: its error here
-    inherited = _inherited(site, page)
+        sections.cascade_of(page, lambda: decode(Path(job.path).read_bytes(), job.source))   # a bad value: here
+    inherited = sections.inherited(site, page)
     if inherited:
         inherit(page, inherited, lambda: decode(Path(job.path).read_bytes(), job.source))
     reason = _left_out(site, page)
@@ -311,44 +285,6 @@ def place(site: Site, page: Page, job: ParseJob) -> bool:
     return True
 
 
-def cascade_of(page: Page, text: Any = "") -> dict[str, Any]:
-    """What a section's or the home page's front matter ``cascade`` hands
-    down to the pages below it: a table of front matter values (or a list of
-    them). Each value must be one a page could hold (else a ContentError at
-    its line; ``text`` reads the file). Hugo's ``_target`` filters are not
-    supported: such an entry is an error saying so."""
-    value = page.params.get("cascade")
-    if value is None:
-        return {}
-    fields = FieldReader({}, text, page.source)
-    entries = value if isinstance(value, list) else [value]
-    merged: dict[str, Any] = {}
-    for entry in entries:
-        if not isinstance(entry, dict):
-            raise fields.fail("cascade", f"must be a table of front matter values, got {shown(entry)}",
-                              "write cascade: {build: {list: never}}")
-        if "_target" in entry or "target" in entry:
-            raise fields.fail("cascade", "has a target: ssg cascades to every page below the section",
-                              "move those pages into a section of their own and give it the cascade")
-        merged.update(entry)
-    front_matter_fields(FieldReader(merged, text, page.source), source=page.source, slug=page.slug, kind="page")
-    return merged
-
-
-def _inherited(site: Site, page: Page) -> dict[str, Any]:
-    """What the home page and the sections ``page`` is in cascade down to it, the nearest winning."""
-    holders = [site.home] if page.kind != "home" and site.home is not None else []
-    parts = page.section.split("/") if page.section else []
-    for depth in range(1, len(parts) + (0 if page.kind == "section" else 1)):   # not a section's own _index.md
-        section = site.sections.get("/".join(parts[:depth]))
-        if section is not None and section.index is not None:
-            holders.append(section.index)
-    merged: dict[str, Any] = {}
-    for holder in holders:
-        merged.update(cascade_of(holder))
-    return merged
-
-
 def _permalink(permalinks: Mapping[str, str], section: str) -> str:
     """The URL pattern of a section's pages: its own, else the nearest one of a section it is in."""
     while section:
@@ -374,57 +310,6 @@ def _left_out(site: Site, page: Page) -> str | None:
             return "expired"
         site.changes_at(page.expiry_date)
     return None
-
-
-def new_section(site: Site, name: str) -> Section:
-    url = join_base(site.config.base_path, f"/{name}/")
-    last = name.rpartition("/")[2]
-    return Section(name=name, title=last.replace("-", " ").replace("_", " ").title(), url=url,
-                   output_path=f"{name}/index.html")
-
-
-def build_sections(site: Site, names: Iterable[str]) -> None:
-    """The section tree: a section for each of ``names`` (the folders that
-    hold pages) and for every folder they are in, besides those ``site``
-    has already (for their _index.md); each with its parent, its children
-    (by their _index.md's weight, then name) and its pages (in the site's
-    order), titled by its _index.md. ``site.sections`` is then ordered by
-    name: a parent before its children."""
-    sections = site.sections
-    for name in [*names, *sections]:
-        while name:
-            if name not in sections:
-                sections[name] = new_section(site, name)
-            name = name.rpartition("/")[0]
-    site.sections = {name: sections[name] for name in sorted(sections)}
-    for section in site.sections.values():
-        section.children = []
-        if section.index is not None and section.index.title:
-            section.title = section.index.title
-    for section in site.sections.values():
-        parent = section.parent = site.sections.get(section.name.rpartition("/")[0])
-        if parent is not None:
-            parent.children.append(section)
-    for section in site.sections.values():
-        section.children.sort(key=lambda child: (child.index.weight if child.index is not None else 0, child.name))
-    fill_sections(site, check=True)
-
-
-def fill_sections(site: Site, *, check: bool = False) -> None:
-    """Each section's pages, in the order its _index.md asks for (else the
-    site's). ``check``: an order ssg does not know is an error."""
-    for section in site.sections.values():
-        section.pages = []
-    for page in site.pages:
-        if page.section:
-            site.sections[page.section].pages.append(page)
-    local = [page for page in site.unlisted if page.listed == "local" and page.section]
-    for page in local:
-        site.sections[page.section].pages.append(page)
-    for section in site.sections.values():
-        order = section_order(section, site if check else None)
-        if order != "weight" or local:
-            section.pages.sort(key=SORTS[order][0])
 
 
 def load_data(folder: Path, site: Site) -> dict[str, Any]:

@@ -32,11 +32,14 @@ def hide_math(text: str) -> tuple[str, list[str]]:
         found.append(match.group(0))
         return f"\ue000{len(found) - 1}\ue001"
 
+    def outside_code(part: str) -> str:    # most dollars of a page about code are in its code blocks
+        return _MATH.sub(token, part) if "$" in part else part
+
     parts, done = [], 0
     for start, end in _fenced_blocks(text):
-        parts += (_MATH.sub(token, text[done:start]), text[start:end])
+        parts += (outside_code(text[done:start]), text[start:end])
         done = end
-    parts.append(_MATH.sub(token, text[done:]))
+    parts.append(outside_code(text[done:]))
     return "".join(parts), found
 
 

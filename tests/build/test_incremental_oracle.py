@@ -29,7 +29,19 @@ PAGE_TEMPLATES = [
 
 
 def post_text(title: str, day: int, tags: list[str], body: str) -> str:
-    return f"---\ntitle: \"{title}\"\ndate: 2024-02-{day:02d}\ntags: [{', '.join(tags)}]\n---\n{body}\n"
+    return (f"---\ntitle: \"{title}\"\ndate: 2024-02-{day:02d}\ntags: [{', '.join(tags)}]\nweight: 0\naliases: []\n"
+            f"menu: []\n---\n{body}\n")
+
+
+# content/posts/_index.md: none, a title, a link title and intro, an order of its own, cascades (issue 21)
+SECTION_INDEXES = [
+    None,
+    "---\ntitle: Posts\n---\n",
+    "---\ntitle: Writing\nlinkTitle: Blog\nmenu: main\n---\nIntro.\n",
+    "---\ntitle: Posts\nsort_by: title\n---\n",
+    "---\ntitle: Posts\ncascade:\n  keywords: [kept]\n---\n",
+    "---\ntitle: Posts\ncascade:\n  build: {list: local}\n---\n",
+]
 
 
 titles = st.sampled_from(["Alpha", "Beta", "Gamma", "Delta", "Same"])
@@ -45,6 +57,14 @@ operations = st.one_of(
     # one front matter field: ssg serve rebuilds a title, and a date that keeps the post's place, warm
     st.tuples(st.just("field"), st.sampled_from(NAMES), st.just("title"), titles.map(lambda t: f'"{t}"')),
     st.tuples(st.just("field"), st.sampled_from(NAMES), st.just("date"), days.map(lambda d: f"2024-02-{d:02d}")),
+    # weights, alias sets (one claiming another page's address, or its own), menu entries (issue 21)
+    st.tuples(st.just("field"), st.sampled_from(NAMES), st.just("weight"), st.sampled_from(["0", "1", "2"])),
+    st.tuples(st.just("field"), st.sampled_from(NAMES), st.just("aliases"),
+              st.sampled_from(["[]", "[/old/]", "[/posts/a/]", "[/about/, /old/]"])),
+    st.tuples(st.just("field"), st.sampled_from(NAMES), st.just("menu"),
+              st.sampled_from(["[]", "main", "{main: {weight: 1, parent: Blog}}"])),
+    st.tuples(st.just("index"), st.integers(min_value=0, max_value=len(SECTION_INDEXES) - 1)),
+    st.tuples(st.just("nested"), st.sampled_from(NAMES[:2]), st.sampled_from(["Deep.", None])),
     st.tuples(st.just("delete"), st.sampled_from(NAMES)),
     st.tuples(st.just("rename"), st.sampled_from(NAMES), st.sampled_from(NAMES)),
     st.tuples(st.just("template"), st.integers(min_value=0, max_value=len(PAGE_TEMPLATES) - 1)),
@@ -65,6 +85,7 @@ def apply(site: Path, op: tuple) -> set[str]:
         "delete": lambda: [posts / f"{op[1]}.md"], "rename": lambda: [posts / f"{op[1]}.md", posts / f"{op[2]}.md"],
         "template": lambda: [site / "templates/page.html"], "data": lambda: [site / "data/site.yaml"],
         "config": lambda: [site / "ssg.toml"], "static": lambda: [site / "static" / op[1]],
+        "index": lambda: [posts / "_index.md"], "nested": lambda: [posts / "sub" / f"{op[1]}.md"],
     }[op[0]]()
     return {str(path) for path in touched}
 
@@ -108,6 +129,19 @@ def _apply(site: Path, op: tuple) -> None:
         else:
             path.parent.mkdir(exist_ok=True)
             path.write_text(f"motto: {op[1]}\n")
+    elif kind == "index":
+        text = SECTION_INDEXES[op[1]]
+        if text is None:
+            (posts / "_index.md").unlink(missing_ok=True)
+        else:
+            (posts / "_index.md").write_text(text)
+    elif kind == "nested":
+        path = posts / "sub" / f"{op[1]}.md"
+        if op[2] is None:
+            path.unlink(missing_ok=True)
+        else:
+            path.parent.mkdir(exist_ok=True)
+            path.write_text(post_text(op[1].upper(), 3, ["red"], op[2]))
     elif kind == "config":
         (site / "ssg.toml").write_text(CONFIG.replace('"Oracle"', f'"{op[1]}"'))
     elif kind == "static":

@@ -159,3 +159,14 @@ def test_ssg_serve_follows_an_edit_of_a_sections_order(make_site, tmp_path):
     assert shown(site, "docs/index.html") == "b a"
     assert_like_a_clean_build(site, tmp_path)
     assert_state_is_exact(site)
+
+
+def test_without_generated_sections_a_folder_needs_an_index_to_be_one(make_site):
+    config = 'title = "T"\nbase_url = "https://example.org/"\n[build]\ngenerated_sections = false\n'
+    site = make_site({**DOCS, "templates/list.html": TREE, "templates/page.html": TREE}, config=config)
+    assert build(site).ok
+    # tuning/ has no _index.md: its page belongs to docs/guides/advanced, at the URL its file gives it
+    assert shown(site, "docs/guides/advanced/tuning/deep/index.html") == ("docs/guides/advanced|"
+        "parent=docs/guides|ancestors=docs,docs/guides|children=|pages=deep")
+    assert not (site / "public/docs/guides/advanced/tuning/index.html").exists()
+    assert shown(site, "docs/index.html") == "docs|parent=|ancestors=|children=docs/reference,docs/guides|pages=start"

@@ -113,7 +113,7 @@ def plans_again(source: str, before: dict[str, Any], new: Page, free: frozenset[
     a field its section's own order reads changed. Decline when where the
     page is published changed, or (a section's or the home page's) a field
     the plan reads."""
-    from ssg.sources.load import PLAN_PARAMS, order_fields
+    from ssg.sources.sections import PLAN_PARAMS, order_fields
 
     after = vars(new)
     changed = changed_fields(before, after) if before.keys() == after.keys() else set(IDENTITY_FIELDS)
@@ -134,7 +134,7 @@ def keeps_place(pages: list[Page], at: int, new: Page) -> bool:
     """Whether ``new``, standing in for ``pages[at]`` (sorted by ``sort_key``),
     still sorts between its neighbours: then every list ssg makes, each a
     subsequence of ``site.pages`` in its order, keeps its order too."""
-    from ssg.sources.load import sort_key
+    from ssg.sources.sections import sort_key
 
     key = sort_key(new)
     return ((at == 0 or sort_key(pages[at - 1]) < key)

@@ -308,7 +308,7 @@ class KeptModel:
         from ssg.build.templates import make_environment
         from ssg.graph.deps import Evaluator
         from ssg.sources.inputs import FileDigests
-        from ssg.sources.load import build_sections, new_section, sort_key
+        from ssg.sources.sections import build_sections, new_section, sort_key
 
         model, old, plugins = self.model, self.model.site, self.model.plugins
         site = Site(root=old.root, config=old.config, output_root=old.output_root,

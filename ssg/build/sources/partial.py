@@ -81,7 +81,9 @@ class _Cached:
         self.names = names                   # every content file of the listing
         self.bundles = {name.rpartition("/")[0] for name in names
                         if name.endswith("/index.md") and name.count("/") > 1}
-        self.content_bundles = {folder[len("content/"):] for folder in self.bundles}
+        from ssg.sources.load import Folders
+
+        self.folders = Folders.of(name[len("content/"):] for name in names if name.startswith("content/"))
         self.loaded: dict[str, Page | None] = {}
         self._db: tuple[int, sqlite3.Connection] | None = None
 
@@ -109,7 +111,7 @@ class _Cached:
             if folder in self.bundles and source != f"{folder}/index.md":
                 return None
             folder = folder.rpartition("/")[0]
-        return page_job(self.site, source, self.content_bundles)
+        return page_job(self.site, source, self.folders)
 
     def page(self, source: str) -> Page | None:
         if source not in self.loaded:
@@ -139,8 +141,8 @@ class PartialSite:
             self.cached.close()
 
     def prepare(self, build: Build) -> Prepared:
-        from ssg.sources.load import fill_sections, sort_key
         from ssg.sources.pagecache import parse_file
+        from ssg.sources.sections import fill_sections, sort_key
 
         if not self.survey.on_disk:
             raise Decline("an output is not as the last build left it")
@@ -428,7 +430,8 @@ class PartialSite:
         """Every page of the page index (when ``complete``), sorted as the site sorts them, in its
         sections (the state keeps their names, in the site's order) with their
         index pages; the home page; the data and static files."""
-        from ssg.sources.load import build_sections, find_static_files, load_data, new_section, sort_key
+        from ssg.sources.load import find_static_files, load_data
+        from ssg.sources.sections import build_sections, new_section, sort_key
 
         cached, state = self.cached, self.state
         assert cached is not None
