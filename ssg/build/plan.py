@@ -24,13 +24,15 @@ def plan_core_outputs(site: Site) -> list[Output]:
         outputs.append(Output(path=section.output_path, url=section.url, page=section.index,
                               templates=(*_by_section(section.name, "list.html"), "section.html", "list.html"),
                               context={"section": section}, items=section.pages, title=section.title))
+    by_section: dict[str, tuple[str, ...]] = {}     # the candidates of a section's pages, made once a section
     for page in (*site.pages, *site.unlisted):
         if page.render != "always":     # headless, or rendered elsewhere ("link")
             continue
         if page.template:   # chosen explicitly: a typo must be an error, not a silent fallback
             candidates: tuple[str, ...] = (page.template,)
         else:
-            candidates = (*_by_section(page.section, "page.html"), "page.html")
+            candidates = by_section.get(page.section) or by_section.setdefault(
+                page.section, (*_by_section(page.section, "page.html"), "page.html"))
         outputs.append(Output(path=page.output_path, url=page.url, page=page, templates=candidates,
                               context={"section": site.sections.get(page.section)}, title=page.title))
         folder = page.output_path.rsplit("/", 1)[0] if "/" in page.output_path else ""

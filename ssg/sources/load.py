@@ -195,8 +195,8 @@ class Folders:
     """What the folders of content/ are, as paths under it: page bundles
     (a folder holding index.md: 'posts/trip') and those with an _index.md."""
 
-    bundles: Container[str]
-    indexed: Container[str]
+    bundles: frozenset[str]
+    indexed: frozenset[str]
 
     @classmethod
     def of(cls, files: Iterable[str]) -> Folders:
@@ -210,7 +210,7 @@ class Folders:
                 bundles.add(folder)
             elif name == "_index.md":
                 indexed.add(folder)
-        return cls(bundles, indexed)
+        return cls(frozenset(bundles), frozenset(indexed))
 
 
 def page_job(site: Site, source: str, folders: Folders) -> ParseJob | None:

@@ -77,13 +77,12 @@ class _Cached:
     resolved: a field read of their text then differs, and is caught)."""
 
     def __init__(self, partial: PartialSite, site: Site, names: set[str]):
-        self.partial, self.site = partial, site
-        self.names = names                   # every content file of the listing
-        self.bundles = {name.rpartition("/")[0] for name in names
-                        if name.endswith("/index.md") and name.count("/") > 1}
         from ssg.sources.load import Folders
 
+        self.partial, self.site = partial, site
+        self.names = names                   # every content file of the listing
         self.folders = Folders.of(name[len("content/"):] for name in names if name.startswith("content/"))
+        self.bundles = {f"content/{folder}" for folder in self.folders.bundles}
         self.loaded: dict[str, Page | None] = {}
         self._db: tuple[int, sqlite3.Connection] | None = None
 
