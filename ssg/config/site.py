@@ -80,6 +80,7 @@ CORE_SCHEMA = Table({
         "highlight": Option(bool, True, "highlight fenced code blocks with Pygments CSS classes"),
         "toc_levels": Option(list, [2, 3], "heading levels included in page.toc", items=int),
         "alerts": Option(bool, True, "GitHub's > [!NOTE] (TIP, IMPORTANT, WARNING, CAUTION) blockquotes as alerts"),
+        "admonitions": Option(bool, True, "MkDocs' !!! note \"Title\" blocks (??? folded) as admonitions"),
         "heading_attributes": Option(bool, True, "## Title {#id .class} sets the heading's id and classes"),
         "math": Option(bool, True, "$...$ and $$...$$ kept as written for KaTeX or MathJax"),
         "mermaid": Option(bool, True, "mermaid code blocks as pre.mermaid, for Mermaid's script"),

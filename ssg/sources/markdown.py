@@ -15,7 +15,14 @@ from cmarkgfm.cmark import Options
 from markupsafe import Markup
 
 from ssg.model import TocEntry
-from ssg.sources.mdextensions import alerts, heading_attributes, hide_math, show_math
+from ssg.sources.mdextensions import (
+    alerts,
+    heading_attributes,
+    hide_admonitions,
+    hide_math,
+    show_admonitions,
+    show_math,
+)
 from ssg.sources.spans import Span, spans, substitute
 from ssg.sources.urls import slugify
 from ssg.speedups import switch as speedups
@@ -60,11 +67,12 @@ def _to_html(text: str, flags: int, options: Mapping) -> str:
     # GFM's tagfilter turns <script>, <style>, <iframe>... into visible "&lt;script>"
     # text even when raw HTML is allowed; trusted authors need those (embeds), and
     # without CMARK_OPT_UNSAFE cmark omits all raw HTML anyway.
+    text, boxes = hide_admonitions(text) if options.get("admonitions", True) else (text, [])
     text, math = hide_math(text) if options.get("math", True) else (text, [])
     html_text = to_html(text, flags, _EXTENSIONS if options.get("task_lists", True) else _EXTENSIONS[:-1])
     if options.get("alerts", True):
         html_text = alerts(html_text)
-    return show_math(html_text, math)
+    return show_math(show_admonitions(html_text, boxes), math)
 
 
 def render_markdown(text: str, options: Mapping) -> Rendered:

@@ -1,6 +1,7 @@
 """Markdown that authors bring from other tools, on top of cmark-gfm: math
 kept from the parser (``$…$``, ``$$…$$``, for KaTeX or MathJax), GitHub's
-alerts (``> [!NOTE]``), heading attributes (``## Title {#id .class}``).
+alerts (``> [!NOTE]``), MkDocs' admonitions (``!!! note "Title"`` and an
+indented block; ``???`` folds it), heading attributes (``## Title {#id .class}``).
 Each is a pass over the text before cmark or over its HTML after it; each
 is switched by a ``[markdown]`` option (ssg/sources/markdown.py)."""
 
@@ -133,3 +134,69 @@ def heading_attributes(inner: str) -> tuple[str, str | None, tuple[str, ...]]:
     ids = [name[1:] for name in names if name.startswith("#")]
     return inner[:match.start()], (ids[-1] if ids else None), tuple(name[1:] for name in names if name[0] == ".")
 
+
+
+# --- MkDocs admonitions: their lines become markers before cmark, the markers their HTML after ---------------
+
+_ADMONITION = re.compile(r'(!!!|\?\?\?\+?)[ \t]+([A-Za-z][\w-]*)(?:[ \t]+"([^"\n]*)")?[ \t]*')
+_FENCE_LINE = re.compile(r" {0,3}(`{3,}|~{3,})")
+_MARK = re.compile(r"<p>\ue002(\d+)\ue003</p>")
+
+
+def hide_admonitions(text: str) -> tuple[str, list[str]]:
+    """``text`` with each admonition (``!!! kind "Title"`` at the start of a
+    line outside code, then its lines indented by four spaces) as its
+    content between two marker paragraphs, and the HTML of the markers."""
+    if "!!!" not in text and "???" not in text:
+        return text, []
+    marks: list[str] = []
+    return _admonitions(text, marks), marks
+
+
+def _admonitions(text: str, marks: list[str]) -> str:
+    lines, out, fence, at = text.split("\n"), [], None, 0
+    while at < len(lines):
+        line = lines[at]
+        opening = _FENCE_LINE.match(line)
+        if fence is not None or opening:
+            if fence is None:
+                fence = opening.group(1)
+            elif re.fullmatch(rf" {{0,3}}{re.escape(fence[0])}{{{len(fence)},}}[ \t]*", line):
+                fence = None
+            out.append(line)
+            at += 1
+            continue
+        found = _ADMONITION.fullmatch(line)
+        if found is None:
+            out.append(line)
+            at += 1
+            continue
+        body, at = [], at + 1
+        while at < len(lines) and (lines[at].startswith(("    ", "\t")) or not lines[at].strip()):
+            body.append(lines[at][4:] if lines[at].startswith("    ") else lines[at][1:])
+            at += 1
+        while body and not body[-1].strip():
+            body.pop()
+        out += ["", _mark(marks, _opening(*found.groups())), "", _admonitions("\n".join(body), marks), "",
+                _mark(marks, "</details>" if found.group(1) != "!!!" else "</div>"), ""]
+    return "\n".join(out)
+
+
+def _opening(marker: str, kind: str, title: str | None) -> str:
+    kind = kind.lower()
+    title = kind.capitalize() if title is None else title
+    if marker == "!!!":
+        heading = f'\n<p class="admonition-title">{html.escape(title)}</p>' if title else ""
+        return f'<div class="admonition {kind}">{heading}'
+    return f'<details class="admonition {kind}"{" open" if marker.endswith("+") else ""}>\n' \
+           f"<summary>{html.escape(title or kind.capitalize())}</summary>"
+
+
+def _mark(marks: list[str], markup: str) -> str:
+    marks.append(markup)
+    return f"\ue002{len(marks) - 1}\ue003"
+
+
+def show_admonitions(html_text: str, marks: list[str]) -> str:
+    """cmark's HTML of ``hide_admonitions``' text, each marker paragraph as its HTML."""
+    return _MARK.sub(lambda match: marks[int(match.group(1))], html_text) if marks else html_text

@@ -97,9 +97,10 @@ def test_mermaid_blocks_are_kept_for_the_diagram_script_and_task_lists_are_check
     assert 'class="mermaid"' not in off and "checkbox" not in off and "<li>[ ] todo</li>" in off
 
 
-@pytest.mark.parametrize("option", ["alerts", "heading_attributes", "math", "mermaid", "task_lists"])
+@pytest.mark.parametrize("option", ["admonitions", "alerts", "heading_attributes", "math", "mermaid", "task_lists"])
 def test_each_extension_is_switched_in_ssg_toml_and_a_switch_rebuilds_the_pages(make_site, option):
-    site = make_site({"content/a.md": "## A {#x}\n\n> [!TIP]\n> t\n\n$m_1*m_2$\n\n```mermaid\nA\n```\n\n- [x] y\n",
+    site = make_site({"content/a.md": "## A {#x}\n\n> [!TIP]\n> t\n\n$m_1*m_2$\n\n```mermaid\nA\n```\n\n- [x] y\n\n"
+                                      "!!! note\n    n\n",
                       "templates/page.html": "{{ page.content }}"})
     assert build(site).ok
     on = (site / "public/a/index.html").read_text()
@@ -108,3 +109,42 @@ def test_each_extension_is_switched_in_ssg_toml_and_a_switch_rebuilds_the_pages(
     result = build(site)
     assert result.ok and result.written == ["a/index.html"]
     assert (site / "public/a/index.html").read_text() != on
+
+
+ADMONITIONS = '''Intro.
+
+!!! note "Read this"
+    Some *text*.
+
+    ```python
+    x = 1 < 2
+    ```
+
+    !!! warning
+        Nested.
+
+??? tip "Folded"
+    Hidden.
+
+```
+!!! note
+    in a code block: left as it is
+```
+
+!!! danger ""
+    No title.
+'''
+
+
+@pytest.mark.parametrize("unsafe_html", [True, False])
+def test_mkdocs_admonitions_nest_fold_and_leave_code_alone(unsafe_html):
+    html = str(render_markdown(ADMONITIONS, {"unsafe_html": unsafe_html}).html)
+    assert ('<div class="admonition note">\n<p class="admonition-title">Read this</p>\n<p>Some <em>text</em>.</p>\n'
+            '<div class="highlight">') in html
+    assert ('<div class="admonition warning">\n<p class="admonition-title">Warning</p>\n<p>Nested.</p>\n</div>\n'
+            "</div>") in html
+    assert '<details class="admonition tip">\n<summary>Folded</summary>\n<p>Hidden.</p>\n</details>' in html
+    assert "<pre><code>!!! note\n    in a code block: left as it is\n</code></pre>" in html
+    assert '<div class="admonition danger">\n<p>No title.</p>\n</div>' in html
+    off = str(render_markdown(ADMONITIONS, {"admonitions": False}).html)
+    assert "admonition" not in off and "<p>!!! note &quot;Read this&quot;" in off
