@@ -97,7 +97,6 @@ def ssg_page_parsed(page: Page, site: Site) -> None:
 class MenuEntry:
     """One entry as defined (in ssg.toml or by a page); its name and URL are a page's when it has one."""
 
-    menu: str
     name: str | None
     url: str | None
     page: Page | None
@@ -119,12 +118,12 @@ def ssg_site_loaded(site: Site) -> None:
                                       "which the site does not have", where=site.config.path,
                                       hint="give its path under content/ (docs/_index.md), or a url")
             url = join_base(site.config.base_path, entry["url"]) if "url" in entry else None
-            menus.setdefault(menu, []).append(MenuEntry(menu, entry["name"], url, page,
+            menus.setdefault(menu, []).append(MenuEntry(entry["name"], url, page,
                                                         entry.get("weight", 0), entry.get("parent"),
                                                         entry.get("identifier")))
     for page in site.every_page():
         for menu, settings in page.menus.items():
-            menus.setdefault(menu, []).append(MenuEntry(menu, settings.get("name"), None, page,
+            menus.setdefault(menu, []).append(MenuEntry(settings.get("name"), None, page,
                                                         settings.get("weight", page.weight), settings.get("parent"),
                                                         settings.get("identifier")))
     site.menus = menus

@@ -249,11 +249,14 @@ def place(site: Site, page: Page, job: ParseJob) -> bool:
     """Decide whether a parsed page is published in this build (drafts, pages
     whose publish date or date is still to come, pages whose expiry date has
     passed) and give it its URL and output path. False: left out."""
+    def text() -> str:    # the file, read only for the line of a bad value
+        return decode(Path(job.path).read_bytes(), job.source)
+
     if page.kind != "page":
-        sections.cascade_of(page, lambda: decode(Path(job.path).read_bytes(), job.source))   # a bad value: here
+        sections.check_cascade(page, text)
     inherited = sections.inherited(site, page)
     if inherited:
-        inherit(page, inherited, lambda: decode(Path(job.path).read_bytes(), job.source))
+        inherit(page, inherited, text)
     reason = _left_out(site, page)
     if reason is not None:
         site.skipped[reason] = site.skipped.get(reason, 0) + 1

@@ -82,13 +82,14 @@ def render_markdown(text: str, options: Mapping) -> Rendered:
     html_text, toc = _add_heading_ids(html_text, tuple(options.get("toc_levels", (2, 3))),
                                       options.get("heading_attributes", True))
     mermaid = options.get("mermaid", True)
-    if options.get("highlight", True):
-        html_text = substitute(html_text, _CODE, _code_end, lambda m: _mermaid(m) if mermaid and m.group(1) ==
-                               "mermaid" else _highlight_match(m))
-    else:
-        html_text = substitute(html_text, _CODE, _code_end, lambda m: _mermaid(m) if mermaid and m.group(1) ==
-                               "mermaid" else f'<pre><code class="language-{m.group(1)}">{m.inner}</code></pre>')
+    code = _highlight_match if options.get("highlight", True) else _plain_code
+    html_text = substitute(html_text, _CODE, _code_end,
+                           lambda m: _mermaid(m) if mermaid and m.group(1) == "mermaid" else code(m))
     return Rendered(Markup(html_text), toc, Markup(_summary(text, html_text, flags, options)))
+
+
+def _plain_code(match: Span) -> str:
+    return f'<pre><code class="language-{match.group(1)}">{match.inner}</code></pre>'
 
 
 def _mermaid(match: Span) -> str:

@@ -117,27 +117,35 @@ def fill_sections(site: Site, *, check: bool = False) -> None:
             section.pages.sort(key=SORTS[order][0])
 
 
-def cascade_of(page: Page, text: Any = "") -> dict[str, Any]:
-    """What a section's or the home page's front matter ``cascade`` hands
-    down to the pages below it: a table of front matter values (or a list of
-    them). Each value must be one a page could hold (else a ContentError at
-    its line; ``text`` reads the file). Hugo's ``_target`` filters are not
-    supported: such an entry is an error saying so."""
+def check_cascade(page: Page, text: Any) -> None:
+    """A section's or the home page's front matter ``cascade`` must be a
+    table of front matter values (or a list of them), each value one a page
+    could hold: else a ContentError at its line (``text`` reads the file),
+    raised when the page is placed, so a placed page's cascade is good.
+    Hugo's ``_target`` filters are not supported: such an entry is an error
+    saying so."""
     value = page.params.get("cascade")
     if value is None:
-        return {}
+        return
     fields = FieldReader({}, text, page.source)
-    entries = value if isinstance(value, list) else [value]
-    merged: dict[str, Any] = {}
-    for entry in entries:
+    for entry in value if isinstance(value, list) else [value]:
         if not isinstance(entry, dict):
             raise fields.fail("cascade", f"must be a table of front matter values, got {shown(entry)}",
                               "write cascade: {build: {list: never}}")
         if "_target" in entry or "target" in entry:
             raise fields.fail("cascade", "has a target: ssg cascades to every page below the section",
                               "move those pages into a section of their own and give it the cascade")
+    front_matter_fields(FieldReader(cascade_of(page), text, page.source), source=page.source, slug=page.slug,
+                        kind="page")
+
+
+def cascade_of(page: Page) -> dict[str, Any]:
+    """What a placed section's or home page's ``cascade`` hands down to the
+    pages below it (``check_cascade`` passed on it), its entries merged."""
+    value = page.params.get("cascade")
+    merged: dict[str, Any] = {}
+    for entry in (value if isinstance(value, list) else [value]) if value is not None else ():
         merged.update(entry)
-    front_matter_fields(FieldReader(merged, text, page.source), source=page.source, slug=page.slug, kind="page")
     return merged
 
 
