@@ -82,6 +82,9 @@ class Page:
     listed: str = "always"         # in lists: "always", "never", or "local" (its section's only)
     publish_resources: bool = True   # its bundle's files are copied (headless: none of the three)
     menus: dict[str, dict[str, Any]] = field(default_factory=dict)   # menu -> its entry's settings (menus plugin)
+    made_with: tuple[tuple[str, str], ...] = ()   # besides its file, what its content was made with, and the digest
+    # of each: shortcode templates, included files, the site's values (ssg/sources/shortcodes.py)
+    notes: tuple[str, ...] = ()    # warnings parsing gave: unknown shortcodes, malformed calls (given when placed)
 
     @property
     def tags(self) -> tuple[str, ...]:
@@ -109,7 +112,8 @@ def listing_repr(value: Any) -> str:
 TEXT_FIELDS = ("content", "summary", "body", "toc")
 # The page fields ssg itself reads only when rendering, where every read is
 # recorded (never while loading, linking or planning the site).
-RENDER_ONLY_FIELDS = (*TEXT_FIELDS, "params", "line_offset", "updated", "description", "keywords")
+RENDER_ONLY_FIELDS = (*TEXT_FIELDS, "params", "line_offset", "updated", "description", "keywords", "made_with",
+                      "notes")
 # The fields ssg's own planning reads of a regular page only for the page's own
 # outputs (``title``: its Output's title) and for its place in the lists that
 # hold it (``weight``, ``date``, ``link_title``: every list ssg makes is a

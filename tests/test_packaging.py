@@ -34,6 +34,23 @@ def test_every_subpackage_of_ssg_is_a_listed_package():
     assert not missing, f"add these to [tool.setuptools] packages in pyproject.toml: {missing}"
 
 
+def test_every_file_of_ssg_besides_its_modules_is_package_data():
+    """A template or script in ssg/ that no package-data pattern names would be left out of the wheel."""
+    patterns = tomllib.loads((REPO / "pyproject.toml").read_text())["tool"]["setuptools"]["package-data"]
+    files = [p for p in (REPO / "ssg").rglob("*") if p.is_file() and p.suffix not in (".py", ".pyc")
+             and "__pycache__" not in p.parts]
+    assert files, "ssg ships files besides its modules (the live-reload client, the built-in shortcodes)"
+    missing = []
+    for path in files:
+        rel = path.relative_to(REPO)
+        package = next((name for name in sorted(patterns, key=len, reverse=True)
+                        if rel.is_relative_to(Path(*name.split(".")))), None)
+        if package is None or not any(rel.relative_to(Path(*package.split("."))).match(pattern)
+                                      for pattern in patterns[package]):
+            missing.append(str(rel))
+    assert not missing, f"add package-data patterns in pyproject.toml for: {missing}"
+
+
 def _styled_classes(css: str) -> set[tuple[str, str]]:
     """(media block, token class) for each ``.highlight .x`` rule with declarations."""
     found = set()

@@ -178,6 +178,21 @@ class Build:
 
         return digest(repr((self.code_fingerprint, FORMAT, sorted(self.config.markdown.items()))))
 
+    @cached_property
+    def parse_options(self) -> dict[str, Any]:
+        """What a content file is parsed with: the [markdown] options and the
+        site's shortcode templates (``ShortcodeLibrary``)."""
+        from ssg.sources.shortcode_library import ShortcodeLibrary
+        from ssg.sources.shortcodes import LIBRARY
+
+        config = self.config
+        library = ShortcodeLibrary((str(self.root / "templates"), str(self.theme / "templates")),
+                                   str(self.root / "content"),
+                                   {"title": config.title, "base_url": config.base_url, "language": config.language,
+                                    "description": config.description, "author": config.author,
+                                    "params": dict(config.params)})
+        return {**config.markdown, LIBRARY: library}
+
     def folder_stamps(self, paths: set[str], seen: dict[str, int] | None = None) -> dict[str, int]:
         """mtime of every folder holding one of the output ``paths`` (a file
         added or removed by hand changes its folder's mtime); ``seen``: those
@@ -203,9 +218,10 @@ class Build:
 
 
 def ssg_modules() -> list[Path]:
-    """Every module of ssg, in every subpackage: their code is an input of every output."""
+    """Every module of ssg, in every subpackage, and its built-in shortcode
+    templates: their code is an input of every output."""
     package = Path(__file__).parents[1]     # the ssg package (this is ssg/build/pipeline.py)
-    return sorted(package.rglob("*.py"))
+    return sorted([*package.rglob("*.py"), *package.rglob("shortcode_templates/**/*.html")])
 
 
 def _file_digest(path: Path) -> str:

@@ -85,6 +85,8 @@ CORE_SCHEMA = Table({
         "math": Option(bool, True, "$...$ and $$...$$ kept as written for KaTeX or MathJax"),
         "mermaid": Option(bool, True, "mermaid code blocks as pre.mermaid, for Mermaid's script"),
         "task_lists": Option(bool, True, "- [ ] and - [x] list items as checkboxes"),
+        "definition_lists": Option(bool, True, "Term / : definition paragraphs as dl, dt and dd"),
+        "shortcodes": Option(bool, True, "{{< name args >}} calls rendered by templates/shortcodes/NAME.html"),
     }),
     "params": Table(doc="free-form values available to templates as site.params", open=True),
     "build": Table({

@@ -206,9 +206,9 @@ def parse_page(raw: bytes, source: str, *, section: str, slug: str, kind: str,
                markdown_options: Mapping, before: Page | None = None) -> Page:
     """Parse one content file. ``source`` is its site-relative posix path.
     ``before``: the page as parsed from an earlier version of the file with
-    the same markdown options; when its body is this one's, its HTML and
-    table of contents are this one's too (markdown is a function of the body
-    and the options), and are not made again.
+    the same markdown options; when its body is this one's and called no
+    shortcode, its HTML and table of contents are this one's too (markdown
+    is then a function of the body and the options), and are not made again.
 
     Front matter written for other generators keeps its meaning: the names
     they give ssg's fields are read (``FIELD_NAMES``), Jekyll's ``published:
@@ -221,12 +221,18 @@ def parse_page(raw: bytes, source: str, *, section: str, slug: str, kind: str,
     text = decode(raw, source)
     meta, body, body_line = split_front_matter(text, source)
     values = front_matter_fields(FieldReader(meta, text, source), source=source, slug=slug, kind=kind)
-    rendered = (rendered_as(body, markdown_options, before.content, before.toc)
-                if before is not None and before.body == body else render_markdown(body, markdown_options))
+    if before is not None and before.body == body and not before.made_with:
+        rendered = rendered_as(body, markdown_options, before.content, before.toc)
+        made_with, notes = before.made_with, before.notes
+    else:
+        # shortcode templates see the page's own fields (not yet those its sections cascade down)
+        view = {**values, "params": meta, "source": source, "section": section, "kind": kind}
+        rendered = render_markdown(body, markdown_options, source=source, first_line=body_line, page=view)
+        made_with, notes = rendered.made_with, rendered.notes
     if values["summary"] is None:
         values["summary"] = rendered.summary
     return Page(source=source, section=section, content=rendered.html, toc=rendered.toc, params=meta, body=body,
-                kind=kind, line_offset=body_line, **values)
+                kind=kind, line_offset=body_line, made_with=made_with, notes=notes, **values)
 
 
 def front_matter_fields(fields: FieldReader, *, source: str, slug: str, kind: str) -> dict[str, Any]:

@@ -81,7 +81,8 @@ def load_site(site: Site, plugins: Plugins, cache: PageCache | None = None) -> N
             jobs.append(job)
             bundles.append(bundle)
     regular: list[Page] = []
-    parsed = list(zip(jobs, bundles, cache.pages(jobs, site.config.markdown), strict=True))
+    options = site.config.markdown if cache.options is None else cache.options
+    parsed = list(zip(jobs, bundles, cache.pages(jobs, options), strict=True))
     # the home page, then section index pages outermost first: what they cascade down is known before the pages below
     parsed.sort(key=lambda item: (_KINDS[item[0].kind], item[0].section.count("/") if item[0].section else -1))
     for job, bundle, page in parsed:
@@ -261,6 +262,8 @@ def place(site: Site, page: Page, job: ParseJob) -> bool:
     if reason is not None:
         site.skipped[reason] = site.skipped.get(reason, 0) + 1
         return False
+    for note in page.notes:      # what parsing it found: unknown shortcodes, malformed calls
+        site.warn(note)
     section = job.section
     if page.kind == "page":
         if page.url:

@@ -1,6 +1,8 @@
 """Markdown to HTML: CommonMark + GFM (tables, strikethrough, autolinks,
 footnotes) via cmark-gfm, then heading ids, a table of contents and Pygments
-highlighting with CSS classes. The body is never evaluated as a template."""
+highlighting with CSS classes (a fence's attributes: ssg/sources/codeblocks.py).
+The body is never evaluated as a template: its shortcode calls are expanded
+by their own templates (ssg/sources/shortcodes.py)."""
 
 from __future__ import annotations
 
@@ -15,8 +17,12 @@ from cmarkgfm.cmark import Options
 from markupsafe import Markup
 
 from ssg.model import TocEntry
+from ssg.sources import shortcodes
+from ssg.sources.codeblocks import code_block, read_options
 from ssg.sources.mdextensions import (
     alerts,
+    definition_lists,
+    fenced_blocks,
     heading_attributes,
     hide_admonitions,
     hide_math,
@@ -33,7 +39,7 @@ from ssg.speedups.cmark import to_html
 # in the square of a page holding many unclosed raw-HTML tags. No opening tag
 # pattern scans past a '<' it did not start at.
 _HEADING = re.compile(r"<h([1-6])>")
-_CODE = re.compile(r'<pre lang="([^"<>]+)"><code>')
+_CODE = re.compile(r'<pre lang="([^"<>]+)"(?: data-meta="([^"<>]*)")?><code>')
 _TAGS = re.compile(r"<[^<>]+>")
 _PARAGRAPH = re.compile(r"<p>")
 _FIRST_PARAGRAPH = re.compile(r"<p>(.*?)</p>", re.DOTALL)     # fullmatch only: anchored at both ends
@@ -42,6 +48,9 @@ _FOOTNOTES = re.compile(r'<section class="footnotes"')
 _FOOTNOTE_DEF = re.compile(r"^ {0,3}\[\^[^\]\s]+\]:.*$", re.MULTILINE)
 MORE_MARKER = "<!--more-->"
 _EXTENSIONS = ("table", "autolink", "strikethrough", "tasklist")     # the last: [markdown] task_lists
+# cmark-gfm's CMARK_OPT_FULL_INFO_STRING (cmarkgfm does not name it): a fence's words after the language
+# are kept as data-meta, for its attributes (ssg/sources/codeblocks.py)
+_FULL_INFO_STRING = 1 << 16
 
 
 @dataclass(frozen=True)
@@ -49,10 +58,12 @@ class Rendered:
     html: Markup
     toc: tuple[TocEntry, ...]
     summary: Markup
+    made_with: tuple[tuple[str, str], ...] = ()   # shortcode templates and included files, with their digests
+    notes: tuple[str, ...] = ()                   # warnings: unknown shortcodes, malformed calls
 
 
 def cmark_options(options: Mapping) -> int:
-    flags = Options.CMARK_OPT_FOOTNOTES | Options.CMARK_OPT_GITHUB_PRE_LANG
+    flags = Options.CMARK_OPT_FOOTNOTES | Options.CMARK_OPT_GITHUB_PRE_LANG | _FULL_INFO_STRING
     if options.get("unsafe_html", True):
         flags |= Options.CMARK_OPT_UNSAFE
     if options.get("smart_punctuation"):
@@ -62,8 +73,10 @@ def cmark_options(options: Mapping) -> int:
     return flags
 
 
-def _to_html(text: str, flags: int, options: Mapping) -> str:
-    """cmark-gfm's HTML, with the extensions the options switch on (ssg/sources/mdextensions.py)."""
+def _to_html(text: str, flags: int, options: Mapping, outputs: list[str] | None = None) -> str:
+    """cmark-gfm's HTML, with the extensions the options switch on
+    (ssg/sources/mdextensions.py) and the shortcode ``outputs`` of the calls
+    ``text`` holds as tokens (``shortcodes.hide``)."""
     # GFM's tagfilter turns <script>, <style>, <iframe>... into visible "&lt;script>"
     # text even when raw HTML is allowed; trusted authors need those (embeds), and
     # without CMARK_OPT_UNSAFE cmark omits all raw HTML anyway.
@@ -72,23 +85,43 @@ def _to_html(text: str, flags: int, options: Mapping) -> str:
     html_text = to_html(text, flags, _EXTENSIONS if options.get("task_lists", True) else _EXTENSIONS[:-1])
     if options.get("alerts", True):
         html_text = alerts(html_text)
-    return show_math(show_admonitions(html_text, boxes), math)
+    if options.get("definition_lists", True):
+        html_text = definition_lists(html_text)
+    return shortcodes.show(show_math(show_admonitions(html_text, boxes), math), outputs or [])
 
 
-def render_markdown(text: str, options: Mapping) -> Rendered:
-    """Render one markdown body. ``options`` is the ``[markdown]`` config table."""
+def render_markdown(text: str, options: Mapping, *, source: str = "", first_line: int = 1,
+                    page: Mapping[str, Any] | None = None) -> Rendered:
+    """Render one markdown body. ``options`` is the ``[markdown]`` config
+    table, with the site's shortcode library (``shortcodes.LIBRARY``) when
+    calls are expanded; ``source``, ``first_line``: the file and line the
+    body comes from (for notes); ``page``: its fields, for shortcode templates."""
     flags = cmark_options(options)
-    html_text = _to_html(text, flags, options)
+    library = options.get(shortcodes.LIBRARY) if options.get("shortcodes", True) else None
+    expansion = None
+    if library is not None and "{{" in text:
+        def fragment(inner: str, nested: shortcodes.Expansion, line: int) -> str:
+            return _to_html(shortcodes.hide(inner, nested, line, fenced_blocks(inner)), flags, options,
+                            nested.outputs)
+
+        expansion = shortcodes.Expansion(library, source, page or {}, fragment, trusted=options.get("unsafe_html", True))
+        text = shortcodes.hide(text, expansion, first_line, fenced_blocks(text))
+    outputs = expansion.outputs if expansion is not None else None
+    html_text = _to_html(text, flags, options, outputs)
     html_text, toc = _add_heading_ids(html_text, tuple(options.get("toc_levels", (2, 3))),
                                       options.get("heading_attributes", True))
     mermaid = options.get("mermaid", True)
     code = _highlight_match if options.get("highlight", True) else _plain_code
+    problems: list[str] = []
     html_text = substitute(html_text, _CODE, _code_end,
-                           lambda m: _mermaid(m) if mermaid and m.group(1) == "mermaid" else code(m))
-    return Rendered(Markup(html_text), toc, Markup(_summary(text, html_text, flags, options)))
+                           lambda m: _mermaid(m) if mermaid and m.group(1) == "mermaid" else code(m, problems))
+    notes = [*(expansion.notes if expansion else ()),
+             *(f"{source}: a code block's attributes: {problem} (they are left out)" for problem in problems)]
+    return Rendered(Markup(html_text), toc, Markup(_summary(text, html_text, flags, options, outputs)),
+                    tuple(sorted(expansion.made_with.items())) if expansion else (), tuple(notes))
 
 
-def _plain_code(match: Span) -> str:
+def _plain_code(match: Span, problems: list[str]) -> str:
     return f'<pre><code class="language-{match.group(1)}">{match.inner}</code></pre>'
 
 
@@ -106,7 +139,7 @@ def rendered_as(text: str, options: Mapping, html_text: str, toc: tuple[TocEntry
     return Rendered(Markup(html_text), toc, Markup(_summary(text, html_text, cmark_options(options), options)))
 
 
-def _summary(text: str, html_text: str, flags: int, options: Mapping) -> str:
+def _summary(text: str, html_text: str, flags: int, options: Mapping, outputs: list[str] | None = None) -> str:
     """The HTML before ``<!--more-->``, else the first paragraph's inner HTML.
     Footnote references are dropped: on a list page or in a feed they would
     point to nothing (and repeat ids)."""
@@ -115,7 +148,8 @@ def _summary(text: str, html_text: str, flags: int, options: Mapping) -> str:
         # The definitions usually sit after the marker; without them a reference
         # would show as a literal "[^1]".
         definitions = "\n\n".join(_FOOTNOTE_DEF.findall(text))
-        summary = _drop(_to_html(f"{before}\n\n{definitions}", flags, options), _FOOTNOTES, "</section>").strip()
+        summary = _drop(_to_html(f"{before}\n\n{definitions}", flags, options, outputs), _FOOTNOTES,
+                        "</section>").strip()
         # One paragraph is returned as its inner HTML, like the first-paragraph
         # summary, so templates can wrap either in their own <p>.
         single = _FIRST_PARAGRAPH.fullmatch(summary)
@@ -166,10 +200,28 @@ def _heading_end(match: re.Match) -> str:
     return f"</h{match.group(1)}>"
 
 
-def _highlight_match(match: Span) -> str:
-    language, escaped = match.group(1), match.inner
+def _highlight_match(match: Span, problems: list[str]) -> str:
+    language, escaped, meta = match.group(1), match.inner, match.group(2)
+    settings = {}
+    if meta:
+        try:
+            settings = read_options(html.unescape(meta))
+        except ValueError as error:
+            problems.append(str(error))
+    if settings:
+        return code_block(html.unescape(escaped), language, settings)
     return highlight_code(html.unescape(escaped), language) or (
         f'<pre><code class="language-{language}">{escaped}</code></pre>')
+
+
+def highlighted(code: str, language: str, settings: Mapping[str, Any]) -> str:
+    """A code block: ``code`` highlighted as ``language`` with its attributes
+    (``settings``: ssg/sources/codeblocks.py), or as plain code in a language
+    Pygments does not know."""
+    if settings:
+        return code_block(code, language, dict(settings))
+    return highlight_code(code, language) or (
+        f'<pre><code class="language-{html.escape(language)}">{html.escape(code, quote=False)}</code></pre>')
 
 
 def highlight_code(code: str, language: str) -> str | None:

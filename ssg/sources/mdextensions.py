@@ -1,7 +1,8 @@
 """Markdown that authors bring from other tools, on top of cmark-gfm: math
 kept from the parser (``$…$``, ``$$…$$``, for KaTeX or MathJax), GitHub's
 alerts (``> [!NOTE]``), MkDocs' admonitions (``!!! note "Title"`` and an
-indented block; ``???`` folds it), heading attributes (``## Title {#id .class}``).
+indented block; ``???`` folds it), heading attributes (``## Title {#id .class}``),
+definition lists (``Term`` / ``: definition``).
 Each is a pass over the text before cmark or over its HTML after it; each
 is switched by a ``[markdown]`` option (ssg/sources/markdown.py)."""
 
@@ -37,7 +38,7 @@ def hide_math(text: str) -> tuple[str, list[str]]:
         return _MATH.sub(token, part) if "$" in part else part
 
     parts, done = [], 0
-    for start, end in _fenced_blocks(text):
+    for start, end in fenced_blocks(text):
         parts += (outside_code(text[done:start]), text[start:end])
         done = end
     parts.append(outside_code(text[done:]))
@@ -64,7 +65,7 @@ def show_math(html_text: str, found: list[str]) -> str:
     return _TOKEN.sub(back, html_text)
 
 
-def _fenced_blocks(text: str) -> list[tuple[int, int]]:
+def fenced_blocks(text: str) -> list[tuple[int, int]]:
     """Where the fenced code blocks of ``text`` are (an unclosed one runs to the end)."""
     blocks, position = [], 0
     while (opening := _FENCE.search(text, position)) is not None:
@@ -200,3 +201,43 @@ def _mark(marks: list[str], markup: str) -> str:
 def show_admonitions(html_text: str, marks: list[str]) -> str:
     """cmark's HTML of ``hide_admonitions``' text, each marker paragraph as its HTML."""
     return _MARK.sub(lambda match: marks[int(match.group(1))], html_text) if marks else html_text
+
+
+# --- definition lists: a paragraph whose lines after its terms start with ': ' ----------------------------
+
+_DEFINITION = re.compile(r": {1,4}|:\t")
+_PARAGRAPH_HTML = re.compile(r"<p>((?:(?!</?p>).)*?)</p>", re.DOTALL)
+_LOOSE = re.compile(r"<p>((?:(?!</?p>).)*?)</p>\n<dl>\n<dd>", re.DOTALL)
+
+
+def definition_lists(html_text: str) -> str:
+    """PHP Markdown Extra's definition lists, as cmark leaves them: the
+    paragraph ``Term`` / ``: definition`` (terms one a line, each definition
+    a line starting with ':' and the lines after it) becomes ``dl``, ``dt``
+    and ``dd``; a paragraph of definitions alone after a blank line defines
+    the paragraph before it; lists one after another become one."""
+    if "<p>:" not in html_text and "\n:" not in html_text:
+        return html_text
+    html_text = _PARAGRAPH_HTML.sub(_definitions, html_text)
+    html_text = _LOOSE.sub(lambda match: f"<dl>\n<dt>{match.group(1)}</dt>\n<dd>"
+                           if "\n" not in match.group(1) else match.group(0), html_text)
+    return html_text.replace("</dl>\n<dl>\n", "")
+
+
+def _definitions(match: re.Match) -> str:
+    lines = match.group(1).split("\n")
+    first = next((at for at, line in enumerate(lines) if _DEFINITION.match(line)), None)
+    if first is None or not all(line.strip() for line in lines[:first]):
+        return match.group(0)
+    parts = ["<dl>"] + [f"<dt>{term.strip()}</dt>" for term in lines[:first]]
+    definition: list[str] = []
+    for line in lines[first:]:
+        marker = _DEFINITION.match(line)
+        if marker is not None:
+            if definition:
+                parts.append(f"<dd>{chr(10).join(definition)}</dd>")
+            definition = [line[marker.end():]]
+        else:
+            definition.append(line)
+    parts += [f"<dd>{chr(10).join(definition)}</dd>", "</dl>"]
+    return "\n".join(parts)

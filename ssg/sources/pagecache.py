@@ -13,7 +13,7 @@ import sys
 from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass
 from functools import partial
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from markupsafe import Markup
 
@@ -27,7 +27,11 @@ from ssg.runtime.progress import QUIET, Progress
 from ssg.sources.content import parse_page
 from ssg.sources.files import read_with_stat, unreadable
 from ssg.sources.markdown import use_fast_lexers
+from ssg.sources.shortcodes import LIBRARY
 from ssg.sources.textstore import TextStore
+
+if TYPE_CHECKING:
+    from ssg.sources.shortcode_library import ShortcodeLibrary
 
 
 @dataclass(frozen=True)
@@ -62,6 +66,8 @@ class PageCache:
         self.stale: list[SsgError] = []        # errors of files given as their last good parse instead
         self.progress: Progress = QUIET        # told of each page as it is handed on
         self.store: TextStore | None = None    # where each page's markdown source is kept, if not in memory
+        self.options: Mapping[str, Any] | None = None   # what files are parsed with (Build.parse_options); None:
+        # the site's [markdown] options, no shortcodes
 
     def pages(self, jobs: list[ParseJob], markdown_options: Mapping[str, Any]) -> Iterator[Page | SsgError]:
         """One Page (or the error parsing it) per job, in order, each given as
@@ -70,12 +76,14 @@ class PageCache:
         cached: list[SourceRecord | None] = []     # per job: its parse cache row, if the file is as cached
         todo: list[tuple[ParseJob, dict, str | None]] = []   # the rest, with the sha of a cached parse if any
         options = dict(markdown_options)
+        library = options.get(LIBRARY)
         for job in jobs:
             record = self.records.get(job.source)
             parsed = record is not None and record.parsed is not None
-            cached.append(record if parsed and record.stamp == _stamp(job.path) else None)
+            made_anew = parsed and library is not None and not _fresh(record.parsed, library)
+            cached.append(record if parsed and not made_anew and record.stamp == _stamp(job.path) else None)
             if cached[-1] is None:
-                todo.append((job, options, record.sha if parsed else None))
+                todo.append((job, options, record.sha if parsed and not made_anew else None))
         seconds = self.seconds
         results = pool_imap(partial(parse_file, seconds=seconds), todo,
                             workers=self.workers if len(todo) >= 200 else 1, initializer=use_fast_lexers,
@@ -128,6 +136,12 @@ class PageCache:
         return record.parsed, record.sha
 
 
+def _fresh(blob: bytes, library: ShortcodeLibrary) -> bool:
+    """Whether a cached parse's shortcode templates and included files are
+    as they were (only a body holding '{{' can have called one)."""
+    return b"{{" not in blob or library.fresh(decode(blob).made_with)
+
+
 def _stamp(path: str) -> tuple[int, ...] | None:
     try:
         return stamp_of(os.stat(path))
@@ -137,9 +151,10 @@ def _stamp(path: str) -> tuple[int, ...] | None:
 
 def parsed_text(page: Page, job: ParseJob, sha: str, parser: str) -> KnownText:
     """A page's long fields as parsed, with the digest of what made them: the
-    parser, the file's bytes and where the file sits (``ParseJob``)."""
+    parser, the file's bytes, where the file sits (``ParseJob``) and what its
+    shortcodes were made with."""
     return KnownText(page.content, page.summary, held(page, "body"), page.toc, digest(
-        f"{parser}\0{sha}\0{job.source}\0{job.section}\0{job.slug}\0{job.kind}"))
+        f"{parser}\0{sha}\0{job.source}\0{job.section}\0{job.slug}\0{job.kind}\0{page.made_with!r}"))
 
 
 def parse_file(item: tuple[ParseJob, dict, str | None], *, seconds: float,
@@ -189,7 +204,7 @@ def parse_too_long(source: str, seconds: float, *, ended: bool = False, stopped:
 # plain text and its table of contents as tuples: half the time of
 # unpickling the objects themselves, for the ten thousand unchanged pages
 # every build reloads. FORMAT is part of the parser fingerprint.
-FORMAT = "3"
+FORMAT = "4"
 _FIELDS = tuple(field.name for field in dataclasses.fields(Page))
 _CONTENT, _SUMMARY, _TOC = (_FIELDS.index(name) for name in ("content", "summary", "toc"))
 

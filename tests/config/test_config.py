@@ -47,8 +47,8 @@ def test_unknown_key_without_a_close_match_lists_the_valid_keys(make_site, cli):
     site = make_site(POST, config=HEAD + "[markdown]\nzzzz = 1\n")
     err = config_error(cli, site)
     assert "unknown key 'markdown.zzzz'" in err
-    assert ("valid keys: admonitions, alerts, hard_breaks, heading_attributes, highlight, math, mermaid, smart_punctuation, "
-            "task_lists, toc_levels, unsafe_html") in err
+    assert ("valid keys: admonitions, alerts, definition_lists, hard_breaks, heading_attributes, highlight, math, "
+            "mermaid, shortcodes, smart_punctuation, task_lists, toc_levels, unsafe_html") in err
 
 
 def test_unknown_key_in_a_dotted_table_header(make_site, cli):

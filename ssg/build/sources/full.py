@@ -66,6 +66,7 @@ class FullLoad:
         self.dep_rows = state.deps() if survey.same_settings else {}
         cache.keep = state.stage_sources()     # written while this thread loads and plans
         cache.store = TextStore()   # the pages' markdown sources, out of memory
+        cache.options = build.parse_options
         load_site(site, build.plugins, cache)
         if not cache.seen:
             _check_content(build, sources, empty=True)
@@ -132,7 +133,9 @@ class FullLoad:
                 "skipped": json.dumps(site.skipped),
                 "published": str(len(site.pages)),     # the page index holds that many rows (a partial site checks)
                 # pages outside the lists, or values cascaded down sections: a partial site does not make those
-                "unlisted": str(len(site.unlisted) + sum(1 for page in site.every_page() if "cascade" in page.params))}
+                "unlisted": str(len(site.unlisted) + sum(1 for page in site.every_page() if "cascade" in page.params)),
+                # files other pages include: an edit of one is a full load (the includers are parsed again)
+                "included": json.dumps(sorted(included_in(site)))}
         self.committed_records = outputs
         indexed, unindexed = _index_rows(build, prepared, outputs)
         return Learnt(meta=meta, sources=files.updated,     # the parse cache's are staged
@@ -156,7 +159,15 @@ class FullLoad:
             shas=self.cache.shas, parsed=self.parsed, known=self.known, outputs=prepared.outputs,
             contexts=prepared.contexts, plans=prepared.plans, records={**self.decision.clean, **self.committed_records},
             deps=self.dep_rows, inputs=self.survey.inputs, folders=self.folders, token=token,
-            free=free_fields(build.plugins, build.config), pages=prepared.evaluate.pages)
+            free=free_fields(build.plugins, build.config), pages=prepared.evaluate.pages,
+            parse_options=build.parse_options, included=frozenset(included_in(site)))
+
+
+def included_in(site: Site) -> set[str]:
+    """The content files the site's pages include (``{{< include >}}``)."""
+    from ssg.sources.shortcodes import included_files
+
+    return {name for page in site.every_page() for name in included_files(page.made_with)}
 
 
 def _index_rows(build: Build, prepared: Prepared, rendered: dict[str, OutputRecord]

@@ -84,6 +84,8 @@ class Model:
     folders: dict[str, int]                 # output folder mtimes, as committed
     token: str                              # the state's token as committed
     free: frozenset[str]                    # render-only fields no site-level hook reads
+    parse_options: dict[str, Any]           # what files are parsed with (Build.parse_options)
+    included: frozenset[str]                # content files pages include: an edit of one is a full load
     pages: dict[str, Page] = field(default_factory=dict)   # source -> the live page (the evaluator's lookup)
     _index: _Index | None = field(default=None, repr=False)
 
@@ -174,7 +176,7 @@ class Warm:
         if model.parsed:       # the first parse in this process imports the parser's parts (0.1 s)
             from ssg.sources.pagecache import parse_file
 
-            parse_file((model.jobs[next(iter(model.parsed))], dict(model.config.markdown), None), seconds=0)
+            parse_file((model.jobs[next(iter(model.parsed))], model.parse_options, None), seconds=0)
         for name in model.env.list_templates(filter_func=lambda name: name.endswith((".html", ".xml", ".txt"))):
             try:
                 model.env.get_template(name)
@@ -433,6 +435,7 @@ def _edits(model: Model, paths: frozenset[str]) -> list[Edit]:
     ``ssg_page_parsed`` and their links resolved, without touching the model;
     Decline when any of them is not a text edit of a page."""
     from ssg.sources.pagecache import decode, parse_file, parsed_text
+    from ssg.sources.shortcodes import included_files
 
     content = f"{model.root}/content/"
     seconds = model.options.page_seconds(model.config)
@@ -442,12 +445,16 @@ def _edits(model: Model, paths: frozenset[str]) -> list[Edit]:
         job = model.jobs.get(source) if source is not None else None
         if job is None or source not in model.parsed or any(source in w for w in model.site.warnings):
             raise Decline(f"{path} is not a page of the model without a warning")
-        stamp, sha, blob = parse_file((job, dict(model.config.markdown), model.shas[source]), seconds=seconds)
+        if source in model.included:
+            raise Decline(f"{source} is included by another page")
+        stamp, sha, blob = parse_file((job, model.parse_options, model.shas[source]), seconds=seconds)
         if stamp is None or isinstance(blob, SsgError):
             raise Decline(f"{source} is gone, unreadable or broken")     # a full load says so
         edit = Edit(source, stamp, sha, blob)
         if blob is not None:
             page = edit.page = decode(blob)
+            if included_files(page.made_with):
+                raise Decline(f"{source} includes another file")
             parsed = parsed_text(page, job, sha, model.parser)
             before = model.parsed[job.source]
             if not settle(model.site, model.plugins, page, job, before["bundle_files"]):

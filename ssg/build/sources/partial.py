@@ -142,6 +142,7 @@ class PartialSite:
     def prepare(self, build: Build) -> Prepared:
         from ssg.sources.pagecache import parse_file
         from ssg.sources.sections import fill_sections, sort_key
+        from ssg.sources.shortcodes import included_files
 
         if not self.survey.on_disk:
             raise Decline("an output is not as the last build left it")
@@ -159,6 +160,8 @@ class PartialSite:
         if state.meta("unlisted") != "0":
             raise Decline("the site has pages outside its lists, or sections that cascade values: a full load "
                           "places them")
+        if not changed.isdisjoint(state.meta_json("included", list)):
+            raise Decline("another page includes an edited page: a full load parses it again")
         warnings = state.meta_json("warnings", list)
         if state.meta("failed") != "0":
             raise Decline("the last build failed: a full load says what failed")
@@ -185,7 +188,7 @@ class PartialSite:
                     self.complete and source not in position):
                 raise Decline(f"{source} is not a published page of the last build")
             if source not in self.parses:
-                self.parses[source] = parse_file((job, dict(self.config.markdown), record.sha),
+                self.parses[source] = parse_file((job, build.parse_options, record.sha),
                                                  seconds=options.page_seconds(self.config), before=record.parsed)
             stamp, sha, blob = self.parses[source]
             if stamp is None or isinstance(blob, SsgError):
@@ -197,6 +200,8 @@ class PartialSite:
             new, new_known = self.settle(blob, job, sha)
             if old is None or new is None or old.bundle_files:
                 raise Decline(f"{source} is not published, or is a bundle")
+            if included_files(new.made_with):
+                raise Decline(f"{source} includes another file: a full load records it")
             at = position.get(source)
             if plans_again(source, vars(old), new, free, site, at):
                 if not self.complete:

@@ -1,0 +1,102 @@
+"""A site's shortcode templates (ssg/sources/shortcodes.py): where they are,
+the Jinja environment that renders them (with ssg/sources/shortcode_helpers.py),
+and the digests of what a page's content was made with."""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Mapping
+from functools import cached_property
+from pathlib import Path
+from typing import Any
+
+BUILTIN = Path(__file__).with_name("shortcode_templates")
+
+
+class ShortcodeLibrary:
+    """Where a site's shortcode templates are and what they may see of the
+    site: picklable (parse workers get it), its Jinja environment made in
+    each process on first use."""
+
+    def __init__(self, template_dirs: tuple[str, ...], content: str, site: Mapping[str, Any]):
+        self.template_dirs = (*template_dirs, str(BUILTIN))
+        self.content = content       # the site's content/ folder
+        self.site = dict(site)       # title, base_url, language, params
+
+    def __getstate__(self) -> dict:
+        return {name: value for name, value in vars(self).items() if name in ("template_dirs", "content", "site")}
+
+    @cached_property
+    def env(self) -> Any:
+        import jinja2
+
+        env = jinja2.Environment(loader=jinja2.FileSystemLoader(list(self.template_dirs)), autoescape=True,
+                                 trim_blocks=True, lstrip_blocks=True, keep_trailing_newline=False)
+        from ssg.sources.shortcode_helpers import install
+
+        install(env)
+        return env
+
+    @cached_property
+    def _digests(self) -> dict[str, str]:
+        return {}
+
+    @cached_property
+    def _inner_read(self) -> dict[str, bool]:
+        return {}
+
+    def template(self, name: str) -> Any:
+        """The template of shortcode ``name``, or None."""
+        import jinja2
+
+        try:
+            return self.env.get_template(f"shortcodes/{name}.html")
+        except jinja2.TemplateNotFound:
+            return None
+
+    def digest(self, entry: str) -> str:
+        """What ``entry`` of a page's ``made_with`` is now: the digest of a
+        template (by its name under templates/), of a content file (by its
+        site path), or of the site values ('site'); '' for none."""
+        known = self._digests.get(entry)
+        if known is None:
+            known = self._digests[entry] = self._digest(entry)
+        return known
+
+    def _digest(self, entry: str) -> str:
+        if entry == "site":
+            return _sha(repr(sorted(self.site.items())).encode())
+        if entry.startswith("content/"):
+            try:
+                return _sha(Path(self.content, entry[len("content/"):]).read_bytes())
+            except OSError:
+                return ""
+        for folder in self.template_dirs:
+            try:
+                return _sha(Path(folder, entry).read_bytes())
+            except OSError:
+                continue
+        return ""
+
+    def fresh(self, made_with: tuple[tuple[str, str], ...]) -> bool:
+        """Whether a page's content made with ``made_with`` would be made the same now."""
+        return all(self.digest(entry) == sha for entry, sha in made_with)
+
+    def reads_inner(self, name: str) -> bool:
+        """Whether shortcode ``name``'s template reads ``inner`` (a call of it
+        without its closing tag is then an unclosed pair)."""
+        found = self._inner_read.get(name)
+        if found is None:
+            from jinja2 import meta
+
+            env = self.env
+            source = env.loader.get_source(env, f"shortcodes/{name}.html")[0]
+            found = self._inner_read[name] = "inner" in meta.find_undeclared_variables(env.parse(source))
+        return found
+
+
+
+def _sha(data: bytes) -> str:
+    return hashlib.sha256(data).hexdigest()
+
+

@@ -1,0 +1,156 @@
+"""Shortcodes in whole builds (issue 21): warnings at file:line (errors with
+--strict), a missing ref target failing the page with its last good output
+kept, and the dependencies on shortcode templates and included files: an
+edit of either writes exactly the pages whose bytes change and renders
+nothing else; an edit of a call's arguments stays on the cheap path; every
+incremental build, by the CLI or by ssg serve, equals a clean one."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+from warm_helpers import Serving, assert_like_a_clean_build, assert_state_is_exact
+
+from ssg.build.entry import build
+
+SITE = {
+    "ssg.toml": 'title = "T"\nbase_url = "https://example.org/"\n[params]\nbrand = "Acme"\n',
+    "templates/page.html": "<h1>{{ page.title }}</h1>{{ page.content }}",
+    "templates/list.html": "{% for p in pages %}{{ p.slug }}: {{ p.summary }}\n{% endfor %}",
+    "templates/index.html": "{% for p in pages %}{{ p.slug }}\n{% endfor %}",
+    "templates/shortcodes/note.html": '<aside class="{{ kwargs.kind | default("info") }}">{{ inner }}</aside>',
+    "templates/shortcodes/brand.html": "<b>{{ site.params.brand }}</b>",
+    "content/docs/a.md": "---\ntitle: A\ndate: 2024-01-01\n---\nUses {{< brand >}}.\n\n"
+                         '{{% note kind="tip" %}}\nA *tip*.\n{{% /note %}}\n',
+    "content/docs/b.md": '---\ntitle: B\ndate: 2024-01-02\n---\nIncludes:\n\n{{< include "/snippets/s.md" >}}\n',
+    "content/docs/c.md": "---\ntitle: C\ndate: 2024-01-03\n---\nNo calls; [to A]({{< relref \"a.md\" >}}).\n",
+    "content/docs/d.md": "---\ntitle: D\ndate: 2024-01-04\n---\nPlain.\n",
+    "content/snippets/s.md": "---\nheadless: true\n---\nSnippet with {{< brand >}}.\n",
+}
+
+
+FEEDS = ["atom.xml", "docs/atom.xml", "docs/index.xml", "index.xml"]     # they hold each page's summary
+
+
+def ssg(site: Path, *args: str, code: int = 0) -> subprocess.CompletedProcess:
+    run = subprocess.run([sys.executable, "-m", "ssg", "build", "-s", str(site), *args],
+                         capture_output=True, text=True, timeout=120)
+    assert run.returncode == code, run.stderr + run.stdout
+    return run
+
+
+def page(site: Path, rel: str) -> str:
+    return (site / "public" / rel).read_text()
+
+
+def test_a_site_with_shortcodes_builds_them(make_site):
+    site = make_site(SITE)
+    run = ssg(site)
+    assert "warning" not in run.stderr
+    assert page(site, "docs/a/index.html") == ('<h1>A</h1><p>Uses <b>Acme</b>.</p>\n'
+                                               '<aside class="tip"><p>A <em>tip</em>.</p>\n</aside>\n')
+    assert "<p>Snippet with <b>Acme</b>.</p>" in page(site, "docs/b/index.html")
+    assert '<a href="/docs/a/">to A</a>' in page(site, "docs/c/index.html")
+    assert not (site / "public/snippets/s").exists()
+
+
+def test_unknown_and_malformed_calls_are_warnings_at_their_line_and_errors_with_strict(make_site):
+    site = make_site({**SITE, "content/docs/d.md": "---\ntitle: D\n---\nPlain.\n\n{{< nosuch x >}}\n\n"
+                                                   "{{< note >}}never closed\n"})
+    run = ssg(site)
+    warnings = [line for line in run.stderr.splitlines() if line.startswith("warning:")]
+    assert len(warnings) == 2, run.stderr
+    assert "content/docs/d.md:6: unknown shortcode 'nosuch'" in warnings[0]
+    assert "content/docs/d.md:8: shortcode 'note' is never closed" in warnings[1]
+    assert "{{&lt; nosuch x &gt;}}" in page(site, "docs/d/index.html")       # shown as written
+    strict = ssg(site, "--strict", code=1)
+    assert "content/docs/d.md:6" in strict.stderr and "content/docs/d.md:8" in strict.stderr
+
+
+def test_a_ref_to_no_page_is_an_error_and_the_last_good_page_stays(make_site):
+    site = make_site(SITE)
+    ssg(site)
+    good = page(site, "docs/c/index.html")
+    c = site / "content/docs/c.md"
+    c.write_text(c.read_text().replace('"a.md"', '"gone.md"'))
+    run = ssg(site, code=1)
+    assert "content/docs/c.md:5" in run.stderr and "'gone.md'" in run.stderr
+    assert page(site, "docs/c/index.html") == good
+
+
+def test_a_template_edit_writes_exactly_the_pages_whose_bytes_change(make_site, tmp_path):
+    site = make_site(SITE)
+    assert build(site).ok
+    brand = site / "templates/shortcodes/brand.html"
+    brand.write_text("<b>{{ site.params.brand }}</b>")             # same bytes: nothing at all
+    result = build(site)
+    assert (result.written, result.rendered) == ([], 0)
+    brand.write_text("<i>{{ site.params.brand }}</i>")
+    result = build(site)
+    # a.md calls it, b.md through its include (and the snippet itself); the docs list shows a's summary,
+    # the feeds the pages' content
+    assert sorted(result.written) == sorted([*FEEDS, "docs/a/index.html", "docs/b/index.html", "docs/index.html"])
+    assert result.rendered == 3 and result.parsed == 3
+    assert_like_a_clean_build(site, tmp_path)
+    note = site / "templates/shortcodes/note.html"
+    note.write_text(note.read_text().replace("aside", "section"))
+    result = build(site)
+    assert result.written == ["docs/a/index.html"] and result.rendered == 1     # not in its summary
+    assert_like_a_clean_build(site, tmp_path)
+    assert_state_is_exact(site)
+
+
+def test_a_new_template_for_an_unknown_call_renders_it(make_site, tmp_path):
+    site = make_site({**SITE, "content/docs/d.md": "---\ntitle: D\n---\n{{< later >}}\n"})
+    first = build(site)
+    assert any("unknown shortcode 'later'" in w for w in first.warnings)
+    (site / "templates/shortcodes/later.html").write_text("now known")
+    result = build(site)
+    assert result.warnings == [] and result.written == ["docs/d/index.html"]
+    assert page(site, "docs/d/index.html") == "<h1>D</h1>now known\n"
+    assert_like_a_clean_build(site, tmp_path)
+
+
+def test_an_included_file_edit_rebuilds_its_includers(make_site, tmp_path):
+    site = make_site(SITE)
+    assert build(site).ok
+    (site / "content/snippets/s.md").write_text("---\nheadless: true\n---\nNew snippet text.\n")
+    result = build(site)
+    assert result.written == ["docs/b/index.html"]
+    assert "New snippet text." in page(site, "docs/b/index.html")
+    assert_like_a_clean_build(site, tmp_path)
+    assert_state_is_exact(site)
+
+
+def test_an_edit_of_arguments_stays_on_the_cheap_path(make_site, tmp_path):
+    site = make_site({name: text for name, text in SITE.items() if "snippets/" not in name and "b.md" not in name})
+    assert build(site).ok
+    a = site / "content/docs/a.md"
+    a.write_text(a.read_text().replace('kind="tip"', 'kind="warning"'))
+    result = build(site)
+    assert result.narrow and "load" not in result.timings and result.parsed == 1, result.timings
+    assert result.written == ["docs/a/index.html"]
+    assert '<aside class="warning">' in page(site, "docs/a/index.html")
+    assert_like_a_clean_build(site, tmp_path)
+    assert_state_is_exact(site)
+    assert json.loads(ssg(site, "--json").stdout)["files_written"] == 0
+
+
+def test_ssg_serve_rebuilds_shortcode_edits_as_a_clean_build_would(make_site, tmp_path):
+    site = make_site(SITE)
+    serving = Serving(site)
+    result = serving.edit("content/docs/a.md", SITE["content/docs/a.md"].replace('kind="tip"', 'kind="x"'))
+    assert result.ok and result.warm and result.written == ["docs/a/index.html"]
+    result = serving.edit("content/snippets/s.md", "---\nheadless: true\n---\nServed snippet, {{< brand >}}.\n")
+    assert result.ok and result.written == ["docs/b/index.html"]
+    result = serving.edit("templates/shortcodes/brand.html", "<u>{{ site.params.brand }}</u>")
+    assert result.ok and sorted(result.written) == sorted([*FEEDS, "docs/a/index.html", "docs/b/index.html",
+                                                           "docs/index.html"])
+    result = serving.edit("content/docs/d.md", "---\ntitle: D\ndate: 2024-01-04\n---\nNow {{< brand >}}.\n")
+    assert result.ok and "docs/d/index.html" in result.written
+    assert "<u>Acme</u>" in page(site, "docs/d/index.html")
+    assert_like_a_clean_build(site, tmp_path)
+    assert_state_is_exact(site)
