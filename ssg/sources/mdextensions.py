@@ -9,6 +9,7 @@ is switched by a ``[markdown]`` option (ssg/sources/markdown.py)."""
 from __future__ import annotations
 
 import html
+import itertools
 import re
 
 # --- math: taken out of the text before cmark (whose escapes and emphasis would change it), put back after ----
@@ -140,7 +141,6 @@ def heading_attributes(inner: str) -> tuple[str, str | None, tuple[str, ...]]:
 # --- MkDocs admonitions: their lines become markers before cmark, the markers their HTML after ---------------
 
 _ADMONITION = re.compile(r'(!!!|\?\?\?\+?)[ \t]+([A-Za-z][\w-]*)(?:[ \t]+"([^"\n]*)")?[ \t]*')
-_FENCE_LINE = re.compile(r" {0,3}(`{3,}|~{3,})")
 _MARK = re.compile(r"<p>\ue002(\d+)\ue003</p>")
 
 
@@ -155,15 +155,14 @@ def hide_admonitions(text: str) -> tuple[str, list[str]]:
 
 
 def _admonitions(text: str, marks: list[str]) -> str:
-    lines, out, fence, at = text.split("\n"), [], None, 0
+    lines, out, at = text.split("\n"), [], 0
+    starts = list(itertools.accumulate((len(line) + 1 for line in lines), initial=0))   # each line's offset
+    blocks, block = fenced_blocks(text), 0
     while at < len(lines):
         line = lines[at]
-        opening = _FENCE_LINE.match(line)
-        if fence is not None or opening:
-            if fence is None:
-                fence = opening.group(1)
-            elif re.fullmatch(rf" {{0,3}}{re.escape(fence[0])}{{{len(fence)},}}[ \t]*", line):
-                fence = None
+        while block < len(blocks) and blocks[block][1] <= starts[at]:
+            block += 1
+        if block < len(blocks) and blocks[block][0] <= starts[at]:     # inside a fenced code block
             out.append(line)
             at += 1
             continue

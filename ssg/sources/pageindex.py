@@ -1,4 +1,5 @@
-"""The page index: each published regular page of the last build as the site
+"""The page index: each published regular page of the last build (in the
+lists or not: ``site.pages`` and ``site.unlisted``) as the site
 held it (placed, passed through ``ssg_page_parsed``, links resolved), without
 its long text (``content``, ``body``, ``toc``). The state keeps one row per
 page (ssg/graph/state.py), written when the page's own output is rendered;

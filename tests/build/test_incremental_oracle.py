@@ -1,6 +1,8 @@
 """The oracle: after any sequence of edits, an incremental build's output tree is
 byte-identical to a clean build of the same sources in a fresh folder, and the
-files it wrote are exactly the files whose bytes changed."""
+files it wrote are exactly the files whose bytes changed. Edits: posts, their
+fields and bodies (shortcode calls among them), section indexes, templates,
+shortcode templates, an included snippet, data, settings, static files."""
 
 from __future__ import annotations
 
@@ -49,7 +51,13 @@ days = st.integers(min_value=1, max_value=28)
 tag_lists = st.lists(st.sampled_from(TAGS), unique=True, max_size=2)
 bodies = st.sampled_from(["One.", "Two words.", "## Head\n\nText.", "Link to [a](a.md).", "<!--more-->Tail.",
                           # the same (empty) summary: ssg serve rebuilds these warm
-                          "<!--more-->Other.", "<!--more-->## Head\n\nSee [b](b.md).", "<!--more-->[Gone](zz.md)."])
+                          "<!--more-->Other.", "<!--more-->## Head\n\nSee [b](b.md).", "<!--more-->[Gone](zz.md).",
+                          # shortcodes (issue 21): a call, a pair, an include, an unknown one
+                          "Call {{< sc 1 >}}.", "<!--more-->{{% box %}}*In* {{< sc 2 >}}{{% /box %}}",
+                          '{{< include "/snippets/s.md" >}}', "{{< nosuch >}} x"])
+# templates/shortcodes/NAME.html: its versions, None for none
+SHORTCODES = {"sc": ["<b>sc {{ args[0] }}</b>", "<i>{{ page.title }}</i>", None],
+              "box": ['<div class="box">{{ inner }}</div>', "<section>{{ inner }}</section>", None]}
 
 operations = st.one_of(
     st.tuples(st.just("write"), st.sampled_from(NAMES), titles, days, tag_lists, bodies),
@@ -66,6 +74,9 @@ operations = st.one_of(
     st.tuples(st.just("index"), st.integers(min_value=0, max_value=len(SECTION_INDEXES) - 1)),
     st.tuples(st.just("nested"), st.sampled_from(NAMES[:2]), st.sampled_from(["Deep.", None])),
     st.tuples(st.just("delete"), st.sampled_from(NAMES)),
+    st.tuples(st.just("shortcode"), st.sampled_from(sorted(SHORTCODES)), st.integers(min_value=0, max_value=2)),
+    # (never deleted: an include of no file fails the page, whose last good version then stays, unlike a clean build)
+    st.tuples(st.just("snippet"), st.sampled_from(["Snippet one.", "Snippet {{< sc 3 >}}.", "Two\n\nparagraphs."])),
     st.tuples(st.just("rename"), st.sampled_from(NAMES), st.sampled_from(NAMES)),
     st.tuples(st.just("template"), st.integers(min_value=0, max_value=len(PAGE_TEMPLATES) - 1)),
     st.tuples(st.just("data"), st.sampled_from(["Be kind.", "Ship it.", None])),
@@ -86,6 +97,8 @@ def apply(site: Path, op: tuple) -> set[str]:
         "template": lambda: [site / "templates/page.html"], "data": lambda: [site / "data/site.yaml"],
         "config": lambda: [site / "ssg.toml"], "static": lambda: [site / "static" / op[1]],
         "index": lambda: [posts / "_index.md"], "nested": lambda: [posts / "sub" / f"{op[1]}.md"],
+        "shortcode": lambda: [site / f"templates/shortcodes/{op[1]}.html"],
+        "snippet": lambda: [site / "content/snippets/s.md"],
     }[op[0]]()
     return {str(path) for path in touched}
 
@@ -142,6 +155,10 @@ def _apply(site: Path, op: tuple) -> None:
         else:
             path.parent.mkdir(exist_ok=True)
             path.write_text(post_text(op[1].upper(), 3, ["red"], op[2]))
+    elif kind == "shortcode":
+        write_or_delete(site / f"templates/shortcodes/{op[1]}.html", SHORTCODES[op[1]][op[2]])
+    elif kind == "snippet":
+        write_or_delete(site / "content/snippets/s.md", snippet(op[1]))
     elif kind == "config":
         (site / "ssg.toml").write_text(CONFIG.replace('"Oracle"', f'"{op[1]}"'))
     elif kind == "static":
@@ -151,6 +168,18 @@ def _apply(site: Path, op: tuple) -> None:
         else:
             path.parent.mkdir(parents=True, exist_ok=True)
             path.write_text(op[2])
+
+
+def snippet(text: str) -> str:
+    return f"---\nheadless: true\n---\n{text}\n"
+
+
+def write_or_delete(path: Path, text: str | None) -> None:
+    if text is None:
+        path.unlink(missing_ok=True)
+    else:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(text)
 
 
 def tree(root: Path) -> dict[str, bytes]:
@@ -171,6 +200,7 @@ def check_sequence(ops: list[tuple], *, warm: bool = False) -> tuple[int, int]:
         (site / "ssg.toml").write_text(CONFIG)
         (site / "content/posts/a.md").write_text(post_text("Alpha", 1, ["red"], "First."))
         (site / "content/about.md").write_text("---\ntitle: About\n---\nHi.\n")
+        write_or_delete(site / "content/snippets/s.md", snippet("Snippet one."))
         build(site, warm=kept)
         for step, op in enumerate(ops):
             changed = apply(site, op)

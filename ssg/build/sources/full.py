@@ -131,9 +131,8 @@ class FullLoad:
                 "strays": json.dumps(pruned.strays),
                 "sections": json.dumps(list(site.sections)),
                 "skipped": json.dumps(site.skipped),
-                "published": str(len(site.pages)),     # the page index holds that many rows (a partial site checks)
-                # pages outside the lists, or values cascaded down sections: a partial site does not make those
-                "unlisted": str(len(site.unlisted) + sum(1 for page in site.every_page() if "cascade" in page.params)),
+                # the page index holds that many rows (a partial site checks)
+                "published": str(len(site.pages) + len(site.unlisted)),
                 # files other pages include: an edit of one is a full load (the includers are parsed again)
                 "included": json.dumps(sorted(included_in(site)))}
         self.committed_records = outputs
@@ -174,7 +173,8 @@ def _index_rows(build: Build, prepared: Prepared, rendered: dict[str, OutputReco
                 ) -> tuple[Iterator[tuple[str, bytes]], set[str]]:
     """The page index rows to write: those of the pages whose own output was
     rendered (a page whose fields changed is, its record reading the whole
-    page), and of pages the index lacks, made as the commit writes them (at
+    page), of pages without a file of their own, and of pages the index
+    lacks, made as the commit writes them (at
     100,000 pages, 57 MB never held at once); and those to drop: of pages no
     longer published, or whose output failed (the next partial site finds
     one missing, and declines)."""
@@ -189,7 +189,11 @@ def _index_rows(build: Build, prepared: Prepared, rendered: dict[str, OutputReco
                 failed.add(page.source)
             elif output.path in rendered or page.source not in indexed:    # (an index made before, or damaged)
                 pages.append(page)
-    published = {page.source for page in prepared.site.pages}
+    site = prepared.site
+    # a page without a file of its own (headless, render: never or link) has no render to say it changed:
+    # its row is written by every full load (such pages are few: snippets, glossary entries)
+    pages += [page for page in site.unlisted if page.render != "always"]
+    published = {page.source for page in (*site.pages, *site.unlisted)}
     return ((page.source, index_row(page)) for page in pages), (indexed - published) | failed
 
 

@@ -459,6 +459,8 @@ def _edits(model: Model, paths: frozenset[str]) -> list[Edit]:
             before = model.parsed[job.source]
             if not settle(model.site, model.plugins, page, job, before["bundle_files"]):
                 raise Decline(f"{source} is not published")
+            if not (page.listed == before["listed"] == "always" and page.render == before["render"] == "always"):
+                raise Decline(f"{source} is outside the lists or has no file of its own")
             pages = model.site.pages
             edit.replan = plans_again(source, before, page, model.free, model.site,
                                       pages.index(model.pages[source]) if page.kind == "page" else None)

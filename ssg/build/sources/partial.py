@@ -157,9 +157,6 @@ class PartialSite:
             raise Decline("a file other than a content page changed")
         if state.meta("parser") != self.parser:
             raise Decline("the parser changed")
-        if state.meta("unlisted") != "0":
-            raise Decline("the site has pages outside its lists, or sections that cascade values: a full load "
-                          "places them")
         if not changed.isdisjoint(state.meta_json("included", list)):
             raise Decline("another page includes an edited page: a full load parses it again")
         warnings = state.meta_json("warnings", list)
@@ -202,6 +199,8 @@ class PartialSite:
                 raise Decline(f"{source} is not published, or is a bundle")
             if included_files(new.made_with):
                 raise Decline(f"{source} includes another file: a full load records it")
+            if not (old.listed == new.listed == "always" and old.render == new.render == "always"):
+                raise Decline(f"{source} is outside the lists or has no file of its own: a full load places it")
             at = position.get(source)
             if plans_again(source, vars(old), new, free, site, at):
                 if not self.complete:
@@ -443,10 +442,12 @@ class PartialSite:
         self.index_rows = dict(state.page_index()) if self.complete else {}
         if self.complete and state.meta("published") != str(len(self.index_rows)):
             raise Decline("the page index does not hold every page of the last build")
-        site.replace_pages(sorted(map(indexed_page, self.index_rows.values()), key=sort_key))
+        pages = sorted(map(indexed_page, self.index_rows.values()), key=sort_key)
+        site.replace_pages([page for page in pages if page.listed == "always"])
+        site.unlisted = [page for page in pages if page.listed != "always"]     # as loading splits them
         for name in state.meta_json("sections", list):     # every section of the last build
             site.sections[name] = new_section(site, name)
-        for page in site.pages:
+        for page in pages:
             if page.section and page.section not in site.sections:
                 raise Decline(f"{page.source}: its section is not one of the last build's")
         site.data = load_data(site.root / "data", site)
