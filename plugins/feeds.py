@@ -50,7 +50,7 @@ def _feed_sets(site: Site) -> list[tuple[str, str, str, list[Page]]]:
     sets = [("", site.config.title, site.config.base_path, site.main_pages)]
     if options.get("sections", True):
         for section in site.sections.values():
-            if section.pages:
+            if section.pages and section.shown:
                 sets.append((section.output_path[: -len("/index.html")], f"{section.title} - {site.config.title}",
                              section.url, section.pages))
     for name in options.get("taxonomies", []):

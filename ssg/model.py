@@ -169,6 +169,18 @@ class Section:
             return self.index.link_title
         return self.title
 
+    @property
+    def shown(self) -> bool:
+        """Whether it has a list page and is in lists: not when its _index.md
+        is ``headless`` or has ``build: {render: never}`` or ``{list: never}``
+        (a folder of snippets). Its parent's ``children`` leave such a section out."""
+        from ssg.graph.reads import page_fields
+
+        if self.index is None:
+            return True
+        render, listed = page_fields(self.index, "render", "listed")
+        return render == "always" and listed == "always"
+
     def __repr__(self) -> str:
         return f"<Section {self.name}>"
 

@@ -1,7 +1,10 @@
 """The example site builds cleanly through the CLI, and what a visitor, a feed
 reader or a search engine would check holds: every internal link resolves,
 feeds and the sitemap parse, bundles, highlighting, aliases, pagination, data
-files, the site plugin and drafts behave, and builds are reproducible.
+files, the site plugin and drafts behave, and builds are reproducible. Its
+handbook (content/handbook/) shows the docs features: nested sections with
+breadcrumbs and weights, cascade, a headless snippet, menus, shortcodes, the
+Markdown extensions and front matter written for other generators.
 
 The site is copied to a temporary folder first, so tests never write into
 the repository's example-site/ (and parallel workers do not share state)."""
@@ -12,6 +15,7 @@ import json
 import re
 import shutil
 import xml.etree.ElementTree as ET
+from html import unescape
 from html.parser import HTMLParser
 from pathlib import Path
 from urllib.parse import unquote, urljoin, urlsplit
@@ -32,6 +36,18 @@ GAUGE_POST = "posts/2024/photographing-the-tide-gauge/index.html"
 DOCS_POST = "posts/2024/what-we-learned-writing-api-docs/index.html"
 CRON_POST = "posts/2024/moving-nightly-jobs-off-cron/index.html"
 DRAFT_POST = "posts/2025/offline-first-sync/index.html"
+
+MODELS = "handbook/operations/forecasting/models/"
+HARMONIC = MODELS + "harmonic-constants/index.html"
+SURGE = MODELS + "surge-model/index.html"
+NEW_HARBOUR = MODELS + "checking-a-new-harbour/index.html"
+SUMMER_FREEZE = MODELS + "freezing-the-models-for-summer/index.html"
+EXPIRED = MODELS + "winter-surge-override/index.html"
+PAGING = "handbook/on-call/paging/index.html"
+HANDOVER = "handbook/on-call/handover/index.html"
+DEPLOYS = "handbook/operations/deploys/index.html"
+GLOSSARY = "handbook/glossary/index.html"
+DATA_SOURCES = "handbook/operations/forecasting/data-sources/index.html"
 
 
 # --- helpers -----------------------------------------------------------------
@@ -120,6 +136,36 @@ def internal_target(page_rel: str, value: str) -> tuple[str, str] | None:
 
 def html_files(out: Path) -> list[str]:
     return sorted(p.relative_to(out).as_posix() for p in out.rglob("*.html"))
+
+
+def html_of(out: Path, rel: str) -> str:
+    return (out / rel).read_text(encoding="utf-8")
+
+
+def between(html: str, start: str, end: str) -> str:
+    """The HTML from the first ``start`` to the first ``end`` after it."""
+    assert start in html, start
+    rest = html.split(start, 1)[1]
+    return rest.split(end, 1)[0]
+
+
+def anchors(html: str) -> list[tuple[str, str | None, str]]:
+    """(href, aria-current, text without tags) of each <a> in ``html``, in order."""
+    found = re.findall(r'<a href="([^"]*)"(?: aria-current="([^"]*)")?>(.*?)</a>', html, re.DOTALL)
+    return [(href, current or None, re.sub(r"<[^>]+>", "", text)) for href, current, text in found]
+
+
+def text_of(html: str) -> str:
+    return unescape(re.sub(r"\s+", " ", re.sub(r"<[^>]+>", "", html)).strip())
+
+
+def front_matter(path: Path) -> dict:
+    return yaml.safe_load(path.read_text(encoding="utf-8").split("---\n")[1])
+
+
+def meta(html: str, name: str) -> str | None:
+    found = re.search(rf'<meta name="{name}" content="([^"]*)">', html)
+    return found.group(1) if found else None
 
 
 def build(site: Path, out: Path, *extra: str):
@@ -425,6 +471,232 @@ def test_params_from_the_config_reach_the_theme(pages):
     hrefs = [value for tag, _attr, value in home.urls if tag == "a"]
     assert {"/about/", "/colophon/", "/contact/"} <= set(hrefs)
     assert ("link", "href", "/favicon.svg") in home.urls
+
+
+# --- the handbook: a docs section ------------------------------------------------
+
+def test_handbook_sections_nest_four_folders_deep_with_breadcrumbs_of_link_titles(site, out):
+    folders = ["handbook", "handbook/operations", "handbook/operations/forecasting", MODELS.rstrip("/")]
+    ancestors = []
+    for folder in folders:
+        index = front_matter(site / "content" / folder / "_index.md")
+        assert {"title", "linkTitle", "weight"} <= set(index)
+        html = html_of(out, folder + "/index.html")
+        assert f"<h1>{index['title']}</h1>" in html
+        if ancestors:   # a list's trail leaves itself out; the top-level handbook has none
+            crumbs = anchors(between(html, '<nav class="breadcrumbs" aria-label="Breadcrumb">', "</nav>"))
+            assert [(href, text) for href, _current, text in crumbs] == ancestors, folder
+        else:
+            assert 'class="breadcrumbs"' not in html
+        ancestors.append((f"/{folder}/", index["linkTitle"]))
+    assert [text for _href, text in ancestors] == ["Handbook", "Operations", "Forecasting", "Models"]
+    for rel in (HARMONIC, SURGE, NEW_HARBOUR, SUMMER_FREEZE):  # a page's trail ends at its own section
+        crumbs = anchors(between(html_of(out, rel), '<nav class="breadcrumbs" aria-label="Breadcrumb">', "</nav>"))
+        assert [(href, text) for href, _current, text in crumbs] == ancestors, rel
+    paging = anchors(between(html_of(out, PAGING), '<nav class="breadcrumbs"', "</nav>"))
+    assert [text for _href, _current, text in paging] == ["Handbook", "On call"]
+
+
+def test_handbook_lists_order_pages_and_child_sections_by_weight(out):
+    def entries(rel: str) -> list[str]:
+        return [href for href, _current, _text in anchors("".join(
+            re.findall(r'<h\d class="post-card-title">.*?</h\d>', html_of(out, rel))))]
+
+    def children(rel: str) -> list[tuple[str, str]]:
+        section_list = between(html_of(out, rel), '<ul class="section-list">', "</ul>")
+        return [(href, text) for href, _current, text in anchors(section_list)]
+
+    # weights 10, 20, 30, then the page without one; newest first would be the reverse
+    assert entries(MODELS + "index.html") == ["/" + rel[: -len("index.html")] for rel in
+                                              (HARMONIC, SURGE, NEW_HARBOUR, SUMMER_FREEZE)]
+    # Operations (weight 10) before On call (20), though "On call" comes first by name
+    assert children("handbook/index.html") == [("/handbook/operations/", "Operations"), ("/handbook/on-call/", "On call")]
+    assert children("handbook/operations/index.html") == [("/handbook/operations/forecasting/", "Forecasting")]
+    assert children("handbook/operations/forecasting/index.html") == [("/" + MODELS, "Models")]
+    assert entries("handbook/on-call/index.html") == ["/handbook/on-call/paging/", "/handbook/on-call/handover/"]
+
+
+def test_handbook_pages_are_not_on_the_home_page_or_in_the_site_feed(out):
+    post_list = between(html_of(out, "index.html"), '<ul class="post-list">', "</ul>")
+    listed = [href for href, _current, _text in anchors(post_list)]
+    assert listed and not any(href.startswith("/handbook/") for href in listed)
+    assert "/handbook/" not in (out / "index.xml").read_text(encoding="utf-8")
+
+
+def test_cascade_hands_keywords_down_to_every_handbook_page(out, pages):
+    below = [rel for rel in pages if rel.startswith("handbook/") and rel not in ("handbook/index.html", GLOSSARY)]
+    assert len(below) >= 12 and HARMONIC in below and "handbook/operations/forecasting/index.html" in below
+    for rel in below:
+        assert meta(html_of(out, rel), "keywords") == "tidewater handbook, operations, tides", rel
+    assert meta(html_of(out, GLOSSARY), "keywords") == "glossary, chart datum, tidal constituents"  # its own wins
+    assert meta(html_of(out, CRON_POST), "keywords") is None   # nothing outside the handbook
+
+
+def test_headless_snippet_is_included_by_two_pages_and_has_no_page_of_its_own(out, pages):
+    snippet = "If you are stuck after 30 minutes, escalate. Call Tom for anything on the servers"
+    assert [rel for rel, parser in pages.items() if snippet in parser.visible_text] == [HANDOVER, PAGING]
+    assert "<strong>If you are stuck after 30 minutes, escalate.</strong>" in html_of(out, PAGING)
+    assert not (out / "handbook" / "on-call" / "escalation-contacts").exists()
+    assert "escalation-contacts" not in (out / "sitemap.xml").read_text(encoding="utf-8")
+    assert "Escalation contacts" not in pages["handbook/on-call/index.html"].visible_text
+
+
+def test_main_menu_is_the_navigation_and_marks_where_the_reader_is(out):
+    def nav(rel: str) -> list[tuple[str, str | None, str]]:
+        return anchors(between(html_of(out, rel), '<nav class="site-nav" aria-label="Main">', "</nav>"))
+
+    top = ["/posts/", "/notes/", "/handbook/", "/tags/", "/categories/", "/about/"]  # by weight; About has none
+    child = "/handbook/on-call/paging/"                                               # a child of Handbook
+    assert [href for href, _current, _text in nav("index.html")] == top[:3] + [child] + top[3:]
+    assert [current for _href, current, _text in nav("index.html")] == [None] * 7
+    assert nav(PAGING)[2:4] == [("/handbook/", "true", "Handbook"), (child, "page", "If you are paged")]
+    assert {href: current for href, current, _text in nav(HARMONIC) if current} == {"/handbook/": "true"}
+    assert {href: current for href, current, _text in nav("about/index.html") if current} == {"/about/": "page"}
+
+    def footer(rel: str) -> list[tuple[str, str | None, str]]:
+        return anchors(between(html_of(out, rel), '<nav class="footer-menu"', "</nav>"))
+
+    assert footer(HARMONIC) == [("/colophon/", None, "Colophon"), ("/contact/", None, "Contact")]
+    assert footer("colophon/index.html")[0] == ("/colophon/", "page", "Colophon")
+
+
+def test_figure_shortcode_shows_the_bundle_image_with_a_caption(site, out):
+    figure = between(html_of(out, NEW_HARBOUR), "<figure>", "</figure>")
+    src = "/" + MODELS + "checking-a-new-harbour/residuals.svg"
+    assert re.search(rf'<img src="{src}" alt="Residuals of a year of predictions for Mylor[^"]+" width="640" height="240">',
+                     figure)
+    assert "<figcaption>\n<p>Residuals for <strong>Mylor</strong>, 2023" in figure
+    source = site / "content" / MODELS / "checking-a-new-harbour" / "residuals.svg"
+    assert output_file(out, src).read_bytes() == source.read_bytes()
+
+
+def test_relref_shortcode_gives_the_target_pages_url(out):
+    links = {text: href for href, _current, text in anchors(html_of(out, HARMONIC))}
+    assert links["storm surge model"] == served_url(SURGE)
+    assert links["checking a new harbour"] == served_url(NEW_HARBOUR)      # a bundle, by its folder
+    links = {text: href for href, _current, text in anchors(html_of(out, NEW_HARBOUR))}
+    assert links["harmonic constants"] == served_url(HARMONIC)              # relative to the page's folder
+
+
+def test_highlight_shortcode_numbers_lines_and_marks_the_chosen_ones(out):
+    block = between(html_of(out, DEPLOYS), '<div class="highlight"><table class="highlighttable">', "</table>")
+    numbers = between(block, '<td class="linenos">', "</td>")
+    assert re.findall(r'<span class="normal">(\d+)</span>', numbers) == ["1", "2", "3", "4", "5", "6"]
+    marked = [text_of(line) for line in re.findall(r'<span class="hll">(.*?)\n</span>', block)]
+    assert marked == ["./scripts/migrate.sh --check", "./scripts/migrate.sh"]
+    assert '<span class="nb">set</span>' in block    # highlighted as bash
+
+
+def test_details_shortcode_folds_markdown_under_a_summary(out):
+    details = between(html_of(out, DEPLOYS), "<details>", "</details>")
+    assert details.startswith("\n<summary>Rolling back <strong>without</strong> the pipeline</summary>")
+    assert "<ol>\n<li><code>ls -t /srv/tidewater/releases | head -2</code>" in details
+
+
+def test_site_shortcodes_render_with_arguments_and_with_markdown_inside(out, pages):
+    html = html_of(out, SURGE)
+    assert ('<span class="tide tide-high" title="High water">HW 06:42 · 5.1 m (surge +0.3 m)</span>'
+            in html)
+    assert '<span class="tide tide-low" title="Low water">LW 12:58 · 0.9 m</span>.</p>' in html  # inline
+    notice = between(html, '<aside class="tide-notice tide-low">', "</aside>")
+    assert '<p class="tide-label"><span class="tide tide-low" title="Low water">LW 12:58 · 0.6 m</span></p>' in notice
+    assert "<p>The slip at <strong>Mylor</strong> dries below 0.8 m" in notice
+    assert '<a href="/handbook/glossary/">Words we use</a>' in notice   # a link inside resolves too
+    for rel, parser in pages.items():   # no call is left shown as written
+        assert "{{<" not in parser.visible_text and "{{%" not in parser.visible_text, rel
+
+
+def test_github_alerts_and_a_mkdocs_admonition_render(out):
+    paging, deploys = html_of(out, PAGING), html_of(out, DEPLOYS)
+    for kind, title, html in (("important", "Important", paging), ("warning", "Warning", paging),
+                              ("note", "Note", paging), ("caution", "Caution", deploys)):
+        assert f'<div class="alert alert-{kind}">\n<p class="alert-title">{title}</p>\n<p>' in html, kind
+    assert "[!" not in paging + deploys
+    admonition = between(html_of(out, HARMONIC), '<div class="admonition tip">', "</div>")
+    assert admonition.startswith('\n<p class="admonition-title">Check the phase units</p>\n<p>Published constants')
+    assert "!!!" not in html_of(out, HARMONIC)
+
+
+def test_definition_lists_and_a_custom_heading_id_that_links_reach(out, pages):
+    glossary = html_of(out, GLOSSARY)
+    terms = re.findall(r"<dt>(.*?)</dt>", glossary)
+    assert terms == ["Chart datum", "LAT", "HAT", "Mean sea level", "Constituent", "Spring tide", "Neap tide", "Surge"]
+    assert glossary.count("<dl>") == 2 and glossary.count("<dd>") == 7
+    assert '<h2 id="datums">Chart datum and friends</h2>' in glossary
+    assert ("a", "href", "#datums") in pages[GLOSSARY].urls
+    assert ("a", "href", "/handbook/glossary/#datums") in pages[HARMONIC].urls
+
+
+def test_task_lists_render_as_disabled_checkboxes(out):
+    paging = between(html_of(out, PAGING), '<h2 id="the-first-ten-minutes">', "</ul>")
+    assert paging.count('<li><input type="checkbox" checked="" disabled="" /> ') == 2
+    assert paging.count('<li><input type="checkbox" disabled="" /> ') == 3
+    assert "[ ]" not in html_of(out, PAGING) and "[x]" not in html_of(out, PAGING)
+
+
+def test_math_is_kept_as_written_inline_and_on_display(site, out):
+    html = html_of(out, HARMONIC)
+    source = (site / "content" / MODELS / "harmonic-constants.md").read_text(encoding="utf-8")
+    display = re.search(r"\$\$.*?\$\$", source, re.DOTALL).group(0)
+    assert f'<div class="math display">{display}</div>' in html
+    assert r"\sum_{i=1}^{N}" in display
+    for inline in ("$H_i$", r"$\omega_i$", "$(V_0 + u)_i$"):
+        assert f'<span class="math inline">{inline}</span>' in html
+
+
+def test_mermaid_diagram_is_kept_as_its_source(out):
+    diagram = between(html_of(out, DEPLOYS), '<pre class="mermaid">', "</pre>")
+    assert diagram.startswith("flowchart LR\n    PR[Pull request] --&gt; CI{CI green?}")
+    assert "<span" not in diagram   # not highlighted
+
+
+def test_fenced_code_attributes_give_a_title_line_numbers_and_a_marked_line(out):
+    block = between(html_of(out, DEPLOYS), '<div class="code-block">\n<div class="code-title">smoke/compare.py</div>',
+                    "</pre>")
+    numbers = re.findall(r'<span class="linenos">(\d+)</span>', block)
+    assert numbers == ["1", "2", "3", "4", "5", "6"]
+    marked = [text_of(line) for line in re.findall(r'<span class="hll">(.*?)\n</span>', block)]
+    assert len(marked) == 1 and marked[0].startswith("4 if abs(height - production.heights[at]) > 0.02:")
+
+
+def test_front_matter_names_from_hugo_are_read(out, pages):
+    paging = html_of(out, PAGING)
+    assert meta(paging, "description") == "The first ten minutes after an alert, step by step."      # description
+    assert "22 January 2024 · updated 14 October 2024" in pages[PAGING].visible_text                  # lastmod
+    assert '<time datetime="2024-10-14T00:00:00+00:00">' in paging
+    assert "10 June 2024 · updated 02 November 2024" in pages[DATA_SOURCES].visible_text               # publishDate
+    assert '<time datetime="2024-06-10T00:00:00+00:00">10 June 2024</time>' in html_of(out, DATA_SOURCES)
+    surge = [text for href, _current, text in anchors(html_of(out, "handbook/glossary/index.html"))
+             if href == served_url(SURGE)]
+    assert surge == ["surge model"]
+
+
+def test_jekyll_dated_file_name_gives_the_date_and_a_url_without_it(out, pages):
+    assert '<time datetime="2024-05-01T00:00:00+00:00">01 May 2024</time>' in html_of(out, SUMMER_FREEZE)
+    assert "Freezing the models for the summer" in pages[SUMMER_FREEZE].visible_text
+    assert not list(out.rglob("2024-05-01-*"))
+    listing = html_of(out, MODELS + "index.html")
+    card = between(listing, f'<a href="{served_url(SUMMER_FREEZE)}">', "</article>")
+    assert '<time datetime="2024-05-01T00:00:00+00:00">01 May 2024</time>' in card
+
+
+def test_expired_page_is_not_built_and_is_counted(site, built, tmp_path):
+    out, summary = built
+    assert summary["pages_skipped"] == {"draft": 1, "expired": 1}
+    assert not (out / EXPIRED).exists()
+    assert "winter-surge-override" not in (out / "sitemap.xml").read_text(encoding="utf-8")
+    assert "winter-surge-override" not in html_of(out, MODELS + "index.html")
+
+    with_expired = tmp_path / "expired"
+    assert assert_clean(build(site, with_expired, "--expired"))["pages_skipped"] == {"draft": 1}
+    assert "Temporary: surge override for the Fal estuary" in parse(with_expired / EXPIRED).visible_text
+
+
+def test_handbook_alias_redirects_to_the_moved_page(out, pages):
+    alias = pages["ops/deploying/index.html"]
+    target = BASE_URL + DEPLOYS[: -len("index.html")]
+    assert alias.refresh == f"0; url={target}"
+    assert ("link", "href", target) in alias.urls
 
 
 # --- drafts and reproducibility --------------------------------------------------

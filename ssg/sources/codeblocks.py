@@ -10,7 +10,8 @@ import html
 import re
 from typing import Any
 
-_SETTING = re.compile(r"""([A-Za-z_][\w-]*)\s*=\s*("[^"]*"|'[^']*'|\[[^\]]*\]|[^,\s}\]]+)""")
+# a value: quoted, a list, or bare (Hugo's "hl_lines=2 4-5" holds spaces between line numbers)
+_SETTING = re.compile(r"""([A-Za-z_][\w-]*)\s*=\s*("[^"]*"|'[^']*'|\[[^\]]*\]|[^,\s}\]]+(?:[ \t]+\d[\d-]*(?=[\s,}]|$))*)""")
 _RANGE = re.compile(r"(\d+)(?:-(\d+))?")
 KNOWN = ("hl_lines", "linenos", "linenums", "linenostart", "title")
 

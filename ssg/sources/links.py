@@ -88,12 +88,14 @@ def _rewritten(html: str, resolve: Callable[[str], str | None]) -> Markup:
 def rewrite_links(text: str, resolve: Callable[[str], str | None]) -> str:
     """``text`` with the URL of every link attribute replaced by
     ``resolve(url)``, or kept where that is None. A link attribute is
-    ``href=`` or ``src=`` (ASCII letters in any case) after a whitespace
-    character, then a URL quoted with ``"`` or ``'`` on one line. Found with
-    string searches: a regular expression for the same costs 35 us a page."""
+    ``href=`` or ``src=`` (ASCII letters in any case) inside a tag, after a
+    whitespace character, then a URL quoted with ``"`` or ``'`` on one line.
+    Found with string searches: a regular expression for the same costs 35 us
+    a page."""
     lower = text.lower() if text.isascii() else text.translate(_ASCII_LOWER)   # same length, same positions
     parts: list[str] = []
     done = start = 0
+    in_tag, seen = False, 0   # whether ``seen`` is inside a tag (text up to it read for '<' and '>' once)
     at_href = at_src = -2     # the next of each at or after ``start`` (-1: none left; -2: not searched yet)
     next_double = next_single = next_line = -2    # the next '"', "'" and newline after the opening quote
     while True:
@@ -108,6 +110,10 @@ def rewrite_links(text: str, resolve: Callable[[str], str | None]) -> str:
         at = at_href if at_src < 0 or 0 <= at_href < at_src else at_src
         start = at + 1
         opening = at + (5 if at == at_href else 4)
+        tag_start, tag_end = text.rfind("<", seen, at), text.rfind(">", seen, at)
+        if tag_start != tag_end:      # (both -1: neither since ``seen``)
+            in_tag = tag_start > tag_end
+        seen = at
         if at == 0 or not text[at - 1].isspace() or opening >= len(text) or text[opening] not in "\"'":
             continue
         # The closing quote and the line's end, also searched for only once passed
@@ -124,11 +130,13 @@ def rewrite_links(text: str, resolve: Callable[[str], str | None]) -> str:
             next_line = text.find("\n", opening + 1)
         if closing < 0 or 0 <= next_line < closing:     # a URL is on one line
             continue
+        start = closing + 1
+        if not in_tag:
+            continue     # text, not an attribute: 'src="x"' shown in a highlighted code block
         new = resolve(text[opening + 1:closing])
         if new is not None:
             parts += (text[done:opening + 1], new)
             done = closing
-        start = closing + 1
     if not parts:
         return text
     parts.append(text[done:])

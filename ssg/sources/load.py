@@ -263,7 +263,8 @@ def place(site: Site, page: Page, job: ParseJob) -> bool:
         site.skipped[reason] = site.skipped.get(reason, 0) + 1
         return False
     for note in page.notes:      # what parsing it found: unknown shortcodes, malformed calls
-        site.warn(note)
+        if note not in site.warnings:     # (a snippet's, once: it and each page including it hold it)
+            site.warn(note)
     section = job.section
     if page.kind == "page":
         if page.url:

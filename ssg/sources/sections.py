@@ -94,10 +94,17 @@ def build_sections(site: Site, names: Iterable[str]) -> None:
     for section in site.sections.values():
         parent = section.parent = site.sections.get(section.name.rpartition("/")[0])
         if parent is not None:
-            parent.children.append(section)
+            if section.shown:
+                parent.children.append(section)
     for section in site.sections.values():
-        section.children.sort(key=lambda child: (child.index.weight if child.index is not None else 0, child.name))
+        section.children.sort(key=_child_order)
     fill_sections(site, check=True)
+
+
+def _child_order(section: Section) -> tuple:
+    """Sections in their parent's order, as pages: by weight (none, 0, last), then name."""
+    weight = section.index.weight if section.index is not None else 0
+    return (weight == 0, weight, section.name)
 
 
 def fill_sections(site: Site, *, check: bool = False) -> None:

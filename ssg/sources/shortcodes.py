@@ -274,15 +274,18 @@ def _output(text: str, tag: _Tag, expansion: Expansion) -> str:
     inner = None
     if tag.partner is not None:
         inner = _inner(text[tag.end:tag.partner.start], tag, expansion)
-    elif expansion.library.reads_inner(tag.name):
+    elif not tag.alone and expansion.library.reads_inner(tag.name):
         expansion.note(tag.line, f"shortcode '{tag.name}' is never closed",
                        f"end it with {{{{< /{tag.name} >}}}}, or write {{{{< {tag.name} />}}}} when it has no "
-                       "inner text")
+                       "inner text; it is shown as written")
+        return expansion.token(str(escape(written)))
     try:
         with calling(expansion, tag.line):
-            output = template.render(args=args, kwargs=kwargs, inner=inner, name=tag.name,
-                                     markdown=tag.markdown, page=expansion.page, site=expansion.library.site,
-                                     position=f"{expansion.source}:{tag.line}")
+            # a call without a closing tag has no ``inner`` at all (undefined: it prints nothing)
+            output = template.render(args=args, kwargs=kwargs, name=tag.name, markdown=tag.markdown,
+                                     page=expansion.page, site=expansion.library.site,
+                                     position=f"{expansion.source}:{tag.line}",
+                                     **({} if inner is None else {"inner": inner}))
     except ShortcodeProblem as problem:
         expansion.note(tag.line, f"shortcode '{tag.name}': {problem}", "the call is shown as written")
         return expansion.token(str(escape(written)))

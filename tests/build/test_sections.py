@@ -44,10 +44,15 @@ def shown(site: Path, rel: str) -> str:
 
 
 def test_every_folder_is_a_section_with_its_list_page_parent_and_children(make_site):
-    site = make_site({**DOCS, "templates/list.html": TREE, "templates/page.html": TREE})
+    site = make_site({**DOCS, "templates/list.html": TREE, "templates/page.html": TREE,
+                      # no weight: after the weighted ones, as pages; no list page: not a child
+                      "content/docs/faq/_index.md": page("FAQ"), "content/docs/faq/why.md": page("Why"),
+                      "content/docs/snippets/_index.md": page("Snippets", extra="build: {render: never, list: never}"),
+                      })
     assert build(site).ok
     assert shown(site, "docs/index.html") == \
-        "docs|parent=|ancestors=|children=docs/reference,docs/guides|pages=start"
+        "docs|parent=|ancestors=|children=docs/reference,docs/guides,docs/faq|pages=start"
+    assert not (site / "public/docs/snippets").exists()
     assert shown(site, "docs/guides/index.html") == \
         "docs/guides|parent=docs|ancestors=docs|children=docs/guides/advanced|pages=install,configure"
     assert shown(site, "docs/guides/advanced/tuning/index.html") == ("docs/guides/advanced/tuning|"

@@ -70,6 +70,14 @@ def test_unknown_and_malformed_calls_are_warnings_at_their_line_and_errors_with_
     assert "content/docs/d.md:6" in strict.stderr and "content/docs/d.md:8" in strict.stderr
 
 
+def test_a_warning_in_an_included_file_is_given_once(make_site):
+    site = make_site({**SITE, "content/snippets/s.md": "---\nheadless: true\n---\nSnippet {{< nosuch >}}.\n",
+                      "content/docs/d.md": '---\ntitle: D\n---\n{{< include "/snippets/s.md" >}}\n'})
+    run = ssg(site)
+    warnings = [line for line in run.stderr.splitlines() if line.startswith("warning:")]
+    assert warnings == [warnings[0]] and "content/snippets/s.md:4: unknown shortcode 'nosuch'" in warnings[0], warnings
+
+
 def test_a_ref_to_no_page_is_an_error_and_the_last_good_page_stays(make_site):
     site = make_site(SITE)
     ssg(site)

@@ -101,6 +101,18 @@ def test_a_malformed_call_is_noted_at_its_line_and_the_rest_renders(site, text, 
     assert "<strong>renders</strong>" in str(rendered.html)
 
 
+def test_a_self_closed_call_has_no_inner_and_an_unclosed_pair_is_shown_as_written(site):
+    rendered = render(site, "A {{< wrap />}} and {{< wrap >}}open.\n")
+    assert "A <b></b> and {{&lt; wrap &gt;}}open." in str(rendered.html)
+    assert len(rendered.notes) == 1 and "content/docs/page.md:4: shortcode 'wrap' is never closed" in rendered.notes[0]
+
+
+def test_hugos_highlight_options_give_every_line(site):
+    html = str(render(site, '{{< highlight go "linenos=table,hl_lines=2 4-5,linenostart=10" >}}\n'
+                            "a\nb\nc\nd\ne\n{{< /highlight >}}\n").html)
+    assert html.count('<span class="hll">') == 3 and '<span class="normal">14</span>' in html
+
+
 def test_a_failing_template_or_a_missing_page_is_an_error_at_the_call(site):
     with pytest.raises(ContentError) as failed:
         render(site, "x\n\n{{< broken >}}\n")
