@@ -76,7 +76,7 @@ def test_markdown_link_to_a_file_outside_content_reads_nothing(make_site, cli, s
                                                  f"[t]({secret})\n"})
     result = build(cli, site)
     assert result.exit_code == 0, result.output
-    assert "warning: content/evil.md: link to '../../outside/secret.md' matches no page" in result.stderr
+    assert "warning: content/evil.md:4: link to '../../outside/secret.md' matches no page" in result.stderr
     assert published(site) == []
 
 

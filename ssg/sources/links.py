@@ -166,7 +166,8 @@ def _resolver(site: Site, page: Page, targets: list[str]) -> Callable[[str], str
             if target is None:
                 if url not in reported:
                     reported.add(url)
-                    site.warn(f"{page.source}: link to '{url}' matches no page ({target_source} does not exist, "
+                    site.warn(f"{page.source}{_line_of(page, url)}: link to '{url}' matches no page "
+                              f"({target_source} does not exist, "
                               "is a draft or future page, or is headless)")
                 return None
             new = target.url
@@ -177,6 +178,18 @@ def _resolver(site: Site, page: Page, targets: list[str]) -> Callable[[str], str
         return f"{new}{qsep}{query}{sep}{fragment}"
 
     return resolve
+
+
+def _line_of(page: Page, url: str) -> str:
+    """':LINE' of the first place the page's file writes ``url`` as a link
+    (Markdown's '](url' or an attribute's '"url"'), or '' when it does not
+    (a link made by a shortcode)."""
+    body = page.body
+    for written in (f"]({url}", f"]: {url}", f'"{url}"', f"'{url}'", f"<{url}>"):
+        at = body.find(written)
+        if at >= 0:
+            return f":{page.line_offset + body.count(chr(10), 0, at)}"
+    return ""
 
 
 def _join(base: str, relative: str) -> str:

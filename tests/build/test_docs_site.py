@@ -32,7 +32,7 @@ FIXTURE = Path(__file__).resolve().parent.parent / "fixtures" / "docs-site"
 
 # In build order (pages are placed section by section, shallower first; the link pass comes last).
 # Lines counted in the fixture's files: troubleshooting.md and s3.md have 7 lines of front matter, the
-# calls are on line 14; the link is on line 81 of markdown.md, but link warnings name no line.
+# calls are on line 14; the link is on line 81 of markdown.md.
 EXPECTED_WARNINGS = [
     "warning: content/docs/guides/troubleshooting.md:14: shortcode 'callout': positional arguments come before "
     'named ones (arguments are "quoted text", numbers, true or false, each alone or as name=value; the call is '
@@ -40,7 +40,7 @@ EXPECTED_WARNINGS = [
     "warning: content/docs/guides/deploy/providers/s3.md:14: unknown shortcode 'youtube' (add "
     "templates/shortcodes/youtube.html, or write {{</* youtube */>}} to show the call as text; it is shown as "
     "written)",
-    "warning: content/docs/reference/markdown.md: link to 'nowhere.md' matches no page "
+    "warning: content/docs/reference/markdown.md:81: link to 'nowhere.md' matches no page "
     "(content/docs/reference/nowhere.md does not exist, is a draft or future page, or is headless)",
 ]
 FILES = [

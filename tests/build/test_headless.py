@@ -64,7 +64,7 @@ def test_headless_and_build_options_keep_pages_out_of_files_and_lists(make_site)
     sitemap = (site / "public/sitemap.xml").read_text()
     assert "snippets/note" not in sitemap and "glossary/term" not in sitemap
     # a link to a page with no file of its own is a warning; one rendered elsewhere ("link") keeps its URL
-    assert "content/docs/install.md: link to 'snippets/note.md' matches no page" in run.stderr
+    assert "content/docs/install.md:6: link to 'snippets/note.md' matches no page" in run.stderr
     assert "glossary/linked.md" not in run.stderr
     assert 'href="/glossary/linked/"' in (site / "public/about/index.html").read_text()
 

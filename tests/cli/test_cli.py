@@ -253,8 +253,8 @@ def test_strict_turns_warnings_into_a_failed_build(make_site, cli):
     site = make_site({"content/posts/a.md": "---\ntitle: A\ndate: 2024-01-01\n---\nSee [b](b.md).\n"})
     relaxed = cli("build", "-s", str(site))
     assert relaxed.exit_code == 0
-    assert "warning: content/posts/a.md: link to 'b.md' matches no page" in relaxed.stderr
+    assert "warning: content/posts/a.md:5: link to 'b.md' matches no page" in relaxed.stderr
     strict = cli("build", "-s", str(site), "--strict")
     assert strict.exit_code == 1
-    assert "error: content/posts/a.md: link to 'b.md' matches no page" in strict.stderr
+    assert "error: content/posts/a.md:5: link to 'b.md' matches no page" in strict.stderr
     assert "fatal with --strict" in strict.stderr

@@ -28,7 +28,7 @@ def test_link_to_a_missing_markdown_file_is_a_warning_naming_both_files(make_sit
     site = make_site({"content/posts/a.md": "---\ntitle: A\n---\nSee [gone](gone.md).\n"})
     result = cli("build", "-s", str(site))
     assert result.exit_code == 0
-    assert "content/posts/a.md: link to 'gone.md' matches no page (content/posts/gone.md" in result.stderr
+    assert "content/posts/a.md:4: link to 'gone.md' matches no page (content/posts/gone.md" in result.stderr
 
 
 def test_site_paths_get_the_base_path_once(make_site, cli):
