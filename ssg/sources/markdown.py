@@ -73,9 +73,9 @@ def cmark_options(options: Mapping) -> int:
     return flags
 
 
-def _to_html(text: str, flags: int, options: Mapping, outputs: list[str] | None = None) -> str:
+def _to_html(text: str, flags: int, options: Mapping, expansion: shortcodes.Expansion | None = None) -> str:
     """cmark-gfm's HTML, with the extensions the options switch on
-    (ssg/sources/mdextensions.py) and the shortcode ``outputs`` of the calls
+    (ssg/sources/mdextensions.py) and the outputs of the shortcode calls (``expansion``)
     ``text`` holds as tokens (``shortcodes.hide``)."""
     # GFM's tagfilter turns <script>, <style>, <iframe>... into visible "&lt;script>"
     # text even when raw HTML is allowed; trusted authors need those (embeds), and
@@ -87,7 +87,7 @@ def _to_html(text: str, flags: int, options: Mapping, outputs: list[str] | None 
         html_text = alerts(html_text)
     if options.get("definition_lists", True):
         html_text = definition_lists(html_text)
-    return shortcodes.show(show_math(show_admonitions(html_text, boxes), math), outputs or [])
+    return shortcodes.show(show_math(show_admonitions(html_text, boxes), math), expansion)
 
 
 def render_markdown(text: str, options: Mapping, *, source: str = "", first_line: int = 1,
@@ -101,13 +101,12 @@ def render_markdown(text: str, options: Mapping, *, source: str = "", first_line
     expansion = None
     if library is not None and "{{" in text:
         def fragment(inner: str, nested: shortcodes.Expansion, line: int) -> str:
-            return _to_html(shortcodes.hide(inner, nested, line, fenced_blocks(inner)), flags, options,
-                            nested.outputs)
+            return _to_html(shortcodes.hide(inner, nested, line, fenced_blocks(inner)), flags, options, nested)
 
-        expansion = shortcodes.Expansion(library, source, page or {}, fragment, trusted=options.get("unsafe_html", True))
+        expansion = shortcodes.Expansion(library, source, page or {}, fragment,
+                                         trusted=options.get("unsafe_html", True), prefix=shortcodes.token_prefix(text))
         text = shortcodes.hide(text, expansion, first_line, fenced_blocks(text))
-    outputs = expansion.outputs if expansion is not None else None
-    html_text = _to_html(text, flags, options, outputs)
+    html_text = _to_html(text, flags, options, expansion)
     html_text, toc = _add_heading_ids(html_text, tuple(options.get("toc_levels", (2, 3))),
                                       options.get("heading_attributes", True))
     mermaid = options.get("mermaid", True)
@@ -117,7 +116,7 @@ def render_markdown(text: str, options: Mapping, *, source: str = "", first_line
                            lambda m: _mermaid(m) if mermaid and m.group(1) == "mermaid" else code(m, problems))
     notes = [*(expansion.notes if expansion else ()),
              *(f"{source}: a code block's attributes: {problem} (they are left out)" for problem in problems)]
-    return Rendered(Markup(html_text), toc, Markup(_summary(text, html_text, flags, options, outputs)),
+    return Rendered(Markup(html_text), toc, Markup(_summary(text, html_text, flags, options, expansion)),
                     tuple(sorted(expansion.made_with.items())) if expansion else (), tuple(notes))
 
 
@@ -139,7 +138,8 @@ def rendered_as(text: str, options: Mapping, html_text: str, toc: tuple[TocEntry
     return Rendered(Markup(html_text), toc, Markup(_summary(text, html_text, cmark_options(options), options)))
 
 
-def _summary(text: str, html_text: str, flags: int, options: Mapping, outputs: list[str] | None = None) -> str:
+def _summary(text: str, html_text: str, flags: int, options: Mapping,
+             expansion: shortcodes.Expansion | None = None) -> str:
     """The HTML before ``<!--more-->``, else the first paragraph's inner HTML.
     Footnote references are dropped: on a list page or in a feed they would
     point to nothing (and repeat ids)."""
@@ -148,7 +148,7 @@ def _summary(text: str, html_text: str, flags: int, options: Mapping, outputs: l
         # The definitions usually sit after the marker; without them a reference
         # would show as a literal "[^1]".
         definitions = "\n\n".join(_FOOTNOTE_DEF.findall(text))
-        summary = _drop(_to_html(f"{before}\n\n{definitions}", flags, options, outputs), _FOOTNOTES,
+        summary = _drop(_to_html(f"{before}\n\n{definitions}", flags, options, expansion), _FOOTNOTES,
                         "</section>").strip()
         # One paragraph is returned as its inner HTML, like the first-paragraph
         # summary, so templates can wrap either in their own <p>.

@@ -45,7 +45,6 @@ _ARGUMENT = re.compile(r'\s*(?:([A-Za-z_][\w-]*)\s*=\s*)?(?:"((?:[^"\\]|\\.)*)"|
 _NUMBER = re.compile(r"-?\d+(\.\d+)?")
 _ESCAPED = re.compile(r"\s*/\*")
 _NAME = re.compile(r"[\w-][\w.-]*(/[\w-][\w.-]*)*")     # a template under shortcodes/: no '..', no absolute path
-_TOKEN = re.compile(r"<p>SSGSHORTCODE(\d+)X</p>|SSGSHORTCODE(\d+)X")
 
 
 @dataclass
@@ -56,19 +55,20 @@ class Expansion:
     library: ShortcodeLibrary
     source: str
     page: Mapping[str, Any]
-    markdown: Callable[[str, Expansion], str]      # markdown (with its calls) to HTML
+    markdown: Callable[[str, Expansion, int], str]   # markdown (with its calls) from a line of a file, to HTML
     outputs: list[str] = field(default_factory=list)
     made_with: dict[str, str] = field(default_factory=dict)
     notes: list[str] = field(default_factory=list)
     including: tuple[str, ...] = ()
     depth: int = 0
     trusted: bool = True      # [markdown] unsafe_html: a {{< >}} pair's inner text is passed as HTML
+    prefix: str = "SSGSHORTCODE"   # of its tokens: text the page does not hold (``token_prefix``)
 
     def within(self, source: str | None = None, including: tuple[str, ...] | None = None) -> Expansion:
         """The expansion of a call's inner text, or (``source``) of a file it includes."""
         return Expansion(self.library, source or self.source, self.page, self.markdown, self.outputs,
                          self.made_with, self.notes, self.including if including is None else including,
-                         self.depth + 1, self.trusted)
+                         self.depth + 1, self.trusted, self.prefix)
 
     def uses(self, entry: str) -> None:
         self.made_with[entry] = self.library.digest(entry)
@@ -78,7 +78,16 @@ class Expansion:
 
     def token(self, output: str) -> str:
         self.outputs.append(output)
-        return f"SSGSHORTCODE{len(self.outputs) - 1}X"
+        return f"{self.prefix}{len(self.outputs) - 1}X"
+
+
+def token_prefix(text: str) -> str:
+    """What a page's call tokens start with: letters only (nothing cmark
+    changes), and none the page's text holds."""
+    prefix = "SSGSHORTCODE"
+    while prefix in text:
+        prefix += "Z"
+    return prefix
 
 
 class ShortcodeProblem(Exception):
@@ -135,18 +144,47 @@ def hide(text: str, expansion: Expansion, first_line: int, fenced: list[tuple[in
     return "".join(parts)
 
 
-def show(html_text: str, outputs: list[str]) -> str:
+def show(html_text: str, expansion: Expansion | None) -> str:
     """The HTML made of ``hide``'s text with each call's output in its token's
     place (a paragraph holding only a token: the output alone)."""
-    if not outputs:
+    if expansion is None or not expansion.outputs:
         return html_text
-    return _TOKEN.sub(lambda match: outputs[int(match.group(1) or match.group(2))], html_text)
+    outputs, prefix = expansion.outputs, expansion.prefix
+
+    def output(match: re.Match) -> str:
+        number = int(match.group(1) or match.group(2))
+        return outputs[number] if number < len(outputs) else match.group(0)    # (an included file's text)
+
+    return re.sub(rf"<p>{prefix}(\d+)X</p>|{prefix}(\d+)X", output, html_text)
+
+
+class _Endings:
+    """Where the next call ending ('>}}', '%}}', and an escaped call's '*/ >}}')
+    is at or after a position: each searched for again only once passed, so a
+    page of calls that never end is read once, not once a call."""
+
+    def __init__(self, text: str):
+        self.text = text
+        self.found: dict[str, tuple[int, int]] = {}     # ending -> (searched from, found at or -1)
+
+    def next(self, ending: str, start: int) -> int:
+        known = self.found.get(ending)
+        if known is not None and (known[1] < 0 or known[1] >= start) and known[0] <= start:
+            return known[1]
+        at = self.text.find(ending, start) if ending in (">}}", "%}}") else self._escaped(ending, start)
+        self.found[ending] = (start, at)
+        return at
+
+    def _escaped(self, ending: str, start: int) -> int:
+        match = re.compile(r"\*/\s*" + re.escape(ending[-3:])).search(self.text, start)
+        return -1 if match is None else match.start()
 
 
 def _tags(text: str, first_line: int, fenced: list[tuple[int, int]], expansion: Expansion) -> list[_Tag]:
     """The calls ``text`` holds, in order; in code (``fenced`` blocks and
     inline code spans) only the escaped ones, which show a call as text."""
     tags: list[_Tag] = []
+    endings, unclosed_noted = _Endings(text), set()
     position, block, lines_done, line = 0, 0, 0, first_line
     code_end, unclosed = -1, set()    # where the inline code span being read ends; backtick runs never closed
     while (match := _OPENING.search(text, position)) is not None:
@@ -166,54 +204,61 @@ def _tags(text: str, first_line: int, fenced: list[tuple[int, int]], expansion: 
             continue
         line += text.count("\n", lines_done, start)
         lines_done = start
-        tag = _escaped(text, match, line) if in_code else _tag(text, match, line, expansion)
+        tag = _escaped(text, match, line, endings)
+        if tag is None and not in_code:
+            tag = _tag(text, match, line, endings)
+            if tag is None and match.group(1) not in unclosed_noted:     # one note: the rest are the same
+                unclosed_noted.add(match.group(1))
+                ending = ">}}" if match.group(1) == "<" else "%}}"
+                expansion.note(line, f"the shortcode call '{text[start:start + 40].splitlines()[0]}' is never "
+                               "closed", f"end it with '{ending}'; it is shown as written")
         if tag is not None:
             tags.append(tag)
             position = tag.end
     return tags
 
 
-def _escaped(text: str, match: re.Match, line: int) -> _Tag | None:
+def _escaped(text: str, match: re.Match, line: int, endings: _Endings) -> _Tag | None:
     """The escaped call (``{{</* name */>}}``) opening at ``match``, if it is one."""
     delimiter = match.group(1)
     escaped = _ESCAPED.match(text, match.end())
     if escaped is None:
         return None
     ending = ">}}" if delimiter == "<" else "%}}"
-    end = re.compile(r"\*/\s*" + re.escape(ending)).search(text, escaped.end(), escaped.end() + MAX_TAG)
-    if end is None:
+    at = endings.next(f"*/{ending}", escaped.end())
+    if at < 0 or at - escaped.end() > MAX_TAG:
         return None
+    end = re.compile(r"\*/\s*" + re.escape(ending)).match(text, at)
     return _Tag(match.start(), end.end(), line, "", delimiter == "%",
-                literal=f"{{{{{delimiter}{text[escaped.end():end.start()]}{ending}")
+                literal=f"{{{{{delimiter}{text[escaped.end():at]}{ending}")
 
 
-def _tag(text: str, match: re.Match, line: int, expansion: Expansion) -> _Tag | None:
+def _tag(text: str, match: re.Match, line: int, endings: _Endings) -> _Tag | None:
     """The call opening at ``match``: its name and arguments, up to its '>}}'
-    (or '%}}'); None (noted) when it never ends."""
-    escaped = _escaped(text, match, line)
-    if escaped is not None:
-        return escaped
+    (or '%}}', outside quotes); None when it does not end within MAX_TAG."""
     delimiter = match.group(1)
     ending = ">}}" if delimiter == "<" else "%}}"
     start = match.start()
-    at, quote = match.end(), None
-    limit = min(len(text), at + MAX_TAG)
-    while at < limit:
-        char = text[at]
-        if quote is not None:
-            if char == "\\" and quote == '"':
-                at += 1
-            elif char == quote:
-                quote = None
-        elif char in "\"`":
-            quote = char
-        elif text.startswith(ending, at):
-            break
-        at += 1
-    else:
-        expansion.note(line, f"the shortcode call '{text[start:start + 40].splitlines()[0]}' is never closed",
-                       f"end it with '{ending}'; it is shown as written")
+    at = endings.next(ending, match.end())
+    if at < 0 or at - start > MAX_TAG:
         return None
+    if '"' in text[match.end():at] or "`" in text[match.end():at]:    # an ending may be inside a quoted argument
+        at, quote = match.end(), None
+        limit = min(len(text), start + MAX_TAG)
+        while at < limit:
+            char = text[at]
+            if quote is not None:
+                if char == "\\" and quote == '"':
+                    at += 1
+                elif char == quote:
+                    quote = None
+            elif char in "\"`":
+                quote = char
+            elif text.startswith(ending, at):
+                break
+            at += 1
+        else:
+            return None
     inside = text[match.end():at].strip()
     closing = inside.startswith("/")
     if closing:
@@ -279,6 +324,7 @@ def _output(text: str, tag: _Tag, expansion: Expansion) -> str:
                        f"end it with {{{{< /{tag.name} >}}}}, or write {{{{< {tag.name} />}}}} when it has no "
                        "inner text; it is shown as written")
         return expansion.token(str(escape(written)))
+    expansion.uses("site")       # a template may read the site's values (site.params)
     try:
         with calling(expansion, tag.line):
             # a call without a closing tag has no ``inner`` at all (undefined: it prints nothing)
@@ -306,8 +352,9 @@ def _inner(inner: str, tag: _Tag, expansion: Expansion) -> Markup:
         return Markup(expansion.markdown(inner, nested, tag.line))
     from ssg.sources.mdextensions import fenced_blocks
 
+    lines = len(inner) - len(inner.lstrip("\n"))
     inner = inner.strip("\n")
-    expanded = show(hide(inner, nested, tag.line, fenced_blocks(inner)), expansion.outputs)
+    expanded = show(hide(inner, nested, tag.line + lines, fenced_blocks(inner)), expansion)
     return Markup(expanded) if expansion.trusted else Markup(escape(expanded))
 
 

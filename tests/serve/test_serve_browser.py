@@ -4,7 +4,6 @@ changes a file and waits for the page to change by itself."""
 
 from __future__ import annotations
 
-import shutil
 import signal
 
 import pytest
@@ -13,8 +12,7 @@ from serve_helpers import ServeProcess
 
 pytestmark = pytest.mark.slow
 
-sync_api = pytest.importorskip("playwright.sync_api", reason="pip install playwright (the test extra)")
-CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
+pytest.importorskip("playwright.sync_api", reason="pip install playwright (the test extra)")
 
 CSS = "body { background-color: rgb(%d, %d, %d); }\n"
 SITE = {
@@ -25,16 +23,6 @@ SITE = {
     "static/css/style.css": CSS % (1, 2, 3),
 }
 WAIT_MS = 10_000
-
-
-@pytest.fixture(scope="module")
-def browser():
-    if CHROMIUM is None:
-        pytest.skip("no chromium on PATH (apt-get install chromium; .ci/run does)")
-    with sync_api.sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path=CHROMIUM, headless=True, args=["--no-sandbox"])
-        yield browser
-        browser.close()
 
 
 @pytest.fixture

@@ -30,6 +30,8 @@ from messages import says
 
 from ssg.sources.content import parse_page
 from ssg.sources.links import rewrite_links
+from ssg.sources.shortcode_library import ShortcodeLibrary
+from ssg.sources.shortcodes import LIBRARY
 
 
 def _best(function: Callable[[], object], runs: int = 3, spend: float = 0.3) -> float:
@@ -71,6 +73,17 @@ def _parsing(body: Callable[[int], str]) -> Callable[[int], Callable[[], object]
     return make
 
 
+def _calling(body: Callable[[int], str]) -> Callable[[int], Callable[[], object]]:
+    """Parsing with shortcode calls expanded (the built-in templates only)."""
+    options = {LIBRARY: ShortcodeLibrary((), "/nonexistent", {})}
+
+    def make(n: int) -> Callable[[], object]:
+        raw = ("---\ntitle: Big\n---\n" + body(n)).encode()
+        return lambda: parse_page(raw, "content/big.md", section="", slug="big", kind="page",
+                                  markdown_options=options)
+    return make
+
+
 def _rewriting(text: Callable[[int], str]) -> Callable[[int], Callable[[], object]]:
     def make(n: int) -> Callable[[], object]:
         page = text(n)
@@ -91,6 +104,14 @@ LINEAR = {
     "heading-of-brackets": (_parsing(lambda n: "<h2>" + "<" * n + "</h2>\n"), 20000),
     "footnote-refs-unclosed": (_parsing(lambda n: '<div>\n' + '<sup class="footnote-ref">\n' * n + "</div>\n\n"
                                         "<!--more-->\n"), 10000),
+    # shortcodes: calls that never end, or end far away, escaped ones, many pairs; definition lists
+    "shortcodes-unclosed": (_calling(lambda n: "{{< x " * n), 4000),
+    "shortcodes-closed-far-away": (_calling(lambda n: "{{< a " * n + ">}}"), 4000),
+    "shortcodes-escaped-unclosed": (_calling(lambda n: "{{</* x " * n), 4000),
+    "shortcodes-quoted-unclosed": (_calling(lambda n: '{{< x "' * n + ">}}"), 4000),
+    "shortcodes-pairs": (_calling(lambda n: '{{< details summary="s" >}}x{{< /details >}}\n\n' * n), 500),
+    "shortcodes-openings": (_calling(lambda n: "{{< details >}}" * n), 2000),
+    "definition-lists": (_parsing(lambda n: "Term\n: definition\n" * n), 4000),
     # members that were linear already, kept linear
     "links-in-markdown": (_parsing(lambda n: "".join(f"[a{i}](other.md)\n\n" for i in range(n))), 4000),
     "many-headings": (_parsing(lambda n: "## Heading\n\npara\n\n" * n), 4000),

@@ -9,6 +9,8 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 from ssg.errors import ContentError
 from ssg.sources.markdown import render_markdown
@@ -66,7 +68,7 @@ Some **bold** and {{< who >}}.
     assert rendered.notes == ()
     assert [name for name, _ in rendered.made_with] == [
         "shortcodes/echo.html", "shortcodes/note.html", "shortcodes/themed.html", "shortcodes/who.html",
-        "shortcodes/wrap.html"]
+        "shortcodes/wrap.html", "site"]
 
 
 def test_calls_in_code_are_text_and_escaped_calls_show_as_written(site):
@@ -197,3 +199,23 @@ def test_calls_reach_nothing_outside_the_site(site):
     for call in ('{{< include "../../../outside.md" >}}', '[x]({{< relref "/../../outside.md" >}})'):
         with pytest.raises(ContentError, match="matches no content file"):
             render(site, call + "\n")
+
+
+_PIECES = ["{{<", "{{%", ">}}", "%}}", "/", "*/", "/*", " ", "\n", "\n\n", '"', "`", "```\n", "=", "wrap", "echo",
+           "note", "details", "x", "1", "true", "**b**", "SSGSHORTCODE0X", "<p>", "\\"]
+
+
+@settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(st.lists(st.sampled_from(_PIECES), max_size=40).map("".join))
+def test_any_text_renders_or_fails_at_a_line_and_no_token_is_left(site, text):
+    """Whatever an author writes, calls are expanded, shown as written or noted:
+    no exception but a ContentError at a line, and no token of ssg's own left in the page."""
+    try:
+        rendered = render(site, text)
+    except ContentError as error:
+        assert error.where is not None and error.where.line is not None and error.where.line >= 4
+        return
+    html = str(rendered.html)
+    assert html.count("SSGSHORTCODE") == text.count("SSGSHORTCODE0X"), (text, html)
+    for note in rendered.notes:
+        assert note.startswith("content/docs/page.md:"), note

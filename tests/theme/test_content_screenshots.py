@@ -30,8 +30,7 @@ from ssg.build.entry import build
 
 pytestmark = pytest.mark.slow
 
-sync_api = pytest.importorskip("playwright.sync_api", reason="pip install playwright (the test extra)")
-CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
+pytest.importorskip("playwright.sync_api", reason="pip install playwright (the test extra)")
 
 SCHEMES = ("light", "dark")
 VIEWPORT = {"width": 900, "height": 1200}
@@ -269,16 +268,6 @@ def effective_background(backgrounds: list[list[str]]) -> tuple[float, float, fl
 
 def close_to(pixel: tuple[int, ...], colour: tuple[float, ...], tolerance: int = 3) -> bool:
     return all(abs(p - c) <= tolerance for p, c in zip(pixel, colour[:3], strict=True))
-
-
-@pytest.fixture(scope="module")
-def browser():
-    if CHROMIUM is None:
-        pytest.skip("no chromium on PATH (apt-get install chromium; .ci/run does)")
-    with sync_api.sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path=CHROMIUM, headless=True, args=["--no-sandbox"])
-        yield browser
-        browser.close()
 
 
 @pytest.fixture(scope="module")
