@@ -10,6 +10,8 @@ from functools import cached_property
 from pathlib import Path
 from typing import Any
 
+from ssg.sources.files import read_bytes
+
 BUILTIN = Path(__file__).with_name("shortcode_templates")
 
 
@@ -42,8 +44,8 @@ class ShortcodeLibrary:
         return {}
 
     @cached_property
-    def _inner_read(self) -> dict[str, bool]:
-        return {}
+    def _parsed(self) -> dict[str, Any]:
+        return {}      # template name -> its syntax tree (None: no such template)
 
     def template(self, name: str) -> Any:
         """The template of shortcode ``name``, or None."""
@@ -68,12 +70,12 @@ class ShortcodeLibrary:
             return _sha(repr(sorted(self.site.items())).encode())
         if entry.startswith("content/"):
             try:
-                return _sha(Path(self.content, entry[len("content/"):]).read_bytes())
+                return _sha(read_bytes(Path(self.content, entry[len("content/"):])))
             except OSError:
                 return ""
         for folder in self.template_dirs:
             try:
-                return _sha(Path(folder, entry).read_bytes())
+                return _sha(read_bytes(Path(folder, entry)))
             except OSError:
                 continue
         return ""
@@ -85,14 +87,39 @@ class ShortcodeLibrary:
     def reads_inner(self, name: str) -> bool:
         """Whether shortcode ``name``'s template reads ``inner`` (a call of it
         without its closing tag is then an unclosed pair)."""
-        found = self._inner_read.get(name)
-        if found is None:
-            from jinja2 import meta
+        from jinja2 import meta
 
-            env = self.env
-            source = env.loader.get_source(env, f"shortcodes/{name}.html")[0]
-            found = self._inner_read[name] = "inner" in meta.find_undeclared_variables(env.parse(source))
+        tree = self._tree(f"shortcodes/{name}.html")
+        return tree is not None and "inner" in meta.find_undeclared_variables(tree)
+
+    def templates(self, name: str) -> list[str]:
+        """The template ``name`` (under templates/) and every template it
+        includes, imports or extends by a literal name, recursively: what a
+        call of it is made with."""
+        from jinja2 import meta
+
+        found, todo = [], [name]
+        while todo:
+            current = todo.pop()
+            if current in found:
+                continue
+            found.append(current)
+            tree = self._tree(current)
+            if tree is not None:
+                todo += [other for other in meta.find_referenced_templates(tree) if other is not None]
         return found
+
+    def _tree(self, name: str) -> Any:
+        """The syntax tree of template ``name``, or None when there is none."""
+        import jinja2
+
+        if name not in self._parsed:
+            env = self.env
+            try:
+                self._parsed[name] = env.parse(env.loader.get_source(env, name)[0])
+            except jinja2.TemplateNotFound:
+                self._parsed[name] = None
+        return self._parsed[name]
 
 
 

@@ -305,9 +305,12 @@ def _output(text: str, tag: _Tag, expansion: Expansion) -> str:
         expansion.note(tag.line, f"shortcode '{tag.name}': {error}", "arguments are \"quoted text\", numbers, "
                        "true or false, each alone or as name=value; the call is shown as written")
         return expansion.token(str(escape(written)))
-    template_name = f"shortcodes/{tag.name}.html"
-    expansion.uses(template_name)
-    template = expansion.library.template(tag.name) if _NAME.fullmatch(tag.name) else None
+    if _NAME.fullmatch(tag.name) is None:
+        template = None
+    else:
+        for name in expansion.library.templates(f"shortcodes/{tag.name}.html"):   # (and the partials it includes)
+            expansion.uses(name)
+        template = expansion.library.template(tag.name)
     if template is None:
         expansion.note(tag.line, f"unknown shortcode '{tag.name}'",
                        f"add templates/shortcodes/{tag.name}.html, or write {{{{</* {tag.name} */>}}}} to show the "

@@ -122,6 +122,18 @@ def test_a_site_value_a_shortcode_shows_is_rebuilt_when_it_changes(make_site, tm
     assert_like_a_clean_build(site, tmp_path)
 
 
+def test_an_edit_of_a_template_a_shortcode_includes_rebuilds_its_callers(make_site, tmp_path):
+    site = make_site({**SITE, "templates/shortcodes/boxed.html": '{% include "partials/box.html" %}',
+                      "templates/partials/box.html": "<div>{{ args[0] }}</div>",
+                      "content/docs/d.md": '---\ntitle: D\ndate: 2024-01-04\n---\n{{< boxed "in a box" >}}\n'})
+    assert build(site).ok
+    (site / "templates/partials/box.html").write_text("<section>{{ args[0] }}</section>")
+    result = build(site)
+    assert result.written == ["docs/d/index.html"] and result.parsed == 1
+    assert page(site, "docs/d/index.html") == "<h1>D</h1><section>in a box</section>\n"
+    assert_like_a_clean_build(site, tmp_path)
+
+
 def test_a_new_template_for_an_unknown_call_renders_it(make_site, tmp_path):
     site = make_site({**SITE, "content/docs/d.md": "---\ntitle: D\n---\n{{< later >}}\n"})
     first = build(site)

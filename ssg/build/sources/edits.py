@@ -70,6 +70,19 @@ def settle(site: Site, plugins: Plugins, page: Page, job: ParseJob,
     return quietly(site, run)
 
 
+def check_alone(source: str, before: dict[str, Any], page: Page) -> None:
+    """Decline the edit of a page whose new version includes another file (a
+    full load records that it does), or that is outside the lists or has no
+    file of its own, before (``before``: its fields) or after (a full load
+    places it)."""
+    from ssg.sources.shortcodes import included_files
+
+    if included_files(page.made_with):
+        raise Decline(f"{source} includes another file")
+    if not (page.listed == before["listed"] == "always" and page.render == before["render"] == "always"):
+        raise Decline(f"{source} is outside the lists or has no file of its own")
+
+
 def linked(site: Site, page: Page, parsed: KnownText | None, seconds: float) -> KnownText | None:
     """The page's links resolved in ``site`` (``quietly``: a link that matches no page declines)."""
     from ssg.sources.links import resolve_page_links

@@ -45,7 +45,7 @@ from ssg.build.dirty import Decision, dirty_reason
 from ssg.build.options import BuildOptions
 from ssg.build.pipeline import Build, Decline, NewRecords, Prepared, assign_key_ids
 from ssg.build.prune import Pruned
-from ssg.build.sources.edits import Edit, linked, plans_again, quietly, settle
+from ssg.build.sources.edits import Edit, check_alone, linked, plans_again, quietly, settle
 from ssg.errors import SsgError
 from ssg.graph.fingerprint import KnownText
 from ssg.graph.state import Learnt, OutputRecord, SourceRecord
@@ -435,7 +435,6 @@ def _edits(model: Model, paths: frozenset[str]) -> list[Edit]:
     ``ssg_page_parsed`` and their links resolved, without touching the model;
     Decline when any of them is not a text edit of a page."""
     from ssg.sources.pagecache import decode, parse_file, parsed_text
-    from ssg.sources.shortcodes import included_files
 
     content = f"{model.root}/content/"
     seconds = model.options.page_seconds(model.config)
@@ -453,14 +452,11 @@ def _edits(model: Model, paths: frozenset[str]) -> list[Edit]:
         edit = Edit(source, stamp, sha, blob)
         if blob is not None:
             page = edit.page = decode(blob)
-            if included_files(page.made_with):
-                raise Decline(f"{source} includes another file")
             parsed = parsed_text(page, job, sha, model.parser)
             before = model.parsed[job.source]
             if not settle(model.site, model.plugins, page, job, before["bundle_files"]):
                 raise Decline(f"{source} is not published")
-            if not (page.listed == before["listed"] == "always" and page.render == before["render"] == "always"):
-                raise Decline(f"{source} is outside the lists or has no file of its own")
+            check_alone(source, before, page)
             pages = model.site.pages
             edit.replan = plans_again(source, before, page, model.free, model.site,
                                       pages.index(model.pages[source]) if page.kind == "page" else None)

@@ -45,7 +45,7 @@ from typing import TYPE_CHECKING, Any
 from ssg.build.dirty import Decision
 from ssg.build.pipeline import Build, Decline, NewRecords, Prepared, assign_key_ids
 from ssg.build.prune import Pruned
-from ssg.build.sources.edits import Edit, free_fields, linked, plans_again, settle
+from ssg.build.sources.edits import Edit, check_alone, free_fields, linked, plans_again, settle
 from ssg.build.survey import Survey
 from ssg.errors import SsgError
 from ssg.graph.fingerprint import KnownText, page_state
@@ -142,7 +142,6 @@ class PartialSite:
     def prepare(self, build: Build) -> Prepared:
         from ssg.sources.pagecache import parse_file
         from ssg.sources.sections import fill_sections, sort_key
-        from ssg.sources.shortcodes import included_files
 
         if not self.survey.on_disk:
             raise Decline("an output is not as the last build left it")
@@ -197,10 +196,7 @@ class PartialSite:
             new, new_known = self.settle(blob, job, sha)
             if old is None or new is None or old.bundle_files:
                 raise Decline(f"{source} is not published, or is a bundle")
-            if included_files(new.made_with):
-                raise Decline(f"{source} includes another file: a full load records it")
-            if not (old.listed == new.listed == "always" and old.render == new.render == "always"):
-                raise Decline(f"{source} is outside the lists or has no file of its own: a full load places it")
+            check_alone(source, vars(old), new)
             at = position.get(source)
             if plans_again(source, vars(old), new, free, site, at):
                 if not self.complete:
