@@ -47,6 +47,10 @@ class ShortcodeLibrary:
     def _parsed(self) -> dict[str, Any]:
         return {}      # template name -> its syntax tree (None: no such template)
 
+    @cached_property
+    def _known(self) -> dict[tuple[str, str], Any]:
+        return {}      # (what, template name) -> reads_inner's or templates' answer
+
     def template(self, name: str) -> Any:
         """The template of shortcode ``name``, or None."""
         import jinja2
@@ -89,8 +93,11 @@ class ShortcodeLibrary:
         without its closing tag is then an unclosed pair)."""
         from jinja2 import meta
 
-        tree = self._tree(f"shortcodes/{name}.html")
-        return tree is not None and "inner" in meta.find_undeclared_variables(tree)
+        key = ("inner", name)
+        if key not in self._known:
+            tree = self._tree(f"shortcodes/{name}.html")
+            self._known[key] = tree is not None and "inner" in meta.find_undeclared_variables(tree)
+        return self._known[key]
 
     def templates(self, name: str) -> list[str]:
         """The template ``name`` (under templates/) and every template it
@@ -98,16 +105,19 @@ class ShortcodeLibrary:
         call of it is made with."""
         from jinja2 import meta
 
-        found, todo = [], [name]
-        while todo:
-            current = todo.pop()
-            if current in found:
-                continue
-            found.append(current)
-            tree = self._tree(current)
-            if tree is not None:
-                todo += [other for other in meta.find_referenced_templates(tree) if other is not None]
-        return found
+        key = ("templates", name)
+        if key not in self._known:
+            found, todo = [], [name]
+            while todo:
+                current = todo.pop()
+                if current in found:
+                    continue
+                found.append(current)
+                tree = self._tree(current)
+                if tree is not None:
+                    todo += [other for other in meta.find_referenced_templates(tree) if other is not None]
+            self._known[key] = found
+        return self._known[key]
 
     def _tree(self, name: str) -> Any:
         """The syntax tree of template ``name``, or None when there is none."""
