@@ -37,14 +37,12 @@ def _content_file(target: str) -> str | None:
     page: a file, or a folder's _index.md or index.md; None for none."""
     expansion, _ = CALL.get()
     content = Path(expansion.library.content)
-    path = content_path(expansion.source, target)
-    candidates = [path]
-    if not path.endswith(".md"):
-        candidates += [f"{path}/_index.md", f"{path}/index.md", f"{path}.md"]
+    paths = [content_path(expansion.source, target)]
     if not target.startswith("/"):   # beside the page first, then from content/
-        rooted = content_path(expansion.source, "/" + target)
-        candidates += [rooted] if rooted.endswith(".md") else [f"{rooted}/_index.md", f"{rooted}/index.md",
-                                                              f"{rooted}.md"]
+        paths.append(content_path(expansion.source, "/" + target))
+    candidates = [name for path in paths
+                  for name in ([path] if path.endswith(".md") else [f"{path}/_index.md", f"{path}/index.md",
+                                                                    f"{path}.md"])]
     for candidate in candidates:
         if candidate.startswith("content/") and (content / candidate[len("content/"):]).is_file():
             return candidate
