@@ -225,7 +225,7 @@ def parse_page(raw: bytes, source: str, *, section: str, slug: str, kind: str,
         rendered = rendered_as(body, markdown_options, before.content, before.toc)
         made_with, notes = before.made_with, before.notes
     else:
-        # shortcode templates see the page's own fields (not yet those its sections cascade down)
+        # what shortcode templates see of the page (its params with what its sections cascade: shortcodes.py)
         view = {**values, "params": meta, "source": source, "section": section, "kind": kind}
         rendered = render_markdown(body, markdown_options, source=source, first_line=body_line, page=view)
         made_with, notes = rendered.made_with, rendered.notes

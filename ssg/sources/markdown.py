@@ -103,8 +103,8 @@ def render_markdown(text: str, options: Mapping, *, source: str = "", first_line
         def fragment(inner: str, nested: shortcodes.Expansion, line: int) -> str:
             return _to_html(shortcodes.hide(inner, nested, line, fenced_blocks(inner)), flags, options, nested)
 
-        expansion = shortcodes.Expansion(library, source, page or {}, fragment,
-                                         trusted=options.get("unsafe_html", True), prefix=shortcodes.token_prefix(text))
+        expansion = shortcodes.Expansion.of_page(library, source, page or {}, text, fragment,
+                                                 options.get("unsafe_html", True))
         text = shortcodes.hide(text, expansion, first_line, fenced_blocks(text))
     html_text = _to_html(text, flags, options, expansion)
     html_text, toc = _add_heading_ids(html_text, tuple(options.get("toc_levels", (2, 3))),

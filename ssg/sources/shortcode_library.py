@@ -5,6 +5,7 @@ and the digests of what a page's content was made with."""
 from __future__ import annotations
 
 import hashlib
+import posixpath
 from collections.abc import Mapping
 from functools import cached_property
 from pathlib import Path
@@ -13,6 +14,7 @@ from typing import Any
 from ssg.sources.files import read_bytes
 
 BUILTIN = Path(__file__).with_name("shortcode_templates")
+CASCADE = "cascade:"     # a made_with entry for an _index.md whose cascade a page's shortcodes saw
 
 
 class ShortcodeLibrary:
@@ -48,6 +50,10 @@ class ShortcodeLibrary:
         return {}      # template name -> its syntax tree (None: no such template)
 
     @cached_property
+    def _cascades(self) -> dict[str, dict[str, Any] | None]:
+        return {}      # an _index.md's site path -> its cascade (None: no such file)
+
+    @cached_property
     def _known(self) -> dict[tuple[str, str], Any]:
         return {}      # (what, template name) -> reads_inner's or templates' answer
 
@@ -72,6 +78,7 @@ class ShortcodeLibrary:
     def _digest(self, entry: str) -> str:
         if entry == "site":
             return _sha(repr(sorted(self.site.items())).encode())
+        entry = entry.removeprefix(CASCADE)
         if entry.startswith("content/"):
             try:
                 return _sha(read_bytes(Path(self.content, entry[len("content/"):])))
@@ -118,6 +125,48 @@ class ShortcodeLibrary:
                     todo += [other for other in meta.find_referenced_templates(tree) if other is not None]
             self._known[key] = found
         return self._known[key]
+
+    def cascade(self, source: str, kind: str) -> tuple[dict[str, Any], list[str]]:
+        """What the home page's and the sections' ``_index.md`` cascade down
+        to the page of ``source`` (of ``kind``), the nearest winning, as
+        placing it will (ssg/sources/sections.py), and those files that exist."""
+        if kind == "home":
+            return {}, []
+        parts = posixpath.dirname(source).split("/")[1:]
+        if kind == "section":
+            parts = parts[:-1]      # not its own _index.md
+        merged: dict[str, Any] = {}
+        found = []
+        for holder in ["content/_index.md", *(f"content/{'/'.join(parts[:depth])}/_index.md"
+                                             for depth in range(1, len(parts) + 1))]:
+            handed = self._cascade_of(holder)
+            if handed is not None:
+                merged.update(handed)
+                found.append(holder)
+        return merged, found
+
+    def _cascade_of(self, source: str) -> dict[str, Any] | None:
+        """The cascade of the ``_index.md`` at ``source`` ({} for none), or None when there is no such file."""
+        if source not in self._cascades:
+            from ssg.errors import SsgError
+            from ssg.sources.content import split_front_matter
+            from ssg.sources.fields import decode
+
+            try:
+                meta = split_front_matter(decode(read_bytes(Path(self.content, source[len("content/"):])), source),
+                                          source)[0]
+            except OSError:
+                self._cascades[source] = None
+                return None
+            except SsgError:     # its own parse says what is wrong with it
+                meta = {}
+            value = meta.get("cascade")
+            merged: dict[str, Any] = {}
+            for entry in value if isinstance(value, list) else [value]:
+                if isinstance(entry, dict):
+                    merged.update(entry)
+            self._cascades[source] = merged
+        return self._cascades[source]
 
     def _tree(self, name: str) -> Any:
         """The syntax tree of template ``name``, or None when there is none."""

@@ -64,6 +64,20 @@ class Expansion:
     trusted: bool = True      # [markdown] unsafe_html: a {{< >}} pair's inner text is passed as HTML
     prefix: str = "SSGSHORTCODE"   # of its tokens: text the page does not hold (``token_prefix``)
 
+    @classmethod
+    def of_page(cls, library: ShortcodeLibrary, source: str, fields: Mapping[str, Any], text: str,
+                markdown: Callable[[str, Expansion, int], str], trusted: bool) -> Expansion:
+        """The expansion of a page's calls (its markdown ``text``). Templates see
+        as ``page`` its ``fields``, its ``params`` with what its sections cascade
+        down where it sets none, as placing it will: each ``_index.md`` read is
+        recorded (``made_with`` 'cascade:content/...')."""
+        cascaded, holders = library.cascade(source, fields.get("kind", "page"))
+        view = {**fields, "params": {**cascaded, **fields.get("params", {})}}
+        expansion = cls(library, source, view, markdown, trusted=trusted, prefix=token_prefix(text))
+        for holder in holders:
+            expansion.uses(f"cascade:{holder}")
+        return expansion
+
     def within(self, source: str | None = None, including: tuple[str, ...] | None = None) -> Expansion:
         """The expansion of a call's inner text, or (``source``) of a file it includes."""
         return Expansion(self.library, source or self.source, self.page, self.markdown, self.outputs,

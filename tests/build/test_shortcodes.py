@@ -134,6 +134,19 @@ def test_an_edit_of_a_template_a_shortcode_includes_rebuilds_its_callers(make_si
     assert_like_a_clean_build(site, tmp_path)
 
 
+def test_a_shortcode_sees_what_the_sections_cascade_and_follows_its_edits(make_site, tmp_path):
+    site = make_site({**SITE, "templates/shortcodes/product.html": "{{ page.params.product }} {{ page.params.tier }}",
+                      "content/docs/_index.md": "---\ntitle: Docs\ncascade:\n  product: Tide\n  tier: free\n---\n",
+                      "content/docs/d.md": "---\ntitle: D\ndate: 2024-01-04\ntier: own\n---\n{{< product >}}\n"})
+    assert build(site).ok
+    assert page(site, "docs/d/index.html") == "<h1>D</h1>Tide own\n"       # the page's own value wins
+    (site / "content/docs/_index.md").write_text("---\ntitle: Docs\ncascade:\n  product: Ebb\n---\n")
+    result = build(site)
+    assert "docs/d/index.html" in result.written and page(site, "docs/d/index.html") == "<h1>D</h1>Ebb own\n"
+    assert_like_a_clean_build(site, tmp_path)
+    assert_state_is_exact(site)
+
+
 def test_a_new_template_for_an_unknown_call_renders_it(make_site, tmp_path):
     site = make_site({**SITE, "content/docs/d.md": "---\ntitle: D\n---\n{{< later >}}\n"})
     first = build(site)
