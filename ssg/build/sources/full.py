@@ -192,7 +192,7 @@ def _index_rows(build: Build, prepared: Prepared, rendered: dict[str, OutputReco
     site = prepared.site
     # a page without a file of its own (headless, render: never or link) has no render to say it changed:
     # its row is written by every full load (such pages are few: snippets, glossary entries)
-    pages += [page for page in site.unlisted if page.render != "always"]
+    pages += [page for page in (*site.pages, *site.unlisted) if page.render != "always"]
     published = {page.source for page in (*site.pages, *site.unlisted)}
     return ((page.source, index_row(page)) for page in pages), (indexed - published) | failed
 
