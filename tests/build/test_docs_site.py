@@ -21,6 +21,7 @@ import re
 import shutil
 import subprocess
 import sys
+from html import unescape
 from pathlib import Path
 
 import pytest
@@ -283,7 +284,8 @@ def test_calls_shown_as_text(built):
     page = content(site, "docs/reference/markdown/index.html")
     assert "<p>Write {{&lt; figure src=&#34;x&#34; &gt;}} to show a call without running it." in page     # escaped
     fenced = between(page, "a call stays as written:</p>\n", "</code></pre></div>")
-    assert fenced.startswith('<div class="highlight"><pre><span></span><code>{{&lt; figure src="')    # not expanded
+    # not expanded (Pygments 2.17 writes the quotes as &quot;, newer ones as they are)
+    assert unescape(fenced).startswith('<div class="highlight"><pre><span></span><code>{{< figure src="')
     assert page.count("<figure") == 0 and page.count("<img") == 0
     assert "{{&lt; youtube abc &gt;}}" in content(site, "docs/guides/deploy/providers/s3/index.html")   # unknown
     assert "{{&lt; callout type=&#34;danger&#34; &#34;Never break a live lock&#34; /&gt;}}" in content(  # malformed
@@ -323,7 +325,7 @@ def test_a_self_closed_call_is_not_a_warning(built):
 def test_a_call_in_fenced_code_is_left_as_written(built):
     site, _ = built
     page = content(site, "docs/reference/markdown/index.html")
-    assert '<code>{{&lt; figure src="photo.png" &gt;}}\n</code>' in page
+    assert '<code>{{< figure src="photo.png" >}}\n</code>' in unescape(page)     # the link pass left it alone
 
 
 def test_no_link_to_the_snippets_section_that_has_no_page(built):

@@ -4,6 +4,7 @@ also when the site lives under a sub-path of its domain."""
 from __future__ import annotations
 
 import re
+from html import unescape
 
 from hypothesis import given, settings
 from hypothesis import strategies as st
@@ -54,7 +55,8 @@ def test_attributes_shown_in_code_are_left_as_written(make_site, cli):
     assert result.exit_code == 0 and "warning" not in result.stderr, result.stderr
     html = (site / "public/posts/a/index.html").read_text()
     assert "/blog/" not in html.split('<div class="content">')[-1].split("</article>")[0]
-    assert 'src="photo.png"' in html and 'href="other.md"' in html and 'src="pic.png"' in html
+    shown = unescape(html)     # (Pygments 2.17 writes the quotes as &quot;, newer ones as they are)
+    assert 'src="photo.png"' in shown and 'href="other.md"' in shown and 'src="pic.png"' in shown
 
 
 def test_a_bundle_image_in_the_summary_still_loads_on_list_pages_and_feeds(make_site, cli):
