@@ -208,20 +208,18 @@ def _highlight_match(match: Span, problems: list[str]) -> str:
             settings = read_options(html.unescape(meta))
         except ValueError as error:
             problems.append(str(error))
-    if settings:
-        return code_block(html.unescape(escaped), language, settings)
-    return highlight_code(html.unescape(escaped), language) or (
-        f'<pre><code class="language-{language}">{escaped}</code></pre>')
+    return highlighted(html.unescape(escaped), language, settings, escaped)
 
 
-def highlighted(code: str, language: str, settings: Mapping[str, Any]) -> str:
+def highlighted(code: str, language: str, settings: Mapping[str, Any], escaped: str | None = None) -> str:
     """A code block: ``code`` highlighted as ``language`` with its attributes
-    (``settings``: ssg/sources/codeblocks.py), or as plain code in a language
-    Pygments does not know."""
+    (``settings``: ssg/sources/codeblocks.py), or as plain code (``escaped``,
+    when cmark escaped it already) in a language Pygments does not know."""
     if settings:
         return code_block(code, language, dict(settings))
     return highlight_code(code, language) or (
-        f'<pre><code class="language-{html.escape(language)}">{html.escape(code, quote=False)}</code></pre>')
+        f'<pre><code class="language-{html.escape(language) if escaped is None else language}">'
+        f'{html.escape(code, quote=False) if escaped is None else escaped}</code></pre>')
 
 
 def highlight_code(code: str, language: str) -> str | None:

@@ -138,7 +138,10 @@ class PageCache:
 
 def _fresh(blob: bytes, library: ShortcodeLibrary) -> bool:
     """Whether a cached parse's shortcode templates and included files are
-    as they were (only a body holding '{{' can have called one)."""
+    as they were (only a body holding '{{' can have called one). The page
+    decoded here is let go, and decoded again when its turn comes: keeping
+    every such page until then would hold their texts at once (what the
+    text store keeps out of memory)."""
     return b"{{" not in blob or library.fresh(decode(blob).made_with)
 
 

@@ -44,6 +44,8 @@ _OPENING = re.compile(r"\{\{([<%])|(`+)")
 _ARGUMENT = re.compile(r'\s*(?:([A-Za-z_][\w-]*)\s*=\s*)?(?:"((?:[^"\\]|\\.)*)"|`([^`]*)`|([^\s"`=]+))', re.DOTALL)
 _NUMBER = re.compile(r"-?\d+(\.\d+)?")
 _ESCAPED = re.compile(r"\s*/\*")
+_ENDING = {"<": ">}}", "%": "%}}"}        # what ends a call opened with {{< or {{%
+_ESCAPED_END = {ending: re.compile(r"\*/\s*" + re.escape(ending)) for ending in _ENDING.values()}
 _NAME = re.compile(r"[\w-][\w.-]*(/[\w-][\w.-]*)*")     # a template under shortcodes/: no '..', no absolute path
 
 
@@ -179,19 +181,19 @@ class _Endings:
 
     def __init__(self, text: str):
         self.text = text
-        self.found: dict[str, tuple[int, int]] = {}     # ending -> (searched from, found at or -1)
+        self.found: dict[tuple[str, bool], tuple[int, int]] = {}   # (ending, escaped) -> (searched from, at or -1)
 
-    def next(self, ending: str, start: int) -> int:
-        known = self.found.get(ending)
+    def next(self, ending: str, start: int, *, escaped: bool = False) -> int:
+        known = self.found.get((ending, escaped))
         if known is not None and (known[1] < 0 or known[1] >= start) and known[0] <= start:
             return known[1]
-        at = self.text.find(ending, start) if ending in (">}}", "%}}") else self._escaped(ending, start)
-        self.found[ending] = (start, at)
+        if escaped:
+            match = _ESCAPED_END[ending].search(self.text, start)
+            at = -1 if match is None else match.start()
+        else:
+            at = self.text.find(ending, start)
+        self.found[(ending, escaped)] = (start, at)
         return at
-
-    def _escaped(self, ending: str, start: int) -> int:
-        match = re.compile(r"\*/\s*" + re.escape(ending[-3:])).search(self.text, start)
-        return -1 if match is None else match.start()
 
 
 def _tags(text: str, first_line: int, fenced: list[tuple[int, int]], expansion: Expansion) -> list[_Tag]:
@@ -223,9 +225,8 @@ def _tags(text: str, first_line: int, fenced: list[tuple[int, int]], expansion: 
             tag = _tag(text, match, line, endings)
             if tag is None and match.group(1) not in unclosed_noted:     # one note: the rest are the same
                 unclosed_noted.add(match.group(1))
-                ending = ">}}" if match.group(1) == "<" else "%}}"
                 expansion.note(line, f"the shortcode call '{text[start:start + 40].splitlines()[0]}' is never "
-                               "closed", f"end it with '{ending}'; it is shown as written")
+                               "closed", f"end it with '{_ENDING[match.group(1)]}'; it is shown as written")
         if tag is not None:
             tags.append(tag)
             position = tag.end
@@ -238,11 +239,11 @@ def _escaped(text: str, match: re.Match, line: int, endings: _Endings) -> _Tag |
     escaped = _ESCAPED.match(text, match.end())
     if escaped is None:
         return None
-    ending = ">}}" if delimiter == "<" else "%}}"
-    at = endings.next(f"*/{ending}", escaped.end())
+    ending = _ENDING[delimiter]
+    at = endings.next(ending, escaped.end(), escaped=True)
     if at < 0 or at - escaped.end() > MAX_TAG:
         return None
-    end = re.compile(r"\*/\s*" + re.escape(ending)).match(text, at)
+    end = _ESCAPED_END[ending].match(text, at)
     return _Tag(match.start(), end.end(), line, "", delimiter == "%",
                 literal=f"{{{{{delimiter}{text[escaped.end():at]}{ending}")
 
@@ -251,7 +252,7 @@ def _tag(text: str, match: re.Match, line: int, endings: _Endings) -> _Tag | Non
     """The call opening at ``match``: its name and arguments, up to its '>}}'
     (or '%}}', outside quotes); None when it does not end within MAX_TAG."""
     delimiter = match.group(1)
-    ending = ">}}" if delimiter == "<" else "%}}"
+    ending = _ENDING[delimiter]
     start = match.start()
     at = endings.next(ending, match.end())
     if at < 0 or at - start > MAX_TAG:

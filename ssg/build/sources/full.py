@@ -120,6 +120,7 @@ class FullLoad:
         for dep_id in dropped_deps:
             del dep_rows[dep_id]
         self.folders = build.folder_stamps({*outputs, *clean}, pruned.folders)
+        self.included = included_in(site)     # (the meta row, and a kept model)
         for name in survey.inputs.names():     # every input's hash is known: a fresh checkout compares them
             if name not in cache.seen and storable(name) == name:    # (a name that is not UTF-8 fails the build)
                 files(input_path(name, build.root, build.theme))
@@ -134,7 +135,7 @@ class FullLoad:
                 # the page index holds that many rows (a partial site checks)
                 "published": str(len(site.pages) + len(site.unlisted)),
                 # files other pages include: an edit of one is a full load (the includers are parsed again)
-                "included": json.dumps(sorted(included_in(site)))}
+                "included": json.dumps(sorted(self.included))}
         self.committed_records = outputs
         indexed, unindexed = _index_rows(build, prepared, outputs)
         return Learnt(meta=meta, sources=files.updated,     # the parse cache's are staged
@@ -159,7 +160,7 @@ class FullLoad:
             contexts=prepared.contexts, plans=prepared.plans, records={**self.decision.clean, **self.committed_records},
             deps=self.dep_rows, inputs=self.survey.inputs, folders=self.folders, token=token,
             free=free_fields(build.plugins, build.config), pages=prepared.evaluate.pages,
-            parse_options=build.parse_options, included=frozenset(included_in(site)))
+            parse_options=build.parse_options, included=frozenset(self.included))
 
 
 def included_in(site: Site) -> set[str]:
