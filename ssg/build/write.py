@@ -143,7 +143,7 @@ class OutputWriter:
                             hint="delete that file, or run `ssg clean` and build again") from None
         except OSError as error:
             raise SsgError(f"cannot create folder '{folder}': {error.strerror or error}",
-                           hint="check the output folder's permissions") from None
+                           hint="check the output folder's permissions and free space") from None
         self._made.add(folder)
 
 

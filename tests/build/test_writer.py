@@ -166,6 +166,26 @@ def test_failed_write_keeps_the_old_file_and_leaves_no_temp_file(tmp_path, monke
     assert sorted(p.name for p in (tmp_path / "page").iterdir()) == ["index.html"]
 
 
+def test_a_folder_another_worker_makes_meanwhile_is_no_error(tmp_path, monkeypatch):
+    """Render workers write side by side: one finds a page's folder missing
+    with its parent, makes the parent, and meanwhile the other has made the
+    folder for a file of its own. Both files are written."""
+    OutputWriter(tmp_path).write("index.html", b"home")
+    real_mkdir = os.mkdir
+
+    def other_worker_first(path, *args, **kwargs):
+        if os.fsdecode(path).endswith("/page"):     # the other worker gets there between our two tries
+            real_mkdir(path, *args, **kwargs)
+            real_mkdir(os.path.join(path, "2"))
+            (Path(path) / "2/feed.xml").write_bytes(b"feed")
+            raise FileExistsError(errno.EEXIST, os.strerror(errno.EEXIST), path)
+        return real_mkdir(path, *args, **kwargs)
+
+    monkeypatch.setattr(os, "mkdir", other_worker_first)
+    OutputWriter(tmp_path).write("page/2/index.html", b"two")
+    assert tree(tmp_path) == {"index.html": b"home", "page/2/feed.xml": b"feed", "page/2/index.html": b"two"}
+
+
 def test_writer_refuses_paths_outside_its_folder(tmp_path):
     writer = OutputWriter(tmp_path / "out")
     for rel in ("../x.html", "/etc/x", "a\\b", "a\x00b"):

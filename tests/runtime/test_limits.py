@@ -100,7 +100,7 @@ def test_a_filter_allocating_without_bound_fails_only_its_page(make_site, where)
             "is 200 MiB more than the render process had); it was running plugins/hogger.py:7 in hog") \
         in errors(result, site)
     assert "raise [build] page_memory or pass --page-memory" in result.stderr
-    assert result.stderr.count("error:") == 1
+    assert result.stderr.count("error:") == 1, result.stderr
     assert (site / "public/good/index.html").is_file() and not (site / "public/hog").exists()
     assert not many or all_posts_built(site)
 
@@ -213,7 +213,7 @@ def test_a_per_page_hook_looping_forever_costs_one_time_limit(make_site):
     assert result.returncode == 1
     assert "plugin 'forever' ran longer than 1 s in ssg_page_parsed while processing content/" in result.stderr
     assert "plugins/forever.py:9:" in result.stderr
-    assert result.stderr.count("error:") == 1
+    assert result.stderr.count("error:") == 1, result.stderr
 
 
 @pytest.mark.parametrize("key", ["page_timeout", "page_memory", "hook_timeout"])
