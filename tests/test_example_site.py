@@ -622,6 +622,9 @@ def test_definition_lists_and_a_custom_heading_id_that_links_reach(out, pages):
     terms = re.findall(r"<dt>(.*?)</dt>", glossary)
     assert terms == ["Chart datum", "LAT", "HAT", "Mean sea level", "Constituent", "Spring tide", "Neap tide", "Surge"]
     assert glossary.count("<dl>") == 2 and glossary.count("<dd>") == 7
+    constituent = between(glossary, "<dt>Constituent</dt>\n<dd>", "</dd>")   # a definition of three blocks
+    assert constituent.startswith("<p>One periodic part of the tide") and \
+        "<p>Each one is an amplitude and a phase, published per harbour:</p>\n<div class=\"highlight\">" in constituent
     assert '<h2 id="datums">Chart datum and friends</h2>' in glossary
     assert ("a", "href", "#datums") in pages[GLOSSARY].urls
     assert ("a", "href", "/handbook/glossary/#datums") in pages[HARMONIC].urls

@@ -25,6 +25,7 @@ from ssg.sources.mdextensions import (
     fenced_blocks,
     heading_attributes,
     hide_admonitions,
+    hide_definition_blocks,
     hide_math,
     show_admonitions,
     show_math,
@@ -81,12 +82,14 @@ def _to_html(text: str, flags: int, options: Mapping, expansion: shortcodes.Expa
     # text even when raw HTML is allowed; trusted authors need those (embeds), and
     # without CMARK_OPT_UNSAFE cmark omits all raw HTML anyway.
     text, boxes = hide_admonitions(text) if options.get("admonitions", True) else (text, [])
+    definitions = options.get("definition_lists", True)
+    text, blocks = hide_definition_blocks(text) if definitions else (text, 0)
     text, math = hide_math(text) if options.get("math", True) else (text, [])
     html_text = to_html(text, flags, _EXTENSIONS if options.get("task_lists", True) else _EXTENSIONS[:-1])
     if options.get("alerts", True):
         html_text = alerts(html_text)
-    if options.get("definition_lists", True):
-        html_text = definition_lists(html_text)
+    if definitions:
+        html_text = definition_lists(html_text, blocks)
     return shortcodes.show(show_math(show_admonitions(html_text, boxes), math), expansion)
 
 

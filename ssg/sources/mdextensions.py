@@ -138,6 +138,8 @@ def heading_attributes(inner: str) -> tuple[str, str | None, tuple[str, ...]]:
 
 
 
+MAX_NESTING = 32   # admonitions or definition blocks one in another: deeper ones are left as written
+
 # --- MkDocs admonitions: their lines become markers before cmark, the markers their HTML after ---------------
 
 _ADMONITION = re.compile(r'(!!!|\?\?\?\+?)[ \t]+([A-Za-z][\w-]*)(?:[ \t]+"([^"\n]*)")?[ \t]*')
@@ -151,35 +153,54 @@ def hide_admonitions(text: str) -> tuple[str, list[str]]:
     if "!!!" not in text and "???" not in text:
         return text, []
     marks: list[str] = []
-    return _admonitions(text, marks), marks
+    return _admonitions(text, marks, 0), marks
 
 
-def _admonitions(text: str, marks: list[str]) -> str:
+def _admonitions(text: str, marks: list[str], depth: int) -> str:
+    if depth == MAX_NESTING:
+        return text
     lines, out, at = text.split("\n"), [], 0
-    starts = list(itertools.accumulate((len(line) + 1 for line in lines), initial=0))   # each line's offset
-    blocks, block = fenced_blocks(text), 0
+    code = _code_lines(text, lines)
     while at < len(lines):
         line = lines[at]
-        while block < len(blocks) and blocks[block][1] <= starts[at]:
-            block += 1
-        if block < len(blocks) and blocks[block][0] <= starts[at]:     # inside a fenced code block
-            out.append(line)
-            at += 1
-            continue
-        found = _ADMONITION.fullmatch(line)
+        found = None if at in code else _ADMONITION.fullmatch(line)
         if found is None:
             out.append(line)
             at += 1
             continue
-        body, at = [], at + 1
-        while at < len(lines) and (lines[at].startswith(("    ", "\t")) or not lines[at].strip()):
-            body.append(lines[at][4:] if lines[at].startswith("    ") else lines[at][1:])
-            at += 1
-        while body and not body[-1].strip():
-            body.pop()
-        out += ["", _mark(marks, _opening(*found.groups())), "", _admonitions("\n".join(body), marks), "",
+        body, at = _indented_block(lines, at + 1)
+        out += ["", _mark(marks, _opening(*found.groups())), "", _admonitions(body, marks, depth + 1), "",
                 _mark(marks, "</details>" if found.group(1) != "!!!" else "</div>"), ""]
     return "\n".join(out)
+
+
+def _code_lines(text: str, lines: list[str]) -> set[int]:
+    """Which of ``lines`` (``text`` split at newlines) are in fenced code blocks."""
+    blocks = fenced_blocks(text)
+    if not blocks:
+        return set()
+    inside, block = set(), 0
+    for at, start in enumerate(itertools.accumulate((len(line) + 1 for line in lines), initial=0)):
+        while block < len(blocks) and blocks[block][1] <= start:
+            block += 1
+        if block == len(blocks):
+            break
+        if blocks[block][0] <= start:
+            inside.add(at)
+    return inside
+
+
+def _indented_block(lines: list[str], at: int) -> tuple[str, int]:
+    """The block of lines indented by four spaces (or a tab) from ``at``,
+    blank lines among them, unindented; and where the lines after it start."""
+    body = []
+    while at < len(lines) and (lines[at].startswith(("    ", "\t")) or not lines[at].strip()):
+        body.append(lines[at][4:] if lines[at].startswith("    ") else lines[at][1:])
+        at += 1
+    while body and not body[-1].strip():
+        body.pop()
+        at -= 1
+    return "\n".join(body), at
 
 
 def _opening(marker: str, kind: str, title: str | None) -> str:
@@ -203,21 +224,70 @@ def show_admonitions(html_text: str, marks: list[str]) -> str:
 
 
 # --- definition lists: a paragraph whose lines after its terms start with ': ' ----------------------------
+#
+# A definition's own paragraph is found in cmark's HTML; the blocks indented under it (more paragraphs,
+# code, lists) are taken out of the text before cmark, unindented, between two markers, and moved into
+# its ``dd`` after.
 
 _DEFINITION = re.compile(r": {1,4}|:\t")
+_DEFINITION_LINE = re.compile(r" {0,3}:(?: |\t)")
 _PARAGRAPH_HTML = re.compile(r"<p>((?:(?!</?p>).)*?)</p>", re.DOTALL)
 _LOOSE = re.compile(r"<p>((?:(?!</?p>).)*?)</p>\n<dl>\n<dd>", re.DOTALL)
+_LIST_END = "</dd>\n</dl>\n"
+_BLOCK_MARK = re.compile("<p>([\ue004\ue005])(\\d+)\ue006</p>\n")
+_STRAY_MARK = re.compile("[\ue004\ue005]\\d+\ue006")
 
 
-def definition_lists(html_text: str) -> str:
+def hide_definition_blocks(text: str) -> tuple[str, list[str]]:
+    """``text`` with the blocks indented under each definition (after a blank
+    line) unindented between two marker paragraphs, and those blocks as written
+    (unindented), in marker order."""
+    if "\n:" not in text and "\n :" not in text and "\n  :" not in text and "\n   :" not in text \
+            and not _DEFINITION_LINE.match(text):
+        return text, []
+    blocks: list[str] = []
+    return _definition_blocks(text, blocks, 0), blocks
+
+
+def _definition_blocks(text: str, blocks: list[str], depth: int) -> str:
+    if depth == MAX_NESTING:
+        return text
+    lines, out, at = text.split("\n"), [], 0
+    code = _code_lines(text, lines)
+    while at < len(lines):
+        starts = at not in code and _DEFINITION_LINE.match(lines[at]) is not None
+        out.append(lines[at])
+        at += 1
+        if not starts:
+            continue
+        while at < len(lines) and lines[at].strip() and at not in code:   # the rest of its paragraph
+            out.append(lines[at])
+            at += 1
+        after = at
+        while after < len(lines) and not lines[after].strip():
+            after += 1
+        if after == len(lines) or not lines[after].startswith(("    ", "\t")) or after in code:
+            continue
+        body, at = _indented_block(lines, after)
+        number = len(blocks)
+        blocks.append(body)
+        out += ["", f"\ue004{number}\ue006", "", _definition_blocks(body, blocks, depth + 1), "", f"\ue005{number}\ue006", ""]
+    return "\n".join(out)
+
+
+def definition_lists(html_text: str, blocks: list[str] | tuple[str, ...] = ()) -> str:
     """PHP Markdown Extra's definition lists, as cmark leaves them: the
     paragraph ``Term`` / ``: definition`` (terms one a line, each definition
     a line starting with ':' and the lines after it) becomes ``dl``, ``dt``
     and ``dd``; a paragraph of definitions alone after a blank line defines
-    the paragraph before it; lists one after another become one."""
-    if "<p>:" not in html_text and "\n:" not in html_text:
+    the paragraph before it; lists one after another become one. ``blocks``:
+    what ``hide_definition_blocks`` took out: each goes into its definition's
+    ``dd``, with its first paragraph as a ``p``."""
+    if not blocks and "<p>:" not in html_text and "\n:" not in html_text:
         return html_text
     html_text = _PARAGRAPH_HTML.sub(_definitions, html_text)
+    if blocks:
+        html_text = _with_blocks(html_text, blocks)
     html_text = _LOOSE.sub(lambda match: f"<dl>\n<dt>{match.group(1)}</dt>\n<dd>"
                            if "\n" not in match.group(1) else match.group(0), html_text)
     return html_text.replace("</dl>\n<dl>\n", "")
@@ -240,3 +310,42 @@ def _definitions(match: re.Match) -> str:
             definition.append(line)
     parts += [f"<dd>{chr(10).join(definition)}</dd>", "</dl>"]
     return "\n".join(parts)
+
+
+def _with_blocks(html_text: str, blocks: list[str] | tuple[str, ...]) -> str:
+    """The HTML between the markers of each definition block moved into the
+    ``dd`` before it (the innermost first), whose first paragraph becomes a
+    ``p``; one pass over the text."""
+    parts = _BLOCK_MARK.split(html_text)   # text, then (marker, number, text) for each marker
+    out = [parts[0]]
+    stack: list[tuple[int, list[str]]] = []
+    for at in range(1, len(parts), 3):
+        number = int(parts[at + 1])
+        if parts[at] == "\ue004":
+            stack.append((number, out))
+            out = []
+        elif stack and stack[-1][0] == number:
+            parent = stack.pop()[1]
+            _attach(parent, "".join(out), blocks[number])
+            out = parent
+        out.append(parts[at + 2])
+    while stack:      # (an opening whose closing cmark put elsewhere)
+        parent = stack.pop()[1]
+        parent.append("".join(out))
+        out = parent
+    text = "".join(out)
+    return _STRAY_MARK.sub("", text) if "\ue006" in text else text
+
+
+def _attach(parent: list[str], body: str, written: str) -> None:
+    """A definition block's HTML into the ``dd`` that ``parent`` ends with;
+    after a ':' line that was no definition (no list before it), the block
+    is what cmark makes of it there: indented code (``written``)."""
+    before = parent[-1]
+    dd = before.rfind("<dd>")
+    if before.endswith(_LIST_END) and dd >= 0:
+        dd += len("<dd>")
+        parent[-1] = f"{before[:dd]}<p>{before[dd:-len(_LIST_END)]}</p>\n{body}{_LIST_END}"
+    else:
+        code = html.escape(written, quote=False).replace('"', "&quot;")    # as cmark escapes code
+        parent.append(f"<pre><code>{code}\n</code></pre>\n")

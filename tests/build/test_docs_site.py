@@ -41,7 +41,7 @@ EXPECTED_WARNINGS = [
     "warning: content/docs/guides/deploy/providers/s3.md:14: unknown shortcode 'youtube' (add "
     "templates/shortcodes/youtube.html, or write {{</* youtube */>}} to show the call as text; it is shown as "
     "written)",
-    "warning: content/docs/reference/markdown.md:81: link to 'nowhere.md' matches no page "
+    "warning: content/docs/reference/markdown.md:87: link to 'nowhere.md' matches no page "
     "(content/docs/reference/nowhere.md does not exist, is a draft or future page, or is headless)",
 ]
 FILES = [
@@ -267,7 +267,10 @@ def test_each_markdown_extension_gives_its_html(built):
             "<p>Read the quickstart first.</p>\n</div>") in page
     assert '<details class="admonition tip">\n<summary>Tip</summary>\n<p>Folded until opened.</p>\n</details>' in page
     assert ("<dl>\n<dt>Provider</dt>\n<dd>Where a site is published.</dd>\n<dt>Target</dt>\n"
-            "<dd>One <code>[deploy.NAME]</code> table.</dd>\n</dl>") in page
+            "<dd><p>One <code>[deploy.NAME]</code> table.</p>\n<p>Its keys, as Hugo's docs write them:</p>\n"
+            '<div class="highlight"><pre>') in page
+    block = page.split("<p>Its keys, as Hugo's docs write them:</p>\n", 1)[1].split("</dd>\n</dl>", 1)[0]
+    assert '<span class="n">url</span>' in block and block.endswith("</pre></div>\n")
     assert ('<li><input type="checkbox" checked="" disabled="" /> Install Acme</li>\n'
             '<li><input type="checkbox" disabled="" /> Deploy a site</li>') in page
     assert '<span class="math inline">$E = mc^2$</span>' in page

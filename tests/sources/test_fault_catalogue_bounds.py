@@ -112,6 +112,9 @@ LINEAR = {
     "shortcodes-pairs": (_calling(lambda n: '{{< details summary="s" >}}x{{< /details >}}\n\n' * n), 500),
     "shortcodes-openings": (_calling(lambda n: "{{< details >}}" * n), 2000),
     "definition-lists": (_parsing(lambda n: "Term\n: definition\n" * n), 4000),
+    "definition-blocks": (_parsing(lambda n: "Term\n: definition\n\n    more of it\n\n" * n), 2000),
+    "definition-blocks-nested": (_parsing(lambda n: "".join("    " * (i % 40) + "T\n" + "    " * (i % 40) + ": d\n\n"
+                                                          for i in range(n))), 1000),
     # members that were linear already, kept linear
     "links-in-markdown": (_parsing(lambda n: "".join(f"[a{i}](other.md)\n\n" for i in range(n))), 4000),
     "many-headings": (_parsing(lambda n: "## Heading\n\npara\n\n" * n), 4000),

@@ -9,6 +9,7 @@ import pytest
 
 from ssg.build.entry import build
 from ssg.sources.markdown import render_markdown
+from ssg.sources.mdextensions import MAX_NESTING
 
 ALERTS = """\
 > [!NOTE]
@@ -148,3 +149,67 @@ def test_mkdocs_admonitions_nest_fold_and_leave_code_alone(unsafe_html):
     assert '<div class="admonition danger">\n<p>No title.</p>\n</div>' in html
     off = str(render_markdown(ADMONITIONS, {"admonitions": False}).html)
     assert "admonition" not in off and "<p>!!! note &quot;Read this&quot;" in off
+
+
+DEFINITION_BLOCKS = """\
+Term
+:   First paragraph
+    continued.
+
+    Second paragraph.
+
+        indented code
+
+    Inner
+    : A definition list of its own.
+
+        Its second paragraph.
+
+: Another definition.
+
+```
+Not
+: in a fenced block
+
+    still code
+```
+
+> A quote
+: lazily continued
+
+    code after the quote, as cmark makes it
+"""
+
+
+def test_blocks_indented_under_a_definition_belong_to_it():
+    """PHP Markdown Extra and Hugo (goldmark): after a blank line, blocks
+    indented by four spaces under a definition are more of it; cmark alone
+    made them an indented code block after the list."""
+    html = str(render_markdown(DEFINITION_BLOCKS, {}).html)
+    assert html == (
+        "<dl>\n<dt>Term</dt>\n<dd><p>First paragraph\ncontinued.</p>\n<p>Second paragraph.</p>\n"
+        "<pre><code>indented code\n</code></pre>\n"
+        "<dl>\n<dt>Inner</dt>\n<dd><p>A definition list of its own.</p>\n<p>Its second paragraph.</p>\n</dd>\n</dl>\n"
+        "</dd>\n<dd>Another definition.</dd>\n</dl>\n"
+        "<pre><code>Not\n: in a fenced block\n\n    still code\n</code></pre>\n"
+        "<blockquote>\n<dl>\n<dt>A quote</dt>\n<dd>lazily continued</dd>\n</dl>\n</blockquote>\n"
+        "<pre><code>code after the quote, as cmark makes it\n</code></pre>\n")
+    off = str(render_markdown(DEFINITION_BLOCKS, {"definition_lists": False}).html)
+    assert "<dl>" not in off and "<pre><code>Second paragraph.\n\n    indented code\n" in off
+
+
+@pytest.mark.parametrize("kind", ["admonition", "definition"])
+def test_nesting_deeper_than_the_limit_is_rendered_as_plain_markdown(kind):
+    """A page of a thousand blocks one in another (deeper than Python's
+    recursion limit) was an internal error, exit 3: past MAX_NESTING levels
+    the rest is left to cmark as written."""
+    depth = 1000
+    if kind == "admonition":
+        text = "".join("    " * level + "!!! note\n" for level in range(depth)) + "    " * depth + "x\n"
+        opening, rest = '<div class="admonition note">', "<p>!!! note\n!!! note\n"   # a paragraph, lines lazily continued
+    else:
+        text = "".join("    " * level + "Term\n" + "    " * level + ": definition\n\n" for level in range(depth))
+        opening, rest = "<dl>", "<pre><code>Term\n: definition\n\n    Term\n"   # indented code after a blank line
+    html = str(render_markdown(text, {}).html)
+    assert html.count(opening) == MAX_NESTING + (kind == "definition")
+    assert rest in html

@@ -58,6 +58,15 @@ SITE = {
         Build
         : Turn the content folder into HTML.
 
+            Run it again and only what changed is written:
+
+            ```sh
+            ssg build
+            ```
+
+        Serve
+        : Preview the site as you write.
+
         {{< figure src="pic.png" alt="A picture" caption="A *caption*" >}}
 
         ```python {hl_lines=[2] title="app.py"}
@@ -77,6 +86,9 @@ BLOCKS = {
     "warning alert": ".content .alert.alert-warning",
     "tip admonition": ".content .admonition.tip",
     "definition list": ".content dl",
+    "definition of several blocks": ".content dd:has(> p)",
+    "code in a definition": ".content dd .highlight",
+    "next term": ".content dt:nth-of-type(2)",
     "figure": ".content figure",
     "figure image": ".content figure img",
     "figure caption": ".content figure figcaption",
@@ -394,6 +406,15 @@ def test_text_is_readable(visit, scheme):
             shown = tuple(round(c) for c in colour), tuple(round(c) for c in behind)
             poor.append(f"{name} ({TEXTS[name]}, {text['text']!r}): {ratio:.2f}:1, text {shown[0]} on {shown[1]}")
     assert not poor, f"{scheme}: text below {MIN_CONTRAST}:1 contrast: " + "; ".join(poor)
+
+
+@pytest.mark.parametrize("scheme", SCHEMES)
+def test_the_term_after_a_definition_of_several_blocks_sits_as_after_one_line(visit, scheme):
+    """The space above the next term is the term's own margin (0.75rem), not
+    that plus the margin under the definition's last block."""
+    blocks = visit.renderings[scheme].measured["blocks"]
+    gap = blocks["next term"]["box"]["top"] - blocks["definition of several blocks"]["box"]["bottom"]
+    assert 10 <= gap <= 14, f"{scheme}: {gap:.1f}px between a definition and the next term"
 
 
 def test_light_and_dark_differ(visit):
