@@ -231,6 +231,7 @@ def show_admonitions(html_text: str, marks: list[str]) -> str:
 
 _DEFINITION = re.compile(r": {1,4}|:\t")
 _DEFINITION_LINE = re.compile(r" {0,3}:(?: |\t)")
+_DEFINITION_STARTS = ("\n:", "\n :", "\n  :", "\n   :")   # a text without them has no definition line
 _PARAGRAPH_HTML = re.compile(r"<p>((?:(?!</?p>).)*?)</p>", re.DOTALL)
 _LOOSE = re.compile(r"<p>((?:(?!</?p>).)*?)</p>\n<dl>\n<dd>", re.DOTALL)
 _LIST_END = "</dd>\n</dl>\n"
@@ -242,8 +243,7 @@ def hide_definition_blocks(text: str) -> tuple[str, list[str]]:
     """``text`` with the blocks indented under each definition (after a blank
     line) unindented between two marker paragraphs, and those blocks as written
     (unindented), in marker order."""
-    if "\n:" not in text and "\n :" not in text and "\n  :" not in text and "\n   :" not in text \
-            and not _DEFINITION_LINE.match(text):
+    if not _DEFINITION_LINE.match(text) and not any(start in text for start in _DEFINITION_STARTS):
         return text, []
     blocks: list[str] = []
     return _definition_blocks(text, blocks, 0), blocks
