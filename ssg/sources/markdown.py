@@ -83,7 +83,7 @@ def _to_html(text: str, flags: int, options: Mapping, expansion: shortcodes.Expa
     # without CMARK_OPT_UNSAFE cmark omits all raw HTML anyway.
     text, boxes = hide_admonitions(text) if options.get("admonitions", True) else (text, [])
     definitions = options.get("definition_lists", True)
-    text, blocks = hide_definition_blocks(text) if definitions else (text, 0)
+    text, blocks = hide_definition_blocks(text) if definitions else (text, [])
     text, math = hide_math(text) if options.get("math", True) else (text, [])
     html_text = to_html(text, flags, _EXTENSIONS if options.get("task_lists", True) else _EXTENSIONS[:-1])
     if options.get("alerts", True):

@@ -12,6 +12,8 @@ import html
 import itertools
 import re
 
+MAX_NESTING = 32   # admonitions or definition blocks one in another: deeper ones are left as written
+
 # --- math: taken out of the text before cmark (whose escapes and emphasis would change it), put back after ----
 
 _FENCE = re.compile(r"^ {0,3}(`{3,}|~{3,})", re.MULTILINE)
@@ -136,9 +138,6 @@ def heading_attributes(inner: str) -> tuple[str, str | None, tuple[str, ...]]:
     ids = [name[1:] for name in names if name.startswith("#")]
     return inner[:match.start()], (ids[-1] if ids else None), tuple(name[1:] for name in names if name[0] == ".")
 
-
-
-MAX_NESTING = 32   # admonitions or definition blocks one in another: deeper ones are left as written
 
 # --- MkDocs admonitions: their lines become markers before cmark, the markers their HTML after ---------------
 
