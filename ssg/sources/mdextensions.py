@@ -189,12 +189,16 @@ def _code_lines(text: str, lines: list[str]) -> set[int]:
     return inside
 
 
-def _indented_block(lines: list[str], at: int) -> tuple[str, int]:
-    """The block of lines indented by four spaces (or a tab) from ``at``,
-    blank lines among them, unindented; and where the lines after it start."""
-    body = []
-    while at < len(lines) and (lines[at].startswith(("    ", "\t")) or not lines[at].strip()):
-        body.append(lines[at][4:] if lines[at].startswith("    ") else lines[at][1:])
+def _indented_block(lines: list[str], at: int, width: int = 4) -> tuple[str, int]:
+    """The block of lines indented by ``width`` spaces (a tab: four) from
+    ``at``, blank lines among them, unindented; and where the lines after it
+    start."""
+    body, indent = [], " " * width
+    while at < len(lines):
+        line = lines[at] if not lines[at].startswith("\t") else "    " + lines[at][1:]
+        if not line.startswith(indent) and line.strip():
+            break
+        body.append(line[width:])
         at += 1
     while body and not body[-1].strip():
         body.pop()
@@ -229,7 +233,7 @@ def show_admonitions(html_text: str, marks: list[str]) -> str:
 # its ``dd`` after.
 
 _DEFINITION = re.compile(r": {1,4}|:\t")
-_DEFINITION_LINE = re.compile(r" {0,3}:(?: |\t)")
+_DEFINITION_LINE = re.compile(r" {0,3}:(?: {1,4}|\t)")
 _DEFINITION_STARTS = ("\n:", "\n :", "\n  :", "\n   :")   # a text without them has no definition line
 _PARAGRAPH_HTML = re.compile(r"<p>((?:(?!</?p>).)*?)</p>", re.DOTALL)
 _LOOSE = re.compile(r"<p>((?:(?!</?p>).)*?)</p>\n<dl>\n<dd>", re.DOTALL)
@@ -238,26 +242,27 @@ _BLOCK_MARK = re.compile("<p>([\ue004\ue005])(\\d+)\ue006</p>\n")
 _STRAY_MARK = re.compile("[\ue004\ue005]\\d+\ue006")
 
 
-def hide_definition_blocks(text: str) -> tuple[str, list[str]]:
+def hide_definition_blocks(text: str) -> tuple[str, list[str | None]]:
     """``text`` with the blocks indented under each definition (after a blank
-    line) unindented between two marker paragraphs, and those blocks as written
-    (unindented), in marker order."""
+    line, as far as the definition's text) unindented between two marker
+    paragraphs; and, in marker order, each block's text as indented code
+    (``_as_code``)."""
     if not _DEFINITION_LINE.match(text) and not any(start in text for start in _DEFINITION_STARTS):
         return text, []
-    blocks: list[str] = []
+    blocks: list[str | None] = []
     return _definition_blocks(text, blocks, 0), blocks
 
 
-def _definition_blocks(text: str, blocks: list[str], depth: int) -> str:
+def _definition_blocks(text: str, blocks: list[str | None], depth: int) -> str:
     if depth == MAX_NESTING:
         return text
     lines, out, at = text.split("\n"), [], 0
     code = _code_lines(text, lines)
     while at < len(lines):
-        starts = at not in code and _DEFINITION_LINE.match(lines[at]) is not None
+        marker = None if at in code else _DEFINITION_LINE.match(lines[at])
         out.append(lines[at])
         at += 1
-        if not starts:
+        if marker is None:
             continue
         while at < len(lines) and lines[at].strip() and at not in code:   # the rest of its paragraph
             out.append(lines[at])
@@ -265,16 +270,25 @@ def _definition_blocks(text: str, blocks: list[str], depth: int) -> str:
         after = at
         while after < len(lines) and not lines[after].strip():
             after += 1
-        if after == len(lines) or not lines[after].startswith(("    ", "\t")) or after in code:
+        width = len(marker.group(0).expandtabs(4))   # the definition's text starts there: its blocks too (goldmark)
+        if after == len(lines) or not lines[after].expandtabs(4).startswith(" " * width) or after in code:
             continue
-        body, at = _indented_block(lines, after)
+        body, at = _indented_block(lines, after, width)
         number = len(blocks)
-        blocks.append(body)
+        blocks.append(_as_code(lines[after:at]))
         out += ["", f"\ue004{number}\ue006", "", _definition_blocks(body, blocks, depth + 1), "", f"\ue005{number}\ue006", ""]
     return "\n".join(out)
 
 
-def definition_lists(html_text: str, blocks: list[str] | tuple[str, ...] = ()) -> str:
+def _as_code(lines: list[str]) -> str | None:
+    """What cmark makes of a definition's block where no definition list
+    turns out to be: indented code (its text) when each line is indented by
+    four spaces, else None (the block's HTML is as good)."""
+    text, at = _indented_block(lines, 0)
+    return text if at == len(lines) else None
+
+
+def definition_lists(html_text: str, blocks: list[str | None] | tuple[()] = ()) -> str:
     """PHP Markdown Extra's definition lists, as cmark leaves them: the
     paragraph ``Term`` / ``: definition`` (terms one a line, each definition
     a line starting with ':' and the lines after it) becomes ``dl``, ``dt``
@@ -311,7 +325,7 @@ def _definitions(match: re.Match) -> str:
     return "\n".join(parts)
 
 
-def _with_blocks(html_text: str, blocks: list[str] | tuple[str, ...]) -> str:
+def _with_blocks(html_text: str, blocks: list[str | None]) -> str:
     """The HTML between the markers of each definition block moved into the
     ``dd`` before it (the innermost first), whose first paragraph becomes a
     ``p``; one pass over the text."""
@@ -336,15 +350,18 @@ def _with_blocks(html_text: str, blocks: list[str] | tuple[str, ...]) -> str:
     return _STRAY_MARK.sub("", text) if "\ue006" in text else text
 
 
-def _attach(parent: list[str], body: str, written: str) -> None:
+def _attach(parent: list[str], body: str, written: str | None) -> None:
     """A definition block's HTML into the ``dd`` that ``parent`` ends with;
     after a ':' line that was no definition (no list before it), the block
-    is what cmark makes of it there: indented code (``written``)."""
+    is what cmark makes of it there: indented code (``written``), or else
+    its HTML as it is."""
     before = parent[-1]
     dd = before.rfind("<dd>")
     if before.endswith(_LIST_END) and dd >= 0:
         dd += len("<dd>")
         parent[-1] = f"{before[:dd]}<p>{before[dd:-len(_LIST_END)]}</p>\n{body}{_LIST_END}"
+    elif written is None:
+        parent.append(body)
     else:
         code = html.escape(written, quote=False).replace('"', "&quot;")    # as cmark escapes code
         parent.append(f"<pre><code>{code}\n</code></pre>\n")

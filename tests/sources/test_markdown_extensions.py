@@ -209,7 +209,20 @@ def test_nesting_deeper_than_the_limit_is_rendered_as_plain_markdown(kind):
         opening, rest = '<div class="admonition note">', "<p>!!! note\n!!! note\n"   # a paragraph, lines lazily continued
     else:
         text = "".join("    " * level + "Term\n" + "    " * level + ": definition\n\n" for level in range(depth))
-        opening, rest = "<dl>", "<pre><code>Term\n: definition\n\n    Term\n"   # indented code after a blank line
+        opening, rest = "<dl>", "<pre><code>  Term\n  : definition\n\n      Term\n"   # indented code after a blank line
     html = str(render_markdown(text, {}).html)
     assert html.count(opening) == MAX_NESTING + (kind == "definition")
     assert rest in html
+
+
+def test_a_definitions_blocks_are_indented_as_far_as_its_text():
+    """goldmark's rule, which Hugo's own docs follow (two spaces under ': '):
+    the blocks of a definition start where its text does."""
+    html = str(render_markdown("`list`\n: One of:\n\n  - always\n  - never\n\nTerm\n:   Four.\n\n  Two only: "
+                               "not in it.\n\n> A quote\n: lazily continued\n\n  a paragraph, as cmark makes it\n",
+                               {}).html)
+    assert html == (
+        "<dl>\n<dt><code>list</code></dt>\n<dd><p>One of:</p>\n<ul>\n<li>always</li>\n<li>never</li>\n</ul>\n</dd>\n"
+        "<dt>Term</dt>\n<dd>Four.</dd>\n</dl>\n<p>Two only: not in it.</p>\n"
+        "<blockquote>\n<dl>\n<dt>A quote</dt>\n<dd>lazily continued</dd>\n</dl>\n</blockquote>\n"
+        "<p>a paragraph, as cmark makes it</p>\n")
