@@ -106,4 +106,7 @@ def highlight(code: Any, language: str = "", options: str = "", **settings: Any)
             f"{name}={str(value).lower() if isinstance(value, bool) else value}" for name, value in settings.items()))}
     except ValueError as error:
         raise ShortcodeProblem(str(error)) from None
-    return Markup(highlighted(str(code).strip("\n"), str(language), settings))
+    expansion, _ = CALL.get()
+    # a pair's inner text comes as Markup: as written (trusted) or HTML-escaped, which the code's text is not
+    text = code.unescape() if isinstance(code, Markup) and not expansion.trusted else str(code)
+    return Markup(highlighted(text.strip("\n"), str(language), settings))

@@ -65,6 +65,7 @@ class Expansion:
     depth: int = 0
     trusted: bool = True      # [markdown] unsafe_html: a {{< >}} pair's inner text is passed as HTML
     prefix: str = "SSGSHORTCODE"   # of its tokens: text the page does not hold (``token_prefix``)
+    written: dict[int, str] = field(default_factory=dict)   # token number -> text shown as written
 
     @classmethod
     def of_page(cls, library: ShortcodeLibrary, source: str, fields: Mapping[str, Any], text: str,
@@ -84,7 +85,7 @@ class Expansion:
         """The expansion of a call's inner text, or (``source``) of a file it includes."""
         return Expansion(self.library, source or self.source, self.page, self.markdown, self.outputs,
                          self.made_with, self.notes, self.including if including is None else including,
-                         self.depth + 1, self.trusted, self.prefix)
+                         self.depth + 1, self.trusted, self.prefix, self.written)
 
     def uses(self, entry: str) -> None:
         self.made_with[entry] = self.library.digest(entry)
@@ -95,6 +96,12 @@ class Expansion:
     def token(self, output: str) -> str:
         self.outputs.append(output)
         return f"{self.prefix}{len(self.outputs) - 1}X"
+
+    def as_written(self, text: str) -> str:
+        """The token of ``text`` shown as written: an escaped call, or one
+        that is refused (HTML-escaped where it lands in HTML)."""
+        self.written[len(self.outputs)] = text
+        return self.token(str(escape(text)))
 
 
 def token_prefix(text: str) -> str:
@@ -160,15 +167,20 @@ def hide(text: str, expansion: Expansion, first_line: int, fenced: list[tuple[in
     return "".join(parts)
 
 
-def show(html_text: str, expansion: Expansion | None) -> str:
+def show(html_text: str, expansion: Expansion | None, *, as_text: bool = False) -> str:
     """The HTML made of ``hide``'s text with each call's output in its token's
-    place (a paragraph holding only a token: the output alone)."""
+    place (a paragraph holding only a token: the output alone). ``as_text``:
+    ``html_text`` is a pair's inner text as written, where text shown as
+    written goes as it is, not HTML-escaped."""
     if expansion is None or not expansion.outputs:
         return html_text
     outputs, prefix = expansion.outputs, expansion.prefix
+    written = expansion.written if as_text else {}
 
     def output(match: re.Match) -> str:
         number = int(match.group(1) or match.group(2))
+        if number in written:
+            return written[number]
         return outputs[number] if number < len(outputs) else match.group(0)    # (an included file's text)
 
     return re.sub(rf"<p>{prefix}(\d+)X</p>|{prefix}(\d+)X", output, html_text)
@@ -311,15 +323,15 @@ def _output(text: str, tag: _Tag, expansion: Expansion) -> str:
     """The token of one call (or of the text it shows)."""
     written = text[tag.start:(tag.partner or tag).end]
     if tag.literal is not None:
-        return expansion.token(str(escape(tag.literal)))
+        return expansion.as_written(tag.literal)
     if tag.closing:
-        return expansion.token(str(escape(written)))
+        return expansion.as_written(written)
     try:
         args, kwargs = arguments(tag.arguments)
     except ValueError as error:
         expansion.note(tag.line, f"shortcode '{tag.name}': {error}", "arguments are \"quoted text\", numbers, "
                        "true or false, each alone or as name=value; the call is shown as written")
-        return expansion.token(str(escape(written)))
+        return expansion.as_written(written)
     if _NAME.fullmatch(tag.name) is None:
         template = None
     else:
@@ -330,7 +342,7 @@ def _output(text: str, tag: _Tag, expansion: Expansion) -> str:
         expansion.note(tag.line, f"unknown shortcode '{tag.name}'",
                        f"add templates/shortcodes/{tag.name}.html, or write {{{{</* {tag.name} */>}}}} to show the "
                        "call as text; it is shown as written")
-        return expansion.token(str(escape(written)))
+        return expansion.as_written(written)
     if expansion.depth >= MAX_DEPTH:
         raise ContentError(f"shortcode '{tag.name}' is called within calls more than {MAX_DEPTH} deep",
                            where=Location(expansion.source, tag.line), hint="a shortcode template calls itself?")
@@ -341,7 +353,7 @@ def _output(text: str, tag: _Tag, expansion: Expansion) -> str:
         expansion.note(tag.line, f"shortcode '{tag.name}' is never closed",
                        f"end it with {{{{< /{tag.name} >}}}}, or write {{{{< {tag.name} />}}}} when it has no "
                        "inner text; it is shown as written")
-        return expansion.token(str(escape(written)))
+        return expansion.as_written(written)
     expansion.uses("site")       # a template may read the site's values (site.params)
     try:
         with calling(expansion, tag.line):
@@ -352,7 +364,7 @@ def _output(text: str, tag: _Tag, expansion: Expansion) -> str:
                                      **({} if inner is None else {"inner": inner}))
     except ShortcodeProblem as problem:
         expansion.note(tag.line, f"shortcode '{tag.name}': {problem}", "the call is shown as written")
-        return expansion.token(str(escape(written)))
+        return expansion.as_written(written)
     except ContentError:
         raise
     except Exception as error:   # the template's own failure: an error at the call, naming the template
@@ -372,7 +384,7 @@ def _inner(inner: str, tag: _Tag, expansion: Expansion) -> Markup:
 
     lines = len(inner) - len(inner.lstrip("\n"))
     inner = inner.strip("\n")
-    expanded = show(hide(inner, nested, tag.line + lines, fenced_blocks(inner)), expansion)
+    expanded = show(hide(inner, nested, tag.line + lines, fenced_blocks(inner)), expansion, as_text=True)
     return Markup(expanded) if expansion.trusted else Markup(escape(expanded))
 
 

@@ -6,6 +6,8 @@ call noted at its file:line with the rest of the page rendered."""
 
 from __future__ import annotations
 
+import html as html_text
+import re
 from pathlib import Path
 
 import pytest
@@ -219,3 +221,17 @@ def test_any_text_renders_or_fails_at_a_line_and_no_token_is_left(site, text):
     assert html.count("SSGSHORTCODE") == text.count("SSGSHORTCODE0X"), (text, html)
     for note in rendered.notes:
         assert note.startswith("content/docs/page.md:"), note
+
+
+@pytest.mark.parametrize("unsafe_html", [True, False])
+def test_a_call_shown_as_written_inside_a_pair_is_escaped_once(site, unsafe_html):
+    """Docs about shortcodes show calls in highlighted examples: Hugo's own
+    docs had every one shown as '{{&lt; figure src=&#34;a.png&#34; &gt;}}'."""
+    html = str(render(site, '{{< highlight text >}}\n{{</* figure src="a.png" */>}}\n{{< nosuch >}}\n'
+                            "{{< /highlight >}}\n\n"
+                            '{{< wrap >}}{{</* figure src="a.png" */>}}{{< /wrap >}}\n',
+                      unsafe_html=unsafe_html).html).replace("&#34;", "&quot;")
+    code = html.split("<code>", 1)[1].split("</code>", 1)[0]
+    assert html_text.unescape(re.sub("<[^>]+>", "", code)) == '{{< figure src="a.png" >}}\n{{< nosuch >}}\n'
+    shown = '{{< figure src="a.png" >}}' if unsafe_html else "{{&lt; figure src=&quot;a.png&quot; &gt;}}"
+    assert f"<b>{shown}</b>" in html
