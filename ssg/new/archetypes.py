@@ -17,6 +17,7 @@ from datetime import datetime
 from pathlib import Path, PurePosixPath
 
 from ssg.errors import ContentError, Location, UsageError
+from ssg.sources.urls import name_words
 
 CONTENT = "content"
 
@@ -34,7 +35,7 @@ def title_from_name(rel: PurePosixPath) -> str:
     name = rel.stem
     if name in ("index", "_index") and rel.parent.name:
         name = rel.parent.name
-    words = " ".join(name.replace("_", " ").replace("-", " ").split())
+    words = name_words(name)
     return words[:1].upper() + words[1:] if words else "Untitled"
 
 

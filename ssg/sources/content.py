@@ -31,6 +31,7 @@ from ssg.sources.fields import (  # noqa: F401 (re-exported)
     to_datetime,
 )
 from ssg.sources.markdown import render_markdown, rendered_as
+from ssg.sources.urls import name_words
 from ssg.speedups import switch as speedups
 from ssg.speedups.simpleyaml import load_simple
 
@@ -248,7 +249,7 @@ def front_matter_fields(fields: FieldReader, *, source: str, slug: str, kind: st
         publish_date = fields.date("published")
     name_date, name = dated_name(_file_name(source))
     if title is None:
-        title = name.replace("-", " ").replace("_", " ").capitalize() if kind == "page" else ""
+        title = name_words(name).capitalize() if kind == "page" else ""
     summary_text = fields.string("summary")
     render, listed, publish_resources = _build_options(fields)
     return {

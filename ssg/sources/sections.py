@@ -15,7 +15,7 @@ from typing import Any
 
 from ssg.model import PLACE_FIELDS, Page, Section, Site
 from ssg.sources.content import FieldReader, front_matter_fields, shown
-from ssg.sources.urls import join_base
+from ssg.sources.urls import join_base, name_words
 
 _EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 
@@ -69,7 +69,7 @@ def order_fields(site: Site, page: Page) -> frozenset[str]:
 def new_section(site: Site, name: str) -> Section:
     url = join_base(site.config.base_path, f"/{name}/")
     last = name.rpartition("/")[2]
-    return Section(name=name, title=last.replace("-", " ").replace("_", " ").title(), url=url,
+    return Section(name=name, title=name_words(last).title(), url=url,
                    output_path=f"{name}/index.html")
 
 

@@ -21,6 +21,11 @@ _SLUG_DASH = re.compile(r"[\s_-]+")
 _SLUG_ALREADY = re.compile(r"[a-z0-9]+(?:-[a-z0-9]+)*")
 
 
+def name_words(name: str) -> str:
+    """The words of a file or folder name: '_my-first_post' -> 'my first post'."""
+    return " ".join(name.replace("-", " ").replace("_", " ").split())
+
+
 def slugify(text: str, keep: str = "") -> str:
     """Lower-case, NFKC-normalised, punctuation dropped (except characters in
     ``keep``), spaces to dashes. Non-ASCII letters are kept (browsers show them

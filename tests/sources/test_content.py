@@ -335,9 +335,14 @@ def test_section_and_home_index_files(make_site, cli):
 
 
 def test_section_without_index_gets_a_title_from_its_folder(make_site, cli):
-    site = make_site({"content/release-notes/a.md": "x", "templates/list.html": "{{ section.title }}"})
+    site = make_site({"content/release-notes/a.md": "x", "templates/list.html": "[{{ section.title }}]",
+                      "content/_common/b.md": "x", "content/_common/--draft_notes--.md": "x",
+                      "templates/page.html": "[{{ page.title }}]"})
     build(cli, site)
-    assert (site / "public/release-notes/index.html").read_text() == "Release Notes"
+    assert (site / "public/release-notes/index.html").read_text() == "[Release Notes]"
+    # Hugo's docs keep snippets in content/_common/: no leading space, no doubled one
+    assert (site / "public/_common/index.html").read_text() == "[Common]"
+    assert [p.read_text() for p in (site / "public/_common").glob("*draft*/index.html")] == ["[Draft notes]"]
 
 
 def test_static_files_are_copied_byte_for_byte(make_site, cli):
