@@ -31,7 +31,6 @@ from ssg.sources.mdextensions import (
     show_math,
 )
 from ssg.sources.spans import Span, spans, substitute
-from ssg.sources.urls import slugify
 from ssg.speedups import switch as speedups
 from ssg.speedups.cmark import to_html
 
@@ -187,7 +186,7 @@ def _add_heading_ids(html_text: str, toc_levels: tuple[int, ...],
         level, inner = int(match.group(1)), match.inner
         inner, given, classes = heading_attributes(inner) if attributes else (inner, None, ())
         title = html.unescape(_TAGS.sub("", inner)).strip()
-        base = given or slugify(title) or "section"
+        base = given or heading_id(title) or "section"
         count = seen.get(base, 0)
         seen[base] = count + 1
         anchor = base if count == 0 or given else f"{base}-{count}"
@@ -197,6 +196,13 @@ def _add_heading_ids(html_text: str, toc_levels: tuple[int, ...],
         return f'<h{level} id="{anchor}"{css}>{inner}</h{level}>'
 
     return substitute(html_text, _HEADING, _heading_end, add_id), tuple(toc)
+
+
+def heading_id(title: str) -> str:
+    """A heading's id as GitHub and Hugo make it, so that anchors written for
+    either keep working: letters, digits and '_' lower-cased, each space or
+    '-' a '-' (none merged), everything else dropped."""
+    return "".join(c.lower() if c.isalnum() or c == "_" else "-" if c in " -" else "" for c in title.strip())
 
 
 def _heading_end(match: re.Match) -> str:
