@@ -17,10 +17,20 @@ from ssg.errors import ContentError
 from ssg.graph.fingerprint import KnownText, digest
 from ssg.model import Page, Site, held
 from ssg.runtime import limits
-from ssg.sources.urls import site_url
+from ssg.sources.urls import absolute_url, site_url
 
 _ASCII_LOWER = str.maketrans(string.ascii_uppercase, string.ascii_lowercase)
 _SCHEME = re.compile(r"^[a-zA-Z][a-zA-Z0-9+.-]*:")
+# A shortcode's ref or relref: the content file's site path between two marks, made the page's URL
+# (absolute for ref) wherever it lands, in an attribute or in text.
+_RELREF, _REF, _REF_END = "\ue010", "\ue011", "\ue012"
+_MARKED = re.compile(f"([{_RELREF}{_REF}])([^{_RELREF}{_REF}{_REF_END}]*){_REF_END}")
+
+
+def page_ref(path: str, *, absolute: bool) -> str:
+    """What a page's ``path`` ('/docs/a.md#part') is in content until its links
+    are resolved: then its URL, with scheme and host when ``absolute``."""
+    return f"{_REF if absolute else _RELREF}{path}{_REF_END}"
 
 
 def resolve_links(site: Site, known: MutableMapping[str, KnownText] | None = None, seconds: float = 0.0
@@ -54,10 +64,11 @@ def resolve_page_links(site: Site, page: Page, before: KnownText | None, seconds
     targets: list[str] = []
     resolve = _resolver(site, page, targets)
     bound = limits.bounded(seconds, lambda frames: _too_long(page.source, seconds, ended=True))
+    base_url = site.config.base_url
     try:
         with bound as timer:
-            content = _rewritten(page.content, resolve)
-            summary = _rewritten(page.summary, resolve)
+            content = _rewritten(page.content, resolve, base_url)
+            summary = _rewritten(page.summary, resolve, base_url)
     except limits.Timeout as error:
         if not timer.expired(error):
             raise
@@ -77,11 +88,18 @@ def _too_long(source: str, seconds: float, *, ended: bool = False) -> ContentErr
                              "otherwise please report it to ssg with the page")
 
 
-def _rewritten(html: str, resolve: Callable[[str], str | None]) -> Markup:
-    """``html`` with its links rewritten, as Markup: the very object when
-    nothing changed (most pages: at 100,000 pages, 185 MB not copied)."""
+def _rewritten(html: str, resolve: Callable[[str], str | None], base_url: str) -> Markup:
+    """``html`` with its links and page references rewritten, as Markup: the
+    very object when nothing changed (most pages: at 100,000 pages, 185 MB
+    not copied)."""
     text = str(html)
     new = rewrite_links(text, resolve)
+    if _REF_END in new:
+        def url(match: re.Match) -> str:
+            found = resolve(match.group(2)) or match.group(2)
+            return absolute_url(base_url, found) if match.group(1) == _REF else found
+
+        new = _MARKED.sub(url, new)
     return html if new is text and type(html) is Markup else Markup(new)
 
 
@@ -151,8 +169,8 @@ def _resolver(site: Site, page: Page, targets: list[str]) -> Callable[[str], str
     reported: set[str] = set()
 
     def resolve(url: str) -> str | None:
-        if not url or url.startswith(("#", "//")) or _SCHEME.match(url):
-            return None
+        if not url or url.startswith(("#", "//", _RELREF, _REF)) or _SCHEME.match(url):
+            return None     # (a page reference: resolved after, wherever it is)
         path, sep, fragment = url.partition("#")
         path, qsep, query = path.partition("?")
         if path.endswith(".md"):

@@ -1,5 +1,5 @@
 """What shortcode templates can call besides Jinja's own: ``relref(path)``
-(``ref``: the same), ``include(path)``, ``highlight(code, language,
+(``ref``: absolute), ``include(path)``, ``highlight(code, language,
 options)``, ``fail(message)`` and the ``markdownify`` filter. Each acts for
 the call being rendered (``calling``): a path is found from its page, and a
 missing page or file is an error at the call's file:line."""
@@ -13,13 +13,14 @@ from markupsafe import Markup
 
 from ssg.errors import ContentError, Location
 from ssg.sources.files import read_bytes, unreadable
+from ssg.sources.links import page_ref
 from ssg.sources.shortcodes import CALL, ShortcodeProblem, content_path
 
 _SINGLE_PARAGRAPH = ("<p>", "</p>")
 
 
 def install(env: Any) -> None:
-    env.globals.update(relref=relref, ref=relref, include=include, highlight=highlight, fail=fail)
+    env.globals.update(relref=relref, ref=ref, include=include, highlight=highlight, fail=fail)
     env.filters["markdownify"] = markdownify
 
 
@@ -50,15 +51,25 @@ def _content_file(target: str) -> str | None:
 
 
 def relref(target: str) -> str:
-    """The link to the page of content file ``target`` ('docs/a.md', '/docs/a.md#part', 'docs/guide'),
-    as a site path to that file that the build's link pass makes the page's URL."""
+    """The URL path of the page of content file ``target`` ('docs/a.md',
+    '/docs/a.md#part', 'docs/guide'): a reference the build's link pass makes
+    the page's URL, in a link or in text."""
+    return _page_ref(target, absolute=False)
+
+
+def ref(target: str) -> str:
+    """``relref``, as an absolute URL (with the scheme and host of base_url)."""
+    return _page_ref(target, absolute=True)
+
+
+def _page_ref(target: str, *, absolute: bool) -> str:
     target = str(target)
     found = _content_file(target)
     if found is None:
         raise _error(f"ref '{target}' matches no content file",
                      "give the path of a page's file, from content/ ('/docs/intro.md') or from this page's folder")
     _, sep, fragment = target.partition("#")
-    return f"/{found[len('content/'):]}{sep}{fragment}"
+    return page_ref(f"/{found[len('content/'):]}{sep}{fragment}", absolute=absolute)
 
 
 def include(target: str) -> Markup:

@@ -250,7 +250,7 @@ def test_each_shortcode_gives_its_html(built):
     assert ('<details open>\n<summary>The lock is held</summary>\n<p>Run <code>acme deploy --status</code> to see '
             'who holds it.</p>\n</details>\n') in troubleshooting
     configuration = content(site, "docs/guides/configuration/index.html")
-    assert '<a href="/acme/changelog/">changelog</a>' in configuration                       # ref
+    assert '<a href="https://acme.github.io/acme/changelog/">changelog</a>' in configuration   # ref: absolute
     assert re.findall(r'<span class="linenos">(\d+)</span>', configuration) == ["10", "11", "12"]   # inline, from 10
     assert '<span class="hll"><span class="linenos">11</span><span class="n">site</span>' in configuration
 

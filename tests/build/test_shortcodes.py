@@ -198,3 +198,22 @@ def test_ssg_serve_rebuilds_shortcode_edits_as_a_clean_build_would(make_site, tm
     assert "<u>Acme</u>" in page(site, "docs/d/index.html")
     assert_like_a_clean_build(site, tmp_path)
     assert_state_is_exact(site)
+
+
+def test_ref_and_relref_give_the_pages_url_in_text_too_and_follow_it(make_site, tmp_path):
+    """Hugo's: ``ref`` an absolute URL, ``relref`` the URL path, in a link or
+    in text (both printed the file's path, /docs/a.md, outside a link). A
+    slug edit of the page referred to moves both, as a clean build would."""
+    site = make_site({**SITE, "ssg.toml": 'title = "T"\nbase_url = "https://example.org/blog/"\n[params]\nbrand = "A"\n',
+                      "content/docs/e.md": '---\ntitle: E\n---\nAt {{< ref "a.md" >}} and {{< relref "/docs/a.md#x" >}}; '
+                                           '<a href="{{< ref "a.md" >}}">a</a>.\n'})
+    ssg(site)
+    assert ('<p>At https://example.org/blog/docs/a/ and /blog/docs/a/#x; <a href="https://example.org/blog/docs/a/">a'
+            "</a>.</p>") in page(site, "docs/e/index.html")
+    assert '<a href="/blog/docs/a/">to A</a>' in page(site, "docs/c/index.html")
+    a = site / "content/docs/a.md"
+    a.write_text(a.read_text().replace("title: A\n", "title: A\nslug: moved\n"))
+    run = build(site)
+    assert run.ok and "docs/e/index.html" in run.written and "docs/c/index.html" in run.written
+    assert "<p>At https://example.org/blog/docs/moved/ and /blog/docs/moved/#x;" in page(site, "docs/e/index.html")
+    assert_like_a_clean_build(site, tmp_path)
