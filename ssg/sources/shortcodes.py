@@ -31,6 +31,7 @@ from typing import TYPE_CHECKING, Any
 from markupsafe import Markup, escape
 
 from ssg.errors import ContentError, Location
+from ssg.sources.links import page_ref
 
 if TYPE_CHECKING:
     from collections.abc import Iterator
@@ -72,10 +73,14 @@ class Expansion:
                 markdown: Callable[[str, Expansion, int], str], trusted: bool) -> Expansion:
         """The expansion of a page's calls (its markdown ``text``). Templates see
         as ``page`` its ``fields``, its ``params`` with what its sections cascade
-        down where it sets none, as placing it will: each ``_index.md`` read is
-        recorded (``made_with`` 'cascade:content/...')."""
+        down where it sets none, as placing it will (each ``_index.md`` read is
+        recorded: ``made_with`` 'cascade:content/...'), and its ``url`` and
+        ``permalink`` as references the link pass makes its URL (URLs are made
+        after pages are read)."""
         cascaded, holders = library.cascade(source, fields.get("kind", "page"))
-        view = {**fields, "params": {**cascaded, **fields.get("params", {})}}
+        own = "/" + source.removeprefix("content/")
+        view = {**fields, "params": {**cascaded, **fields.get("params", {})},
+                "url": page_ref(own, absolute=False), "permalink": page_ref(own, absolute=True)}
         expansion = cls(library, source, view, markdown, trusted=trusted, prefix=token_prefix(text))
         for holder in holders:
             expansion.uses(f"cascade:{holder}")

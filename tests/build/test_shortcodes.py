@@ -202,14 +202,16 @@ def test_ssg_serve_rebuilds_shortcode_edits_as_a_clean_build_would(make_site, tm
 
 def test_ref_and_relref_give_the_pages_url_in_text_too_and_follow_it(make_site, tmp_path):
     """Hugo's: ``ref`` an absolute URL, ``relref`` the URL path, in a link or
-    in text (both printed the file's path, /docs/a.md, outside a link). A
-    slug edit of the page referred to moves both, as a clean build would."""
+    in text (both printed the file's path, /docs/a.md, outside a link); a
+    shortcode template's ``page.url`` and ``page.permalink`` likewise. A slug
+    edit of the page referred to moves both, as a clean build would."""
     site = make_site({**SITE, "ssg.toml": 'title = "T"\nbase_url = "https://example.org/blog/"\n[params]\nbrand = "A"\n',
+                      "templates/shortcodes/here.html": "{{ page.url }}pic.png {{ page.permalink }}",
                       "content/docs/e.md": '---\ntitle: E\n---\nAt {{< ref "a.md" >}} and {{< relref "/docs/a.md#x" >}}; '
-                                           '<a href="{{< ref "a.md" >}}">a</a>.\n'})
+                                           '<a href="{{< ref "a.md" >}}">a</a>. Here: {{< here >}}\n'})
     ssg(site)
     assert ('<p>At https://example.org/blog/docs/a/ and /blog/docs/a/#x; <a href="https://example.org/blog/docs/a/">a'
-            "</a>.</p>") in page(site, "docs/e/index.html")
+            "</a>. Here: /blog/docs/e/pic.png https://example.org/blog/docs/e/</p>") in page(site, "docs/e/index.html")
     assert '<a href="/blog/docs/a/">to A</a>' in page(site, "docs/c/index.html")
     a = site / "content/docs/a.md"
     a.write_text(a.read_text().replace("title: A\n", "title: A\nslug: moved\n"))
