@@ -198,11 +198,14 @@ def _add_heading_ids(html_text: str, toc_levels: tuple[int, ...],
     return substitute(html_text, _HEADING, _heading_end, add_id), tuple(toc)
 
 
+_NOT_IN_ID = re.compile(r"[^\w\- ]")   # \w: what str.isalnum() is true of, and '_'
+
+
 def heading_id(title: str) -> str:
     """A heading's id as GitHub and Hugo make it, so that anchors written for
     either keep working: letters, digits and '_' lower-cased, each space or
     '-' a '-' (none merged), everything else dropped."""
-    return "".join(c.lower() if c.isalnum() or c == "_" else "-" if c in " -" else "" for c in title.strip())
+    return _NOT_IN_ID.sub("", title.strip().lower()).replace(" ", "-")
 
 
 def _heading_end(match: re.Match) -> str:

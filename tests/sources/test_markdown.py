@@ -134,10 +134,10 @@ def test_heading_ids_are_githubs_and_hugos_and_unique(render):
     """Anchors written for GitHub or a Hugo site keep working: each space or
     '-' is a '-' (none merged), '_' stays, other punctuation goes."""
     html = render("## Hello, World!\n\n## Hello, World!\n\n### `code` & *more*\n\n## Ünïcode Straße\n\n## !!!\n\n"
-                  "## Example -- headless page\n\n## Index pages: `_index.md`\n")
+                  "## Example -- headless page\n\n## Index pages: `_index.md`\n\n## İstanbul\n")
     ids = re.findall(r'<h[1-6] id="([^"]+)"', html)
     assert ids == ["hello-world", "hello-world-1", "code--more", "ünïcode-straße", "section",
-                   "example----headless-page", "index-pages-_indexmd"]
+                   "example----headless-page", "index-pages-_indexmd", "istanbul"]
 
 
 def test_page_toc_lists_levels_2_and_3_by_default(render):
