@@ -174,7 +174,8 @@ def _admonitions(text: str, marks: list[str], depth: int) -> str:
 
 
 def _code_lines(text: str, lines: list[str]) -> set[int]:
-    """Which of ``lines`` (``text`` split at newlines) are in fenced code blocks."""
+    """Which of ``lines`` (``text`` split at newlines) are inside fenced code
+    blocks, after their opening fence."""
     blocks = fenced_blocks(text)
     if not blocks:
         return set()
@@ -184,7 +185,7 @@ def _code_lines(text: str, lines: list[str]) -> set[int]:
             block += 1
         if block == len(blocks):
             break
-        if blocks[block][0] <= start:
+        if blocks[block][0] < start:
             inside.add(at)
     return inside
 
@@ -312,16 +313,17 @@ def _definitions(match: re.Match) -> str:
     if first is None or not all(line.strip() for line in lines[:first]):
         return match.group(0)
     parts = ["<dl>"] + [f"<dt>{term.strip()}</dt>" for term in lines[:first]]
+    opening, closing = ("<dd>", "</dd>") if first else ("<dd><p>", "</p></dd>")   # after a blank line: loose
     definition: list[str] = []
     for line in lines[first:]:
         marker = _DEFINITION.match(line)
         if marker is not None:
             if definition:
-                parts.append(f"<dd>{chr(10).join(definition)}</dd>")
+                parts.append(f"{opening}{chr(10).join(definition)}{closing}")
             definition = [line[marker.end():]]
         else:
             definition.append(line)
-    parts += [f"<dd>{chr(10).join(definition)}</dd>", "</dl>"]
+    parts += [f"{opening}{chr(10).join(definition)}{closing}", "</dl>"]
     return "\n".join(parts)
 
 
@@ -359,7 +361,9 @@ def _attach(parent: list[str], body: str, written: str | None) -> None:
     dd = before.rfind("<dd>")
     if before.endswith(_LIST_END) and dd >= 0:
         dd += len("<dd>")
-        parent[-1] = f"{before[:dd]}<p>{before[dd:-len(_LIST_END)]}</p>\n{body}{_LIST_END}"
+        first = before[dd:-len(_LIST_END)]
+        first = first if first.startswith("<p>") else f"<p>{first}</p>"    # (a loose one has its p)
+        parent[-1] = f"{before[:dd]}{first}\n{body}{_LIST_END}"
     elif written is None:
         parent.append(body)
     else:

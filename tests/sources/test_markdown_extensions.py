@@ -190,7 +190,7 @@ def test_blocks_indented_under_a_definition_belong_to_it():
         "<dl>\n<dt>Term</dt>\n<dd><p>First paragraph\ncontinued.</p>\n<p>Second paragraph.</p>\n"
         "<pre><code>indented code\n</code></pre>\n"
         "<dl>\n<dt>Inner</dt>\n<dd><p>A definition list of its own.</p>\n<p>Its second paragraph.</p>\n</dd>\n</dl>\n"
-        "</dd>\n<dd>Another definition.</dd>\n</dl>\n"
+        "</dd>\n<dd><p>Another definition.</p></dd>\n</dl>\n"
         "<pre><code>Not\n: in a fenced block\n\n    still code\n</code></pre>\n"
         "<blockquote>\n<dl>\n<dt>A quote</dt>\n<dd>lazily continued</dd>\n</dl>\n</blockquote>\n"
         "<pre><code>code after the quote, as cmark makes it\n</code></pre>\n")
@@ -218,11 +218,21 @@ def test_nesting_deeper_than_the_limit_is_rendered_as_plain_markdown(kind):
 def test_a_definitions_blocks_are_indented_as_far_as_its_text():
     """goldmark's rule, which Hugo's own docs follow (two spaces under ': '):
     the blocks of a definition start where its text does."""
-    html = str(render_markdown("`list`\n: One of:\n\n  - always\n  - never\n\nTerm\n:   Four.\n\n  Two only: "
+    html = str(render_markdown("`list`\n: One of:\n\n  - always\n  - never\n\nLog\n: At this level:\n\n  ```sh\n"
+                               "  hugo --logLevel info\n  ```\n\nTerm\n:   Four.\n\n  Two only: "
                                "not in it.\n\n> A quote\n: lazily continued\n\n  a paragraph, as cmark makes it\n",
-                               {}).html)
+                               {"highlight": False}).html)
     assert html == (
         "<dl>\n<dt><code>list</code></dt>\n<dd><p>One of:</p>\n<ul>\n<li>always</li>\n<li>never</li>\n</ul>\n</dd>\n"
-        "<dt>Term</dt>\n<dd>Four.</dd>\n</dl>\n<p>Two only: not in it.</p>\n"
+        '<dt>Log</dt>\n<dd><p>At this level:</p>\n<pre><code class="language-sh">hugo --logLevel info\n</code></pre>\n'
+        "</dd>\n<dt>Term</dt>\n<dd>Four.</dd>\n</dl>\n<p>Two only: not in it.</p>\n"
         "<blockquote>\n<dl>\n<dt>A quote</dt>\n<dd>lazily continued</dd>\n</dl>\n</blockquote>\n"
         "<p>a paragraph, as cmark makes it</p>\n")
+
+
+def test_a_definition_after_a_blank_line_is_a_paragraph():
+    """goldmark's (and PHP Markdown Extra's) loose definition: a blank line
+    between the term and its definition makes the definition a paragraph."""
+    html = str(render_markdown("Apple\n\n:   Pomaceous fruit.\n:   Or a company.\n\nPear\n: Tight.\n", {}).html)
+    assert html == ("<dl>\n<dt>Apple</dt>\n<dd><p>Pomaceous fruit.</p></dd>\n<dd><p>Or a company.</p></dd>\n"
+                    "<dt>Pear</dt>\n<dd>Tight.</dd>\n</dl>\n")

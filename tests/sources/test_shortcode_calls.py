@@ -189,7 +189,7 @@ def test_definition_lists():
     html = str(render_markdown("Apple\n: A fruit.\n: A *company*\n  continued.\n\nOrange\nCitrus\n: Round.\n\n"
                                "Banana\n\n: Yellow.\n\nJust: a paragraph.\n", {}).html)
     assert html == ("<dl>\n<dt>Apple</dt>\n<dd>A fruit.</dd>\n<dd>A <em>company</em>\ncontinued.</dd>\n"
-                    "<dt>Orange</dt>\n<dt>Citrus</dt>\n<dd>Round.</dd>\n<dt>Banana</dt>\n<dd>Yellow.</dd>\n</dl>\n"
+                    "<dt>Orange</dt>\n<dt>Citrus</dt>\n<dd>Round.</dd>\n<dt>Banana</dt>\n<dd><p>Yellow.</p></dd>\n</dl>\n"
                     "<p>Just: a paragraph.</p>\n")
     off = str(render_markdown("Apple\n: A fruit.\n", {"definition_lists": False}).html)
     assert off == "<p>Apple\n: A fruit.</p>\n"
