@@ -239,6 +239,7 @@ _DEFINITION_STARTS = ("\n:", "\n :", "\n  :", "\n   :")   # a text without them 
 _PARAGRAPH_HTML = re.compile(r"<p>((?:(?!</?p>).)*?)</p>", re.DOTALL)
 _LOOSE = re.compile(r"<p>((?:(?!</?p>).)*?)</p>\n<dl>\n<dd>", re.DOTALL)
 _LIST_END = "</dd>\n</dl>\n"
+_INTERRUPTING = re.compile(r" {0,3}(?:[-*+][ \t]+\S|1[.)][ \t]+\S|`{3,}|~{3,}|>|#{1,6}(?:[ \t]|$))")
 _BLOCK_MARK = re.compile("<p>([\ue004\ue005])(\\d+)\ue006</p>\n")
 _STRAY_MARK = re.compile("[\ue004\ue005]\\d+\ue006")
 
@@ -265,13 +266,14 @@ def _definition_blocks(text: str, blocks: list[str | None], depth: int) -> str:
         at += 1
         if marker is None:
             continue
-        while at < len(lines) and lines[at].strip() and at not in code:   # the rest of its paragraph
+        width = len(marker.group(0).expandtabs(4))   # the definition's text starts there: its blocks too (goldmark)
+        while at < len(lines) and lines[at].strip() and at not in code \
+                and not _interrupts(lines[at].expandtabs(4), width):    # the rest of its paragraph
             out.append(lines[at])
             at += 1
         after = at
         while after < len(lines) and not lines[after].strip():
             after += 1
-        width = len(marker.group(0).expandtabs(4))   # the definition's text starts there: its blocks too (goldmark)
         if after == len(lines) or not lines[after].expandtabs(4).startswith(" " * width) or after in code:
             continue
         body, at = _indented_block(lines, after, width)
@@ -279,6 +281,13 @@ def _definition_blocks(text: str, blocks: list[str | None], depth: int) -> str:
         blocks.append(_as_code(lines[after:at]))
         out += ["", f"\ue004{number}\ue006", "", _definition_blocks(body, blocks, depth + 1), "", f"\ue005{number}\ue006", ""]
     return "\n".join(out)
+
+
+def _interrupts(line: str, width: int) -> bool:
+    """Whether ``line``, indented as far as a definition's text, starts a
+    block that ends the definition's paragraph (a list, a fence, a quote, a
+    heading): a block of the definition, blank line or not."""
+    return line.startswith(" " * width) and _INTERRUPTING.match(line, width) is not None
 
 
 def _as_code(lines: list[str]) -> str | None:

@@ -236,3 +236,13 @@ def test_a_definition_after_a_blank_line_is_a_paragraph():
     html = str(render_markdown("Apple\n\n:   Pomaceous fruit.\n:   Or a company.\n\nPear\n: Tight.\n", {}).html)
     assert html == ("<dl>\n<dt>Apple</dt>\n<dd><p>Pomaceous fruit.</p></dd>\n<dd><p>Or a company.</p></dd>\n"
                     "<dt>Pear</dt>\n<dd>Tight.</dd>\n</dl>\n")
+
+
+def test_a_list_or_fence_right_under_a_definition_line_is_one_of_its_blocks():
+    """No blank line between: a list or a fence ends the definition's
+    paragraph, in the definition when indented as far as its text."""
+    html = str(render_markdown("Term\n: One of:\n  - always\n  - never\n\nLog\n: Run\n  ```sh\n  x\n  ```\n\n"
+                               "Lazy\n: a\n  b\n- outside\n", {"highlight": False}).html)
+    assert html == ("<dl>\n<dt>Term</dt>\n<dd><p>One of:</p>\n<ul>\n<li>always</li>\n<li>never</li>\n</ul>\n</dd>\n"
+                    '<dt>Log</dt>\n<dd><p>Run</p>\n<pre><code class="language-sh">x\n</code></pre>\n</dd>\n'
+                    "<dt>Lazy</dt>\n<dd>a\nb</dd>\n</dl>\n<ul>\n<li>outside</li>\n</ul>\n")
