@@ -26,7 +26,7 @@ FIELD_NAMES = {
     "publish_date": ("publish_date", "publishDate", "publishdate", "pubdate", "pubDate"),
     "expiry_date": ("expiry_date", "expiryDate", "expirydate", "unpublishdate"),
 }
-_DATED_NAME = re.compile(r"(\d{4})-(\d{2})-(\d{2})-(.+)")
+_DATED_NAME = re.compile(r"(\d{4})-(\d{1,2})-(\d{1,2})-(.+)")   # Jekyll reads 2014-3-3-hello too
 _SHOWN = reprlib.Repr()
 _SHOWN.maxlevel, _SHOWN.maxstring, _SHOWN.maxother, _SHOWN.maxlist, _SHOWN.maxdict = 3, 80, 80, 6, 6
 
@@ -150,8 +150,11 @@ class FieldReader:
         if isinstance(value, str) and commas:
             return tuple(part.strip() for part in value.split(",") if part.strip())
         if isinstance(value, str):
-            raise self.fail(name, f"must be a list, got the text {shown(value)}",
-                            f"write {name}: [{value}] or one '- item' per line")
+            words = value.split()
+            hint = (f"write {name}: [{', '.join(words)}] for {len(words)} values (Jekyll's words separated by "
+                    f"spaces), {name}: [{value}] for one, or one '- item' per line") \
+                if len(words) > 1 and "," not in value else f"write {name}: [{value}] or one '- item' per line"
+            raise self.fail(name, f"must be a list, got the text {shown(value)}", hint)
         if not isinstance(value, list) or not all(isinstance(v, (str, int, float)) and not isinstance(v, bool)
                                                   for v in value):
             raise self.fail(name, f"must be a list of text values, got {shown(value)}", f"write {name}: [a, b]")

@@ -71,6 +71,8 @@ def load_site(site: Site, plugins: Plugins, cache: PageCache | None = None) -> N
         bundle = _bundle_of(rel, folders.bundles)
         name = rel.rpartition("/")[2]
         if not name.endswith(".md") or (bundle is not None and name != "index.md"):
+            if _unbuilt_markdown(site, rel, name, bundle):
+                continue
             if bundle is None:
                 site.static_files.append((rel, content / rel))
             else:
@@ -118,6 +120,26 @@ def load_site(site: Site, plugins: Plugins, cache: PageCache | None = None) -> N
 
 
 _KINDS = {"home": 0, "section": 1, "page": 2}
+
+
+_OTHER_MARKDOWN = (".markdown", ".mdown", ".mkdn", ".mkd")   # what other generators read as Markdown too
+
+
+def _unbuilt_markdown(site: Site, rel: str, name: str, bundle: str | None) -> bool:
+    """Whether the file ``rel`` of content/ is Markdown that is not built: a
+    .md file inside a page bundle, or Markdown under another extension. Such
+    a file is warned about and not published either (it would be its source
+    text, a draft's included)."""
+    if name.endswith(".md"):
+        site.warn(f"content/{rel}: not built and not published: it is inside the page bundle content/{bundle}/ "
+                  "(a folder with an index.md); to make the folder a section of pages, rename that index.md to "
+                  "_index.md")
+        return True
+    if name.lower().endswith(_OTHER_MARKDOWN):
+        site.warn(f"content/{rel}: not built and not published: ssg reads Markdown from .md files; rename it to "
+                  f"{name.rpartition('.')[0]}.md")
+        return True
+    return False
 
 
 def _bundle_of(rel: str, bundle_dirs: Container[str]) -> str | None:

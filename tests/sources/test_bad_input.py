@@ -65,6 +65,10 @@ def broken_build(make_site, cli, files: dict) -> str:
                  "front matter field 'updated' is not a date", id="updated-list"),
     pytest.param("---\ntitle: A\n\n\ntags: a, b\n---\nx\n", "content/bad.md:5",
                  "front matter field 'tags' must be a list, got the text 'a, b'", id="tags-string"),
+    # Jekyll's words separated by spaces: the hint gives them as a list (it gave them as one value)
+    pytest.param("---\ntitle: A\ntags: c# tool sql\n---\nx\n", "content/bad.md:3",
+                 "front matter field 'tags' must be a list, got the text 'c# tool sql' (write tags: [c#, tool, sql] "
+                 "for 3 values (Jekyll's words separated by spaces), tags: [c# tool sql] for one", id="tags-words"),
     pytest.param("---\ntitle: A\ndraft: \"yes\"\n---\nx\n", "content/bad.md:3",
                  "front matter field 'draft' must be true or false, got 'yes'", id="draft-string"),
     pytest.param("---\ntitle: A\nweight: heavy\n---\nx\n", "content/bad.md:3",

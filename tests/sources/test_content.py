@@ -309,6 +309,26 @@ def test_nested_bundles_keep_their_own_files(make_site, cli):
     assert (site / "public/posts/trip/day2/index.html").is_file()
 
 
+def test_markdown_that_is_not_built_is_not_published_and_is_warned(make_site, cli):
+    """A .md file inside a page bundle (MkDocs' blog/index.md over its posts)
+    and Markdown under another extension (Jekyll's .markdown) were copied to
+    the output as they are: their source text, a draft's included."""
+    site = make_site({"content/guide/index.md": "---\ntitle: Guide\n---\nx\n",
+                      "content/guide/secret.md": "---\ntitle: Secret\ndraft: true\n---\nnot for readers\n",
+                      "content/guide/photo.jpg": JPEG,
+                      "content/posts/2014-05-06-hello.markdown": "---\ntitle: Hello\n---\nhi\n"})
+    result = build(cli, site)
+    assert not [p for p in (site / "public").rglob("*") if p.suffix in (".md", ".markdown")]
+    assert (site / "public/guide/photo.jpg").read_bytes() == JPEG
+    assert ("warning: content/guide/secret.md: not built and not published: it is inside the page bundle "
+            "content/guide/ (a folder with an index.md); to make the folder a section of pages, rename that "
+            "index.md to _index.md") in result.stderr
+    assert ("warning: content/posts/2014-05-06-hello.markdown: not built and not published: ssg reads Markdown "
+            "from .md files; rename it to 2014-05-06-hello.md") in result.stderr
+    strict = cli("build", "-s", str(site), "--strict")
+    assert strict.exit_code == 1
+
+
 def test_index_md_at_the_top_of_content_does_not_swallow_the_site(make_site, cli):
     site = make_site({"content/index.md": "---\ntitle: Oops\n---\nx", "content/about.md": "x",
                       "content/posts/a.md": "---\ndraft: true\n---\nsecret"})
