@@ -16,6 +16,22 @@ _RANGE = re.compile(r"(\d+)(?:-(\d+))?")
 KNOWN = ("hl_lines", "linenos", "linenums", "linenostart", "title")
 
 
+_CLASS = re.compile(r"(?:^|[\s{])\.([\w+#-]+)")
+
+
+def fence_info(language: str, meta: str | None) -> tuple[str, str]:
+    """A fence's language and attributes, from cmark's split of its info
+    string (its first word, the rest), written Hugo's way or MkDocs':
+    ``title="x.py"`` with no language, ``{ .yaml title="x.py" }``, ``{.python}``."""
+    if language.startswith("{"):
+        text = f"{language} {meta or ''}"
+        found = _CLASS.search(text)
+        return (found.group(1) if found else ""), text
+    if "=" in language:
+        return "", f"{language} {meta or ''}"
+    return language, meta or ""
+
+
 def read_options(text: str) -> dict[str, Any]:
     """The settings ``text`` gives (others than KNOWN are left out): ``hl_lines``
     as line numbers, ``linenos`` as False, 'inline' or 'table', ``linenostart``

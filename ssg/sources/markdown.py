@@ -18,7 +18,7 @@ from markupsafe import Markup
 
 from ssg.model import TocEntry
 from ssg.sources import shortcodes
-from ssg.sources.codeblocks import code_block, read_options
+from ssg.sources.codeblocks import code_block, fence_info, read_options
 from ssg.sources.mdextensions import (
     alerts,
     definition_lists,
@@ -115,7 +115,8 @@ def render_markdown(text: str, options: Mapping, *, source: str = "", first_line
     code = _highlight_match if options.get("highlight", True) else _plain_code
     problems: list[str] = []
     html_text = substitute(html_text, _CODE, _code_end,
-                           lambda m: _mermaid(m) if mermaid and m.group(1) == "mermaid" else code(m, problems))
+                           lambda m: _mermaid(m) if mermaid and fence_info(m.group(1), m.group(2))[0] == "mermaid"
+                           else code(m, problems))
     notes = [*(expansion.notes if expansion else ()),
              *(f"{source}: a code block's attributes: {problem} (they are left out)" for problem in problems)]
     return Rendered(Markup(html_text), toc, Markup(_summary(text, html_text, flags, options, expansion)),
@@ -123,7 +124,9 @@ def render_markdown(text: str, options: Mapping, *, source: str = "", first_line
 
 
 def _plain_code(match: Span, problems: list[str]) -> str:
-    return f'<pre><code class="language-{match.group(1)}">{match.inner}</code></pre>'
+    language = fence_info(match.group(1), match.group(2))[0]
+    attribute = f' class="language-{language}"' if language else ""
+    return f"<pre><code{attribute}>{match.inner}</code></pre>"
 
 
 def _mermaid(match: Span) -> str:
@@ -213,7 +216,7 @@ def _heading_end(match: re.Match) -> str:
 
 
 def _highlight_match(match: Span, problems: list[str]) -> str:
-    language, escaped, meta = match.group(1), match.inner, match.group(2)
+    (language, meta), escaped = fence_info(match.group(1), match.group(2)), match.inner
     settings = {}
     if meta:
         try:

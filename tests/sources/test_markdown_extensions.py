@@ -246,3 +246,20 @@ def test_a_list_or_fence_right_under_a_definition_line_is_one_of_its_blocks():
     assert html == ("<dl>\n<dt>Term</dt>\n<dd><p>One of:</p>\n<ul>\n<li>always</li>\n<li>never</li>\n</ul>\n</dd>\n"
                     '<dt>Log</dt>\n<dd><p>Run</p>\n<pre><code class="language-sh">x\n</code></pre>\n</dd>\n'
                     "<dt>Lazy</dt>\n<dd>a\nb</dd>\n</dl>\n<ul>\n<li>outside</li>\n</ul>\n")
+
+
+def test_code_block_attributes_written_mkdocs_way_without_a_language_or_in_braces():
+    """MkDocs' pages write ``` title="x.py" ``` with no language and
+    ``` { .yaml .copy } ```: the title became the language
+    (class="language-title=&quot;x.py&quot;") and '{' the language."""
+    def rendered(fence: str, **options) -> str:
+        return str(render_markdown(f"{fence}\nkey: 1\n```\n", options).html)
+
+    titled = rendered('``` title="x.yaml"')
+    assert titled.startswith('<div class="code-block">\n<div class="code-title">x.yaml</div>\n<div class="highlight">')
+    assert "language-" not in titled and '<span class="nt">' not in titled      # plain text: no language given
+    braced = rendered('``` { .yaml .copy title="c.yaml" hl_lines="1" }')
+    assert '<div class="code-title">c.yaml</div>' in braced and '<span class="hll"><span class="nt">key</span>' in braced
+    assert rendered("```{.yaml}", highlight=False) == '<pre><code class="language-yaml">key: 1\n</code></pre>\n'
+    assert rendered('``` title="x.yaml"', highlight=False) == "<pre><code>key: 1\n</code></pre>\n"
+    assert str(render_markdown("```{.mermaid}\ngraph LR\n```\n", {}).html) == '<pre class="mermaid">graph LR\n</pre>\n'
