@@ -46,7 +46,7 @@ _FIRST_PARAGRAPH = re.compile(r"<p>(.*?)</p>", re.DOTALL)     # fullmatch only: 
 _FOOTNOTE_REF = re.compile(r'<sup class="footnote-ref">')
 _FOOTNOTES = re.compile(r'<section class="footnotes"')
 _FOOTNOTE_DEF = re.compile(r"^ {0,3}\[\^[^\]\s]+\]:.*$", re.MULTILINE)
-MORE_MARKER = "<!--more-->"
+MORE_MARKER = re.compile(r"<!--\s*more\s*-->", re.IGNORECASE)   # Hugo's <!--more-->; MkDocs' and Hexo's <!-- more -->
 _EXTENSIONS = ("table", "autolink", "strikethrough", "tasklist")     # the last: [markdown] task_lists
 # cmark-gfm's CMARK_OPT_FULL_INFO_STRING (cmarkgfm does not name it): a fence's words after the language
 # are kept as data-meta, for its attributes (ssg/sources/codeblocks.py)
@@ -148,8 +148,9 @@ def _summary(text: str, html_text: str, flags: int, options: Mapping,
     """The HTML before ``<!--more-->``, else the first paragraph's inner HTML.
     Footnote references are dropped: on a list page or in a feed they would
     point to nothing (and repeat ids)."""
-    if MORE_MARKER in text:
-        before = text.split(MORE_MARKER, 1)[0]
+    more = MORE_MARKER.search(text) if "<!--" in text else None
+    if more is not None:
+        before = text[:more.start()]
         # The definitions usually sit after the marker; without them a reference
         # would show as a literal "[^1]".
         definitions = "\n\n".join(_FOOTNOTE_DEF.findall(text))

@@ -185,8 +185,10 @@ def test_summary_is_the_first_paragraph(render):
     assert html == "[First <em>para</em>.]"
 
 
-def test_summary_is_everything_before_the_more_marker(render):
-    html = render("One.\n\nTwo.\n\n<!--more-->\n\nThree.\n", template="[{{ page.summary }}]")
+@pytest.mark.parametrize("marker", ["<!--more-->", "<!-- more -->", "<!--More-->"])
+def test_summary_is_everything_before_the_more_marker(render, marker):
+    """Hugo's marker, and MkDocs' blog plugin's and Hexo's, with spaces."""
+    html = render(f"One.\n\nTwo.\n\n{marker}\n\nThree.\n", template="[{{ page.summary }}]")
     assert html == "[<p>One.</p>\n<p>Two.</p>]"
 
 
